@@ -1,0 +1,7 @@
+//! The ER:LC (PRC Private Server API) client. Knows nothing of Discord or sled.
+
+pub mod error;
+pub mod key;
+
+pub use error::{ErlcError, ErrorKind, PolicyViolation, PrcErrorInfo};
+pub use key::{GlobalKey, KeyFormatError, ServerKey};

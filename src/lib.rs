@@ -1,0 +1,9 @@
+//! erlc-bot: a Discord bot for ER:LC private-server communities.
+//!
+//! Layers, each using only those listed before it: `erlc` (PRC API client), `sim` (PRC API
+//! simulator), `events`, `store`, then the tracker, feeds, HTTP server and Discord front end.
+
+pub mod clock;
+pub mod erlc;
+pub mod events;
+pub mod store;
