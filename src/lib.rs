@@ -4,6 +4,7 @@
 //! simulator), `events`, `store`, then the tracker, feeds, HTTP server and Discord front end.
 
 pub mod clock;
+pub mod config;
 pub mod erlc;
 pub mod events;
 pub mod store;

@@ -1,0 +1,257 @@
+//! The bot's typed configuration, read from the environment (and `.env`), validated at start.
+//! Every problem is collected and reported at once, so an operator fixes them in one go.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::erlc::GlobalKey;
+
+/// The Discord bot token. Debug never shows it.
+#[derive(Clone)]
+pub struct DiscordToken(String);
+
+impl DiscordToken {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DiscordToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "DiscordToken({})",
+            crate::erlc::key::fingerprint(&self.0)
+        )
+    }
+}
+
+/// Everything the bot reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub discord_token: Option<DiscordToken>,
+    pub dev_guild_id: Option<u64>,
+    /// Loopback-only override of Discord's API base (tests).
+    pub discord_api_base: Option<String>,
+    pub erlc_api_base: String,
+    pub erlc_global_key: Option<GlobalKey>,
+    pub command_max_len: usize,
+    pub command_deny: Vec<String>,
+    pub data_dir: PathBuf,
+    /// Master key text (base64 or hex); `None` means use or create the key file.
+    pub master_key: Option<String>,
+    pub http_bind: SocketAddr,
+    /// Public https base URL of this bot's HTTP server, used to show webhook URLs.
+    pub public_url: Option<String>,
+    pub poll_interval: Duration,
+    /// Override of PRC's webhook verification key (base64 SPKI), for tests.
+    pub prc_webhook_public_key: Option<String>,
+}
+
+/// All the problems found in the environment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration problems:\n  - {}", .0.join("\n  - "))]
+pub struct ConfigErrors(pub Vec<String>);
+
+pub const DEFAULT_ERLC_API_BASE: &str = "https://api.erlc.gg";
+
+impl Config {
+    /// Read from the process environment.
+    pub fn from_env() -> Result<Self, ConfigErrors> {
+        Self::from_map(&std::env::vars().collect())
+    }
+
+    /// Read from a map of variables (tests pass their own).
+    pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, ConfigErrors> {
+        let get = |name: &str| {
+            vars.get(name)
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let mut problems = Vec::new();
+
+        let discord_token = get("DISCORD_TOKEN").map(DiscordToken);
+        let dev_guild_id = parse_opt(&get("DEV_GUILD_ID"), "DEV_GUILD_ID", &mut problems);
+        let discord_api_base = get("DISCORD_API_BASE");
+        if let Some(base) = &discord_api_base {
+            if let Err(why) = check_loopback_url(base) {
+                problems.push(format!(
+                    "DISCORD_API_BASE={base:?} {why}; it is only for tests against a fake Discord on this machine (use http://127.0.0.1:PORT) — unset it to talk to Discord"
+                ));
+            }
+        }
+        let erlc_api_base =
+            get("ERLC_API_BASE").unwrap_or_else(|| DEFAULT_ERLC_API_BASE.to_owned());
+        if !(erlc_api_base.starts_with("https://") || erlc_api_base.starts_with("http://")) {
+            problems.push(format!(
+                "ERLC_API_BASE={erlc_api_base:?} must start with https:// (or http:// for a local simulator)"
+            ));
+        }
+        let command_max_len = parse_opt(
+            &get("ERLC_COMMAND_MAX_LEN"),
+            "ERLC_COMMAND_MAX_LEN",
+            &mut problems,
+        )
+        .unwrap_or(200);
+        if command_max_len == 0 {
+            problems.push("ERLC_COMMAND_MAX_LEN must be at least 1".into());
+        }
+        let command_deny = get("ERLC_COMMAND_DENY")
+            .map(|s| {
+                s.split(',')
+                    .map(|c| c.trim().trim_start_matches(':').to_lowercase())
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let http_bind = match get("HTTP_BIND") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(v) => v.parse().unwrap_or_else(|_| {
+                problems.push(format!(
+                    "HTTP_BIND={v:?} is not an address like 127.0.0.1:8080"
+                ));
+                SocketAddr::from(([127, 0, 0, 1], 8080))
+            }),
+        };
+        let public_url = get("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned());
+        let poll_secs: u64 = parse_opt(
+            &get("POLL_INTERVAL_SECS"),
+            "POLL_INTERVAL_SECS",
+            &mut problems,
+        )
+        .unwrap_or(15);
+        if poll_secs == 0 {
+            problems.push("POLL_INTERVAL_SECS must be at least 1".into());
+        }
+
+        if !problems.is_empty() {
+            return Err(ConfigErrors(problems));
+        }
+        Ok(Self {
+            discord_token,
+            dev_guild_id,
+            discord_api_base,
+            erlc_api_base,
+            erlc_global_key: get("ERLC_GLOBAL_API_KEY").map(GlobalKey::new),
+            command_max_len,
+            command_deny,
+            data_dir: get("DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("./data")),
+            master_key: get("ERLC_BOT_MASTER_KEY"),
+            http_bind,
+            public_url,
+            poll_interval: Duration::from_secs(poll_secs),
+            prc_webhook_public_key: get("PRC_WEBHOOK_PUBLIC_KEY"),
+        })
+    }
+}
+
+fn parse_opt<T: std::str::FromStr>(
+    value: &Option<String>,
+    name: &str,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    let v = value.as_ref()?;
+    match v.parse() {
+        Ok(parsed) => Some(parsed),
+        Err(_) => {
+            problems.push(format!("{name}={v:?} is not a valid number"));
+            None
+        }
+    }
+}
+
+/// Accept only `http(s)://<loopback ip or localhost>[:port][/...]`.
+pub fn check_loopback_url(url: &str) -> Result<(), &'static str> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or("must start with http:// or https://")?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err("must not contain credentials");
+    }
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err("is not a loopback address")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::from_map(&HashMap::new()).unwrap();
+        assert_eq!(c.erlc_api_base, DEFAULT_ERLC_API_BASE);
+        assert_eq!(c.command_max_len, 200);
+        assert_eq!(c.poll_interval, Duration::from_secs(15));
+        assert_eq!(c.http_bind.to_string(), "127.0.0.1:8080");
+        assert!(c.discord_token.is_none());
+    }
+
+    #[test]
+    fn every_problem_is_listed_at_once() {
+        let err = Config::from_map(&vars(&[
+            ("DEV_GUILD_ID", "abc"),
+            ("DISCORD_API_BASE", "https://discord.com"),
+            ("HTTP_BIND", "nowhere"),
+            ("POLL_INTERVAL_SECS", "0"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.0.len(), 4, "{err}");
+        assert!(err.to_string().contains("DISCORD_API_BASE"));
+    }
+
+    #[test]
+    fn loopback_only() {
+        for ok in [
+            "http://127.0.0.1:9000",
+            "http://localhost:1",
+            "http://[::1]:5/x",
+        ] {
+            assert!(check_loopback_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://10.0.0.1:9000",
+            "https://discord.com",
+            "http://127.0.0.1.evil.com",
+            "http://user@127.0.0.1",
+            "ftp://127.0.0.1",
+        ] {
+            assert!(check_loopback_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn token_never_printed() {
+        let c = Config::from_map(&vars(&[("DISCORD_TOKEN", "MTIz.secret-token")])).unwrap();
+        assert!(!format!("{c:?}").contains("secret-token"));
+    }
+
+    #[test]
+    fn deny_list_is_normalised() {
+        let c = Config::from_map(&vars(&[("ERLC_COMMAND_DENY", " :Shutdown, tp ,,")])).unwrap();
+        assert_eq!(c.command_deny, vec!["shutdown", "tp"]);
+    }
+}
