@@ -1,6 +1,7 @@
 //! Events: what happened on an ER:LC server, named by `/`-separated types, and the patterns
 //! feeds and features subscribe with. Knows nothing of Discord or sled.
 
+pub mod catalog;
 pub mod event;
 pub mod index;
 pub mod types;

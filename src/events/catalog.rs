@@ -1,0 +1,300 @@
+//! The event vocabulary: every kind of event the tracker and webhooks produce, with its typed
+//! payload. The type string is `<server label>/<kind>`; the payload is stored as JSON.
+//! Producers build an [`EventPayload`]; consumers (feeds, commands) decode it back.
+
+use serde::{Deserialize, Serialize};
+
+use super::event::NewEvent;
+use super::types::{EventType, EventTypeError};
+
+/// A player as events describe them. Team and permission are the game's strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PlayerInfo {
+    pub name: String,
+    /// Roblox user id; `None` for `Remote Server` (commands sent through the API).
+    pub id: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callsign: Option<String>,
+}
+
+/// An active or ended 911 call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmergencyCallInfo {
+    pub call_number: i64,
+    pub team: String,
+    pub caller: Option<PlayerInfo>,
+    pub responders: Vec<PlayerInfo>,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub position: Option<[f64; 2]>,
+    pub started_at: i64,
+}
+
+/// Every event kind with its payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventPayload {
+    /// `player/join`: a join-log entry.
+    PlayerJoin { player: PlayerInfo },
+    /// `player/leave`: a leave-log entry.
+    PlayerLeave { player: PlayerInfo },
+    /// `player/team`
+    PlayerTeam {
+        player: PlayerInfo,
+        from: String,
+        to: String,
+    },
+    /// `player/permission`
+    PlayerPermission {
+        player: PlayerInfo,
+        from: String,
+        to: String,
+    },
+    /// `player/wanted`: wanted stars changed.
+    PlayerWanted {
+        player: PlayerInfo,
+        from: u32,
+        to: u32,
+    },
+    /// `staff/join`: a player with a staff permission came online.
+    StaffJoin { player: PlayerInfo },
+    /// `staff/leave`
+    StaffLeave { player: PlayerInfo },
+    /// `queue/join`
+    QueueJoin { user_id: u64, position: u32 },
+    /// `queue/leave`
+    QueueLeave { user_id: u64 },
+    /// `vehicle/spawn`
+    VehicleSpawn {
+        owner: String,
+        name: String,
+        plate: Option<String>,
+        colour: Option<String>,
+    },
+    /// `vehicle/despawn`
+    VehicleDespawn {
+        owner: String,
+        name: String,
+        plate: Option<String>,
+    },
+    /// `kill`: a kill-log entry.
+    Kill {
+        killer: PlayerInfo,
+        killed: PlayerInfo,
+    },
+    /// `command`: a command-log entry (in game or through the API).
+    Command { player: PlayerInfo, command: String },
+    /// `modcall/new`
+    ModCallNew {
+        /// Stable identity of the call: caller id (or name) and call time.
+        call_key: String,
+        caller: PlayerInfo,
+    },
+    /// `modcall/answered`
+    ModCallAnswered {
+        call_key: String,
+        caller: PlayerInfo,
+        moderator: PlayerInfo,
+    },
+    /// `emergency/started`
+    EmergencyStarted { call: EmergencyCallInfo },
+    /// `emergency/responded`: responders changed.
+    EmergencyResponded { call: EmergencyCallInfo },
+    /// `emergency/ended`
+    EmergencyEnded { call: EmergencyCallInfo },
+    /// `server/online`
+    ServerOnline { name: String, players: u32 },
+    /// `server/offline`
+    ServerOffline { name: String },
+    /// `ban/added`
+    BanAdded { user_id: u64, name: String },
+    /// `ban/removed`
+    BanRemoved { user_id: u64, name: String },
+    /// `customcommand`: a `;` command typed in game (event webhook).
+    CustomCommand {
+        player: PlayerInfo,
+        command: String,
+        argument: String,
+    },
+    /// `feed/gap`: the bot was away longer than PRC's log window covers.
+    FeedGap {
+        /// Unix seconds of the last poll before the gap.
+        since: i64,
+        /// Unix seconds of the first poll after it.
+        until: i64,
+        /// Which logs may have lost entries.
+        logs: Vec<String>,
+    },
+}
+
+impl EventPayload {
+    /// The kind part of the event type, e.g. `player/join`.
+    pub fn kind(&self) -> &'static str {
+        use EventPayload::*;
+        match self {
+            PlayerJoin { .. } => "player/join",
+            PlayerLeave { .. } => "player/leave",
+            PlayerTeam { .. } => "player/team",
+            PlayerPermission { .. } => "player/permission",
+            PlayerWanted { .. } => "player/wanted",
+            StaffJoin { .. } => "staff/join",
+            StaffLeave { .. } => "staff/leave",
+            QueueJoin { .. } => "queue/join",
+            QueueLeave { .. } => "queue/leave",
+            VehicleSpawn { .. } => "vehicle/spawn",
+            VehicleDespawn { .. } => "vehicle/despawn",
+            Kill { .. } => "kill",
+            Command { .. } => "command",
+            ModCallNew { .. } => "modcall/new",
+            ModCallAnswered { .. } => "modcall/answered",
+            EmergencyStarted { .. } => "emergency/started",
+            EmergencyResponded { .. } => "emergency/responded",
+            EmergencyEnded { .. } => "emergency/ended",
+            ServerOnline { .. } => "server/online",
+            ServerOffline { .. } => "server/offline",
+            BanAdded { .. } => "ban/added",
+            BanRemoved { .. } => "ban/removed",
+            CustomCommand { .. } => "customcommand",
+            FeedGap { .. } => "feed/gap",
+        }
+    }
+
+    /// Roblox ids of the players involved, for player timelines.
+    pub fn player_ids(&self) -> Vec<u64> {
+        use EventPayload::*;
+        let mut ids: Vec<u64> = match self {
+            PlayerJoin { player }
+            | PlayerLeave { player }
+            | PlayerTeam { player, .. }
+            | PlayerPermission { player, .. }
+            | PlayerWanted { player, .. }
+            | StaffJoin { player }
+            | StaffLeave { player }
+            | Command { player, .. }
+            | CustomCommand { player, .. }
+            | ModCallNew { caller: player, .. } => player.id.into_iter().collect(),
+            ModCallAnswered {
+                caller, moderator, ..
+            } => caller.id.into_iter().chain(moderator.id).collect(),
+            Kill { killer, killed } => killer.id.into_iter().chain(killed.id).collect(),
+            QueueJoin { user_id, .. }
+            | QueueLeave { user_id }
+            | BanAdded { user_id, .. }
+            | BanRemoved { user_id, .. } => vec![*user_id],
+            EmergencyStarted { call } | EmergencyResponded { call } | EmergencyEnded { call } => {
+                call.caller
+                    .iter()
+                    .chain(&call.responders)
+                    .filter_map(|p| p.id)
+                    .collect()
+            }
+            VehicleSpawn { .. }
+            | VehicleDespawn { .. }
+            | ServerOnline { .. }
+            | ServerOffline { .. }
+            | FeedGap { .. } => Vec::new(),
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The full event type for a server label.
+    pub fn event_type(&self, server_label: &str) -> Result<EventType, EventTypeError> {
+        EventType::parse(&format!("{server_label}/{}", self.kind()))
+    }
+
+    /// Package as a [`NewEvent`] ready for the store.
+    pub fn into_new_event(
+        self,
+        server_label: &str,
+        source_time: i64,
+        dedupe_key: Option<String>,
+    ) -> Result<NewEvent, EventTypeError> {
+        let event_type = self.event_type(server_label)?;
+        let players = self.player_ids();
+        let payload = serde_json::to_value(&self).unwrap_or(serde_json::Value::Null);
+        Ok(NewEvent {
+            event_type,
+            source_time,
+            players,
+            payload,
+            dedupe_key,
+        })
+    }
+
+    /// Decode a stored payload. `None` if it is not one we know (e.g. written by a newer bot).
+    pub fn from_json(value: &serde_json::Value) -> Option<Self> {
+        serde_json::from_value(value.clone()).ok()
+    }
+}
+
+/// Every kind the bot can produce, for help texts, validation and the README.
+pub const ALL_KINDS: &[&str] = &[
+    "player/join",
+    "player/leave",
+    "player/team",
+    "player/permission",
+    "player/wanted",
+    "staff/join",
+    "staff/leave",
+    "queue/join",
+    "queue/leave",
+    "vehicle/spawn",
+    "vehicle/despawn",
+    "kill",
+    "command",
+    "modcall/new",
+    "modcall/answered",
+    "emergency/started",
+    "emergency/responded",
+    "emergency/ended",
+    "server/online",
+    "server/offline",
+    "ban/added",
+    "ban/removed",
+    "customcommand",
+    "feed/gap",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(name: &str, id: u64) -> PlayerInfo {
+        PlayerInfo {
+            name: name.into(),
+            id: Some(id),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn kinds_are_listed_and_valid() {
+        let kill = EventPayload::Kill {
+            killer: p("a", 5_873_310_294),
+            killed: p("b", 2),
+        };
+        assert!(ALL_KINDS.contains(&kill.kind()));
+        for kind in ALL_KINDS {
+            assert!(EventType::parse(&format!("main/{kind}")).is_ok(), "{kind}");
+        }
+        let ev = kill.clone().into_new_event("main", 10, None).unwrap();
+        assert_eq!(ev.event_type.as_str(), "main/kill");
+        assert_eq!(ev.players, vec![2, 5_873_310_294]);
+        assert_eq!(EventPayload::from_json(&ev.payload), Some(kill));
+    }
+
+    #[test]
+    fn unknown_payload_is_none_not_a_panic() {
+        assert_eq!(
+            EventPayload::from_json(&serde_json::json!({"kind": "future"})),
+            None
+        );
+        assert_eq!(EventPayload::from_json(&serde_json::json!(7)), None);
+    }
+}
