@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod key;
+pub mod models;
 
 pub use error::{ErlcError, ErrorKind, PolicyViolation, PrcErrorInfo};
 pub use key::{GlobalKey, KeyFormatError, ServerKey};
