@@ -1,5 +1,6 @@
 //! The ER:LC (PRC Private Server API) client. Knows nothing of Discord or sled.
 
+pub mod command;
 pub mod error;
 pub mod key;
 pub mod models;
