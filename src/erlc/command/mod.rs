@@ -1,0 +1,17 @@
+//! Building in-game command text safely: validated targets, one-line free text, typed
+//! commands for everything in prc-api.md §7, and the policy checked before anything is sent.
+
+mod build_error;
+mod game_command;
+mod policy;
+mod target;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+pub use build_error::CommandBuildError;
+pub use game_command::{FireKind, GameCommand, MAX_HOUR, Weather};
+pub use policy::{CommandPolicy, DEFAULT_MAX_LEN, canonical_command_name};
+pub use target::{MAX_NAME_LEN, MIN_FULL_NAME_LEN, PlayerName, Target, Targets};
+pub use text::normalize_text;
