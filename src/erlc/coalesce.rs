@@ -11,13 +11,14 @@ use super::client::RawResponse;
 use super::error::ErlcError;
 
 pub(crate) type ReadResult = Result<RawResponse, ErlcError>;
-pub(crate) type SharedRead = Shared<BoxFuture<'static, ReadResult>>;
+type ReadFuture = BoxFuture<'static, ReadResult>;
+pub(crate) type SharedRead = Shared<ReadFuture>;
 
 /// Reads in flight. Holds only weak handles: when every caller of a read gives up, the read is
 /// dropped instead of being kept alive by this map.
 #[derive(Default)]
 pub(crate) struct Coalescer {
-    in_flight: Mutex<HashMap<ReadKey, (u64, WeakShared<BoxFuture<'static, ReadResult>>)>>,
+    in_flight: Mutex<HashMap<ReadKey, (u64, WeakShared<ReadFuture>)>>,
     next_id: AtomicU64,
 }
 
@@ -35,7 +36,7 @@ impl Coalescer {
     pub fn join_or_start(
         &self,
         key: &ReadKey,
-        start: impl FnOnce(u64) -> BoxFuture<'static, ReadResult>,
+        start: impl FnOnce(u64) -> ReadFuture,
     ) -> (SharedRead, bool) {
         let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(shared) = in_flight.get(key).and_then(|(_, weak)| weak.upgrade()) {
