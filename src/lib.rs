@@ -6,4 +6,5 @@
 pub mod clock;
 pub mod erlc;
 pub mod events;
+pub mod sim;
 pub mod store;
