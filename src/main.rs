@@ -12,7 +12,10 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Run the PRC API simulator on its own (a local stand-in for the ER:LC API).
+    Sim(erlc_bot::sim::cli::SimArgs),
+}
 
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -27,5 +30,8 @@ fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     init_tracing();
-    match cli.command {}
+    let runtime = tokio::runtime::Runtime::new()?;
+    match cli.command {
+        Command::Sim(args) => runtime.block_on(erlc_bot::sim::cli::run(args)),
+    }
 }

@@ -1,0 +1,126 @@
+//! `erlc-bot sim`: run the simulator on its own, print how to use it, stop on Ctrl-C.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use super::{ActivityConfig, SimConfig, SimHandle, Simulator};
+
+/// Options of `erlc-bot sim`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// TCP port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// Address to listen on. Keep loopback unless you know why not.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+    /// Number of simulated private servers.
+    #[arg(long, default_value_t = 3)]
+    pub servers: usize,
+    /// Seed for names, keys and activity (same seed, same world).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Players each server starts with.
+    #[arg(long, default_value_t = 8)]
+    pub players: usize,
+    /// Do not generate background activity.
+    #[arg(long)]
+    pub no_activity: bool,
+    /// Time between activity ticks, e.g. `2s`, `500ms`, `1m`.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub activity_interval: Duration,
+}
+
+/// Parses `500ms`, `2s`, `1m` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write e.g. 500ms, 2s or 1m"))?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n * 60),
+        _ => return Err(format!("unknown unit in `{text}`; use ms, s or m")),
+    };
+    if duration.is_zero() {
+        return Err("the activity interval must be more than zero".to_owned());
+    }
+    Ok(duration)
+}
+
+/// The configuration `erlc-bot sim` runs with.
+pub fn config(args: &SimArgs) -> SimConfig {
+    SimConfig {
+        bind: SocketAddr::new(args.bind, args.port),
+        servers: args.servers,
+        seed: args.seed,
+        initial_players: args.players,
+        activity: (!args.no_activity).then(|| ActivityConfig {
+            interval: args.activity_interval,
+            ..ActivityConfig::default()
+        }),
+        ..SimConfig::default()
+    }
+}
+
+/// What the simulator prints at start: where it is, the servers and how to use it.
+pub fn banner(handle: &SimHandle) -> String {
+    let base = handle.base_url();
+    let mut out = String::new();
+    let _ = writeln!(out, "ER:LC PRC API simulator listening on {base}");
+    let _ = writeln!(out);
+    let servers = handle.servers();
+    for s in &servers {
+        let _ = writeln!(out, "  [{}] {}", s.index, s.name);
+        let _ = writeln!(out, "      Server-Key: {}", s.key);
+        let _ = writeln!(out, "      join code:  {}", s.join_key);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Webhook public key (base64 SPKI): {}",
+        handle.webhook_public_key_spki_base64()
+    );
+    let _ = writeln!(out, "Point the bot at it:  ERLC_API_BASE={base}");
+    if let Some(first) = servers.first() {
+        let _ = writeln!(
+            out,
+            "Try it:  curl -s -H 'Server-Key: {}' '{base}/v2/server?Players=true'",
+            first.key
+        );
+    }
+    let _ = writeln!(out, "Control API: {base}/_sim/servers   (Ctrl-C stops)");
+    out
+}
+
+/// Runs until Ctrl-C.
+pub async fn run(args: SimArgs) -> anyhow::Result<()> {
+    let handle = Simulator::start(config(&args)).await?;
+    print!("{}", banner(&handle));
+    tokio::signal::ctrl_c().await?;
+    println!("stopping the simulator");
+    handle.shutdown().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("2h").is_err());
+    }
+}

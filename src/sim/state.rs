@@ -1,0 +1,146 @@
+//! The simulator's shared state: worlds, credentials, limiter, faults, the request log and
+//! the webhook queue, all behind std locks that are never held across an await.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+use super::auth::KeyRing;
+use super::config::{ActivityConfig, BucketLimit, CommandRules, Quirks};
+use super::faults::FaultState;
+use super::ratelimit::Limiter;
+use super::webhook::Webhooks;
+use super::world::World;
+use crate::clock::SharedClock;
+use crate::erlc::key::fingerprint;
+
+/// Locks a mutex, carrying on with the data if another thread panicked while holding it.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One request the simulator answered (control routes excluded). Never contains a key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    /// Simulator clock, Unix milliseconds.
+    pub at_ms: i64,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    /// Fingerprint of the `Server-Key` header, if one was sent.
+    pub key_fingerprint: Option<String>,
+    /// Fingerprint of the `Authorization` header, if one was sent.
+    pub global_key_fingerprint: Option<String>,
+    /// HTTP status; 0 when the connection was dropped on purpose.
+    pub status: u16,
+    /// The `X-RateLimit-Bucket` sent, with keys replaced by fingerprints.
+    pub bucket: Option<String>,
+    /// PRC error code of the body, if it was an error body.
+    pub prc_code: Option<u16>,
+    /// The command text of a command request.
+    pub command: Option<String>,
+    /// The injected fault, if any (e.g. `drop`, `latency`, `prc 1002`).
+    pub fault: Option<String>,
+}
+
+/// Current limits (changeable at run time).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub read: BucketLimit,
+    pub command: BucketLimit,
+}
+
+#[derive(Debug)]
+pub struct Shared {
+    pub clock: SharedClock,
+    pub seed: u64,
+    pub quirks: Quirks,
+    pub rules: CommandRules,
+    pub activity: Option<ActivityConfig>,
+    pub worlds: Vec<Mutex<World>>,
+    pub keys: Mutex<KeyRing>,
+    pub limits: Mutex<Limits>,
+    pub limiter: Mutex<Limiter>,
+    pub faults: Mutex<FaultState>,
+    pub requests: Mutex<Vec<RecordedRequest>>,
+    pub rng: Mutex<StdRng>,
+    pub webhooks: Webhooks,
+    command_counter: AtomicU64,
+}
+
+impl Shared {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        clock: SharedClock,
+        seed: u64,
+        quirks: Quirks,
+        rules: CommandRules,
+        activity: Option<ActivityConfig>,
+        worlds: Vec<World>,
+        keys: KeyRing,
+        limits: Limits,
+        limiter: Limiter,
+        rng: StdRng,
+        webhooks: Webhooks,
+    ) -> Self {
+        Self {
+            clock,
+            seed,
+            quirks,
+            rules,
+            activity,
+            worlds: worlds.into_iter().map(Mutex::new).collect(),
+            keys: Mutex::new(keys),
+            limits: Mutex::new(limits),
+            limiter: Mutex::new(limiter),
+            faults: Mutex::new(FaultState::new(seed)),
+            requests: Mutex::new(Vec::new()),
+            rng: Mutex::new(rng),
+            webhooks,
+            command_counter: AtomicU64::new(1),
+        }
+    }
+
+    pub fn now_secs(&self) -> i64 {
+        self.clock.now_secs()
+    }
+
+    pub fn world(&self, index: usize) -> Option<MutexGuard<'_, World>> {
+        self.worlds.get(index).map(lock)
+    }
+
+    /// A fresh `commandId` (hex, unique per simulator run).
+    pub fn next_command_id(&self) -> String {
+        let n = self.command_counter.fetch_add(1, Ordering::Relaxed);
+        let salt: u32 = lock(&self.rng).r#gen();
+        format!("{n:08x}{salt:08x}")
+    }
+
+    pub fn record(&self, request: RecordedRequest) {
+        lock(&self.requests).push(request);
+    }
+}
+
+/// A bucket name with every key in it replaced by its fingerprint.
+pub fn redact_bucket(bucket: &str, secrets: &[&str]) -> String {
+    let mut out = bucket.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        out = out.replace(secret, &fingerprint(secret));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacted_buckets_hide_keys() {
+        let b = redact_bucket("command-GLOBAL1-abc-xyz", &["abc-xyz", "GLOBAL1"]);
+        assert!(!b.contains("abc-xyz") && !b.contains("GLOBAL1"), "{b}");
+        assert!(b.starts_with("command-fp:"));
+    }
+}

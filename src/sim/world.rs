@@ -1,0 +1,685 @@
+//! The state of one simulated private server and the primitive changes to it. Encoding to
+//! JSON lives in `encode`, command parsing in `commands`.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+pub const CIVILIAN: &str = "Civilian";
+pub const JAIL: &str = "Jail";
+pub const NORMAL: &str = "Normal";
+pub const HELPER: &str = "Server Helper";
+pub const MODERATOR: &str = "Server Moderator";
+pub const ADMINISTRATOR: &str = "Server Administrator";
+pub const CO_OWNER: &str = "Server Co-Owner";
+pub const OWNER: &str = "Server Owner";
+
+/// The 8 base fields of `GET /v1/server` (CurrentPlayers is derived).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub name: String,
+    pub owner_id: u64,
+    pub co_owner_ids: Vec<u64>,
+    pub max_players: u32,
+    pub join_key: String,
+    pub acc_verified_req: String,
+    pub team_balance: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub x: f64,
+    pub z: f64,
+    pub postal: String,
+    pub street: String,
+    pub building: String,
+}
+
+impl Default for Location {
+    fn default() -> Self {
+        Self {
+            x: 0.0,
+            z: 0.0,
+            postal: "100".to_owned(),
+            street: "Main Street".to_owned(),
+            building: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Player {
+    pub name: String,
+    pub id: u64,
+    pub team: String,
+    pub permission: String,
+    pub callsign: Option<String>,
+    pub location: Location,
+    pub wanted_stars: u32,
+    /// Team to return to on `:unjail`.
+    pub team_before_jail: Option<String>,
+}
+
+/// What a test asks for when it adds a player; unset fields are generated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlayerSpec {
+    pub name: Option<String>,
+    pub id: Option<u64>,
+    pub team: Option<String>,
+    pub permission: Option<String>,
+    pub callsign: Option<String>,
+    pub location: Option<Location>,
+    pub wanted_stars: u32,
+}
+
+impl PlayerSpec {
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: Some(name.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    pub fn with_id(mut self, id: u64) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    pub fn with_team(mut self, team: &str) -> Self {
+        self.team = Some(team.to_owned());
+        self
+    }
+
+    pub fn with_permission(mut self, permission: &str) -> Self {
+        self.permission = Some(permission.to_owned());
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinLog {
+    pub join: bool,
+    pub timestamp: i64,
+    pub name: String,
+    pub id: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KillLog {
+    pub killed: (String, u64),
+    pub killer: (String, u64),
+    pub timestamp: i64,
+}
+
+/// Who ran a command: a player, or the API (`Remote Server`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Actor {
+    RemoteServer,
+    Player { name: String, id: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandLog {
+    pub actor: Actor,
+    pub command: String,
+    pub timestamp: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModCall {
+    /// Stable number used to answer it later (survives the retention window moving).
+    pub seq: u64,
+    pub caller: (String, u64),
+    pub moderator: Option<(String, u64)>,
+    pub timestamp: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmergencyCall {
+    pub call_number: u64,
+    pub team: String,
+    pub caller: Option<u64>,
+    pub players: Vec<u64>,
+    pub position: [f64; 2],
+    pub started_at: i64,
+    pub description: Option<String>,
+    pub position_descriptor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vehicle {
+    pub seq: u64,
+    pub name: String,
+    pub owner: String,
+    pub owner_id: u64,
+    pub plate: String,
+    pub texture: Option<String>,
+    pub color_hex: String,
+    pub color_name: String,
+}
+
+/// What a test asks for when it spawns a vehicle; unset fields get defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VehicleSpec {
+    pub name: Option<String>,
+    pub plate: Option<String>,
+    pub texture: Option<String>,
+    pub color_hex: Option<String>,
+    pub color_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StaffMaps {
+    pub admins: BTreeMap<u64, String>,
+    pub mods: BTreeMap<u64, String>,
+    pub helpers: BTreeMap<u64, String>,
+}
+
+/// Server-wide settings changed by commands.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerFlags {
+    pub time: Option<f64>,
+    pub weather: Option<String>,
+    pub priority_secs: Option<u64>,
+    pub peace_timer_secs: Option<u64>,
+    pub fire: Option<String>,
+    pub layout: Option<String>,
+}
+
+/// Kind of a broadcast recorded for tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageKind {
+    Hint,
+    Message,
+    PrivateMessage,
+}
+
+/// An `:h`, `:m` or `:pm` that reached the game.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentMessage {
+    pub kind: MessageKind,
+    /// Resolved recipients (player ids); empty for server-wide kinds.
+    pub targets: Vec<u64>,
+    pub text: String,
+    pub timestamp: i64,
+}
+
+/// A command after parsing and target resolution, as applied to the world.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedCommand {
+    /// Canonical command name (aliases resolved), without `:`.
+    pub name: String,
+    pub targets: Vec<u64>,
+    pub argument: String,
+    pub timestamp: i64,
+}
+
+/// One private server.
+#[derive(Debug)]
+pub struct World {
+    pub server_id: String,
+    pub info: ServerInfo,
+    pub players: Vec<Player>,
+    pub staff: StaffMaps,
+    pub queue: Vec<u64>,
+    pub join_logs: VecDeque<JoinLog>,
+    pub kill_logs: VecDeque<KillLog>,
+    pub command_logs: VecDeque<CommandLog>,
+    pub mod_calls: VecDeque<ModCall>,
+    pub emergency_calls: Vec<EmergencyCall>,
+    pub vehicles: Vec<Vehicle>,
+    pub bans: BTreeMap<u64, String>,
+    pub flags: ServerFlags,
+    pub messages: Vec<SentMessage>,
+    pub applied: Vec<AppliedCommand>,
+    /// Everyone ever seen, so `:ban <id>` of an absent user still has a name.
+    pub known_users: BTreeMap<u64, String>,
+    pub retention: usize,
+    pub rng: StdRng,
+    /// Where this server's event webhooks go (set only after a successful probe).
+    pub webhook_url: Option<String>,
+    pub activity: super::activity::ActivityState,
+    next_seq: u64,
+    next_call_number: u64,
+}
+
+/// Why a world change could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorldError {
+    #[error("no player with id {0} is in the server")]
+    NoSuchPlayer(u64),
+    #[error("a player with id {0} is already in the server")]
+    DuplicatePlayer(u64),
+    #[error("no mod call number {0} is in the mod call window")]
+    NoSuchModCall(u64),
+    #[error("no active emergency call number {0}")]
+    NoSuchEmergencyCall(u64),
+    #[error("no vehicle number {0} is spawned")]
+    NoSuchVehicle(u64),
+}
+
+fn push_capped<T>(log: &mut VecDeque<T>, item: T, cap: usize) {
+    log.push_back(item);
+    while log.len() > cap {
+        log.pop_front();
+    }
+}
+
+/// The callsign a player on `team` gets: none for civilians and inmates.
+fn callsign_for(team: &str, id: u64) -> Option<String> {
+    if team == CIVILIAN || team == JAIL {
+        return None;
+    }
+    let letter = team.chars().next().unwrap_or('U').to_ascii_uppercase();
+    Some(format!("{letter}-{}", id % 100))
+}
+
+/// Smallest generated user id: above 2^32 so 32-bit decoders fail loudly.
+pub const MIN_GENERATED_ID: u64 = (1 << 32) + 1;
+
+impl World {
+    pub fn new(server_id: String, info: ServerInfo, retention: usize, rng: StdRng) -> Self {
+        Self {
+            server_id,
+            info,
+            players: Vec::new(),
+            staff: StaffMaps::default(),
+            queue: Vec::new(),
+            join_logs: VecDeque::new(),
+            kill_logs: VecDeque::new(),
+            command_logs: VecDeque::new(),
+            mod_calls: VecDeque::new(),
+            emergency_calls: Vec::new(),
+            vehicles: Vec::new(),
+            bans: BTreeMap::new(),
+            flags: ServerFlags::default(),
+            messages: Vec::new(),
+            applied: Vec::new(),
+            known_users: BTreeMap::new(),
+            retention,
+            rng,
+            webhook_url: None,
+            activity: super::activity::ActivityState::default(),
+            next_seq: 1,
+            next_call_number: 1,
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    pub fn player(&self, id: u64) -> Option<&Player> {
+        self.players.iter().find(|p| p.id == id)
+    }
+
+    pub fn player_mut(&mut self, id: u64) -> Option<&mut Player> {
+        self.players.iter_mut().find(|p| p.id == id)
+    }
+
+    fn identity(&self, id: u64) -> Result<(String, u64), WorldError> {
+        self.player(id)
+            .map(|p| (p.name.clone(), p.id))
+            .ok_or(WorldError::NoSuchPlayer(id))
+    }
+
+    /// A fresh user id above 2^32 not used by anyone seen so far.
+    pub fn generate_id(&mut self) -> u64 {
+        loop {
+            let id = self.rng.gen_range(MIN_GENERATED_ID..=99_999_999_999);
+            if !self.known_users.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// The permission a user gets on joining, from ownership and the staff maps.
+    fn default_permission(&self, id: u64) -> &'static str {
+        if id == self.info.owner_id {
+            OWNER
+        } else if self.info.co_owner_ids.contains(&id) {
+            CO_OWNER
+        } else if self.staff.admins.contains_key(&id) {
+            ADMINISTRATOR
+        } else if self.staff.mods.contains_key(&id) {
+            MODERATOR
+        } else if self.staff.helpers.contains_key(&id) {
+            HELPER
+        } else {
+            NORMAL
+        }
+    }
+
+    /// A player joins: appears in Players, leaves the queue, gets a `Join:true` log.
+    pub fn add_player(&mut self, spec: PlayerSpec, now: i64) -> Result<u64, WorldError> {
+        let id = match spec.id {
+            Some(id) => id,
+            None => self.generate_id(),
+        };
+        if self.player(id).is_some() {
+            return Err(WorldError::DuplicatePlayer(id));
+        }
+        let name = match spec.name {
+            Some(name) => name,
+            None => super::activity::roblox_name(&mut self.rng),
+        };
+        let team = spec.team.unwrap_or_else(|| CIVILIAN.to_owned());
+        let callsign = match spec.callsign {
+            Some(c) => Some(c),
+            None => callsign_for(&team, id),
+        };
+        let permission = spec
+            .permission
+            .unwrap_or_else(|| self.default_permission(id).to_owned());
+        self.known_users.insert(id, name.clone());
+        self.queue.retain(|q| *q != id);
+        self.players.push(Player {
+            name: name.clone(),
+            id,
+            team,
+            permission: NORMAL.to_owned(),
+            callsign,
+            location: spec.location.unwrap_or_default(),
+            wanted_stars: spec.wanted_stars,
+            team_before_jail: None,
+        });
+        self.set_permission(id, &permission)?;
+        let cap = self.retention;
+        push_capped(
+            &mut self.join_logs,
+            JoinLog {
+                join: true,
+                timestamp: now,
+                name,
+                id,
+            },
+            cap,
+        );
+        Ok(id)
+    }
+
+    /// A player leaves (or is kicked): gone from Players, vehicles despawn, `Join:false` log.
+    pub fn remove_player(&mut self, id: u64, now: i64) -> Result<(), WorldError> {
+        let (name, id) = self.identity(id)?;
+        self.players.retain(|p| p.id != id);
+        self.vehicles.retain(|v| v.owner_id != id);
+        for call in &mut self.emergency_calls {
+            call.players.retain(|p| *p != id);
+        }
+        let cap = self.retention;
+        push_capped(
+            &mut self.join_logs,
+            JoinLog {
+                join: false,
+                timestamp: now,
+                name,
+                id,
+            },
+            cap,
+        );
+        Ok(())
+    }
+
+    pub fn set_team(&mut self, id: u64, team: &str) -> Result<(), WorldError> {
+        let player = self.player_mut(id).ok_or(WorldError::NoSuchPlayer(id))?;
+        player.team = team.to_owned();
+        player.callsign = callsign_for(team, id);
+        Ok(())
+    }
+
+    /// Set a permission and keep the Staff maps in step with it.
+    pub fn set_permission(&mut self, id: u64, permission: &str) -> Result<(), WorldError> {
+        let (name, id) = self.identity(id)?;
+        self.staff.admins.remove(&id);
+        self.staff.mods.remove(&id);
+        self.staff.helpers.remove(&id);
+        match permission {
+            ADMINISTRATOR => {
+                self.staff.admins.insert(id, name);
+            }
+            MODERATOR => {
+                self.staff.mods.insert(id, name);
+            }
+            HELPER => {
+                self.staff.helpers.insert(id, name);
+            }
+            _ => {}
+        }
+        if let Some(player) = self.player_mut(id) {
+            player.permission = permission.to_owned();
+        }
+        Ok(())
+    }
+
+    pub fn set_wanted(&mut self, id: u64, stars: u32) -> Result<(), WorldError> {
+        let player = self.player_mut(id).ok_or(WorldError::NoSuchPlayer(id))?;
+        player.wanted_stars = stars;
+        Ok(())
+    }
+
+    pub fn add_kill(&mut self, killer: u64, killed: u64, now: i64) -> Result<(), WorldError> {
+        let killer = self.identity(killer)?;
+        let killed = self.identity(killed)?;
+        let cap = self.retention;
+        push_capped(
+            &mut self.kill_logs,
+            KillLog {
+                killed,
+                killer,
+                timestamp: now,
+            },
+            cap,
+        );
+        Ok(())
+    }
+
+    pub fn log_command(&mut self, actor: Actor, command: &str, now: i64) {
+        let cap = self.retention;
+        push_capped(
+            &mut self.command_logs,
+            CommandLog {
+                actor,
+                command: command.to_owned(),
+                timestamp: now,
+            },
+            cap,
+        );
+    }
+
+    pub fn add_mod_call(&mut self, caller: u64, now: i64) -> Result<u64, WorldError> {
+        let caller = self.identity(caller)?;
+        let seq = self.next_seq();
+        let cap = self.retention;
+        push_capped(
+            &mut self.mod_calls,
+            ModCall {
+                seq,
+                caller,
+                moderator: None,
+                timestamp: now,
+            },
+            cap,
+        );
+        Ok(seq)
+    }
+
+    pub fn answer_mod_call(&mut self, seq: u64, moderator: u64) -> Result<(), WorldError> {
+        let moderator = self.identity(moderator)?;
+        let call = self
+            .mod_calls
+            .iter_mut()
+            .find(|c| c.seq == seq)
+            .ok_or(WorldError::NoSuchModCall(seq))?;
+        call.moderator = Some(moderator);
+        Ok(())
+    }
+
+    pub fn start_emergency_call(
+        &mut self,
+        caller: u64,
+        team: &str,
+        description: Option<String>,
+        now: i64,
+    ) -> Result<EmergencyCall, WorldError> {
+        let player = self
+            .player(caller)
+            .ok_or(WorldError::NoSuchPlayer(caller))?;
+        let position = [player.location.x.round(), player.location.z.round()];
+        let descriptor = format!(
+            "{}, Postal {}",
+            player.location.street, player.location.postal
+        );
+        let call = EmergencyCall {
+            call_number: self.next_call_number,
+            team: team.to_owned(),
+            caller: Some(caller),
+            players: Vec::new(),
+            position,
+            started_at: now,
+            description,
+            position_descriptor: Some(descriptor),
+        };
+        self.next_call_number += 1;
+        self.emergency_calls.push(call.clone());
+        Ok(call)
+    }
+
+    pub fn respond_emergency_call(
+        &mut self,
+        number: u64,
+        responder: u64,
+    ) -> Result<(), WorldError> {
+        self.identity(responder)?;
+        let call = self
+            .emergency_calls
+            .iter_mut()
+            .find(|c| c.call_number == number)
+            .ok_or(WorldError::NoSuchEmergencyCall(number))?;
+        if !call.players.contains(&responder) {
+            call.players.push(responder);
+        }
+        Ok(())
+    }
+
+    /// Ends an active call and returns it (for the `EmergencyCallEnded` webhook).
+    pub fn end_emergency_call(&mut self, number: u64) -> Result<EmergencyCall, WorldError> {
+        let pos = self
+            .emergency_calls
+            .iter()
+            .position(|c| c.call_number == number)
+            .ok_or(WorldError::NoSuchEmergencyCall(number))?;
+        Ok(self.emergency_calls.remove(pos))
+    }
+
+    pub fn spawn_vehicle(&mut self, owner: u64, spec: VehicleSpec) -> Result<u64, WorldError> {
+        let (owner_name, owner_id) = self.identity(owner)?;
+        let seq = self.next_seq();
+        let plate = match spec.plate {
+            Some(p) => p,
+            None => format!("SIM {:03}", self.rng.gen_range(0..1000)),
+        };
+        self.vehicles.push(Vehicle {
+            seq,
+            name: spec
+                .name
+                .unwrap_or_else(|| "2019 Falcon Interceptor Utility".to_owned()),
+            owner: owner_name,
+            owner_id,
+            plate,
+            texture: spec.texture,
+            color_hex: spec.color_hex.unwrap_or_else(|| "#1F2A44".to_owned()),
+            color_name: spec.color_name.unwrap_or_else(|| "Navy".to_owned()),
+        });
+        Ok(seq)
+    }
+
+    pub fn despawn_vehicle(&mut self, seq: u64) -> Result<(), WorldError> {
+        let before = self.vehicles.len();
+        self.vehicles.retain(|v| v.seq != seq);
+        if self.vehicles.len() == before {
+            return Err(WorldError::NoSuchVehicle(seq));
+        }
+        Ok(())
+    }
+
+    pub fn queue_push(&mut self, id: u64) {
+        if !self.queue.contains(&id) {
+            self.queue.push(id);
+        }
+    }
+
+    pub fn queue_remove(&mut self, id: u64) {
+        self.queue.retain(|q| *q != id);
+    }
+
+    pub fn add_ban(&mut self, id: u64, name: &str) {
+        self.known_users
+            .entry(id)
+            .or_insert_with(|| name.to_owned());
+        self.bans.insert(id, name.to_owned());
+    }
+
+    pub fn remove_ban(&mut self, id: u64) -> bool {
+        self.bans.remove(&id).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn world() -> World {
+        let info = ServerInfo {
+            name: "Test".into(),
+            owner_id: 1,
+            co_owner_ids: vec![2],
+            max_players: 40,
+            join_key: "ABCDE".into(),
+            acc_verified_req: "Disabled".into(),
+            team_balance: true,
+        };
+        World::new("srv".into(), info, 3, StdRng::seed_from_u64(7))
+    }
+
+    #[test]
+    fn logs_keep_only_the_retention_window() {
+        let mut w = world();
+        for n in 0..5 {
+            w.log_command(Actor::RemoteServer, &format!(":h {n}"), n);
+        }
+        let kept: Vec<_> = w.command_logs.iter().map(|c| c.timestamp).collect();
+        assert_eq!(kept, vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn join_and_leave_are_logged_and_generated_ids_exceed_u32() {
+        let mut w = world();
+        let id = w.add_player(PlayerSpec::default(), 10).unwrap();
+        assert!(id > u64::from(u32::MAX));
+        w.remove_player(id, 11).unwrap();
+        let joins: Vec<_> = w.join_logs.iter().map(|j| j.join).collect();
+        assert_eq!(joins, vec![true, false]);
+        assert_eq!(w.remove_player(id, 12), Err(WorldError::NoSuchPlayer(id)));
+    }
+
+    #[test]
+    fn permissions_keep_staff_maps_in_step() {
+        let mut w = world();
+        let id = w
+            .add_player(PlayerSpec::named("a").with_permission(MODERATOR), 0)
+            .unwrap();
+        assert!(w.staff.mods.contains_key(&id));
+        w.set_permission(id, ADMINISTRATOR).unwrap();
+        assert!(!w.staff.mods.contains_key(&id));
+        assert_eq!(w.staff.admins.get(&id).map(String::as_str), Some("a"));
+        let owner = w.add_player(PlayerSpec::named("o").with_id(1), 0).unwrap();
+        assert_eq!(w.player(owner).unwrap().permission, OWNER);
+    }
+}
