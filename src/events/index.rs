@@ -225,7 +225,11 @@ mod tests {
             index.insert(p(pattern), 1u8);
             let got = !index.matching(&t(ty)).is_empty();
             assert_eq!(got, want, "{pattern} vs {ty}");
-            assert_eq!(p(pattern).matches(&t(ty)), want, "matcher {pattern} vs {ty}");
+            assert_eq!(
+                p(pattern).matches(&t(ty)),
+                want,
+                "matcher {pattern} vs {ty}"
+            );
         }
     }
 
