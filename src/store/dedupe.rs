@@ -73,7 +73,12 @@ impl DedupeSet {
 
     /// Record `key` in `scope` for `ttl`. True if it was not there (or had expired): the
     /// caller should handle the item. Atomic, so two callers never both get true.
-    pub fn insert_if_new(&self, scope: &str, key: &[u8], ttl: Duration) -> Result<bool, StoreError> {
+    pub fn insert_if_new(
+        &self,
+        scope: &str,
+        key: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
         let entry = scoped_key(ENTRY, scope, key)?;
         let now = self.clock.now_ms();
         let expires_at = now.saturating_add(ttl_ms(ttl));
@@ -204,8 +209,14 @@ mod tests {
         assert_eq!(set.sweep_expired(1).unwrap(), 1);
         assert_eq!(set.sweep_expired(10).unwrap(), 1);
         assert_eq!(set.sweep_expired(10).unwrap(), 0);
-        assert!(set.contains("g1/main", b"row-2").unwrap(), "unexpired key survives");
-        assert!(set.insert_if_new("g1/main", b"row-1", MINUTE).unwrap(), "expired is new");
+        assert!(
+            set.contains("g1/main", b"row-2").unwrap(),
+            "unexpired key survives"
+        );
+        assert!(
+            set.insert_if_new("g1/main", b"row-1", MINUTE).unwrap(),
+            "expired is new"
+        );
         assert!(matches!(
             set.insert_if_new("", b"x", MINUTE),
             Err(StoreError::Invalid(_))
@@ -220,7 +231,11 @@ mod tests {
         assert!(set.insert_if_new("s", b"k", MINUTE).unwrap());
         clock.advance_ms(60_000);
         assert!(set.insert_if_new("s", b"k", MINUTE).unwrap());
-        assert_eq!(set.sweep_expired(10).unwrap(), 1, "only the stale index entry");
+        assert_eq!(
+            set.sweep_expired(10).unwrap(),
+            1,
+            "only the stale index entry"
+        );
         assert!(set.contains("s", b"k").unwrap());
     }
 

@@ -405,7 +405,9 @@ fn retention_config_is_validated() {
         .policies
         .insert("typo".into(), config.policies["other"].clone());
     assert!(matches!(config.validate(), Err(StoreError::Invalid(_))));
-    let mut config = RetentionConfig::default();
-    config.fallback_partition = "has space".into();
+    let config = RetentionConfig {
+        fallback_partition: "has space".into(),
+        ..RetentionConfig::default()
+    };
     assert!(config.validate().is_err());
 }
