@@ -1,0 +1,122 @@
+//! Key layout of the `events` tree. Every key starts with a tag byte naming what it indexes,
+//! then the guild id; integers are big-endian and times sign-shifted so byte order is time
+//! order. A "position" (source time, id, server) ends every time-ordered index key.
+
+use crate::events::EventType;
+use crate::store::StoreError;
+use crate::store::keys::{KeyReader, be_u64, push_label, time_key};
+
+use super::query::Cursor;
+
+/// Primary record: guild, server, id → JSON of the stored event.
+pub const RECORD: u8 = 1;
+/// Time series: guild, position → empty.
+pub const BY_TIME: u8 = 2;
+/// Player timeline: guild, roblox id, position → empty.
+pub const BY_PLAYER: u8 = 3;
+/// Newest event per type: guild, type → JSON event. Retention does not touch it.
+pub const LATEST: u8 = 4;
+/// Retention walk order: guild, partition, position → empty.
+pub const BY_PARTITION: u8 = 5;
+/// Last id handed out: guild, server → u64. Kept by purges so ids are never reused.
+pub const LAST_ID: u8 = 6;
+/// Events per partition: guild, partition → u64.
+pub const PARTITION_COUNT: u8 = 7;
+/// Events per type: guild, type → u64.
+pub const TYPE_COUNT: u8 = 8;
+/// Content dedupe: guild, server, dedupe key → id. Lives as long as the event it names.
+pub const DEDUPE: u8 = 9;
+
+/// Every tag holding data that belongs to a guild and goes when the guild is purged. Index
+/// entries go before the records they name, so an interrupted purge never leaves an index
+/// pointing at a missing record.
+pub const PURGED_TAGS: [u8; 8] = [
+    BY_TIME,
+    BY_PLAYER,
+    BY_PARTITION,
+    LATEST,
+    DEDUPE,
+    RECORD,
+    PARTITION_COUNT,
+    TYPE_COUNT,
+];
+
+pub fn guild_prefix(tag: u8, guild: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(48);
+    key.push(tag);
+    key.extend_from_slice(&be_u64(guild));
+    key
+}
+
+fn with_label(tag: u8, guild: u64, label: &str) -> Result<Vec<u8>, StoreError> {
+    let mut key = guild_prefix(tag, guild);
+    push_label(&mut key, label)?;
+    Ok(key)
+}
+
+pub fn record_prefix(guild: u64, server: &str) -> Result<Vec<u8>, StoreError> {
+    with_label(RECORD, guild, server)
+}
+
+pub fn record_key(guild: u64, server: &str, id: u64) -> Result<Vec<u8>, StoreError> {
+    let mut key = record_prefix(guild, server)?;
+    key.extend_from_slice(&be_u64(id));
+    Ok(key)
+}
+
+/// Append the position (source time, id, server) that orders time-indexed keys.
+pub fn push_position(key: &mut Vec<u8>, position: &Cursor) -> Result<(), StoreError> {
+    key.extend_from_slice(&time_key(position.source_time));
+    key.extend_from_slice(&be_u64(position.id));
+    push_label(key, &position.server)
+}
+
+/// Read a position back from the tail of an index key.
+pub fn read_position(reader: &mut KeyReader<'_>) -> Result<Cursor, StoreError> {
+    let source_time = reader.time()?;
+    let id = reader.u64()?;
+    let server = reader.label()?.to_owned();
+    Ok(Cursor {
+        source_time,
+        id,
+        server,
+    })
+}
+
+pub fn player_prefix(guild: u64, player: u64) -> Vec<u8> {
+    let mut key = guild_prefix(BY_PLAYER, guild);
+    key.extend_from_slice(&be_u64(player));
+    key
+}
+
+pub fn partition_prefix(guild: u64, partition: &str) -> Result<Vec<u8>, StoreError> {
+    with_label(BY_PARTITION, guild, partition)
+}
+
+pub fn last_id_key(guild: u64, server: &str) -> Result<Vec<u8>, StoreError> {
+    with_label(LAST_ID, guild, server)
+}
+
+pub fn latest_key(guild: u64, event_type: &EventType) -> Vec<u8> {
+    let mut key = guild_prefix(LATEST, guild);
+    key.extend_from_slice(event_type.as_str().as_bytes());
+    key
+}
+
+pub fn partition_count_key(guild: u64, partition: &str) -> Vec<u8> {
+    let mut key = guild_prefix(PARTITION_COUNT, guild);
+    key.extend_from_slice(partition.as_bytes());
+    key
+}
+
+pub fn type_count_key(guild: u64, event_type: &EventType) -> Vec<u8> {
+    let mut key = guild_prefix(TYPE_COUNT, guild);
+    key.extend_from_slice(event_type.as_str().as_bytes());
+    key
+}
+
+pub fn dedupe_key(guild: u64, server: &str, content_key: &str) -> Result<Vec<u8>, StoreError> {
+    let mut key = with_label(DEDUPE, guild, server)?;
+    key.extend_from_slice(content_key.as_bytes());
+    Ok(key)
+}

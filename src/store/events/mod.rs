@@ -1,0 +1,310 @@
+//! The event store: every event a guild's ER:LC servers produce, with per-server ids that
+//! survive restarts, time-series and player-timeline indexes, the newest event per type,
+//! counters kept in step with the data, content dedupe, retention and guild purges.
+//!
+//! All of it lives in one sled tree (`events`), so each append or deletion is one atomic
+//! batch: an event is never visible without its index entries and counters. Writers are
+//! serialised by a lock held by this value, so open one `EventStore` per database and clone it.
+
+mod layout;
+mod query;
+mod retention;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::SharedClock;
+use crate::events::{Event, EventType, NewEvent, Pattern};
+use crate::store::StoreError;
+use crate::store::keys::{corrupt, decode_json, decode_u64, encode_json};
+
+pub use query::{Cursor, EventQuery, MAX_PAGE_SIZE, Order, Page};
+pub use retention::{PartitionRule, RetentionConfig, RetentionPolicy};
+
+/// Name of the sled tree holding events.
+pub const EVENTS_TREE: &str = "events";
+
+/// What the primary record holds: the event plus the content key it was deduplicated by,
+/// so deleting the event also frees its dedupe entry.
+#[derive(Serialize, Deserialize)]
+struct StoredEvent {
+    #[serde(flatten)]
+    event: Event,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dedupe_key: Option<String>,
+}
+
+/// The event store. Cheap to clone; clones share the write lock.
+#[derive(Clone)]
+pub struct EventStore {
+    tree: sled::Tree,
+    clock: SharedClock,
+    retention: Arc<RetentionConfig>,
+    write_lock: Arc<Mutex<()>>,
+}
+
+impl std::fmt::Debug for EventStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStore")
+            .field("tree", &EVENTS_TREE)
+            .field("retention", &self.retention)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Counter changes gathered while building a batch, applied once at the end.
+#[derive(Default)]
+struct CounterDeltas(BTreeMap<Vec<u8>, i64>);
+
+impl CounterDeltas {
+    fn add(&mut self, key: Vec<u8>, delta: i64) {
+        *self.0.entry(key).or_default() += delta;
+    }
+}
+
+impl EventStore {
+    /// Open (or create) the event store in `db` with the default retention configuration.
+    pub fn open(db: &sled::Db, clock: SharedClock) -> Result<Self, StoreError> {
+        Self::open_with_retention(db, clock, RetentionConfig::default())
+    }
+
+    /// Open with a custom partition mapping and retention policies (validated here).
+    pub fn open_with_retention(
+        db: &sled::Db,
+        clock: SharedClock,
+        retention: RetentionConfig,
+    ) -> Result<Self, StoreError> {
+        retention.validate()?;
+        Ok(Self {
+            tree: db.open_tree(EVENTS_TREE)?,
+            clock,
+            retention: Arc::new(retention),
+            write_lock: Arc::new(Mutex::new(())),
+        })
+    }
+
+    pub fn retention(&self) -> &RetentionConfig {
+        &self.retention
+    }
+
+    /// The lock only orders writers; a panic while holding it leaves no half-written state
+    /// (batches are atomic), so a poisoned lock is safe to take over.
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        self.write_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Store events for `guild`, giving each the next id of its server. Events whose
+    /// `dedupe_key` is already stored for that server (or repeats earlier in `events`) are
+    /// skipped; the stored events are returned in input order. Written atomically, not
+    /// flushed: call [`EventStore::flush_async`] before telling anyone about them.
+    pub fn append(&self, guild: u64, events: Vec<NewEvent>) -> Result<Vec<Event>, StoreError> {
+        let _guard = self.lock();
+        let recorded_at_ms = self.clock.now_ms();
+        let mut batch = sled::Batch::default();
+        let mut counters = CounterDeltas::default();
+        let mut last_ids: HashMap<String, u64> = HashMap::new();
+        let mut newest: HashMap<EventType, Event> = HashMap::new();
+        let mut seen_keys: HashSet<Vec<u8>> = HashSet::new();
+        let mut stored = Vec::with_capacity(events.len());
+        for new in events {
+            let server = new.event_type.server().to_owned();
+            if let Some(content_key) = &new.dedupe_key {
+                let key = layout::dedupe_key(guild, &server, content_key)?;
+                if seen_keys.contains(&key) || self.tree.contains_key(&key)? {
+                    continue;
+                }
+                seen_keys.insert(key);
+            }
+            let id = match last_ids.get(&server) {
+                Some(last) => *last,
+                None => self.last_id(guild, &server)?,
+            }
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Invalid(format!("event ids of `{server}` ran out")))?;
+            last_ids.insert(server.clone(), id);
+            let event = Event {
+                guild,
+                server,
+                id,
+                event_type: new.event_type,
+                source_time: new.source_time,
+                recorded_at_ms,
+                players: new.players,
+                payload: new.payload,
+            };
+            let partition = self.retention.partition_of(&event.event_type);
+            for key in index_keys(&event, partition)? {
+                batch.insert(key, &[]);
+            }
+            if let Some(content_key) = &new.dedupe_key {
+                let key = layout::dedupe_key(guild, &event.server, content_key)?;
+                batch.insert(key, &be_id(id));
+            }
+            counters.add(layout::partition_count_key(guild, partition), 1);
+            counters.add(layout::type_count_key(guild, &event.event_type), 1);
+            let record = StoredEvent {
+                event,
+                dedupe_key: new.dedupe_key,
+            };
+            let key = layout::record_key(guild, &record.event.server, id)?;
+            batch.insert(key, encode_json(&record, "an event")?);
+            let event = record.event;
+            let replaces = match newest.get(&event.event_type) {
+                Some(current) => event.source_time >= current.source_time,
+                None => self.replaces_stored_latest(&event)?,
+            };
+            if replaces {
+                newest.insert(event.event_type.clone(), event.clone());
+            }
+            stored.push(event);
+        }
+        for (server, last) in last_ids {
+            batch.insert(layout::last_id_key(guild, &server)?, &be_id(last));
+        }
+        for (event_type, event) in newest {
+            batch.insert(
+                layout::latest_key(guild, &event_type),
+                encode_json(&event, "an event")?,
+            );
+        }
+        self.apply(batch, counters)?;
+        Ok(stored)
+    }
+
+    fn last_id(&self, guild: u64, server: &str) -> Result<u64, StoreError> {
+        match self.tree.get(layout::last_id_key(guild, server)?)? {
+            Some(bytes) => decode_u64(&bytes, "the last event id counter"),
+            None => Ok(0),
+        }
+    }
+
+    /// A newer (or equally new) event replaces the stored latest one; a damaged stored
+    /// latest entry is replaced rather than blocking appends.
+    fn replaces_stored_latest(&self, event: &Event) -> Result<bool, StoreError> {
+        let key = layout::latest_key(event.guild, &event.event_type);
+        Ok(match self.tree.get(key)? {
+            Some(bytes) => decode_json::<Event>(&bytes, "latest event")
+                .map(|current| event.source_time >= current.source_time)
+                .unwrap_or(true),
+            None => true,
+        })
+    }
+
+    /// Fold counter changes into `batch` and write it atomically. Zero counters are removed.
+    fn apply(&self, mut batch: sled::Batch, counters: CounterDeltas) -> Result<(), StoreError> {
+        for (key, delta) in counters.0 {
+            let current = match self.tree.get(&key)? {
+                Some(bytes) => decode_u64(&bytes, "an event counter")?,
+                None => 0,
+            };
+            let updated = i128::from(current) + i128::from(delta);
+            match u64::try_from(updated) {
+                Ok(0) | Err(_) => batch.remove(key),
+                Ok(value) => batch.insert(key, &be_id(value)),
+            }
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// One event by its id.
+    pub fn get(&self, guild: u64, server: &str, id: u64) -> Result<Option<Event>, StoreError> {
+        let key = layout::record_key(guild, server, id)?;
+        self.tree
+            .get(&key)?
+            .map(|bytes| decode_record(&bytes, guild, server, id).map(|stored| stored.event))
+            .transpose()
+    }
+
+    /// The newest event (by source time) of exactly this type, even if retention removed it
+    /// from the time series since.
+    pub fn latest(&self, guild: u64, event_type: &EventType) -> Result<Option<Event>, StoreError> {
+        self.tree
+            .get(layout::latest_key(guild, event_type))?
+            .map(|bytes| decode_json(&bytes, "latest event"))
+            .transpose()
+    }
+
+    /// The newest event of every type matching `pattern`, ordered by type.
+    pub fn latest_matching(&self, guild: u64, pattern: &Pattern) -> Result<Vec<Event>, StoreError> {
+        let mut found = Vec::new();
+        for entry in self
+            .tree
+            .scan_prefix(layout::guild_prefix(layout::LATEST, guild))
+        {
+            let (_, bytes) = entry?;
+            let event: Event = decode_json(&bytes, "latest event")?;
+            if pattern.matches(&event.event_type) {
+                found.push(event);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Number of stored events of a guild in a retention partition (no scan).
+    pub fn count(&self, guild: u64, partition: &str) -> Result<u64, StoreError> {
+        self.counter(layout::partition_count_key(guild, partition))
+    }
+
+    /// Number of stored events of a guild with this exact type (no scan).
+    pub fn count_type(&self, guild: u64, event_type: &EventType) -> Result<u64, StoreError> {
+        self.counter(layout::type_count_key(guild, event_type))
+    }
+
+    fn counter(&self, key: Vec<u8>) -> Result<u64, StoreError> {
+        match self.tree.get(key)? {
+            Some(bytes) => decode_u64(&bytes, "an event counter"),
+            None => Ok(0),
+        }
+    }
+
+    /// Make everything written so far durable. Returns the number of bytes flushed.
+    pub async fn flush_async(&self) -> Result<usize, StoreError> {
+        Ok(self.tree.flush_async().await?)
+    }
+}
+
+fn be_id(value: u64) -> [u8; 8] {
+    value.to_be_bytes()
+}
+
+/// Every index key of an event (time series, players, retention partition).
+fn index_keys(event: &Event, partition: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+    let position = Cursor::of(event);
+    let mut keys = Vec::with_capacity(2 + event.players.len());
+    let mut by_time = layout::guild_prefix(layout::BY_TIME, event.guild);
+    layout::push_position(&mut by_time, &position)?;
+    keys.push(by_time);
+    let players: BTreeSet<u64> = event.players.iter().copied().collect();
+    for player in players {
+        let mut key = layout::player_prefix(event.guild, player);
+        layout::push_position(&mut key, &position)?;
+        keys.push(key);
+    }
+    let mut by_partition = layout::partition_prefix(event.guild, partition)?;
+    layout::push_position(&mut by_partition, &position)?;
+    keys.push(by_partition);
+    Ok(keys)
+}
+
+/// Decode a primary record and check it is the event its key names.
+fn decode_record(
+    bytes: &[u8],
+    guild: u64,
+    server: &str,
+    id: u64,
+) -> Result<StoredEvent, StoreError> {
+    let what = format!("event {id} of server `{server}` in guild {guild}");
+    let stored: StoredEvent = decode_json(bytes, &what)?;
+    let event = &stored.event;
+    if event.guild != guild || event.server != server || event.id != id {
+        return Err(corrupt(&what, "the record names a different event"));
+    }
+    Ok(stored)
+}

@@ -1,0 +1,221 @@
+//! Reading the event store: time-series pages over a guild's events or one player's
+//! timeline (filtered by patterns, server and a source-time window, continued with a cursor),
+//! and replay of one server's events in id order.
+
+use std::ops::Bound;
+
+use serde::{Deserialize, Serialize};
+
+use crate::events::{Event, Pattern};
+use crate::store::StoreError;
+use crate::store::keys::{KeyReader, prefix_end, time_key};
+
+use super::{EventStore, decode_record, layout};
+
+/// Largest page a query returns; larger requests are cut to this.
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Order {
+    Ascending,
+    /// Newest first, what history views want.
+    #[default]
+    Descending,
+}
+
+/// A position in time order: continue a query after the event it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub source_time: i64,
+    pub id: u64,
+    pub server: String,
+}
+
+impl Cursor {
+    /// The position of `event`.
+    pub fn of(event: &Event) -> Self {
+        Self {
+            source_time: event.source_time,
+            id: event.id,
+            server: event.server.clone(),
+        }
+    }
+}
+
+/// What to read. Events are ordered by source time, then id, then server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventQuery {
+    /// Keep events matching any of these; empty keeps all.
+    pub patterns: Vec<Pattern>,
+    /// Keep only this server label.
+    pub server: Option<String>,
+    /// Earliest source time (Unix seconds), inclusive.
+    pub from: Option<i64>,
+    /// Latest source time (Unix seconds), inclusive.
+    pub to: Option<i64>,
+    pub order: Order,
+    /// Page size, at least 1 and at most [`MAX_PAGE_SIZE`].
+    pub max_results: usize,
+    /// Continue after this event (from the previous page's `next`).
+    pub after: Option<Cursor>,
+}
+
+impl Default for EventQuery {
+    fn default() -> Self {
+        Self {
+            patterns: Vec::new(),
+            server: None,
+            from: None,
+            to: None,
+            order: Order::Descending,
+            max_results: 50,
+            after: None,
+        }
+    }
+}
+
+/// One page of results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub events: Vec<Event>,
+    /// More events match after this page.
+    pub more_follows: bool,
+    /// Pass as `after` to get the next page; set when `more_follows` is.
+    pub next: Option<Cursor>,
+}
+
+impl EventQuery {
+    fn keeps(&self, event: &Event) -> bool {
+        self.patterns.is_empty() || self.patterns.iter().any(|p| p.matches(&event.event_type))
+    }
+}
+
+impl EventStore {
+    /// A page of a guild's events in source-time order.
+    pub fn query(&self, guild: u64, query: &EventQuery) -> Result<Page, StoreError> {
+        self.scan_positions(guild, layout::guild_prefix(layout::BY_TIME, guild), query)
+    }
+
+    /// A page of the events involving one Roblox player, read from the player index.
+    pub fn player_timeline(
+        &self,
+        guild: u64,
+        roblox_id: u64,
+        query: &EventQuery,
+    ) -> Result<Page, StoreError> {
+        self.scan_positions(guild, layout::player_prefix(guild, roblox_id), query)
+    }
+
+    /// Walk a time-ordered index under `prefix`, loading and filtering records.
+    fn scan_positions(
+        &self,
+        guild: u64,
+        prefix: Vec<u8>,
+        query: &EventQuery,
+    ) -> Result<Page, StoreError> {
+        if query.max_results == 0 {
+            return Err(StoreError::Invalid(
+                "a query must ask for at least one event (max_results is 0)".into(),
+            ));
+        }
+        let wanted = query.max_results.min(MAX_PAGE_SIZE);
+        let empty = Page {
+            events: Vec::new(),
+            more_follows: false,
+            next: None,
+        };
+        let (from, to) = (query.from.unwrap_or(i64::MIN), query.to.unwrap_or(i64::MAX));
+        if from > to {
+            return Ok(empty);
+        }
+        let lower_key = [prefix.as_slice(), &time_key(from)].concat();
+        let upper_key = prefix_end(&[prefix.as_slice(), &time_key(to)].concat());
+        let mut lower = Bound::Included(lower_key.clone());
+        let mut upper = Bound::Excluded(upper_key.clone());
+        if let Some(cursor) = &query.after {
+            let mut cursor_key = prefix.clone();
+            layout::push_position(&mut cursor_key, cursor)?;
+            match query.order {
+                Order::Ascending if cursor_key >= lower_key => {
+                    lower = Bound::Excluded(cursor_key);
+                }
+                Order::Descending if cursor_key < upper_key => {
+                    upper = Bound::Excluded(cursor_key);
+                }
+                _ => {}
+            }
+        }
+        let range = self.tree.range::<Vec<u8>, _>((lower, upper));
+        let keys: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
+            match query.order {
+                Order::Ascending => Box::new(range),
+                Order::Descending => Box::new(range.rev()),
+            };
+        let mut events = Vec::with_capacity(wanted + 1);
+        for entry in keys {
+            let (key, _) = entry?;
+            let mut reader = KeyReader::new(&key, "event index entry");
+            reader.skip(prefix.len())?;
+            let position = layout::read_position(&mut reader)?;
+            if query.server.as_ref().is_some_and(|s| *s != position.server) {
+                continue;
+            }
+            let event = self.load(guild, &position.server, position.id)?;
+            if query.keeps(&event) {
+                events.push(event);
+                if events.len() > wanted {
+                    break;
+                }
+            }
+        }
+        let more_follows = events.len() > wanted;
+        events.truncate(wanted);
+        let next = more_follows
+            .then(|| events.last().map(Cursor::of))
+            .flatten();
+        Ok(Page {
+            events,
+            more_follows,
+            next,
+        })
+    }
+
+    /// Load an event an index points at; a missing record means the index is damaged.
+    fn load(&self, guild: u64, server: &str, id: u64) -> Result<Event, StoreError> {
+        let key = layout::record_key(guild, server, id)?;
+        match self.tree.get(&key)? {
+            Some(bytes) => Ok(decode_record(&bytes, guild, server, id)?.event),
+            None => Err(crate::store::keys::corrupt(
+                "event index",
+                format!(
+                    "it names event {id} of server `{server}` in guild {guild}, which is missing"
+                ),
+            )),
+        }
+    }
+
+    /// Up to `limit` events of one server with ids above `after_id`, in id order: replay
+    /// after a restart from the last id a consumer handled.
+    pub fn events_since(
+        &self,
+        guild: u64,
+        server: &str,
+        after_id: u64,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let Some(first) = after_id.checked_add(1) else {
+            return Ok(Vec::new());
+        };
+        let start = layout::record_key(guild, server, first)?;
+        let end = prefix_end(&layout::record_prefix(guild, server)?);
+        let mut events = Vec::new();
+        for entry in self.tree.range(start..end).take(limit) {
+            let (key, bytes) = entry?;
+            let mut reader = KeyReader::new(&key, "event record key");
+            reader.skip(layout::record_prefix(guild, server)?.len())?;
+            let id = reader.u64()?;
+            events.push(decode_record(&bytes, guild, server, id)?.event);
+        }
+        Ok(events)
+    }
+}

@@ -1,0 +1,170 @@
+//! Tests of the outbox against temporary sled databases.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::*;
+use crate::clock::ManualClock;
+
+fn entry(key: &str, destination: &str) -> OutboxEntry {
+    OutboxEntry {
+        idempotency_key: key.to_owned(),
+        destination: destination.to_owned(),
+        payload: json!({"content": key}),
+        edit_of: None,
+    }
+}
+
+fn keys(found: &[PendingDelivery]) -> Vec<&str> {
+    found
+        .iter()
+        .map(|p| p.entry.idempotency_key.as_str())
+        .collect()
+}
+
+#[test]
+fn pending_until_delivered_and_duplicates_refused() {
+    let clock = Arc::new(ManualClock::new(1_000));
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    let outbox = Outbox::open(&db, clock.clone()).unwrap();
+    assert!(outbox.enqueue(entry("a", "chan-1")).unwrap());
+    assert!(outbox.enqueue(entry("b", "chan-1")).unwrap());
+    assert!(outbox.enqueue(entry("c", "chan-2")).unwrap());
+    assert!(!outbox.enqueue(entry("a", "chan-9")).unwrap());
+    assert_eq!(outbox.depth().unwrap(), 3);
+    assert_eq!(keys(&outbox.pending(10).unwrap()), ["a", "b", "c"]);
+    assert_eq!(keys(&outbox.pending(2).unwrap()), ["a", "b"]);
+
+    outbox
+        .mark_attempt_failed("a", 5_000, "429 Too Many Requests")
+        .unwrap();
+    let pending = outbox.pending(1).unwrap();
+    assert_eq!(pending[0].attempts, 1);
+    assert_eq!(pending[0].next_attempt_at_ms, 5_000);
+    assert_eq!(
+        pending[0].last_error.as_deref(),
+        Some("429 Too Many Requests")
+    );
+    assert_eq!(
+        keys(&outbox.due(10).unwrap()),
+        ["b", "c"],
+        "a waits for its retry time"
+    );
+    clock.set_ms(5_000);
+    assert_eq!(keys(&outbox.due(10).unwrap()), ["a", "b", "c"]);
+
+    outbox.mark_delivered("b", "msg-2".into()).unwrap();
+    assert_eq!(outbox.depth().unwrap(), 2);
+    assert_eq!(keys(&outbox.pending(10).unwrap()), ["a", "c"]);
+    assert_eq!(
+        outbox.delivered_message_id("b").unwrap().as_deref(),
+        Some("msg-2")
+    );
+    assert_eq!(outbox.delivered_message_id("a").unwrap(), None);
+    assert!(
+        !outbox.enqueue(entry("b", "chan-1")).unwrap(),
+        "delivered keys stay taken"
+    );
+    outbox.mark_delivered("b", "msg-3".into()).unwrap();
+    assert_eq!(
+        outbox.depth().unwrap(),
+        2,
+        "redelivery does not change depth"
+    );
+    assert_eq!(
+        outbox.delivered_message_id("b").unwrap().as_deref(),
+        Some("msg-3")
+    );
+    outbox.mark_attempt_failed("b", 9_000, "late").unwrap();
+    assert!(matches!(
+        outbox.mark_delivered("zzz", "m".into()),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        outbox.enqueue(entry("", "chan-1")),
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+fn answered_card() -> OutboxEntry {
+    OutboxEntry {
+        edit_of: Some("modcall-1".into()),
+        ..entry("modcall-2", "chan-1")
+    }
+}
+
+#[test]
+fn message_ids_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(0));
+    {
+        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let outbox = Outbox::open(&db, clock.clone()).unwrap();
+        outbox.enqueue(entry("modcall-1", "chan-1")).unwrap();
+        outbox.enqueue(answered_card()).unwrap();
+        outbox
+            .mark_delivered("modcall-1", "987654321".into())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let db = sled::Config::new().path(dir.path()).open().unwrap();
+    let outbox = Outbox::open(&db, clock).unwrap();
+    assert_eq!(
+        outbox.delivered_message_id("modcall-1").unwrap().as_deref(),
+        Some("987654321")
+    );
+    assert_eq!(outbox.depth().unwrap(), 1);
+    let pending = outbox.pending(10).unwrap();
+    assert_eq!(keys(&pending), ["modcall-2"]);
+    assert_eq!(pending[0].entry, answered_card());
+    assert!(outbox.enqueue(entry("modcall-3", "chan-1")).unwrap());
+    assert_eq!(
+        keys(&outbox.pending(10).unwrap()),
+        ["modcall-2", "modcall-3"]
+    );
+}
+
+#[test]
+fn purge_destination_and_prune_delivered() {
+    let clock = Arc::new(ManualClock::new(0));
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    let outbox = Outbox::open(&db, clock.clone()).unwrap();
+    for (key, destination) in [("a", "1"), ("b", "1"), ("c", "12"), ("d", "2")] {
+        outbox.enqueue(entry(key, destination)).unwrap();
+    }
+    outbox.mark_delivered("a", "m-a".into()).unwrap();
+    assert_eq!(outbox.purge_destination("1").unwrap(), 2);
+    assert_eq!(outbox.depth().unwrap(), 2);
+    assert_eq!(keys(&outbox.pending(10).unwrap()), ["c", "d"]);
+    assert_eq!(outbox.delivered_message_id("a").unwrap(), None);
+
+    outbox.mark_delivered("c", "m-c".into()).unwrap();
+    clock.set_ms(100);
+    outbox.mark_delivered("d", "m-d".into()).unwrap();
+    assert_eq!(outbox.prune_delivered(50, 10).unwrap(), 1);
+    assert_eq!(outbox.prune_delivered(50, 10).unwrap(), 0);
+    assert_eq!(outbox.delivered_message_id("c").unwrap(), None);
+    assert_eq!(
+        outbox.delivered_message_id("d").unwrap().as_deref(),
+        Some("m-d")
+    );
+    assert_eq!(outbox.depth().unwrap(), 0);
+}
+
+#[test]
+fn damaged_entry_is_corrupt() {
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    let outbox = Outbox::open(&db, Arc::new(ManualClock::new(0))).unwrap();
+    outbox.enqueue(entry("a", "1")).unwrap();
+    outbox.tree.insert(entry_key("a"), &b"[1,"[..]).unwrap();
+    assert!(matches!(outbox.pending(5), Err(StoreError::Corrupt { .. })));
+    assert!(matches!(
+        outbox.mark_delivered("a", "m".into()),
+        Err(StoreError::Corrupt { .. })
+    ));
+    assert!(matches!(
+        outbox.delivered_message_id("a"),
+        Err(StoreError::Corrupt { .. })
+    ));
+}
