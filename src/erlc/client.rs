@@ -13,6 +13,7 @@ use crate::clock::{self, SharedClock};
 use super::breaker::{BreakerConfig, Breakers};
 use super::cache::{CacheConfig, ReadKey, ResponseCache};
 use super::coalesce::Coalescer;
+use super::command::CommandPolicy;
 use super::decode::decode;
 use super::error::ErlcError;
 use super::key::{GlobalKey, ServerKey};
@@ -47,6 +48,8 @@ pub struct ClientConfig {
     pub request_log_capacity: usize,
     /// Wall clock for rate-limit resets, cache expiry and breaker cool-offs.
     pub clock: SharedClock,
+    /// What commands may be sent at all (length, single line, deny list).
+    pub command_policy: CommandPolicy,
 }
 
 impl Default for ClientConfig {
@@ -63,6 +66,7 @@ impl Default for ClientConfig {
             reset_grace: Duration::from_millis(100),
             request_log_capacity: 256,
             clock: clock::system(),
+            command_policy: CommandPolicy::default(),
         }
     }
 }
@@ -100,6 +104,7 @@ pub(crate) struct Inner {
     pub coalescer: Coalescer,
     pub counters: Counters,
     pub log: RequestLog,
+    pub command_policy: CommandPolicy,
 }
 
 /// The ER:LC API client. Cheap to clone; clones share everything.
@@ -152,6 +157,7 @@ impl ErlcClient {
             coalescer: Coalescer::default(),
             counters: Counters::default(),
             log: RequestLog::new(config.request_log_capacity),
+            command_policy: config.command_policy,
             clock,
         };
         Ok(Self {
@@ -331,6 +337,16 @@ impl ServerHandle {
     /// Drop this server's cached reads, including reads still in flight.
     pub fn invalidate_cache(&self) {
         self.inner.cache.invalidate(&self.fingerprint);
+    }
+
+    /// The policy every command sent through this handle must pass.
+    pub fn command_policy(&self) -> &CommandPolicy {
+        &self.inner.command_policy
+    }
+
+    /// The client's clock.
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
     }
 
     /// The bucket this key's GET requests are counted in, if learned.

@@ -112,6 +112,9 @@ pub enum ErlcError {
     /// Refused locally by the command policy; nothing was sent.
     #[error("command refused before sending: {0}")]
     Policy(#[from] PolicyViolation),
+    /// The typed command could not be built from what was given; nothing was sent.
+    #[error("command not sent: {0}")]
+    BadCommand(#[from] super::command::CommandBuildError),
     /// The client was configured with something unusable (bad base URL, bad key format).
     #[error("client configuration problem: {0}")]
     Config(String),
@@ -178,6 +181,7 @@ impl ErlcError {
             | Decode { .. }
             | CircuitOpen { .. }
             | Policy(_)
+            | BadCommand(_)
             | Config(_) => return None,
         })
     }
@@ -234,7 +238,7 @@ impl ErlcError {
             | Http { .. }
             | Network { .. } => ErrorKind::Transient,
             Decode { .. } => ErrorKind::Decode,
-            CircuitOpen { .. } | Policy(_) | Config(_) => ErrorKind::Local,
+            CircuitOpen { .. } | Policy(_) | BadCommand(_) | Config(_) => ErrorKind::Local,
         }
     }
 
@@ -326,6 +330,7 @@ impl ErlcError {
                 retry_in.as_secs().max(1)
             ),
             Policy(v) => format!("The command was not sent: {v}."),
+            BadCommand(e) => format!("The command was not sent: {e}."),
             Config(detail) => format!("The bot is misconfigured: {detail}."),
         }
     }
@@ -371,6 +376,7 @@ impl ErlcError {
             Decode { .. } => "Update erlc-bot; ER:LC may have changed its API.",
             CircuitOpen { .. } => "Wait a moment; the bot will try again by itself.",
             Policy(_) => "Send a single line starting with `:` that is not on the deny list.",
+            BadCommand(_) => "Check the player name and the other values, then try again.",
             Config(_) => return None,
         })
     }
