@@ -7,4 +7,5 @@ pub mod clock;
 pub mod config;
 pub mod erlc;
 pub mod events;
+pub mod feeds;
 pub mod store;
