@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use base64::Engine;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::message::{Embed, FeedMessage, MAX_EMBED_TOTAL, MAX_EMBEDS};
@@ -33,7 +34,7 @@ impl Default for BatchConfig {
 }
 
 /// Which stored event a message carries.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct EventRef {
     pub guild: u64,
     pub server: String,
@@ -52,7 +53,7 @@ impl EventRef {
 
 /// The card a message should replace: the idempotency key under which that card was created,
 /// `card:<guild>:<server>:<subject>:<channel>`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EditTarget {
     pub card_key: String,
 }
@@ -64,7 +65,7 @@ pub struct EditTarget {
 /// `edit.card_key`; if there is none (the creating event went to another channel, or is
 /// older than the feed), it creates the message instead and stores it under `card_key`, so
 /// later updates edit that one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedMessage {
     pub channel_id: u64,
     pub message: FeedMessage,
@@ -162,10 +163,9 @@ impl Batcher {
 
     /// Everything, now (shutdown).
     pub fn flush_all(&mut self) -> Vec<PlannedMessage> {
-        let channels: Vec<u64> = self.open.keys().copied().collect();
-        for channel in channels {
-            let closed_at = self.open.get(&channel).map_or(i64::MAX, |o| o.opened_at_ms);
-            self.close(channel, closed_at);
+        for (channel_id, open) in std::mem::take(&mut self.open) {
+            let closed_at = open.opened_at_ms;
+            self.close_batch(channel_id, open, closed_at);
         }
         self.take_ready()
     }
@@ -188,9 +188,12 @@ impl Batcher {
     }
 
     fn close(&mut self, channel_id: u64, closed_at_ms: i64) {
-        let Some(open) = self.open.remove(&channel_id) else {
-            return;
-        };
+        if let Some(open) = self.open.remove(&channel_id) {
+            self.close_batch(channel_id, open, closed_at_ms);
+        }
+    }
+
+    fn close_batch(&mut self, channel_id: u64, open: OpenBatch, closed_at_ms: i64) {
         let mut message = FeedMessage {
             content: None,
             embeds: open.embeds,

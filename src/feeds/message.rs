@@ -2,6 +2,8 @@
 //! Builders and [`FeedMessage::clamp`] keep every message within the limits by truncating with
 //! "…" (on a character boundary) instead of failing, so a long player name never loses a post.
 
+use serde::{Deserialize, Serialize};
+
 use super::custom_id::CustomId;
 
 /// Message content (`content`).
@@ -53,7 +55,7 @@ fn non_empty(text: &str, max_chars: usize) -> String {
 }
 
 /// One name/value pair in an embed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmbedField {
     pub name: String,
     pub value: String,
@@ -77,7 +79,7 @@ impl EmbedField {
 
 /// A rich embed. Text here is Discord markdown: game text must pass through
 /// [`super::escape`] before it lands in any of these fields.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Embed {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -214,7 +216,8 @@ fn shorten(slot: &mut Option<String>, excess: usize) {
 }
 
 /// Button colours, as Discord names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ButtonStyle {
     Primary,
     Secondary,
@@ -223,7 +226,7 @@ pub enum ButtonStyle {
 }
 
 /// A button whose clicks come back to the bot with `custom_id`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     pub custom_id: String,
     pub label: String,
@@ -246,7 +249,7 @@ impl Button {
 /// `allowed_mentions` empty (Discord: `{"parse": []}`); the Discord sink asserts
 /// [`FeedMessage::ALLOWS_MENTIONS`] is false. Escaping game text (see `escape`) is the second
 /// guard, so a leaked `@everyone` would render inert even without the first.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FeedMessage {
     pub content: Option<String>,
     pub embeds: Vec<Embed>,

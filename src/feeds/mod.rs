@@ -17,6 +17,6 @@ mod fixtures;
 pub use batch::{BatchConfig, Batcher, EditTarget, EventRef, PlannedMessage, nonce_for};
 pub use custom_id::{ButtonAction, CustomId, CustomIdError};
 pub use message::{Button, ButtonStyle, Embed, EmbedField, FeedMessage};
-pub use render::{Card, LiveCard, render_event};
+pub use render::{Card, LiveCard, ModCallProgress, mod_call_progress, render_event};
 pub use route::{FeedFilters, FeedRoute, Preset, Router, preset, presets};
 pub use sink::{ConsoleSink, RecordingSink, Sink, SinkError, SinkFuture};

@@ -7,6 +7,9 @@ use std::collections::HashMap;
 use crate::events::catalog::{EventPayload, PlayerInfo};
 use crate::events::{Event, EventTypeError, Pattern, PatternSegment, SubscriptionIndex};
 
+/// The kind of the event that warns about missing entries.
+const FEED_GAP: &str = "feed/gap";
+
 /// Optional narrowing of a route. Empty lists do not filter. With both set, an event must
 /// pass both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -92,8 +95,7 @@ impl Router {
         let Some(guild) = self.guilds.get(&event.guild) else {
             return Vec::new();
         };
-        let payload = EventPayload::from_json(&event.payload);
-        let mut channels: Vec<u64> = if matches!(payload, Some(EventPayload::FeedGap { .. })) {
+        let mut channels: Vec<u64> = if event.event_type.kind() == FEED_GAP {
             guild
                 .routes
                 .iter()
@@ -101,11 +103,20 @@ impl Router {
                 .map(|route| route.channel_id)
                 .collect()
         } else {
-            guild
+            let matched: Vec<&FeedRoute> = guild
                 .index
                 .matching(&event.event_type)
                 .into_iter()
                 .filter_map(|position| guild.routes.get(position))
+                .collect();
+            // Decode the payload only when a team filter needs it.
+            let payload = matched
+                .iter()
+                .any(|route| !route.filters.teams.is_empty())
+                .then(|| EventPayload::from_json(&event.payload))
+                .flatten();
+            matched
+                .into_iter()
                 .filter(|route| route.filters.accepts(event, payload.as_ref()))
                 .map(|route| route.channel_id)
                 .collect()

@@ -140,6 +140,11 @@ fn mod_call_new_then_answered_is_one_create_and_one_edit() {
     assert_ne!(edit.idempotency_key, create.idempotency_key);
     assert!(edit.message.buttons.is_empty());
     assert_eq!(edit.events, vec![EventRef::of(&answered)]);
+    for message in &planned {
+        let stored = serde_json::to_string(message).unwrap();
+        let back: PlannedMessage = serde_json::from_str(&stored).unwrap();
+        assert_eq!(&back, message, "planned messages survive the outbox");
+    }
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! turned green when answered) and a 911 call (responders filled in, greyed out when ended).
 //! Each carries a [`LiveCard`] subject so the batcher can plan an edit of the first card.
 
-use crate::events::catalog::{EmergencyCallInfo, PlayerInfo};
+use crate::events::Event;
+use crate::events::catalog::{EmergencyCallInfo, EventPayload, PlayerInfo};
 
 use super::super::custom_id::{ButtonAction, CustomId};
 use super::super::escape::escape_text;
@@ -10,6 +11,9 @@ use super::super::message::{Button, ButtonStyle, MAX_FIELD_VALUE, truncate};
 use super::{
     Card, CardContext, LiveCard, colours, display_name, player_link, relative_time, team_colour,
 };
+
+const CLAIM: &str = "Claim";
+const RESOLVE: &str = "Resolve";
 
 /// Where a 911 call is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,11 +54,76 @@ fn mod_call_buttons(server: &str, call_key: &str) -> Vec<Button> {
     let resolve = CustomId::new(ButtonAction::ModCallResolve, server, call_key);
     match (claim, resolve) {
         (Ok(claim), Ok(resolve)) => vec![
-            Button::new(&claim, "Claim", ButtonStyle::Primary),
-            Button::new(&resolve, "Resolve", ButtonStyle::Success),
+            Button::new(&claim, CLAIM, ButtonStyle::Primary),
+            Button::new(&resolve, RESOLVE, ButtonStyle::Success),
         ],
         _ => Vec::new(),
     }
+}
+
+/// What a moderator did to a mod-call card from Discord.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModCallProgress {
+    /// Someone took the call; Resolve stays available.
+    Claimed,
+    /// The call is handled; no buttons left.
+    Resolved,
+}
+
+/// The card of a mod call after a Discord moderator claimed or resolved it, rendered from the
+/// stored `modcall/new` event. `by` is the moderator's Discord display name (escaped here),
+/// `at` when they clicked, in Unix seconds. `None` if the event is not a `modcall/new`.
+pub fn mod_call_progress(
+    event: &Event,
+    progress: ModCallProgress,
+    by: &str,
+    at: i64,
+) -> Option<Card> {
+    let Some(EventPayload::ModCallNew { call_key, caller }) =
+        EventPayload::from_json(&event.payload)
+    else {
+        return None;
+    };
+    let cx = CardContext {
+        server: &event.server,
+        kind: event.event_type.kind(),
+        time: event.source_time,
+    };
+    let by = display_name(by);
+    let (title, colour, status, buttons) = match progress {
+        ModCallProgress::Claimed => (
+            "Mod call · claimed",
+            colours::STAFF,
+            format!("Claimed by **{by}** {}", relative_time(at)),
+            mod_call_buttons(cx.server, &call_key)
+                .into_iter()
+                .filter(|b| b.label == RESOLVE)
+                .collect(),
+        ),
+        ModCallProgress::Resolved => (
+            "Mod call · resolved",
+            colours::ANSWERED,
+            format!("Resolved by **{by}** {}", relative_time(at)),
+            Vec::new(),
+        ),
+    };
+    let embed = cx
+        .embed(title, colour)
+        .description(&format!(
+            "{} called for a moderator {}",
+            player_link(&caller),
+            cx.ago()
+        ))
+        .field("Caller", &player_link(&caller), true)
+        .field("Status", &status, true);
+    Some(Card {
+        embed,
+        buttons,
+        live: Some(LiveCard {
+            subject: mod_call_subject(&call_key),
+            update: true,
+        }),
+    })
 }
 
 pub(super) fn mod_call_answered(

@@ -6,6 +6,8 @@ mod activity;
 mod calls;
 mod notices;
 
+pub use calls::{ModCallProgress, mod_call_progress};
+
 use crate::events::Event;
 use crate::events::catalog::{EventPayload, PlayerInfo};
 

@@ -203,6 +203,51 @@ fn mod_call_answered_updates_the_same_card() {
 }
 
 #[test]
+fn mod_call_claimed_then_resolved_from_discord() {
+    let new = event(
+        1,
+        EventPayload::ModCallNew {
+            call_key: "10-17".into(),
+            caller: player("Caller", 10, "Civilian"),
+        },
+    );
+    let claimed = mod_call_progress(
+        &new,
+        ModCallProgress::Claimed,
+        "**Mod** @everyone",
+        TIME + 30,
+    )
+    .unwrap();
+    assert_eq!(claimed.embed.title.as_deref(), Some("Mod call · claimed"));
+    assert_eq!(
+        field(&claimed, "Status"),
+        Some("Claimed by **\\*\\*Mod\\*\\* @\u{200B}everyone** <t:1700000030:R>")
+    );
+    let labels: Vec<&str> = claimed.buttons.iter().map(|b| b.label.as_str()).collect();
+    assert_eq!(labels, ["Resolve"]);
+    assert_eq!(
+        claimed.live,
+        Some(LiveCard {
+            subject: "modcall:10-17".into(),
+            update: true
+        })
+    );
+    let resolved = mod_call_progress(&new, ModCallProgress::Resolved, "Mod", TIME + 60).unwrap();
+    assert!(resolved.buttons.is_empty());
+    assert_eq!(resolved.embed.colour, Some(colours::ANSWERED));
+    let join = event(
+        2,
+        EventPayload::PlayerJoin {
+            player: player("A", 1, "Police"),
+        },
+    );
+    assert_eq!(
+        mod_call_progress(&join, ModCallProgress::Claimed, "Mod", TIME),
+        None
+    );
+}
+
+#[test]
 fn mod_call_key_unfit_for_a_button_leaves_no_buttons() {
     let card = render_event(&event(
         1,

@@ -81,7 +81,7 @@ impl ConsoleSink {
     }
 
     /// The whole printout of one message.
-    pub fn layout(&self, header: &str, message: &FeedMessage) -> String {
+    fn layout(&self, header: &str, message: &FeedMessage) -> String {
         let p = self.paint;
         let rule = "─".repeat(RULE_WIDTH.saturating_sub(header.chars().count() + 4));
         let mut text = format!("{}── {header} {rule}{}\n", p.dim(), p.reset());
