@@ -7,5 +7,6 @@ pub mod clock;
 pub mod config;
 pub mod erlc;
 pub mod events;
+pub mod feeds;
 pub mod sim;
 pub mod store;

@@ -1,0 +1,276 @@
+//! Batching: rendered cards are gathered per channel into messages within Discord's limits
+//! (10 embeds, 6,000 characters) and released after a short delay. Pure logic driven by an
+//! explicit `now_ms`; the caller persists what [`Batcher::due`] returns (the outbox) and
+//! delivers it. Mod-call and 911 cards always go out alone, and their updates become edits.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::message::{Embed, FeedMessage, MAX_EMBED_TOTAL, MAX_EMBEDS};
+use super::render::{Card, render_event};
+use crate::events::Event;
+
+/// Default longest wait before a batch is released.
+pub const DEFAULT_MAX_DELAY_MS: i64 = 2_000;
+/// Longest nonce Discord accepts.
+pub const MAX_NONCE: usize = 25;
+
+/// Batching settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchConfig {
+    /// How long the first card of a batch may wait for company, in milliseconds.
+    pub max_delay_ms: i64,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        Self {
+            max_delay_ms: DEFAULT_MAX_DELAY_MS,
+        }
+    }
+}
+
+/// Which stored event a message carries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EventRef {
+    pub guild: u64,
+    pub server: String,
+    pub id: u64,
+}
+
+impl EventRef {
+    pub fn of(event: &Event) -> Self {
+        Self {
+            guild: event.guild,
+            server: event.server.clone(),
+            id: event.id,
+        }
+    }
+}
+
+/// The card a message should replace: the idempotency key under which that card was created,
+/// `card:<guild>:<server>:<subject>:<channel>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EditTarget {
+    pub card_key: String,
+}
+
+/// One message to create (or edit), with what it carries.
+///
+/// Delivery contract: a create is sent with `nonce_for(&idempotency_key)` and the resulting
+/// message id stored under `idempotency_key`. An edit looks up the message id stored under
+/// `edit.card_key`; if there is none (the creating event went to another channel, or is
+/// older than the feed), it creates the message instead and stores it under `card_key`, so
+/// later updates edit that one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedMessage {
+    pub channel_id: u64,
+    pub message: FeedMessage,
+    pub events: Vec<EventRef>,
+    /// Deterministic from the channel and the events (or the card identity for live cards).
+    pub idempotency_key: String,
+    pub edit: Option<EditTarget>,
+}
+
+#[derive(Debug)]
+struct OpenBatch {
+    opened_at_ms: i64,
+    embeds: Vec<Embed>,
+    events: Vec<EventRef>,
+    chars: usize,
+}
+
+/// Gathers cards into planned messages. Per channel, messages come out in push order.
+#[derive(Debug, Default)]
+pub struct Batcher {
+    config: BatchConfig,
+    open: BTreeMap<u64, OpenBatch>,
+    /// Closed messages waiting for [`Batcher::due`], with when they closed.
+    ready: Vec<(i64, PlannedMessage)>,
+}
+
+impl Batcher {
+    pub fn new(config: BatchConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// Add a card for `channel_id`. A live card (mod call, 911) or one with buttons closes
+    /// the channel's open batch and becomes a message of its own right away; other cards join
+    /// the open batch, which closes first if the card would break a limit.
+    pub fn push(&mut self, channel_id: u64, card: Card, event: EventRef, now_ms: i64) {
+        let stands_alone = card.live.is_some() || !card.buttons.is_empty();
+        if stands_alone {
+            self.close(channel_id, now_ms);
+            let planned = single_card(channel_id, card, event);
+            self.ready.push((now_ms, planned));
+            return;
+        }
+        let mut embed = card.embed;
+        embed.clamp();
+        let chars = embed.char_count();
+        let full = self.open.get(&channel_id).is_some_and(|open| {
+            open.embeds.len() >= MAX_EMBEDS || open.chars + chars > MAX_EMBED_TOTAL
+        });
+        if full {
+            self.close(channel_id, now_ms);
+        }
+        let open = self.open.entry(channel_id).or_insert_with(|| OpenBatch {
+            opened_at_ms: now_ms,
+            embeds: Vec::new(),
+            events: Vec::new(),
+            chars: 0,
+        });
+        open.embeds.push(embed);
+        open.events.push(event);
+        open.chars += chars;
+    }
+
+    /// Render `event` once and push it to each channel.
+    pub fn push_event(&mut self, channels: &[u64], event: &Event, now_ms: i64) {
+        if channels.is_empty() {
+            return;
+        }
+        let card = render_event(event);
+        let reference = EventRef::of(event);
+        for &channel in channels {
+            self.push(channel, card.clone(), reference.clone(), now_ms);
+        }
+    }
+
+    /// Messages ready at `now_ms`: every closed message, and every batch whose first card has
+    /// waited `max_delay_ms`. In the order they closed.
+    pub fn due(&mut self, now_ms: i64) -> Vec<PlannedMessage> {
+        let expired: Vec<(i64, u64)> = self
+            .open
+            .iter()
+            .filter(|(_, open)| {
+                open.opened_at_ms.saturating_add(self.config.max_delay_ms) <= now_ms
+            })
+            .map(|(channel, open)| (open.opened_at_ms, *channel))
+            .collect();
+        for (opened_at, channel) in expired {
+            let deadline = opened_at.saturating_add(self.config.max_delay_ms);
+            self.close(channel, deadline);
+        }
+        self.take_ready()
+    }
+
+    /// Everything, now (shutdown).
+    pub fn flush_all(&mut self) -> Vec<PlannedMessage> {
+        for (channel_id, open) in std::mem::take(&mut self.open) {
+            let closed_at = open.opened_at_ms;
+            self.close_batch(channel_id, open, closed_at);
+        }
+        self.take_ready()
+    }
+
+    /// When [`Batcher::due`] next has something to return, if anything is waiting.
+    pub fn next_due_ms(&self) -> Option<i64> {
+        let open = self
+            .open
+            .values()
+            .map(|o| o.opened_at_ms.saturating_add(self.config.max_delay_ms));
+        let ready = self.ready.iter().map(|(at, _)| *at);
+        open.chain(ready).min()
+    }
+
+    /// Cards held, in open batches and closed messages.
+    pub fn pending_cards(&self) -> usize {
+        let open: usize = self.open.values().map(|o| o.events.len()).sum();
+        let ready: usize = self.ready.iter().map(|(_, p)| p.events.len()).sum();
+        open + ready
+    }
+
+    fn close(&mut self, channel_id: u64, closed_at_ms: i64) {
+        if let Some(open) = self.open.remove(&channel_id) {
+            self.close_batch(channel_id, open, closed_at_ms);
+        }
+    }
+
+    fn close_batch(&mut self, channel_id: u64, open: OpenBatch, closed_at_ms: i64) {
+        let mut message = FeedMessage {
+            content: None,
+            embeds: open.embeds,
+            buttons: Vec::new(),
+        };
+        message.clamp();
+        let planned = PlannedMessage {
+            channel_id,
+            idempotency_key: batch_key(channel_id, &open.events),
+            message,
+            events: open.events,
+            edit: None,
+        };
+        self.ready.push((closed_at_ms, planned));
+    }
+
+    fn take_ready(&mut self) -> Vec<PlannedMessage> {
+        // Stable: per channel, push order is kept.
+        self.ready.sort_by_key(|(at, _)| *at);
+        self.ready.drain(..).map(|(_, planned)| planned).collect()
+    }
+}
+
+/// A live or buttoned card as its own message; updates of a live card become edits.
+fn single_card(channel_id: u64, card: Card, event: EventRef) -> PlannedMessage {
+    let message = FeedMessage::single(card.embed, card.buttons);
+    let (idempotency_key, edit) = match card.live {
+        Some(live) => {
+            let card_key = format!(
+                "card:{}:{}:{}:{channel_id}",
+                event.guild, event.server, live.subject
+            );
+            if live.update {
+                let key = batch_key(channel_id, std::slice::from_ref(&event));
+                (key, Some(EditTarget { card_key }))
+            } else {
+                (card_key, None)
+            }
+        }
+        None => (batch_key(channel_id, std::slice::from_ref(&event)), None),
+    };
+    PlannedMessage {
+        channel_id,
+        message,
+        events: vec![event],
+        idempotency_key,
+        edit,
+    }
+}
+
+/// `feed:<channel>:<first event>:<digest of every event>`: the same events in the same
+/// channel always give the same key.
+fn batch_key(channel_id: u64, events: &[EventRef]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(channel_id.to_be_bytes());
+    for event in events {
+        hasher.update(event.guild.to_be_bytes());
+        hasher.update((event.server.len() as u64).to_be_bytes());
+        hasher.update(event.server.as_bytes());
+        hasher.update(event.id.to_be_bytes());
+    }
+    let digest = hex::encode(&hasher.finalize()[..12]);
+    match events.first() {
+        Some(first) => format!(
+            "feed:{channel_id}:{}:{}:{}:{digest}",
+            first.guild, first.server, first.id
+        ),
+        None => format!("feed:{channel_id}:{digest}"),
+    }
+}
+
+/// Discord's `nonce` for a create (sent with `enforce_nonce: true`): 24 URL-safe characters
+/// derived from the idempotency key, so a retry after a crash is recognised as the same post.
+pub fn nonce_for(idempotency_key: &str) -> String {
+    let digest = Sha256::digest(idempotency_key.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..18])
+}
+
+#[cfg(test)]
+mod tests;

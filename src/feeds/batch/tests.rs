@@ -1,0 +1,234 @@
+use super::*;
+use crate::events::catalog::EventPayload;
+use crate::feeds::fixtures::{call, event, player};
+use crate::feeds::message::Embed;
+
+/// A card of `text_len + 1` counted characters (title "t", the rest in description and fields).
+fn card(text_len: usize) -> Card {
+    let mut embed = Embed::new()
+        .title("t")
+        .description(&"x".repeat(text_len.min(4_000)));
+    let mut rest = text_len.saturating_sub(4_000);
+    while rest > 0 {
+        let value = rest.min(1_000);
+        embed = embed.field("f", &"y".repeat(value - 1), false);
+        rest -= value;
+    }
+    assert_eq!(embed.char_count(), text_len + 1);
+    Card {
+        embed,
+        buttons: Vec::new(),
+        live: None,
+    }
+}
+
+fn reference(id: u64) -> EventRef {
+    EventRef {
+        guild: 1,
+        server: "main".into(),
+        id,
+    }
+}
+
+#[test]
+fn eleven_cards_make_two_messages() {
+    let mut batcher = Batcher::new(BatchConfig::default());
+    for id in 0..11 {
+        batcher.push(5, card(10), reference(id), 1_000);
+    }
+    let first = batcher.due(1_000);
+    assert_eq!(first.len(), 1, "the full batch of ten closes at once");
+    assert_eq!(first[0].message.embeds.len(), 10);
+    assert!(first[0].message.within_limits());
+    assert!(
+        batcher.due(2_999).is_empty(),
+        "the eleventh waits for company"
+    );
+    let second = batcher.due(3_000);
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].events, vec![reference(10)]);
+    assert_eq!(batcher.pending_cards(), 0);
+}
+
+#[test]
+fn character_limit_splits_messages() {
+    let mut batcher = Batcher::new(BatchConfig::default());
+    batcher.push(5, card(5_000), reference(1), 0);
+    batcher.push(5, card(1_200), reference(2), 0);
+    let messages = batcher.flush_all();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0].events, vec![reference(1)]);
+    assert_eq!(messages[1].events, vec![reference(2)]);
+    assert!(messages.iter().all(|m| m.message.char_count() <= 6_000));
+    let mut batcher = Batcher::new(BatchConfig::default());
+    batcher.push(5, card(5_000), reference(1), 0);
+    batcher.push(5, card(900), reference(2), 0);
+    assert_eq!(
+        batcher.flush_all().len(),
+        1,
+        "5,001 + 901 characters fit together"
+    );
+}
+
+#[test]
+fn delay_is_honoured_per_channel() {
+    let mut batcher = Batcher::new(BatchConfig { max_delay_ms: 500 });
+    assert_eq!(batcher.next_due_ms(), None);
+    batcher.push(1, card(5), reference(1), 100);
+    batcher.push(2, card(5), reference(2), 300);
+    batcher.push(1, card(5), reference(3), 550);
+    assert_eq!(batcher.next_due_ms(), Some(600));
+    assert!(batcher.due(599).is_empty());
+    let due = batcher.due(600);
+    assert_eq!(due.len(), 1);
+    assert_eq!((due[0].channel_id, due[0].events.len()), (1, 2));
+    assert_eq!(batcher.next_due_ms(), Some(800));
+    let due = batcher.due(10_000);
+    assert_eq!(
+        due.iter().map(|m| m.channel_id).collect::<Vec<_>>(),
+        vec![2]
+    );
+    assert!(batcher.due(20_000).is_empty());
+}
+
+#[test]
+fn mod_call_new_then_answered_is_one_create_and_one_edit() {
+    let mut batcher = Batcher::new(BatchConfig::default());
+    let joined = event(
+        1,
+        EventPayload::PlayerJoin {
+            player: player("A", 1, "Police"),
+        },
+    );
+    let new = event(
+        2,
+        EventPayload::ModCallNew {
+            call_key: "1-17".into(),
+            caller: player("A", 1, "Police"),
+        },
+    );
+    let answered = event(
+        3,
+        EventPayload::ModCallAnswered {
+            call_key: "1-17".into(),
+            caller: player("A", 1, "Police"),
+            moderator: player("M", 2, "Police"),
+        },
+    );
+    batcher.push_event(&[9], &joined, 0);
+    batcher.push_event(&[9], &new, 100);
+    batcher.push_event(&[9], &answered, 5_000);
+    let planned = batcher.due(5_000);
+    assert_eq!(planned.len(), 3);
+    assert_eq!(
+        planned[0].events,
+        vec![EventRef::of(&joined)],
+        "earlier cards go first"
+    );
+    let create = &planned[1];
+    assert_eq!(create.idempotency_key, "card:1:main:modcall:1-17:9");
+    assert_eq!(create.edit, None);
+    assert_eq!(create.message.buttons.len(), 2);
+    assert_eq!(create.message.embeds.len(), 1);
+    let edit = &planned[2];
+    assert_eq!(
+        edit.edit,
+        Some(EditTarget {
+            card_key: create.idempotency_key.clone()
+        })
+    );
+    assert_ne!(edit.idempotency_key, create.idempotency_key);
+    assert!(edit.message.buttons.is_empty());
+    assert_eq!(edit.events, vec![EventRef::of(&answered)]);
+    for message in &planned {
+        let stored = serde_json::to_string(message).unwrap();
+        let back: PlannedMessage = serde_json::from_str(&stored).unwrap();
+        assert_eq!(&back, message, "planned messages survive the outbox");
+    }
+}
+
+#[test]
+fn emergency_updates_edit_the_card_of_their_channel() {
+    let mut batcher = Batcher::new(BatchConfig::default());
+    let started = event(
+        1,
+        EventPayload::EmergencyStarted {
+            call: call(4, Vec::new()),
+        },
+    );
+    let responded = event(
+        2,
+        EventPayload::EmergencyResponded {
+            call: call(4, vec![player("R", 3, "Police")]),
+        },
+    );
+    let ended = event(
+        3,
+        EventPayload::EmergencyEnded {
+            call: call(4, vec![player("R", 3, "Police")]),
+        },
+    );
+    for (e, at) in [(&started, 0), (&responded, 10), (&ended, 20)] {
+        batcher.push_event(&[7, 8], e, at);
+    }
+    let planned = batcher.flush_all();
+    assert_eq!(planned.len(), 6);
+    for channel in [7, 8] {
+        let mine: Vec<&PlannedMessage> =
+            planned.iter().filter(|p| p.channel_id == channel).collect();
+        let card_key = format!(
+            "card:1:main:emergency:4-{}:{channel}",
+            crate::feeds::fixtures::TIME - 60
+        );
+        assert_eq!(mine[0].idempotency_key, card_key);
+        assert_eq!(mine[0].edit, None);
+        for update in &mine[1..] {
+            assert_eq!(
+                update.edit.as_ref().map(|e| e.card_key.as_str()),
+                Some(card_key.as_str())
+            );
+        }
+    }
+}
+
+#[test]
+fn keys_are_deterministic_and_distinct() {
+    let plan = |ids: &[u64], channel: u64| {
+        let mut batcher = Batcher::new(BatchConfig::default());
+        for &id in ids {
+            batcher.push(channel, card(5), reference(id), 0);
+        }
+        batcher.flush_all().remove(0).idempotency_key
+    };
+    assert_eq!(plan(&[1, 2, 3], 5), plan(&[1, 2, 3], 5));
+    assert_ne!(plan(&[1, 2, 3], 5), plan(&[1, 2], 5));
+    assert_ne!(plan(&[1, 2, 3], 5), plan(&[1, 2, 3], 6));
+    assert!(plan(&[1, 2], 5).starts_with("feed:5:1:main:1:"));
+    let nonce = nonce_for(&plan(&[1], 5));
+    assert!(nonce.len() <= MAX_NONCE);
+    assert_eq!(nonce, nonce_for(&plan(&[1], 5)));
+    assert_ne!(nonce, nonce_for(&plan(&[2], 5)));
+    assert!(
+        nonce
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    );
+}
+
+#[test]
+fn push_event_renders_once_for_every_channel_and_ignores_none() {
+    let mut batcher = Batcher::new(BatchConfig::default());
+    let joined = event(
+        1,
+        EventPayload::PlayerJoin {
+            player: player("A", 1, "Police"),
+        },
+    );
+    batcher.push_event(&[], &joined, 0);
+    assert_eq!(batcher.pending_cards(), 0);
+    batcher.push_event(&[3, 4], &joined, 0);
+    let planned = batcher.flush_all();
+    assert_eq!(planned.len(), 2);
+    assert_eq!(planned[0].message, planned[1].message);
+    assert_ne!(planned[0].idempotency_key, planned[1].idempotency_key);
+}

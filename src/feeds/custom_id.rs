@@ -1,0 +1,295 @@
+//! Button custom ids that carry everything a click needs, so buttons keep working after a
+//! restart without collectors: `erlc:<action>:<server label>:<target>`, at most 100 characters.
+//! The target is a mod call's key, a Roblox user id, or an opaque confirmation token.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::message::MAX_CUSTOM_ID;
+use crate::events::validate_segment;
+
+const PREFIX: &str = "erlc";
+
+/// What a button does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ButtonAction {
+    /// Mod-call card: a moderator takes the call. Target: the call key.
+    ModCallClaim,
+    /// Mod-call card: mark the call handled. Target: the call key.
+    ModCallResolve,
+    /// Player panel actions. Target: the Roblox user id.
+    PlayerKick,
+    PlayerBan,
+    PlayerPm,
+    PlayerWanted,
+    PlayerRefresh,
+    /// Confirmation of a destructive command. Target: an opaque token.
+    CommandConfirm,
+    CommandCancel,
+}
+
+/// What kind of target an action expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    CallKey,
+    RobloxId,
+    Token,
+}
+
+impl ButtonAction {
+    pub const ALL: [ButtonAction; 9] = [
+        Self::ModCallClaim,
+        Self::ModCallResolve,
+        Self::PlayerKick,
+        Self::PlayerBan,
+        Self::PlayerPm,
+        Self::PlayerWanted,
+        Self::PlayerRefresh,
+        Self::CommandConfirm,
+        Self::CommandCancel,
+    ];
+
+    /// The word used in the custom id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ModCallClaim => "mc_claim",
+            Self::ModCallResolve => "mc_resolve",
+            Self::PlayerKick => "pl_kick",
+            Self::PlayerBan => "pl_ban",
+            Self::PlayerPm => "pl_pm",
+            Self::PlayerWanted => "pl_wanted",
+            Self::PlayerRefresh => "pl_refresh",
+            Self::CommandConfirm => "cmd_confirm",
+            Self::CommandCancel => "cmd_cancel",
+        }
+    }
+
+    pub fn target_kind(self) -> TargetKind {
+        match self {
+            Self::ModCallClaim | Self::ModCallResolve => TargetKind::CallKey,
+            Self::PlayerKick
+            | Self::PlayerBan
+            | Self::PlayerPm
+            | Self::PlayerWanted
+            | Self::PlayerRefresh => TargetKind::RobloxId,
+            Self::CommandConfirm | Self::CommandCancel => TargetKind::Token,
+        }
+    }
+
+    fn from_word(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == word)
+    }
+}
+
+/// Why a custom id could not be built or read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CustomIdError {
+    #[error("this button does not belong to erlc-bot (its id does not start with `erlc:`)")]
+    Foreign,
+    #[error("the button id has {0} parts; expected erlc:<action>:<server>:<target>")]
+    WrongShape(usize),
+    #[error("the button action `{0}` is unknown; it may come from a newer or older bot version")]
+    UnknownAction(String),
+    #[error("the server label in the button id is not valid: {0}")]
+    BadServer(String),
+    #[error("the button target is empty or contains `:`, spaces or control characters")]
+    BadTarget,
+    #[error("the button target `{0}` is not a Roblox user id")]
+    NotARobloxId(String),
+    #[error("the button id would be {0} characters; Discord allows at most {MAX_CUSTOM_ID}")]
+    TooLong(usize),
+}
+
+/// A parsed, valid custom id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CustomId {
+    action: ButtonAction,
+    server: String,
+    target: String,
+}
+
+impl CustomId {
+    /// Build and validate: the server must be a valid label, the target non-empty without
+    /// `:` or whitespace (and a number for player actions), the whole at most 100 characters.
+    pub fn new(action: ButtonAction, server: &str, target: &str) -> Result<Self, CustomIdError> {
+        validate_segment(server).map_err(|e| CustomIdError::BadServer(e.to_string()))?;
+        if target.is_empty()
+            || target
+                .chars()
+                .any(|c| c == ':' || c.is_whitespace() || c.is_control())
+        {
+            return Err(CustomIdError::BadTarget);
+        }
+        if action.target_kind() == TargetKind::RobloxId && target.parse::<u64>().is_err() {
+            return Err(CustomIdError::NotARobloxId(target.to_owned()));
+        }
+        let id = Self {
+            action,
+            server: server.to_owned(),
+            target: target.to_owned(),
+        };
+        let length = id.to_string().chars().count();
+        if length > MAX_CUSTOM_ID {
+            return Err(CustomIdError::TooLong(length));
+        }
+        Ok(id)
+    }
+
+    /// A player-panel button for a Roblox user.
+    pub fn player(
+        action: ButtonAction,
+        server: &str,
+        roblox_id: u64,
+    ) -> Result<Self, CustomIdError> {
+        Self::new(action, server, &roblox_id.to_string())
+    }
+
+    /// Read a custom id from a click.
+    pub fn parse(text: &str) -> Result<Self, CustomIdError> {
+        let length = text.chars().count();
+        if length > MAX_CUSTOM_ID {
+            return Err(CustomIdError::TooLong(length));
+        }
+        let parts: Vec<&str> = text.split(':').collect();
+        match parts.as_slice() {
+            [PREFIX, action, server, target] => {
+                let action = ButtonAction::from_word(action)
+                    .ok_or_else(|| CustomIdError::UnknownAction((*action).to_owned()))?;
+                Self::new(action, server, target)
+            }
+            [first, ..] if *first != PREFIX => Err(CustomIdError::Foreign),
+            _ => Err(CustomIdError::WrongShape(parts.len())),
+        }
+    }
+
+    pub fn action(&self) -> ButtonAction {
+        self.action
+    }
+
+    /// The server label the action applies to.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The Roblox user id, for player actions.
+    pub fn roblox_id(&self) -> Option<u64> {
+        (self.action.target_kind() == TargetKind::RobloxId)
+            .then(|| self.target.parse().ok())
+            .flatten()
+    }
+}
+
+impl fmt::Display for CustomId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{PREFIX}:{}:{}:{}",
+            self.action.as_str(),
+            self.server,
+            self.target
+        )
+    }
+}
+
+impl FromStr for CustomId {
+    type Err = CustomIdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formats_and_parses() {
+        let id =
+            CustomId::new(ButtonAction::ModCallClaim, "main", "5873310294-1700000000").unwrap();
+        assert_eq!(id.to_string(), "erlc:mc_claim:main:5873310294-1700000000");
+        assert_eq!(CustomId::parse(&id.to_string()), Ok(id.clone()));
+        assert_eq!(id.roblox_id(), None);
+        let kick = CustomId::player(ButtonAction::PlayerKick, "side", 42).unwrap();
+        assert_eq!(kick.to_string(), "erlc:pl_kick:side:42");
+        assert_eq!(
+            "erlc:pl_kick:side:42"
+                .parse::<CustomId>()
+                .unwrap()
+                .roblox_id(),
+            Some(42)
+        );
+    }
+
+    #[test]
+    fn malformed_ids_are_errors() {
+        use CustomIdError::*;
+        assert_eq!(CustomId::parse("other:thing"), Err(Foreign));
+        assert_eq!(CustomId::parse(""), Err(Foreign));
+        assert_eq!(CustomId::parse("erlc:mc_claim:main"), Err(WrongShape(3)));
+        assert_eq!(
+            CustomId::parse("erlc:mc_claim:main:a:b"),
+            Err(WrongShape(5))
+        );
+        assert_eq!(
+            CustomId::parse("erlc:explode:main:1"),
+            Err(UnknownAction("explode".into()))
+        );
+        assert!(matches!(
+            CustomId::parse("erlc:pl_ban:ma in:1"),
+            Err(BadServer(_))
+        ));
+        assert_eq!(CustomId::parse("erlc:mc_claim:main:"), Err(BadTarget));
+        assert_eq!(
+            CustomId::parse("erlc:pl_ban:main:bob"),
+            Err(NotARobloxId("bob".into()))
+        );
+        assert_eq!(
+            CustomId::new(ButtonAction::CommandConfirm, "main", "a:b"),
+            Err(BadTarget)
+        );
+        let long = "t".repeat(90);
+        assert!(matches!(
+            CustomId::new(ButtonAction::CommandConfirm, "main", &long),
+            Err(TooLong(_))
+        ));
+        assert!(matches!(
+            CustomId::parse(&"x".repeat(500)),
+            Err(TooLong(500))
+        ));
+    }
+
+    fn action() -> impl Strategy<Value = ButtonAction> {
+        prop::sample::select(ButtonAction::ALL.to_vec())
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(
+            action in action(),
+            server in "[A-Za-z0-9_-]{1,32}",
+            token in "[!-9;-~]{1,40}",
+            roblox in any::<u64>(),
+        ) {
+            let target = match action.target_kind() {
+                TargetKind::RobloxId => roblox.to_string(),
+                _ => token,
+            };
+            let id = CustomId::new(action, &server, &target).unwrap();
+            let text = id.to_string();
+            prop_assert!(text.chars().count() <= MAX_CUSTOM_ID);
+            prop_assert_eq!(CustomId::parse(&text), Ok(id));
+        }
+
+        #[test]
+        fn parsing_never_panics(text in "\\PC{0,120}") {
+            if let Ok(id) = CustomId::parse(&text) {
+                prop_assert_eq!(id.to_string(), text);
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Feeds: turn stored events into channel posts. Route each event to the channels whose
+//! patterns and filters want it, render it as a card in our own message model, batch cards
+//! within Discord's limits, and hand planned messages to a [`Sink`]. Knows nothing of
+//! serenity or sled; persisting planned messages (the outbox) is the caller's job.
+
+pub mod batch;
+pub mod custom_id;
+pub mod escape;
+pub mod message;
+pub mod render;
+pub mod route;
+pub mod sink;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use batch::{BatchConfig, Batcher, EditTarget, EventRef, PlannedMessage, nonce_for};
+pub use custom_id::{ButtonAction, CustomId, CustomIdError};
+pub use message::{Button, ButtonStyle, Embed, EmbedField, FeedMessage};
+pub use render::{Card, LiveCard, ModCallProgress, mod_call_progress, render_event};
+pub use route::{FeedFilters, FeedRoute, Preset, Router, preset, presets};
+pub use sink::{ConsoleSink, RecordingSink, Sink, SinkError, SinkFuture};

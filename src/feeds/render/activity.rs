@@ -1,0 +1,210 @@
+//! Cards for everyday activity: joins and leaves, team/permission/wanted changes, staff
+//! presence, the queue, vehicles, kills, commands and bans. One short line each, so a batch
+//! of ten reads like a log.
+
+use crate::events::catalog::{EventPayload, PlayerInfo};
+
+use super::super::escape::code_span;
+use super::super::message::Embed;
+use super::{Card, CardContext, colour_of, colours, display_name, name_link, player_link};
+
+/// Most stars drawn; the number is always shown too, so odd values stay readable.
+const MAX_STARS: u32 = 10;
+
+pub(super) fn render(payload: &EventPayload, cx: &CardContext<'_>) -> Card {
+    use EventPayload::*;
+    let ago = cx.ago();
+    let embed = match payload {
+        PlayerJoin { player } => with_player_fields(
+            cx.embed("Player joined", colour_of(player, colours::JOIN))
+                .description(&format!("{} joined {ago}", player_link(player))),
+            player,
+        ),
+        PlayerLeave { player } => with_player_fields(
+            cx.embed("Player left", colours::LEAVE)
+                .description(&format!("{} left {ago}", player_link(player))),
+            player,
+        ),
+        PlayerTeam { player, from, to } => cx
+            .embed("Team change", team_or(to, colours::NEUTRAL))
+            .description(&format!(
+                "{} switched from **{}** to **{}** {ago}",
+                player_link(player),
+                display_name(from),
+                display_name(to)
+            )),
+        PlayerPermission { player, from, to } => cx
+            .embed("Permission change", colours::STAFF)
+            .description(&format!(
+                "{}: **{}** → **{}** {ago}",
+                player_link(player),
+                display_name(from),
+                display_name(to)
+            )),
+        PlayerWanted { player, from, to } => cx
+            .embed("Wanted level", wanted_colour(*from, *to))
+            .description(&format!(
+                "{} {} {ago}",
+                player_link(player),
+                wanted_change(*from, *to)
+            )),
+        StaffJoin { player } => with_player_fields(
+            cx.embed("Staff online", colours::STAFF)
+                .description(&format!("{} came online {ago}", player_link(player))),
+            player,
+        ),
+        StaffLeave { player } => cx
+            .embed("Staff offline", colours::LEAVE)
+            .description(&format!("{} went offline {ago}", player_link(player))),
+        QueueJoin { user_id, position } => {
+            cx.embed("Queue", colours::NEUTRAL).description(&format!(
+                "{} joined the queue at position **{position}** {ago}",
+                user_link(*user_id)
+            ))
+        }
+        QueueLeave { user_id } => cx
+            .embed("Queue", colours::LEAVE)
+            .description(&format!("{} left the queue {ago}", user_link(*user_id))),
+        VehicleSpawn {
+            owner,
+            name,
+            plate,
+            colour,
+        } => optional_field(
+            optional_field(
+                cx.embed("Vehicle spawned", colours::NEUTRAL)
+                    .description(&format!(
+                        "{} spawned **{}** {ago}",
+                        display_name(owner),
+                        display_name(name)
+                    )),
+                "Plate",
+                plate,
+            ),
+            "Colour",
+            colour,
+        ),
+        VehicleDespawn { owner, name, plate } => optional_field(
+            cx.embed("Vehicle despawned", colours::LEAVE)
+                .description(&format!(
+                    "**{}** of {} despawned {ago}",
+                    display_name(name),
+                    display_name(owner)
+                )),
+            "Plate",
+            plate,
+        ),
+        Kill { killer, killed } => cx
+            .embed("Kill", colour_of(killer, colours::KILL))
+            .description(&format!(
+                "{} killed {} {ago}",
+                player_link(killer),
+                player_link(killed)
+            ))
+            .field("Killer team", &team_text(killer), true)
+            .field("Victim team", &team_text(killed), true),
+        Command { player, command } => cx.embed("Command", colours::COMMAND).description(&format!(
+            "{} ran {} {ago}{}",
+            player_link(player),
+            code_span(command),
+            if player.id.is_none() {
+                "\n-# sent through the API"
+            } else {
+                ""
+            }
+        )),
+        CustomCommand {
+            player,
+            command,
+            argument,
+        } => cx
+            .embed("In-game ; command", colours::COMMAND)
+            .description(&format!(
+                "{} typed {} {ago}",
+                player_link(player),
+                code_span(&format!(";{command} {argument}"))
+            )),
+        BanAdded { user_id, name } => cx
+            .embed("Ban added", colours::DANGER)
+            .description(&format!(
+                "{} was banned {ago}",
+                name_link(name, Some(*user_id))
+            ))
+            .field("User id", &user_id.to_string(), true),
+        BanRemoved { user_id, name } => cx
+            .embed("Ban removed", colours::JOIN)
+            .description(&format!(
+                "{} was unbanned {ago}",
+                name_link(name, Some(*user_id))
+            ))
+            .field("User id", &user_id.to_string(), true),
+        // Calls, notices and server status are dispatched to their own renderers before
+        // this function is called; should one arrive here, it still gets a readable card.
+        other => return super::notices::generic(other.kind(), None, cx),
+    };
+    Card::plain(embed)
+}
+
+/// Team, permission and callsign as small inline fields, when the game told us.
+fn with_player_fields(embed: Embed, player: &PlayerInfo) -> Embed {
+    let embed = optional_field(embed, "Team", &player.team);
+    let embed = match player.permission.as_deref() {
+        Some(p) if !p.eq_ignore_ascii_case("normal") => {
+            embed.field("Permission", &display_name(p), true)
+        }
+        _ => embed,
+    };
+    optional_field(embed, "Callsign", &player.callsign)
+}
+
+fn optional_field(embed: Embed, name: &str, value: &Option<String>) -> Embed {
+    match value.as_deref() {
+        Some(v) if !v.trim().is_empty() => embed.field(name, &display_name(v), true),
+        _ => embed,
+    }
+}
+
+fn team_text(player: &PlayerInfo) -> String {
+    player
+        .team
+        .as_deref()
+        .map_or_else(|| "unknown".to_owned(), display_name)
+}
+
+fn team_or(team: &str, fallback: u32) -> u32 {
+    super::team_colour(team).unwrap_or(fallback)
+}
+
+/// A user known only by id: link to the profile, labelled with the id.
+fn user_link(user_id: u64) -> String {
+    name_link(&format!("User {user_id}"), Some(user_id))
+}
+
+fn stars(count: u32) -> String {
+    let drawn = count.min(MAX_STARS) as usize;
+    let mut text = "★".repeat(drawn);
+    if count > MAX_STARS {
+        text.push('…');
+    }
+    if text.is_empty() {
+        text.push_str("no stars");
+    }
+    text
+}
+
+fn wanted_change(from: u32, to: u32) -> String {
+    let verb = match to.cmp(&from) {
+        std::cmp::Ordering::Greater => "is now wanted",
+        std::cmp::Ordering::Less if to == 0 => "is no longer wanted",
+        _ => "wanted level changed",
+    };
+    format!("{verb}: {} ({from} → {to})", stars(to))
+}
+
+fn wanted_colour(from: u32, to: u32) -> u32 {
+    if to > from {
+        colours::DANGER
+    } else {
+        colours::JOIN
+    }
+}

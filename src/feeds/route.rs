@@ -1,0 +1,259 @@
+//! Routing: which channels want an event. Each guild's feed routes (channel, patterns,
+//! optional team/player filters) go into a subscription index, so an event only visits the
+//! routes its type can match. Presets name the pattern sets most communities want.
+
+use std::collections::HashMap;
+
+use crate::events::catalog::{EventPayload, PlayerInfo};
+use crate::events::{Event, EventTypeError, Pattern, PatternSegment, SubscriptionIndex};
+
+/// The kind of the event that warns about missing entries.
+const FEED_GAP: &str = "feed/gap";
+
+/// Optional narrowing of a route. Empty lists do not filter. With both set, an event must
+/// pass both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FeedFilters {
+    /// Team names (case-insensitive): the event must involve a player of one of these teams.
+    pub teams: Vec<String>,
+    /// Roblox user ids: the event must involve one of these players.
+    pub players: Vec<u64>,
+}
+
+impl FeedFilters {
+    pub fn is_empty(&self) -> bool {
+        self.teams.is_empty() && self.players.is_empty()
+    }
+
+    fn accepts(&self, event: &Event, payload: Option<&EventPayload>) -> bool {
+        let team_ok = self.teams.is_empty()
+            || payload.is_some_and(|p| {
+                event_teams(p).iter().any(|team| {
+                    self.teams
+                        .iter()
+                        .any(|want| want.eq_ignore_ascii_case(team))
+                })
+            });
+        let player_ok =
+            self.players.is_empty() || event.players.iter().any(|id| self.players.contains(id));
+        team_ok && player_ok
+    }
+}
+
+/// One feed: a channel, the event patterns it follows, and its filters.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FeedRoute {
+    pub channel_id: u64,
+    pub patterns: Vec<Pattern>,
+    #[serde(default)]
+    pub filters: FeedFilters,
+}
+
+#[derive(Debug, Default)]
+struct GuildRoutes {
+    routes: Vec<FeedRoute>,
+    /// Pattern → position in `routes`.
+    index: SubscriptionIndex<usize>,
+}
+
+/// Finds the channels an event goes to, per guild.
+#[derive(Debug, Default)]
+pub struct Router {
+    guilds: HashMap<u64, GuildRoutes>,
+}
+
+impl Router {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Replace a guild's routes (after `/feed add` or `/feed remove`, or at start-up).
+    pub fn set_guild_routes(&mut self, guild: u64, routes: Vec<FeedRoute>) {
+        if routes.is_empty() {
+            self.guilds.remove(&guild);
+            return;
+        }
+        let mut index = SubscriptionIndex::new();
+        for (position, route) in routes.iter().enumerate() {
+            for pattern in &route.patterns {
+                index.insert(pattern.clone(), position);
+            }
+        }
+        self.guilds.insert(guild, GuildRoutes { routes, index });
+    }
+
+    /// The routes currently set for a guild.
+    pub fn guild_routes(&self, guild: u64) -> &[FeedRoute] {
+        self.guilds.get(&guild).map_or(&[], |g| g.routes.as_slice())
+    }
+
+    /// Channels that should show `event`, sorted, each once.
+    ///
+    /// A `feed/gap` event goes to every channel of the guild following anything on that server,
+    /// whatever its patterns' kinds and filters: any of its entries may be the missing ones.
+    pub fn destinations(&self, event: &Event) -> Vec<u64> {
+        let Some(guild) = self.guilds.get(&event.guild) else {
+            return Vec::new();
+        };
+        let mut channels: Vec<u64> = if event.event_type.kind() == FEED_GAP {
+            guild
+                .routes
+                .iter()
+                .filter(|route| follows_server(route, event.event_type.server()))
+                .map(|route| route.channel_id)
+                .collect()
+        } else {
+            let matched: Vec<&FeedRoute> = guild
+                .index
+                .matching(&event.event_type)
+                .into_iter()
+                .filter_map(|position| guild.routes.get(position))
+                .collect();
+            // Decode the payload only when a team filter needs it.
+            let payload = matched
+                .iter()
+                .any(|route| !route.filters.teams.is_empty())
+                .then(|| EventPayload::from_json(&event.payload))
+                .flatten();
+            matched
+                .into_iter()
+                .filter(|route| route.filters.accepts(event, payload.as_ref()))
+                .map(|route| route.channel_id)
+                .collect()
+        };
+        channels.sort_unstable();
+        channels.dedup();
+        channels
+    }
+}
+
+/// Does any of the route's patterns match some event of `server`?
+fn follows_server(route: &FeedRoute, server: &str) -> bool {
+    route
+        .patterns
+        .iter()
+        .any(|pattern| match pattern.segments().first() {
+            Some(PatternSegment::Exact(label)) => label == server,
+            Some(PatternSegment::Any | PatternSegment::Rest) => true,
+            None => false,
+        })
+}
+
+fn team(player: &PlayerInfo) -> Option<&str> {
+    player.team.as_deref()
+}
+
+/// Every team an event involves, from its payload.
+fn event_teams(payload: &EventPayload) -> Vec<&str> {
+    use EventPayload::*;
+    match payload {
+        PlayerJoin { player }
+        | PlayerLeave { player }
+        | PlayerPermission { player, .. }
+        | PlayerWanted { player, .. }
+        | StaffJoin { player }
+        | StaffLeave { player }
+        | Command { player, .. }
+        | CustomCommand { player, .. }
+        | ModCallNew { caller: player, .. } => team(player).into_iter().collect(),
+        PlayerTeam { player, from, to } => team(player)
+            .into_iter()
+            .chain([from.as_str(), to.as_str()])
+            .collect(),
+        ModCallAnswered {
+            caller, moderator, ..
+        } => team(caller).into_iter().chain(team(moderator)).collect(),
+        Kill { killer, killed } => team(killer).into_iter().chain(team(killed)).collect(),
+        EmergencyStarted { call } | EmergencyResponded { call } | EmergencyEnded { call } => {
+            std::iter::once(call.team.as_str())
+                .chain(call.caller.iter().filter_map(team))
+                .chain(call.responders.iter().filter_map(team))
+                .collect()
+        }
+        QueueJoin { .. }
+        | QueueLeave { .. }
+        | VehicleSpawn { .. }
+        | VehicleDespawn { .. }
+        | ServerOnline { .. }
+        | ServerOffline { .. }
+        | BanAdded { .. }
+        | BanRemoved { .. }
+        | FeedGap { .. } => Vec::new(),
+    }
+}
+
+/// A named set of patterns offered by `/feed add`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub patterns: &'static [&'static str],
+}
+
+impl Preset {
+    /// The preset's patterns, parsed.
+    pub fn parsed_patterns(&self) -> Result<Vec<Pattern>, EventTypeError> {
+        self.patterns.iter().map(|p| Pattern::parse(p)).collect()
+    }
+}
+
+const PRESETS: &[Preset] = &[
+    Preset {
+        name: "joins",
+        description: "Players joining and leaving",
+        patterns: &["?/player/join", "?/player/leave"],
+    },
+    Preset {
+        name: "kills",
+        description: "The kill log",
+        patterns: &["?/kill"],
+    },
+    Preset {
+        name: "commands",
+        description: "Commands run in game or through the API",
+        patterns: &["?/command"],
+    },
+    Preset {
+        name: "modcalls",
+        description: "Mod calls, with Claim and Resolve buttons, updated when answered",
+        patterns: &["?/modcall/*"],
+    },
+    Preset {
+        name: "emergency",
+        description: "911 calls, updated as units respond and when they end",
+        patterns: &["?/emergency/*"],
+    },
+    Preset {
+        name: "staff",
+        description: "Staff coming online and going offline",
+        patterns: &["?/staff/*"],
+    },
+    Preset {
+        name: "moderation",
+        description: "Commands, bans and mod calls",
+        patterns: &["?/command", "?/ban/*", "?/modcall/*"],
+    },
+    Preset {
+        name: "server",
+        description: "Server online/offline and feed gaps",
+        patterns: &["?/server/*", "?/feed/*"],
+    },
+    Preset {
+        name: "everything",
+        description: "Every event from every server",
+        patterns: &["*"],
+    },
+];
+
+/// The presets, in the order `/feed add` lists them.
+pub fn presets() -> &'static [Preset] {
+    PRESETS
+}
+
+/// A preset by name (case-insensitive).
+pub fn preset(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests;
