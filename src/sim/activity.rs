@@ -14,7 +14,7 @@ use super::config::{ActivityConfig, CommandRules};
 use super::encode;
 use super::state::{Shared, lock};
 use super::webhook::{self, Delivery};
-use super::world::{Actor, Location, NORMAL, PlayerSpec, World};
+use super::world::{ADMINISTRATOR, Actor, HELPER, Location, MODERATOR, NORMAL, PlayerSpec, World};
 
 const FIRST: &[&str] = &[
     "minty",
@@ -114,7 +114,14 @@ pub struct ActivityState {
 pub fn populate(world: &mut World, now: i64) -> Option<u64> {
     let team = TEAMS[world.rng.gen_range(0..TEAMS.len())];
     let location = random_location(&mut world.rng);
+    let permission = match world.rng.gen_range(0..20) {
+        0 => Some(ADMINISTRATOR),
+        1..=3 => Some(MODERATOR),
+        4 | 5 => Some(HELPER),
+        _ => None,
+    };
     let spec = PlayerSpec {
+        permission: permission.map(str::to_owned),
         team: Some(team.to_owned()),
         location: Some(location),
         ..PlayerSpec::default()
