@@ -14,7 +14,7 @@ use super::config::{ActivityConfig, CommandRules};
 use super::encode;
 use super::state::{Shared, lock};
 use super::webhook::{self, Delivery};
-use super::world::{Actor, Location, NORMAL, PlayerSpec, World};
+use super::world::{ADMINISTRATOR, Actor, HELPER, Location, MODERATOR, NORMAL, PlayerSpec, World};
 
 const FIRST: &[&str] = &[
     "minty",
@@ -114,7 +114,14 @@ pub struct ActivityState {
 pub fn populate(world: &mut World, now: i64) -> Option<u64> {
     let team = TEAMS[world.rng.gen_range(0..TEAMS.len())];
     let location = random_location(&mut world.rng);
+    let permission = match world.rng.gen_range(0..20) {
+        0 => Some(ADMINISTRATOR),
+        1..=3 => Some(MODERATOR),
+        4 | 5 => Some(HELPER),
+        _ => None,
+    };
     let spec = PlayerSpec {
+        permission: permission.map(str::to_owned),
         team: Some(team.to_owned()),
         location: Some(location),
         ..PlayerSpec::default()
@@ -244,7 +251,10 @@ fn staff_command(world: &mut World, now: i64) {
     if staff.is_empty() {
         return;
     }
-    let (id, name) = staff[world.rng.gen_range(0..staff.len())].clone();
+    let chosen = world.rng.gen_range(0..staff.len());
+    let Some((id, name)) = staff.get(chosen).cloned() else {
+        return;
+    };
     let target = pick(world)
         .and_then(|t| world.player(t))
         .map(|p| p.name.chars().take(5).collect::<String>())
@@ -341,7 +351,9 @@ pub fn tick_all(shared: &Shared, config: &ActivityConfig) {
 /// Ticks every `config.interval` until aborted.
 pub fn spawn(shared: Arc<Shared>, config: ActivityConfig) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(config.interval);
+        // A zero period would make tokio's interval panic; treat it as "as fast as sensible".
+        let period = config.interval.max(std::time::Duration::from_millis(1));
+        let mut interval = tokio::time::interval(period);
         interval.tick().await;
         loop {
             interval.tick().await;

@@ -99,12 +99,20 @@ pub fn banner(handle: &SimHandle) -> String {
     out
 }
 
+/// Prints to stdout; a closed stdout (e.g. a pipe whose reader left) is not a reason to fail.
+fn say(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
 /// Runs until Ctrl-C.
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let handle = Simulator::start(config(&args)).await?;
-    print!("{}", banner(&handle));
+    say(&banner(&handle));
     tokio::signal::ctrl_c().await?;
-    println!("stopping the simulator");
+    say("stopping the simulator\n");
     handle.shutdown().await;
     Ok(())
 }

@@ -473,6 +473,35 @@ mod tests {
     }
 
     #[test]
+    fn flags_and_teleport_follow_their_arguments() {
+        let (mut w, ids) = world_with(&["Avery_Cole", "minty_pretzel"]);
+        let run = |w: &mut World, text: &str| apply(w, None, &parse(text, &rules()).unwrap(), 5);
+        if let Some(p) = w.player_mut(ids[1]) {
+            p.location.x = 55.0;
+        }
+        run(&mut w, ":tp avery minty");
+        assert_eq!(w.player(ids[0]).unwrap().location.x, 55.0);
+        run(&mut w, ":respawn avery");
+        assert_eq!(w.player(ids[0]).unwrap().location, Location::default());
+        run(&mut w, ":time 13.5");
+        run(&mut w, ":time 99");
+        assert_eq!(w.flags.time, Some(13.5));
+        run(&mut w, ":priority 120");
+        assert_eq!(w.flags.priority_secs, Some(120));
+        run(&mut w, ":prty 0");
+        assert_eq!(w.flags.priority_secs, None);
+        run(&mut w, ":peacetimer 60");
+        assert_eq!(w.flags.peace_timer_secs, Some(60));
+        run(&mut w, ":startfire brush");
+        assert_eq!(w.flags.fire.as_deref(), Some("brush"));
+        run(&mut w, ":stopdumpsterfire");
+        assert_eq!(w.flags.fire, None);
+        run(&mut w, ":log shift started");
+        assert_eq!(w.messages.len(), 0, ":log is not a broadcast");
+        assert_eq!(w.applied.last().unwrap().name, "log");
+    }
+
+    #[test]
     fn effects_change_the_world() {
         let (mut w, ids) = world_with(&["Avery_Cole", "minty_pretzel"]);
         let run = |w: &mut World, text: &str| apply(w, None, &parse(text, &rules()).unwrap(), 5);

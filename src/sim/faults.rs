@@ -137,7 +137,14 @@ impl FaultState {
                     true
                 }
                 FaultTrigger::Next { .. } => false,
-                FaultTrigger::Probability { p } => self.rng.gen_bool(p.clamp(0.0, 1.0)),
+                FaultTrigger::Probability { p } => {
+                    let p = if p.is_finite() {
+                        p.clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
+                    self.rng.gen_bool(p)
+                }
             };
             if fires {
                 fired = Some((i, rule.fault.clone()));

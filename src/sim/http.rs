@@ -1,6 +1,7 @@
 //! The PRC API over HTTP: every request goes rate limit → fault → auth → route, and every
 //! answer carries `X-RateLimit-*` headers and is written to the request log.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -205,6 +206,15 @@ async fn prc(
         record.command = command_text(&headers, &body).ok();
     }
 
+    let call = Call {
+        route,
+        key,
+        global,
+        ip,
+        headers: &headers,
+        body: &body,
+        query: uri.query(),
+    };
     let outcome = if decision.allowed {
         let fault = lock(&shared.faults).take(method.as_str(), &path);
         if let Some(f) = &fault {
@@ -218,16 +228,7 @@ async fn prc(
             }
             Some(FaultKind::Latency { ms }) => {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
-                serve(
-                    &shared,
-                    route,
-                    key,
-                    global,
-                    ip,
-                    &headers,
-                    &body,
-                    uri.query(),
-                )
+                serve(&shared, &call)
             }
             Some(FaultKind::Status { status }) => Outcome {
                 status,
@@ -250,16 +251,7 @@ async fn prc(
                 ),
                 code: None,
             },
-            None => serve(
-                &shared,
-                route,
-                key,
-                global,
-                ip,
-                &headers,
-                &body,
-                uri.query(),
-            ),
+            None => serve(&shared, &call),
         }
     } else {
         Outcome {
@@ -289,17 +281,19 @@ fn fault_label(fault: &FaultKind) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn serve(
-    shared: &Shared,
+/// The parts of a request the PRC routes look at.
+struct Call<'a> {
     route: Route,
-    key: Option<&str>,
-    global: Option<&str>,
-    ip: std::net::IpAddr,
-    headers: &HeaderMap,
-    body: &[u8],
-    query: Option<&str>,
-) -> Outcome {
+    key: Option<&'a str>,
+    global: Option<&'a str>,
+    ip: IpAddr,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+    query: Option<&'a str>,
+}
+
+fn serve(shared: &Shared, call: &Call<'_>) -> Outcome {
+    let route = call.route;
     match route {
         Route::NotFound => {
             return Outcome {
@@ -317,13 +311,13 @@ fn serve(
         }
         _ => {}
     }
-    let index = match lock(&shared.keys).authenticate(key, global) {
+    let index = match lock(&shared.keys).authenticate(call.key, call.global) {
         Ok(index) => index,
         Err(e) => return Outcome::error(e.code(), e.message()),
     };
     match route {
-        Route::Command => run_command(shared, index, global, ip, headers, body),
-        _ => read(shared, index, route, query),
+        Route::Command => run_command(shared, index, call),
+        _ => read(shared, index, route, call.query),
     }
 }
 
@@ -354,23 +348,16 @@ fn read(shared: &Shared, index: usize, route: Route, query: Option<&str>) -> Out
     Outcome::ok(body)
 }
 
-fn run_command(
-    shared: &Shared,
-    index: usize,
-    global: Option<&str>,
-    ip: std::net::IpAddr,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Outcome {
-    if !lock(&shared.keys).may_command(index, ip, global) {
-        let why = if global.is_some() {
+fn run_command(shared: &Shared, index: usize, call: &Call<'_>) -> Outcome {
+    if !lock(&shared.keys).may_command(index, call.ip, call.global) {
+        let why = if call.global.is_some() {
             "The server owner has not authorized this application to run commands."
         } else {
             "This IP address is not on the server's Trusted IP list."
         };
         return Outcome::error(4000, why);
     }
-    let text = match command_text(headers, body) {
+    let text = match command_text(call.headers, call.body) {
         Ok(text) => text,
         Err(why) => return Outcome::error(3001, why),
     };

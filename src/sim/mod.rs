@@ -152,23 +152,7 @@ impl Simulator {
         }
         let (webhooks, deliveries) = webhook::Webhooks::new(config.seed, config.clock.clone())
             .map_err(|e| SimError::HttpClient(e.to_string()))?;
-        let limits = Limits {
-            read: config.read_limit,
-            command: config.command_limit,
-        };
-        let shared = Arc::new(Shared::new(
-            config.clock.clone(),
-            config.seed,
-            config.quirks.clone(),
-            config.commands.clone(),
-            config.activity.clone(),
-            worlds,
-            keys,
-            limits,
-            ratelimit::Limiter::new(config.repeat_offender),
-            rng,
-            webhooks,
-        ));
+        let shared = Arc::new(Shared::new(&config, worlds, keys, rng, webhooks));
 
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await

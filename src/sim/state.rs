@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::auth::KeyRing;
-use super::config::{ActivityConfig, BucketLimit, CommandRules, Quirks};
+use super::config::{ActivityConfig, BucketLimit, CommandRules, Quirks, SimConfig};
 use super::faults::FaultState;
 use super::ratelimit::Limiter;
 use super::webhook::Webhooks;
@@ -72,31 +72,27 @@ pub struct Shared {
 }
 
 impl Shared {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
-        clock: SharedClock,
-        seed: u64,
-        quirks: Quirks,
-        rules: CommandRules,
-        activity: Option<ActivityConfig>,
+        config: &SimConfig,
         worlds: Vec<World>,
         keys: KeyRing,
-        limits: Limits,
-        limiter: Limiter,
         rng: StdRng,
         webhooks: Webhooks,
     ) -> Self {
         Self {
-            clock,
-            seed,
-            quirks,
-            rules,
-            activity,
+            clock: config.clock.clone(),
+            seed: config.seed,
+            quirks: config.quirks.clone(),
+            rules: config.commands.clone(),
+            activity: config.activity.clone(),
             worlds: worlds.into_iter().map(Mutex::new).collect(),
             keys: Mutex::new(keys),
-            limits: Mutex::new(limits),
-            limiter: Mutex::new(limiter),
-            faults: Mutex::new(FaultState::new(seed)),
+            limits: Mutex::new(Limits {
+                read: config.read_limit,
+                command: config.command_limit,
+            }),
+            limiter: Mutex::new(Limiter::new(config.repeat_offender)),
+            faults: Mutex::new(FaultState::new(config.seed)),
             requests: Mutex::new(Vec::new()),
             rng: Mutex::new(rng),
             webhooks,
