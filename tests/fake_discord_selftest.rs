@@ -11,7 +11,7 @@ use poise::serenity_prelude as serenity;
 use serde_json::json;
 use support::fake_discord::FakeDiscord;
 use support::fake_discord::checks::ViolationKind;
-use support::fake_discord::interactions::Opt;
+use support::fake_discord::options::Opt;
 use support::fake_discord::state::{FakeConfig, ids};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -113,8 +113,16 @@ async fn rest_payloads_parse_as_serenity_types() {
 
     let wrong = http_for(&fake, "not-the-token");
     assert!(wrong.get_current_user().await.is_err());
+    http.set_application_id(serenity::ApplicationId::new(ids::APPLICATION));
+    let bad = json!([{ "name": "Bad Name", "description": "" }]);
+    assert!(
+        http.create_guild_commands(guild, &bad).await.is_err(),
+        "Discord refuses this schema"
+    );
+    assert!(fake.registered_commands().is_empty());
     let kinds: Vec<ViolationKind> = fake.take_violations().into_iter().map(|v| v.kind).collect();
-    assert_eq!(kinds, [ViolationKind::BadToken]);
+    let invalid = ViolationKind::InvalidCommand;
+    assert_eq!(kinds, [ViolationKind::BadToken, invalid, invalid]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,9 +8,11 @@
 
 pub mod checks;
 mod commands;
+mod dispatch;
 mod gateway;
 pub mod interactions;
 mod multipart;
+pub mod options;
 mod payloads;
 mod rest;
 mod rest_interactions;
@@ -58,24 +60,36 @@ impl Shared {
         self.world.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Re-checks `check` on every change until it yields a value; panics after `timeout`.
-    async fn wait_until<T>(
+    /// Re-checks `check` on every change until it yields a value, or `None` after `timeout`.
+    async fn poll_until<T>(
         &self,
         timeout: Duration,
-        what: &str,
         mut check: impl FnMut(&mut World) -> Option<T>,
-    ) -> T {
+    ) -> Option<T> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.changed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             if let Some(value) = check(&mut self.world()) {
-                return value;
+                return Some(value);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                panic!("fake Discord: timed out after {timeout:?} waiting for {what}");
+                return None;
             }
+        }
+    }
+
+    /// Like `poll_until`, but a timeout fails the test with what was awaited.
+    async fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        what: &str,
+        check: impl FnMut(&mut World) -> Option<T>,
+    ) -> T {
+        match self.poll_until(timeout, check).await {
+            Some(value) => value,
+            None => panic!("fake Discord: timed out after {timeout:?} waiting for {what}"),
         }
     }
 }
