@@ -1,6 +1,7 @@
 //! The `erlc-bot` command line: wiring, start and stop order, signals.
 
 use clap::{Parser, Subcommand};
+use erlc_bot::store::cli;
 
 /// erlc-bot: a Discord bot for ER:LC private-server communities, with an embedded PRC API
 /// client and a PRC API simulator.
@@ -12,7 +13,14 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Write a backup of the database (JSON Lines; server keys stay encrypted).
+    Backup(cli::BackupArgs),
+    /// Restore a backup into an empty data directory (or over one, with --force).
+    Restore(cli::RestoreArgs),
+    /// Re-encrypt every stored server key under a new master key.
+    RotateMasterKey(cli::RotateMasterKeyArgs),
+}
 
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -27,5 +35,11 @@ fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     init_tracing();
-    match cli.command {}
+    let message = match cli.command {
+        Command::Backup(args) => cli::run_backup(&args)?,
+        Command::Restore(args) => cli::run_restore(&args)?,
+        Command::RotateMasterKey(args) => cli::run_rotate_master_key(&args)?,
+    };
+    println!("{message}");
+    Ok(())
 }
