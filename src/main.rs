@@ -1,6 +1,7 @@
 //! The `erlc-bot` command line: wiring, start and stop order, signals.
 
 use clap::{Parser, Subcommand};
+use erlc_bot::store::cli;
 
 /// erlc-bot: a Discord bot for ER:LC private-server communities, with an embedded PRC API
 /// client and a PRC API simulator.
@@ -15,6 +16,12 @@ struct Cli {
 enum Command {
     /// Run the PRC API simulator on its own (a local stand-in for the ER:LC API).
     Sim(erlc_bot::sim::cli::SimArgs),
+    /// Write a backup of the database (JSON Lines; server keys stay encrypted).
+    Backup(cli::BackupArgs),
+    /// Restore a backup into an empty data directory (or over one, with --force).
+    Restore(cli::RestoreArgs),
+    /// Re-encrypt every stored server key under a new master key.
+    RotateMasterKey(cli::RotateMasterKeyArgs),
 }
 
 fn init_tracing() {
@@ -30,8 +37,15 @@ fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     init_tracing();
-    let runtime = tokio::runtime::Runtime::new()?;
-    match cli.command {
-        Command::Sim(args) => runtime.block_on(erlc_bot::sim::cli::run(args)),
-    }
+    let message = match cli.command {
+        Command::Sim(args) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            return runtime.block_on(erlc_bot::sim::cli::run(args));
+        }
+        Command::Backup(args) => cli::run_backup(&args)?,
+        Command::Restore(args) => cli::run_restore(&args)?,
+        Command::RotateMasterKey(args) => cli::run_rotate_master_key(&args)?,
+    };
+    println!("{message}");
+    Ok(())
 }

@@ -1,14 +1,210 @@
 //! Persistence in sled. The only module that names sled; everything else uses its typed API.
+//!
+//! [`Store`] owns one sled database at `<data_dir>/db` and hands out typed handles: guild
+//! [`Settings`] (with server keys encrypted under a master key) and the tamper-evident
+//! [`AuditLog`]. Opening checks the schema version, runs migrations and checks the master key.
 
+pub mod audit;
+pub mod backup;
+pub mod cli;
+pub mod crypto;
+mod db;
 pub mod dedupe;
 pub mod error;
 pub mod events;
 pub mod keys;
+mod master_key;
 pub mod outbox;
+pub mod schema;
+pub mod settings;
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::clock::{self, SharedClock};
+
+pub use audit::{
+    Actor, AuditEntry, AuditIntent, AuditLog, AuditPage, AuditQuery, AuditRecord, AuditRetention,
+    AuditTicket, Outcome, Source, VerifyReport,
+};
+pub use backup::{BackupReport, RestoreReport};
+pub use crypto::{MasterKey, MasterKeySource, SealedKey};
 pub use dedupe::DedupeSet;
 pub use error::StoreError;
 pub use events::{
     Cursor, EventQuery, EventStore, Order, Page, PartitionRule, RetentionConfig, RetentionPolicy,
 };
+pub use master_key::{NewMasterKey, RotationReport};
 pub use outbox::{Outbox, OutboxEntry, PendingDelivery};
+pub use settings::{
+    Capability, FeedFilters, FeedSubscription, GuildSettings, ServerRecord, ServerStatus, Settings,
+    SettingsPurge,
+};
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// Directory holding `db/` (sled files) and, by default, `master.key`.
+    pub data_dir: PathBuf,
+    pub master_key: MasterKeySource,
+    pub clock: SharedClock,
+    /// What [`Store::remove_guild`] does with the guild's audit log.
+    pub audit_retention: AuditRetention,
+}
+
+impl StoreConfig {
+    /// The system clock, and audit logs kept when a guild is removed.
+    pub fn new(data_dir: impl Into<PathBuf>, master_key: MasterKeySource) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            master_key,
+            clock: clock::system(),
+            audit_retention: AuditRetention::default(),
+        }
+    }
+}
+
+/// What [`Store::remove_guild`] deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct GuildRemoval {
+    pub settings: SettingsPurge,
+    pub events: u64,
+    pub audit_records: u64,
+}
+
+/// The open database. Cheap to clone; all clones share one sled instance.
+#[derive(Clone, Debug)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    db: sled::Db,
+    data_dir: PathBuf,
+    key_source: MasterKeySource,
+    keys: Arc<crypto::KeyRing>,
+    clock: SharedClock,
+    audit_retention: AuditRetention,
+    settings: Settings,
+    audit: AuditLog,
+    events: EventStore,
+    dedupe: DedupeSet,
+    outbox: Outbox,
+}
+
+impl Store {
+    /// Open (or create) the database: check the schema version and migrate, check the
+    /// master key, and flush. Every failure says what to do about it.
+    pub fn open(config: StoreConfig) -> Result<Self, StoreError> {
+        let db = db::open_sled(&config.data_dir)?;
+        schema::prepare(&db)?;
+        let master = master_key::unlock(&db, &config.master_key, &config.data_dir)?;
+        let keys = Arc::new(crypto::KeyRing::new(master));
+        let settings = Settings::open(&db, keys.clone(), config.clock.clone())?;
+        let audit = AuditLog::open(&db, settings.clone(), config.clock.clone())?;
+        let events = EventStore::open(&db, config.clock.clone())?;
+        let dedupe = DedupeSet::open(&db, config.clock.clone())?;
+        let outbox = Outbox::open(&db, config.clock.clone())?;
+        db.flush()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db,
+                data_dir: config.data_dir,
+                key_source: config.master_key,
+                keys,
+                clock: config.clock,
+                audit_retention: config.audit_retention,
+                settings,
+                audit,
+                events,
+                dedupe,
+                outbox,
+            }),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn audit(&self) -> &AuditLog {
+        &self.inner.audit
+    }
+
+    pub fn events(&self) -> &EventStore {
+        &self.inner.events
+    }
+
+    pub fn dedupe(&self) -> &DedupeSet {
+        &self.inner.dedupe
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.inner.outbox
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// Fingerprint of the master key in use (safe to print).
+    pub fn master_key_fingerprint(&self) -> String {
+        self.inner.keys.current().fingerprint()
+    }
+
+    /// Write everything to disk before returning.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    /// [`Store::flush`] without blocking the async runtime.
+    pub async fn flush_async(&self) -> Result<(), StoreError> {
+        self.inner.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// The last step of a clean shutdown (after the bot stopped taking work): flush and log.
+    pub fn flush_on_shutdown(&self) -> Result<(), StoreError> {
+        let bytes = self.inner.db.flush()?;
+        tracing::info!(bytes, "database flushed for shutdown");
+        Ok(())
+    }
+
+    /// Remove everything stored for a guild (the bot left it, or an admin asked): servers and
+    /// keys, feeds, permissions and settings; its audit log follows the configured
+    /// [`AuditRetention`]. Safe to run again if interrupted.
+    pub fn remove_guild(&self, guild: u64) -> Result<GuildRemoval, StoreError> {
+        let channels: Vec<u64> = self
+            .settings()
+            .feed_subscriptions(guild)?
+            .iter()
+            .map(|s| s.channel_id)
+            .collect();
+        let events = self.events().purge_guild(guild)?;
+        self.dedupe().purge_scope_prefix(&format!("{guild}/"))?;
+        for channel in channels {
+            self.outbox().purge_destination(&channel.to_string())?;
+        }
+        let settings = self.settings().purge_guild(guild)?;
+        let audit_records = self
+            .audit()
+            .apply_retention(guild, self.inner.audit_retention)?;
+        self.flush()?;
+        Ok(GuildRemoval {
+            settings,
+            events,
+            audit_records,
+        })
+    }
+
+    /// Write a backup of every tree to `file` (see [`backup`]).
+    pub fn backup(&self, file: &Path) -> Result<BackupReport, StoreError> {
+        backup::write_backup(&self.inner.db, file, self.inner.clock.now_ms())
+    }
+}

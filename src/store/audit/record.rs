@@ -1,0 +1,247 @@
+//! Audit record types and the hash that chains them.
+//!
+//! A record's hash is SHA-256 over `"erlc-bot audit v1"`, the previous record's hash, and a
+//! length-prefixed encoding of every other field (JSON text for the actor, source and outcome;
+//! the stored argument text byte for byte). Stored records keep the argument JSON as text, so
+//! the hash never depends on how numbers re-serialise.
+
+use sha2::{Digest, Sha256};
+
+use crate::store::StoreError;
+use crate::store::db;
+
+/// Who did it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// A Discord user (id and name at the time).
+    Discord { id: u64, name: String },
+    /// An in-game player (Roblox id when known).
+    Player { id: Option<u64>, name: String },
+    /// The bot itself or an operator tool, e.g. `tracker` or `cli`.
+    System(String),
+}
+
+impl Actor {
+    /// Does `needle` name this actor (decimal id, or name ignoring case)?
+    pub fn matches(&self, needle: &str) -> bool {
+        let (id, name) = match self {
+            Self::Discord { id, name } => (Some(*id), name),
+            Self::Player { id, name } => (*id, name),
+            Self::System(name) => (None, name),
+        };
+        id.is_some_and(|id| id.to_string() == needle) || name.eq_ignore_ascii_case(needle)
+    }
+}
+
+/// Where the action came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    SlashCommand,
+    Button,
+    Modal,
+    Webhook,
+    Tracker,
+    Cli,
+}
+
+/// How the action ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Written before the action runs; stays so if the process died before completing it.
+    Pending,
+    Ok,
+    /// The PRC API refused, with its error code.
+    PrcError {
+        code: u32,
+        message: String,
+    },
+    /// Our command policy refused it before it was sent.
+    RefusedByPolicy(String),
+    PermissionDenied(String),
+    Failed(String),
+}
+
+/// What a caller records before acting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditIntent {
+    pub actor: Actor,
+    pub source: Source,
+    /// A short verb such as `server.add` or `command.kick`.
+    pub action: String,
+    pub target: Option<String>,
+    /// Arguments; secrets are redacted before they are stored.
+    pub args: serde_json::Value,
+}
+
+/// One record of a guild's audit chain: an intent, or the completion of an earlier intent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub seq: u64,
+    pub time_ms: i64,
+    pub actor: Actor,
+    pub source: Source,
+    pub action: String,
+    pub target: Option<String>,
+    pub args: serde_json::Value,
+    pub outcome: Outcome,
+    /// For a completion record, the seq of the intent it completes.
+    pub completes: Option<u64>,
+    pub completed_at_ms: Option<i64>,
+    /// Hex SHA-256 of the previous record (all zeros for the first).
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The stored form: exactly the bytes the hash covers.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct StoredRecord {
+    pub seq: u64,
+    pub time_ms: i64,
+    pub actor: Actor,
+    pub source: Source,
+    pub action: String,
+    pub target: Option<String>,
+    /// Argument JSON, as text.
+    pub args: String,
+    pub outcome: Outcome,
+    pub completes: Option<u64>,
+    pub completed_at_ms: Option<i64>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The hash a chain starts from.
+pub(crate) const GENESIS: [u8; 32] = [0; 32];
+
+fn push_field(hasher: &mut Sha256, bytes: &[u8]) {
+    hasher.update((bytes.len() as u64).to_be_bytes());
+    hasher.update(bytes);
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Invalid(format!("could not encode an audit field: {e}")))
+}
+
+impl StoredRecord {
+    /// The hash this record should carry, given its fields and `prev_hash`.
+    pub fn compute_hash(&self) -> Result<String, StoreError> {
+        let mut h = Sha256::new();
+        h.update(b"erlc-bot audit v1");
+        push_field(&mut h, self.prev_hash.as_bytes());
+        h.update(self.seq.to_be_bytes());
+        h.update(self.time_ms.to_be_bytes());
+        push_field(&mut h, json_text(&self.actor)?.as_bytes());
+        push_field(&mut h, json_text(&self.source)?.as_bytes());
+        push_field(&mut h, self.action.as_bytes());
+        push_field(&mut h, json_text(&self.target)?.as_bytes());
+        push_field(&mut h, self.args.as_bytes());
+        push_field(&mut h, json_text(&self.outcome)?.as_bytes());
+        push_field(&mut h, json_text(&self.completes)?.as_bytes());
+        push_field(&mut h, json_text(&self.completed_at_ms)?.as_bytes());
+        Ok(hex::encode(h.finalize()))
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
+        db::decode("audit record", bytes)
+    }
+
+    /// The public form, with arguments parsed.
+    pub fn to_record(&self) -> Result<AuditRecord, StoreError> {
+        let args = serde_json::from_str(&self.args).map_err(|e| {
+            StoreError::corrupt(format!("arguments of audit record {}", self.seq), e)
+        })?;
+        Ok(AuditRecord {
+            seq: self.seq,
+            time_ms: self.time_ms,
+            actor: self.actor.clone(),
+            source: self.source,
+            action: self.action.clone(),
+            target: self.target.clone(),
+            args,
+            outcome: self.outcome.clone(),
+            completes: self.completes,
+            completed_at_ms: self.completed_at_ms,
+            prev_hash: self.prev_hash.clone(),
+            hash: self.hash.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> StoredRecord {
+        StoredRecord {
+            seq: 1,
+            time_ms: 5,
+            actor: Actor::Discord {
+                id: 7,
+                name: "ann".into(),
+            },
+            source: Source::SlashCommand,
+            action: "command.kick".into(),
+            target: Some("bob".into()),
+            args: r#"{"reason":"rdm","n":1.1}"#.into(),
+            outcome: Outcome::Pending,
+            completes: None,
+            completed_at_ms: None,
+            prev_hash: hex::encode(GENESIS),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_field_changes_the_hash() {
+        let base = sample().compute_hash().unwrap();
+        assert_eq!(base, sample().compute_hash().unwrap());
+        let edits: Vec<fn(&mut StoredRecord)> = vec![
+            |r| r.seq = 2,
+            |r| r.time_ms = 6,
+            |r| r.actor = Actor::System("x".into()),
+            |r| r.source = Source::Button,
+            |r| r.action = "command.ban".into(),
+            |r| r.target = None,
+            |r| r.args = r#"{"reason":"rdm","n":1.10}"#.into(),
+            |r| r.outcome = Outcome::Ok,
+            |r| r.completes = Some(1),
+            |r| r.completed_at_ms = Some(1),
+            |r| r.prev_hash = "00".into(),
+        ];
+        for edit in edits {
+            let mut r = sample();
+            edit(&mut r);
+            assert_ne!(r.compute_hash().unwrap(), base, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn stored_form_round_trips_through_json() {
+        let mut r = sample();
+        r.hash = r.compute_hash().unwrap();
+        let back = StoredRecord::decode(&serde_json::to_vec(&r).unwrap()).unwrap();
+        assert_eq!(back.compute_hash().unwrap(), r.hash);
+        assert_eq!(back.to_record().unwrap().args["reason"], "rdm");
+    }
+
+    #[test]
+    fn actor_matching() {
+        let a = Actor::Discord {
+            id: 42,
+            name: "Ann".into(),
+        };
+        assert!(a.matches("42") && a.matches("ann") && !a.matches("4"));
+        assert!(
+            Actor::Player {
+                id: None,
+                name: "Bob".into()
+            }
+            .matches("BOB")
+        );
+        assert!(Actor::System("tracker".into()).matches("tracker"));
+    }
+}
