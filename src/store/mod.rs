@@ -11,7 +11,7 @@ pub mod crypto;
 mod db;
 pub mod error;
 mod keys;
-pub mod schema;
+mod schema;
 pub mod settings;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +27,7 @@ pub use backup::{BackupReport, RestoreReport};
 pub use crypto::{MasterKey, MasterKeySource, SealedKey};
 pub use error::StoreError;
 pub use keys::{NewMasterKey, RotationReport};
+pub use schema::SCHEMA_VERSION;
 pub use settings::{
     Capability, FeedFilters, FeedSubscription, GuildSettings, ServerRecord, ServerStatus, Settings,
     SettingsPurge,
@@ -62,6 +63,12 @@ pub struct GuildRemoval {
     pub audit_records: u64,
 }
 
+// Tasks share one Store; this fails to compile if it ever stops being Send + Sync.
+const _: fn() = || {
+    fn shareable<T: Send + Sync + Clone>() {}
+    shareable::<Store>();
+};
+
 /// The open database. Cheap to clone; all clones share one sled instance.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -84,8 +91,9 @@ impl Store {
     /// Open (or create) the database: check the schema version and migrate, check the
     /// master key, and flush. Every failure says what to do about it.
     pub fn open(config: StoreConfig) -> Result<Self, StoreError> {
+        let had_files = db::has_files(&config.data_dir);
         let db = db::open_sled(&config.data_dir)?;
-        schema::prepare(&db)?;
+        schema::prepare(&db, had_files)?;
         let master = keys::unlock(&db, &config.master_key, &config.data_dir)?;
         let keys = Arc::new(crypto::KeyRing::new(master));
         let settings = Settings::open(&db, keys.clone(), config.clock.clone())?;
