@@ -159,7 +159,7 @@ pub fn restore(data_dir: &Path, file: &Path, force: bool) -> Result<RestoreRepor
     }
     let loaded = load_entries(&db, lines).and_then(|counts| {
         check_counts(&db, &counts)?;
-        schema::prepare(&db)?;
+        schema::prepare(&db, false)?;
         db.flush()?;
         Ok(counts)
     });

@@ -200,6 +200,12 @@ impl MasterKeySource {
                 );
                 Ok(key)
             }
+            KeyOrigin::File(path) if fresh_database => Err(StoreError::MasterKey(format!(
+                "the master key file {} does not exist; create it holding 32 random bytes in \
+                 base64 (for example `head -c 32 /dev/urandom | base64`), or set \
+                 {MASTER_KEY_ENV}",
+                path.display()
+            ))),
             KeyOrigin::File(path) => Err(StoreError::MasterKey(format!(
                 "the master key file {} is missing; put the original key back there or set \
                  {MASTER_KEY_ENV}",
@@ -217,7 +223,7 @@ fn env_key() -> Option<String> {
 
 /// The master key in use, replaceable in place by a rotation.
 #[derive(Debug)]
-pub struct KeyRing(RwLock<Arc<MasterKey>>);
+pub(crate) struct KeyRing(RwLock<Arc<MasterKey>>);
 
 impl KeyRing {
     pub fn new(key: MasterKey) -> Self {
@@ -268,7 +274,7 @@ impl std::fmt::Debug for SealedKey {
 
 /// What the stored key-check record says about a master key.
 #[derive(Debug, PartialEq, Eq)]
-pub enum KeyCheck {
+pub(crate) enum KeyCheck {
     /// No record yet: a fresh database.
     Absent,
     Matches,
@@ -286,10 +292,10 @@ struct KeyCheckRecord {
 }
 
 /// Key of the key-check record in the `meta` tree.
-pub const KEY_CHECK_KEY: &[u8] = b"master_key_check";
+pub(crate) const KEY_CHECK_KEY: &[u8] = b"master_key_check";
 
 /// Encode the key-check record for `key`.
-pub fn key_check_record(key: &MasterKey) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn key_check_record(key: &MasterKey) -> Result<Vec<u8>, StoreError> {
     super::db::encode(&KeyCheckRecord {
         fingerprint: key.fingerprint(),
         sealed: key.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK_CONTEXT)?,
@@ -297,7 +303,7 @@ pub fn key_check_record(key: &MasterKey) -> Result<Vec<u8>, StoreError> {
 }
 
 /// Compare `key` against a stored key-check record.
-pub fn check_key(stored: Option<&[u8]>, key: &MasterKey) -> Result<KeyCheck, StoreError> {
+pub(crate) fn check_key(stored: Option<&[u8]>, key: &MasterKey) -> Result<KeyCheck, StoreError> {
     let Some(bytes) = stored else {
         return Ok(KeyCheck::Absent);
     };

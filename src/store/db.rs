@@ -35,6 +35,11 @@ pub fn db_path(data_dir: &Path) -> PathBuf {
     data_dir.join("db")
 }
 
+/// Whether sled files already exist in `data_dir` (a database was created there before).
+pub fn has_files(data_dir: &Path) -> bool {
+    std::fs::read_dir(db_path(data_dir)).is_ok_and(|mut entries| entries.next().is_some())
+}
+
 /// Open (or create) the sled database at `<data_dir>/db`.
 ///
 /// sled 0.34 can panic instead of returning an error on some damaged files, so the open runs

@@ -163,3 +163,60 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{StoreConfig, db};
+
+    fn source(key: &MasterKey) -> MasterKeySource {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        key.write_key_file(&path).unwrap();
+        MasterKeySource::Env(std::fs::read_to_string(path).unwrap())
+    }
+
+    #[test]
+    fn damaged_or_missing_key_check_is_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = MasterKey::generate();
+        let sled = db::open_sled(dir.path()).unwrap();
+        let meta = sled.open_tree(trees::META).unwrap();
+        meta.insert(KEY_CHECK_KEY, &b"{\"garbage\":1}"[..]).unwrap();
+        let err = unlock(&sled, &source(&key), dir.path()).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+
+        meta.remove(KEY_CHECK_KEY).unwrap();
+        sled.open_tree(trees::SERVERS)
+            .unwrap()
+            .insert("x", "y")
+            .unwrap();
+        let err = unlock(&sled, &source(&key), dir.path()).unwrap_err();
+        assert!(err.to_string().contains("missing although"), "{err}");
+    }
+
+    #[test]
+    fn open_refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = MasterKey::generate();
+        drop(Store::open(StoreConfig::new(dir.path(), source(&key))).unwrap());
+        {
+            let sled = db::open_sled(dir.path()).unwrap();
+            let meta = sled.open_tree(trees::META).unwrap();
+            let newer = crate::store::schema::SCHEMA_VERSION + 1;
+            meta.insert("schema_version", &newer.to_be_bytes()).unwrap();
+            sled.flush().unwrap();
+        }
+        let err = Store::open(StoreConfig::new(dir.path(), source(&key))).unwrap_err();
+        assert!(matches!(err, StoreError::NewerSchema { .. }), "{err:?}");
+        assert!(err.to_string().contains("upgrade erlc-bot"), "{err}");
+    }
+
+    #[test]
+    fn pending_path_appends_new() {
+        assert_eq!(
+            pending_path(Path::new("/d/master.key")),
+            PathBuf::from("/d/master.key.new")
+        );
+    }
+}

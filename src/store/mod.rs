@@ -36,6 +36,7 @@ pub use events::{
 };
 pub use master_key::{NewMasterKey, RotationReport};
 pub use outbox::{Outbox, OutboxEntry, PendingDelivery};
+pub use schema::SCHEMA_VERSION;
 pub use settings::{
     Capability, FeedFilters, FeedSubscription, GuildSettings, ServerRecord, ServerStatus, Settings,
     SettingsPurge,
@@ -72,6 +73,12 @@ pub struct GuildRemoval {
     pub audit_records: u64,
 }
 
+// Tasks share one Store; this fails to compile if it ever stops being Send + Sync.
+const _: fn() = || {
+    fn shareable<T: Send + Sync + Clone>() {}
+    shareable::<Store>();
+};
+
 /// The open database. Cheap to clone; all clones share one sled instance.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -97,8 +104,9 @@ impl Store {
     /// Open (or create) the database: check the schema version and migrate, check the
     /// master key, and flush. Every failure says what to do about it.
     pub fn open(config: StoreConfig) -> Result<Self, StoreError> {
+        let had_files = db::has_files(&config.data_dir);
         let db = db::open_sled(&config.data_dir)?;
-        schema::prepare(&db)?;
+        schema::prepare(&db, had_files)?;
         let master = master_key::unlock(&db, &config.master_key, &config.data_dir)?;
         let keys = Arc::new(crypto::KeyRing::new(master));
         let settings = Settings::open(&db, keys.clone(), config.clock.clone())?;

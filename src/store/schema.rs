@@ -49,9 +49,16 @@ pub fn is_empty(db: &sled::Db) -> Result<bool, StoreError> {
 }
 
 /// Stamp a fresh database, or bring an existing one up to [`SCHEMA_VERSION`].
-pub fn prepare(db: &sled::Db) -> Result<(), StoreError> {
+/// `had_files` says whether sled files existed before this open: if they did, an empty
+/// database means sled could not read them (it drops damaged data while recovering).
+pub fn prepare(db: &sled::Db, had_files: bool) -> Result<(), StoreError> {
     match stored_version(db)? {
         Some(found) => migrate(db, found, SCHEMA_VERSION, MIGRATIONS),
+        None if is_empty(db)? && had_files => Err(StoreError::corrupt(
+            "sled files",
+            "the database files exist but sled recovered no data from them (if this database \
+             never held data, delete DATA_DIR/db instead)",
+        )),
         None if is_empty(db)? => write_version(db, SCHEMA_VERSION),
         None => Err(StoreError::corrupt(
             "schema version record",
@@ -114,9 +121,13 @@ mod tests {
     #[test]
     fn fresh_database_is_stamped() {
         let db = temp_db();
-        prepare(&db).unwrap();
+        assert!(
+            prepare(&db, true).is_err(),
+            "files that held nothing readable"
+        );
+        prepare(&db, false).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
-        prepare(&db).unwrap();
+        prepare(&db, true).unwrap();
     }
 
     #[test]
@@ -137,7 +148,7 @@ mod tests {
     fn newer_schema_is_refused_with_advice() {
         let db = temp_db();
         write_version(&db, SCHEMA_VERSION + 1).unwrap();
-        let err = prepare(&db).unwrap_err();
+        let err = prepare(&db, true).unwrap_err();
         assert!(matches!(err, StoreError::NewerSchema { .. }));
         assert!(err.to_string().contains("upgrade erlc-bot"), "{err}");
     }
@@ -149,14 +160,17 @@ mod tests {
             .unwrap()
             .insert(VERSION_KEY, &[1u8, 2][..])
             .unwrap();
-        assert!(matches!(prepare(&db), Err(StoreError::Corrupt { .. })));
+        assert!(matches!(
+            prepare(&db, true),
+            Err(StoreError::Corrupt { .. })
+        ));
 
         let db = temp_db();
         db.open_tree(trees::AUDIT)
             .unwrap()
             .insert("x", "y")
             .unwrap();
-        let err = prepare(&db).unwrap_err();
+        let err = prepare(&db, true).unwrap_err();
         assert!(err.to_string().contains("erlc-bot restore"), "{err}");
     }
 }

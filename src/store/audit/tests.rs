@@ -301,3 +301,23 @@ fn retention_prunes_with_an_anchor_and_drops_whole_logs() {
         "other guilds untouched"
     );
 }
+
+#[tokio::test]
+async fn async_variants_run_on_the_runtime() {
+    let f = fixture();
+    let log = f.log.clone();
+    let seqs = tokio::spawn(async move {
+        let ticket = log
+            .begin_async(3, intent("ann", "command.kick", "bob"))
+            .await?;
+        let intent_seq = ticket.seq();
+        let done = log.complete_async(ticket, Outcome::Ok).await?;
+        Ok::<_, StoreError>((intent_seq, done))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(seqs, (1, 2));
+    let entries = f.log.search(3, &AuditQuery::default()).unwrap().entries;
+    assert_eq!(entries[0].outcome(), &Outcome::Ok);
+}

@@ -7,6 +7,7 @@ mod guild;
 mod permissions;
 mod rekey;
 mod servers;
+mod status;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -18,7 +19,8 @@ use crate::clock::SharedClock;
 pub use feeds::{FeedFilters, FeedSubscription};
 pub use guild::GuildSettings;
 pub use permissions::{Capability, UnknownCapability};
-pub use servers::{ServerRecord, ServerStatus};
+pub use servers::ServerRecord;
+pub use status::ServerStatus;
 
 /// Typed access to guild configuration.
 #[derive(Clone)]
