@@ -1,5 +1,5 @@
-//! Crash test: a child process (this test binary, re-run) appends audit records in a loop and
-//! prints each one only after it is flushed; the parent kills it with SIGKILL at random
+//! Crash test: a child process (this test binary, re-run) appends audit records and events in a
+//! loop and prints each one only after it is flushed; the parent kills it with SIGKILL at random
 //! moments, reopens the database and checks that every acknowledged record is there, whole,
 //! and that the hash chain verifies.
 
@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 
+use erlc_bot::events::catalog::{EventPayload, PlayerInfo};
 use erlc_bot::store::{
     Actor, AuditIntent, AuditQuery, MasterKeySource, Outcome, Source, Store, StoreConfig,
     StoreError,
@@ -51,8 +52,30 @@ fn write_one(
     writeln!(out, "ACK intent {intent_seq}")?;
     let done_seq = store.audit().complete(ticket, Outcome::Ok)?;
     writeln!(out, "ACK done {intent_seq} {done_seq}")?;
+    let events: Vec<_> = (0..1 + n % 3)
+        .map(|i| {
+            EventPayload::Kill {
+                killer: player(n),
+                killed: player(i),
+            }
+            .into_new_event("main", n as i64, None)
+        })
+        .collect::<Result<_, _>>()?;
+    let stored = store.events().append(GUILD, events)?;
+    store.flush()?;
+    for event in stored {
+        writeln!(out, "ACK event {} {n}", event.id)?;
+    }
     out.flush()?;
     Ok(())
+}
+
+fn player(id: u64) -> PlayerInfo {
+    PlayerInfo {
+        name: format!("player_{id}"),
+        id: Some(id + 1),
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -74,6 +97,8 @@ struct Acked {
     intents: BTreeSet<u64>,
     /// intent seq → completion seq
     done: BTreeMap<u64, u64>,
+    /// event id → the loop iteration (its source time) that wrote it
+    events: BTreeMap<u64, u64>,
 }
 
 impl Acked {
@@ -88,6 +113,10 @@ impl Acked {
             ["ACK", "done", intent, done] => {
                 self.done
                     .insert(intent.parse().unwrap(), done.parse().unwrap());
+                true
+            }
+            ["ACK", "event", id, n] => {
+                self.events.insert(id.parse().unwrap(), n.parse().unwrap());
                 true
             }
             _ => false,
@@ -183,6 +212,42 @@ fn check_after_crash(store: &Store, acked: &Acked) {
             .expect("acknowledged completion lost");
         assert_eq!(completion.seq, *done);
         assert_eq!(entry.outcome(), &Outcome::Ok);
+    }
+    for (id, n) in &acked.events {
+        let event = store
+            .events()
+            .get(GUILD, "main", *id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("acknowledged event {id} lost"));
+        assert_eq!(event.source_time, *n as i64, "event {id} is not whole");
+        assert_eq!(event.event_type.as_str(), "main/kill");
+        assert!(
+            matches!(
+                EventPayload::from_json(&event.payload),
+                Some(EventPayload::Kill { .. })
+            ),
+            "event {id} payload damaged: {}",
+            event.payload
+        );
+    }
+    // Ids stay unique and increasing across crashes: every acknowledged id is distinct by
+    // construction of the map, and the next append gets a higher id than all of them.
+    if let Some(max) = acked.events.keys().max() {
+        let next = store
+            .events()
+            .append(
+                GUILD,
+                vec![
+                    EventPayload::ServerOnline {
+                        name: "probe".into(),
+                        players: 0,
+                    }
+                    .into_new_event("main", 0, None)
+                    .unwrap(),
+                ],
+            )
+            .unwrap();
+        assert!(next[0].id > *max, "id {} reused after a crash", next[0].id);
     }
 }
 
