@@ -13,6 +13,7 @@ pub mod dedupe;
 pub mod error;
 pub mod events;
 pub mod keys;
+pub mod maintenance;
 mod master_key;
 pub mod outbox;
 pub mod schema;
