@@ -14,6 +14,7 @@ mod moderation;
 mod permissions;
 mod players;
 mod raw;
+mod reads;
 mod servers;
 
 use std::sync::Arc;
