@@ -89,10 +89,7 @@ fn check_players(players: &[Player], fx: &Fixture, v2: bool) {
     let refs: Vec<_> = players.iter().map(|p| p.player.clone()).collect();
     let expected: Vec<_> = fx.players.iter().map(|id| player_ref(*id)).collect();
     assert_eq!(refs, expected, "every player, in join order, ids intact");
-    let by_id: BTreeMap<u64, &Player> = players
-        .iter()
-        .map(|p| (p.player.id.unwrap(), p))
-        .collect();
+    let by_id: BTreeMap<u64, &Player> = players.iter().map(|p| (p.player.id.unwrap(), p)).collect();
     let expect = |id: u64, permission: Permission, team: Team| {
         let p = by_id[&id];
         assert_eq!((&p.permission, &p.team), (&permission, &team), "{id}");
@@ -113,15 +110,25 @@ fn check_players(players: &[Player], fx: &Fixture, v2: bool) {
     if v2 {
         assert_eq!(civilian.wanted_stars, Some(3));
         assert_eq!(police.wanted_stars, Some(0));
-        let at = police.location.as_ref().expect("v2 players have a location");
+        let at = police
+            .location
+            .as_ref()
+            .expect("v2 players have a location");
         assert_eq!((at.location_x, at.location_z), (-412.7, 288.1));
         assert_eq!(at.postal_code.as_deref(), Some("214"));
         assert_eq!(at.street_name.as_deref(), Some("Elm Street"));
         assert_eq!(at.building_number.as_deref(), Some("1180"));
     } else {
-        assert!(players.iter().all(|p| p.wanted_stars.is_none() && p.location.is_none()));
+        assert!(
+            players
+                .iter()
+                .all(|p| p.wanted_stars.is_none() && p.location.is_none())
+        );
     }
-    assert!(players.iter().all(|p| p.extra.is_empty()), "no unknown fields");
+    assert!(
+        players.iter().all(|p| p.extra.is_empty()),
+        "no unknown fields"
+    );
 }
 
 /// v1 players carry neither stars nor location; otherwise they equal the v2 ones.
@@ -140,7 +147,11 @@ fn as_v1(players: &[Player]) -> Vec<Player> {
 fn check_logs(all: &V2Server, fx: &Fixture, order: LogOrder) {
     let joins = all.join_logs.as_ref().unwrap();
     let joined: Vec<_> = joins.iter().map(|j| (j.join, j.player.clone())).collect();
-    let expected: Vec<_> = fx.players.iter().map(|id| (true, player_ref(*id))).collect();
+    let expected: Vec<_> = fx
+        .players
+        .iter()
+        .map(|id| (true, player_ref(*id)))
+        .collect();
     assert_eq!(joined, in_log_order(expected, order));
     let stamps: Vec<i64> = joins.iter().map(|j| j.timestamp).collect();
     let mut sorted = stamps.clone();
@@ -214,7 +225,10 @@ fn check_v2_only(all: &V2Server, fx: &Fixture) {
         .iter()
         .find(|c| c.call_number == fx.silent_emergency_call as i64)
         .unwrap();
-    assert_eq!((silent.team.clone(), silent.caller), (Team::Fire, Some(fx.swat)));
+    assert_eq!(
+        (silent.team.clone(), silent.caller),
+        (Team::Fire, Some(fx.swat))
+    );
     assert!(silent.players.is_empty() && silent.description.is_none());
 
     let vehicles = all.vehicles.as_ref().unwrap();
@@ -289,13 +303,19 @@ async fn check_populated(quirks: Quirks) {
         BTreeMap::from([(fx.moderator, "Mod_Max".to_owned())])
     );
     let v2_staff = all.staff.as_ref().unwrap();
-    assert_eq!((&v2_staff.admins, &v2_staff.mods), (&staff.admins, &staff.mods));
+    assert_eq!(
+        (&v2_staff.admins, &v2_staff.mods),
+        (&staff.admins, &staff.mods)
+    );
 
     let v1_vehicles = s.vehicles().await.unwrap();
     let v2_vehicles = all.vehicles.as_ref().unwrap();
     assert_eq!(v1_vehicles.len(), v2_vehicles.len());
     for (v1, v2) in v1_vehicles.iter().zip(v2_vehicles) {
-        assert_eq!((&v1.name, &v1.owner, &v1.texture), (&v2.name, &v2.owner, &v2.texture));
+        assert_eq!(
+            (&v1.name, &v1.owner, &v1.texture),
+            (&v2.name, &v2.owner, &v2.texture)
+        );
         assert!(v1.plate.is_none() && v1.color_hex.is_none() && v1.color_name.is_none());
     }
 

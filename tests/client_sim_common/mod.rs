@@ -11,8 +11,8 @@ use std::time::Duration;
 use erlc_bot::clock::ManualClock;
 use erlc_bot::erlc::{ClientConfig, ErlcClient, RetryPolicy, ServerHandle, ServerKey};
 use erlc_bot::sim::{
-    BucketLimit, Location, PlayerSpec, RecordedRequest, SimConfig, SimHandle, SimServer,
-    Simulator, VehicleSpec,
+    BucketLimit, Location, PlayerSpec, RecordedRequest, SimConfig, SimHandle, SimServer, Simulator,
+    VehicleSpec,
 };
 
 /// 2026-01-01T00:00:00Z, a multiple of 10 s so every rate-limit window starts here.
