@@ -259,6 +259,7 @@ impl RateLimiter {
     }
 
     /// The bucket a request on `route` would be counted in, if known.
+    #[cfg(test)]
     pub fn bucket_for(&self, route: &Route) -> Option<String> {
         let state = self.lock();
         state.lookup(route).or_else(|| {
