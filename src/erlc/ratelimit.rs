@@ -2,8 +2,10 @@
 //! by every server handle of a client, because PRC's GET bucket is per IP, not per key.
 //!
 //! Rules: a request reserves a slot in its route's bucket before it is sent, so concurrent
-//! requests never oversubscribe; an empty bucket makes callers wait for its reset; the first
-//! request on a route whose bucket is unknown goes alone and the others wait for what it learns.
+//! requests never oversubscribe; an empty bucket makes callers wait for its reset; a GET route
+//! not seen yet counts in the GET bucket learned from other routes (PRC's GET bucket is per IP
+//! or per app, not per route); while nothing is known, one request at a time learns the bucket
+//! and the others wait for what it learns.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -232,6 +234,7 @@ pub(crate) struct RatePermit<'a> {
     limiter: &'a RateLimiter,
     route: Route,
     bucket: Option<String>,
+    /// The answer teaches this route its bucket (its bucket was unknown or only presumed).
     discovery: bool,
     done: bool,
 }
@@ -256,6 +259,7 @@ impl RateLimiter {
     }
 
     /// The bucket a request on `route` would be counted in, if known.
+    #[cfg(test)]
     pub fn bucket_for(&self, route: &Route) -> Option<String> {
         let state = self.lock();
         state.lookup(route).or_else(|| {
@@ -300,6 +304,8 @@ impl RateLimiter {
     fn try_acquire(&self, route: &Route) -> Attempt {
         let now = self.clock.now_ms();
         let mut state = self.lock();
+        // True when the bucket is only presumed: the answer still has to teach this route's.
+        let mut presumed = false;
         let name = match state.lookup(route) {
             Some(name) => Some(name),
             None if route.is_command() => {
@@ -311,6 +317,14 @@ impl RateLimiter {
                     .or_insert_with(|| Bucket::guess(limit, window));
                 Some(name)
             }
+            // PRC counts every GET from one IP (or one app) in one bucket: until this route
+            // has answered for itself, count it in the GET bucket learned from other routes.
+            None if route.method == HttpMethod::Get
+                && !state.headerless.contains(&route.shared()) =>
+            {
+                presumed = state.last_shared_get.is_some();
+                state.last_shared_get.clone()
+            }
             None => None,
         };
         let Some(name) = name else {
@@ -321,7 +335,14 @@ impl RateLimiter {
                     discovery: false,
                 };
             }
-            if state.discovering.insert(shared) {
+            // Nothing is known about GETs yet: one GET at a time finds the bucket out, so a
+            // burst over many routes cannot overrun a bucket nobody has seen.
+            let get_discovery_running = route.method == HttpMethod::Get
+                && state
+                    .discovering
+                    .iter()
+                    .any(|(method, _)| *method == HttpMethod::Get);
+            if !get_discovery_running && state.discovering.insert(shared) {
                 return Attempt::Go {
                     bucket: None,
                     discovery: true,
@@ -339,7 +360,7 @@ impl RateLimiter {
             bucket.in_flight += 1;
             return Attempt::Go {
                 bucket: Some(name),
-                discovery: false,
+                discovery: presumed,
             };
         }
         bucket.ensure_progress(now);
@@ -395,7 +416,9 @@ impl RateLimiter {
             }
         };
         if let Some(wait) = throttled_for {
-            let name = match learned.clone().or_else(|| reserved.map(str::to_owned)) {
+            // A presumed bucket is not blamed for a 429 that named none: limit the route alone.
+            let blamed = reserved.filter(|_| !discovery).map(str::to_owned);
+            let name = match learned.clone().or(blamed) {
                 Some(name) => name,
                 None => {
                     // A 429 on a route we know nothing about: limit it on its own from now on.

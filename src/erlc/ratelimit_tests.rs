@@ -123,6 +123,65 @@ async fn a_new_key_uses_the_shared_get_bucket_and_waits_for_discovery() {
 }
 
 #[tokio::test]
+async fn unseen_get_routes_count_in_the_learned_get_bucket() {
+    let (_, limiter) = limiter();
+    let discovery = try_now(&limiter, &get("/v1/server", "fp:a")).unwrap();
+    assert!(
+        try_now(&limiter, &get("/v1/server/players", "fp:b")).is_none(),
+        "one GET at a time learns the bucket, whatever its route"
+    );
+    discovery.complete(answer(&headers(
+        "unauthenticated-global",
+        3,
+        1,
+        NOW + 1_000,
+    )));
+    let unseen = try_now(&limiter, &get("/v1/server/killlogs", "fp:b"))
+        .expect("an unseen route takes the shared bucket's last slot");
+    assert!(
+        try_now(&limiter, &get("/v1/server/staff", "fp:c")).is_none(),
+        "an unseen route never overruns the known GET bucket"
+    );
+    unseen.complete(answer(&headers(
+        "unauthenticated-global",
+        3,
+        0,
+        NOW + 1_000,
+    )));
+    assert_eq!(
+        limiter
+            .bucket_for(&get("/v1/server/killlogs", "fp:z"))
+            .as_deref(),
+        Some("unauthenticated-global"),
+        "the route learned its own bucket from the answer"
+    );
+}
+
+#[tokio::test]
+async fn a_bare_429_on_an_unseen_route_limits_only_that_route() {
+    let (clock, limiter) = limiter();
+    let known = get("/v1/server", "fp:a");
+    try_now(&limiter, &known).unwrap().complete(answer(&headers(
+        "unauthenticated-global",
+        10,
+        9,
+        NOW + 30_000,
+    )));
+    let unseen = get("/v1/server/players", "fp:a");
+    try_now(&limiter, &unseen).unwrap().complete(Answer::Http {
+        headers: None,
+        throttled_for: Some(Duration::from_millis(10)),
+    });
+    assert!(
+        try_now(&limiter, &known).is_some(),
+        "the presumed shared bucket is not blamed for a 429 that named no bucket"
+    );
+    assert!(try_now(&limiter, &unseen).is_none());
+    clock.advance_ms(10);
+    assert!(try_now(&limiter, &unseen).is_some());
+}
+
+#[tokio::test]
 async fn command_buckets_are_per_key_with_a_default_until_learned() {
     let (clock, limiter) = limiter();
     assert_eq!(

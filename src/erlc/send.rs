@@ -57,15 +57,20 @@ impl Inner {
         }
     }
 
-    /// Name of the breaker guarding `route`: its bucket per server, or the route itself.
-    /// Per server even for PRC's shared GET bucket, so one broken game server (1001) does not
-    /// pause reads of every other server.
-    fn breaker_name(&self, route: &Route) -> String {
-        match self.limiter.bucket_for(route) {
-            Some(bucket) if bucket.contains(&route.key_fp) => bucket,
-            Some(bucket) => format!("{bucket} for {}", route.key_fp),
-            None => format!("{} for {}", route.endpoint(), route.key_fp),
-        }
+    /// Name of the breaker guarding `route`: one for the reads and one for the commands of
+    /// each server. Per server even though PRC's GET bucket is shared, so one broken game
+    /// server (1001) does not pause reads of every other server; and fixed rather than taken
+    /// from the bucket PRC names, so failures before and after a bucket is learned count
+    /// towards the same breaker.
+    fn breaker_name(route: &Route) -> String {
+        let calls = if route.is_command() {
+            "commands".to_owned()
+        } else if route.method == HttpMethod::Get {
+            "reads".to_owned()
+        } else {
+            route.endpoint()
+        };
+        format!("{calls} for {}", route.key_fp)
     }
 
     fn build(&self, request: &Request<'_>) -> Result<reqwest::Request, ErlcError> {
@@ -113,7 +118,7 @@ impl Inner {
         let endpoint = route.endpoint();
         let redactor = Redactor::new(request.server, self.global_key.as_ref());
         let http_request = self.build(request)?;
-        let breaker_name = self.breaker_name(route);
+        let breaker_name = Self::breaker_name(route);
         let ticket =
             self.breakers
                 .admit(&breaker_name)
