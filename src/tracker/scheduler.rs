@@ -120,6 +120,7 @@ impl Tracker {
         }
         let config = &self.inner.config;
         let base = config.interval.max(self.plan().interval);
+        self.adopt_base_interval(base);
         let delay = match result {
             Ok(report) if report.prc_offline => backoff(base, offline_streak, config.max_backoff),
             Ok(report) if !report.online => base
@@ -132,6 +133,43 @@ impl Tracker {
         self.schedule(slot, delay);
     }
 }
+
+impl Tracker {
+    /// When the planned interval changes a lot (the real bucket was learned, or servers came
+    /// or went), move every queued poll by the same factor, so polls planned under the old
+    /// assumption neither wait far too long nor all come due at once.
+    fn adopt_base_interval(&self, base: Duration) {
+        let old = {
+            let mut current = lock(&self.inner.base_interval);
+            let old = *current;
+            let ratio = base.as_secs_f64() / old.as_secs_f64().max(f64::MIN_POSITIVE);
+            if (1.0 / RESCALE_AT..=RESCALE_AT).contains(&ratio) {
+                return;
+            }
+            *current = base;
+            old
+        };
+        let ratio = base.as_secs_f64() / old.as_secs_f64().max(f64::MIN_POSITIVE);
+        let now = Instant::now();
+        let entries: Vec<_> = std::mem::take(&mut lock(&self.inner.queue).0)
+            .into_iter()
+            .map(|(due, seq, id)| {
+                let wait = due.saturating_duration_since(now).mul_f64(ratio);
+                (now + wait, seq, id)
+            })
+            .collect();
+        for (due, seq, id) in &entries {
+            if let Some(slot) = lock(&self.inner.servers).get(id).filter(|s| s.seq == *seq) {
+                lock(&slot.health).next_due = Some(*due);
+            }
+        }
+        lock(&self.inner.queue).0.extend(entries);
+        self.inner.wake.notify_one();
+    }
+}
+
+/// The planned interval must change by more than this factor to move queued polls.
+const RESCALE_AT: f64 = 1.25;
 
 /// `base` doubled per failure in a row, capped (but never below `base`).
 pub(super) fn backoff(base: Duration, failures: u32, cap: Duration) -> Duration {
