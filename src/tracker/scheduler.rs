@@ -23,6 +23,9 @@ pub(super) struct DueQueue(BTreeSet<(Instant, u64, ServerId)>);
 
 /// When nothing is queued the loop still wakes now and then to look again.
 const IDLE_RECHECK: Duration = Duration::from_secs(60);
+/// How often expired dedupe keys are swept, and how many per batch.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+const SWEEP_BATCH: usize = 1_000;
 
 impl Tracker {
     /// Poll every tracked server until `shutdown` completes; polls in flight then finish.
@@ -33,6 +36,8 @@ impl Tracker {
         let config = &self.inner.config;
         let permits = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
         let mut tasks = JoinSet::new();
+        let (stop_sweeper, sweeper_stopped) = tokio::sync::watch::channel(false);
+        tasks.spawn(self.clone().sweep_dedupe(sweeper_stopped));
         // The earliest moment the next request may be sent.
         let mut next_send = Instant::now();
         loop {
@@ -69,7 +74,30 @@ impl Tracker {
                 drop(permit);
             });
         }
+        let _ = stop_sweeper.send(true);
         while tasks.join_next().await.is_some() {}
+    }
+
+    /// Drop expired dedupe keys now and then, in small batches, until told to stop.
+    async fn sweep_dedupe(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut ticks = tokio::time::interval(SWEEP_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = stop.changed() => return,
+                _ = ticks.tick() => {}
+            }
+            loop {
+                match self.inner.store.dedupe().sweep_expired(SWEEP_BATCH) {
+                    Ok(0) => break,
+                    Ok(_) => tokio::task::yield_now().await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not sweep expired dedupe keys");
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     /// The first queued poll that is due, skipping entries of removed or replaced servers.
