@@ -147,7 +147,8 @@ impl Tracker {
             return;
         }
         let config = &self.inner.config;
-        let base = config.interval.max(self.plan().interval);
+        let plan = self.plan();
+        let base = config.interval.max(plan.interval);
         self.adopt_base_interval(base);
         let delay = match result {
             Ok(report) if report.prc_offline => backoff(base, offline_streak, config.max_backoff),
@@ -157,7 +158,7 @@ impl Tracker {
             Ok(_) => base,
             Err(_) => backoff(base, errors, config.max_backoff),
         };
-        let delay = self.jittered(self.plan().spacing, delay);
+        let delay = self.jittered(plan.spacing, delay);
         self.schedule(slot, delay);
     }
 }
