@@ -12,3 +12,4 @@ pub mod feeds;
 pub mod sandbox;
 pub mod sim;
 pub mod store;
+pub mod tracker;
