@@ -15,6 +15,7 @@ pub mod logs;
 pub mod planner;
 mod poll;
 mod scheduler;
+pub mod sections;
 pub mod world;
 
 use std::collections::HashMap;
@@ -36,6 +37,7 @@ pub use error::TrackerError;
 pub use health::{PollFailure, ServerHealth, TrackerMetrics, Verdict, verdict};
 pub use planner::{Plan, RateBudget, WindowEstimator, plan};
 pub use poll::PollReport;
+pub use sections::{Sections, sections_for};
 
 use health::Metrics;
 use poll::PollState;
