@@ -5,8 +5,13 @@
 
 pub mod clock;
 pub mod config;
+pub mod discord;
 pub mod erlc;
 pub mod events;
 pub mod feeds;
 pub mod sim;
 pub mod store;
+
+/// Slash commands live at the top level of the repository (one file per group).
+#[path = "../commands/mod.rs"]
+pub mod commands;

@@ -144,7 +144,6 @@ impl AuditLog {
             Some(anchor) => (anchor.first_seq, anchor.prev_hash),
             None => (1, hex::encode(GENESIS)),
         };
-        let mut expected = first_seq;
         let mut records = 0;
         let broken = |seq: u64, why: String, records| {
             Ok(VerifyReport {
@@ -152,7 +151,9 @@ impl AuditLog {
                 first_broken: Some((seq, why)),
             })
         };
-        for entry in self.records.scan_prefix(db::guild_prefix(guild)) {
+        for (expected, entry) in
+            (first_seq..).zip(self.records.scan_prefix(db::guild_prefix(guild)))
+        {
             let (key, raw) = entry?;
             let Some(key_seq) = db::read_u64(&key, 8) else {
                 return broken(expected, "a record key is malformed".into(), records);
@@ -183,7 +184,6 @@ impl AuditLog {
                 return broken(key_seq, why, records);
             }
             records += 1;
-            expected += 1;
             prev_hash = record.hash;
         }
         Ok(VerifyReport {

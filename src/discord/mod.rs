@@ -1,0 +1,34 @@
+//! The Discord front end: the poise framework (options, registration, error handling), the
+//! `run` entry point, rendering of our message model into serenity builders, the Discord feed
+//! sink and the handler for buttons and modals. serenity and poise appear only here and in
+//! the top-level `commands/` directory.
+
+pub mod error;
+pub mod framework;
+pub mod render;
+pub mod run;
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::erlc::ErlcClient;
+use crate::store::Store;
+
+pub use error::BotError;
+
+/// What every command and event handler can reach.
+#[derive(Debug, Clone)]
+pub struct Data {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub erlc: ErlcClient,
+}
+
+/// The error type of every command.
+pub type Error = BotError;
+/// The context every command receives.
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+/// The context of a slash command (needed to open modals).
+pub type AppContext<'a> = poise::ApplicationContext<'a, Data, Error>;
+/// One registered command.
+pub type Command = poise::Command<Data, Error>;
