@@ -3,12 +3,14 @@
 //! Layers, each using only those listed before it: `erlc` (PRC API client), `sim` (PRC API
 //! simulator), `events`, `store`, then the tracker, feeds, HTTP server and Discord front end.
 
+pub mod actions;
 pub mod clock;
 pub mod config;
 pub mod discord;
 pub mod erlc;
 pub mod events;
 pub mod feeds;
+pub mod sandbox;
 pub mod sim;
 pub mod store;
 

@@ -151,9 +151,8 @@ impl AuditLog {
                 first_broken: Some((seq, why)),
             })
         };
-        for (expected, entry) in
-            (first_seq..).zip(self.records.scan_prefix(db::guild_prefix(guild)))
-        {
+        let entries = (first_seq..).zip(self.records.scan_prefix(db::guild_prefix(guild)));
+        for (expected, entry) in entries {
             let (key, raw) = entry?;
             let Some(key_seq) = db::read_u64(&key, 8) else {
                 return broken(expected, "a record key is malformed".into(), records);
