@@ -1,0 +1,1 @@
+//! One compact line per stored event (for logs and player timelines), from the event catalog.
