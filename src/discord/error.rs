@@ -1,10 +1,14 @@
 //! The commands' error type and the framework's error handler: every failure reaches the
-//! user as an ephemeral message in plain words with the fix; internal details go to the log.
+//! user as an ephemeral card in plain words with the fix; internal details go to the log.
 
 use poise::serenity_prelude as serenity;
 
 use super::Data;
+use crate::actions::ActionError;
+use crate::erlc::ErlcError;
+use crate::feeds::FeedMessage;
 use crate::store::StoreError;
+use crate::views;
 
 /// Why a command or a click could not be completed.
 #[derive(Debug, thiserror::Error)]
@@ -12,16 +16,29 @@ pub enum BotError {
     /// A problem the user can fix; the text is shown as is.
     #[error("{0}")]
     User(String),
+    /// Refused or failed in the services (permissions, servers, players, PRC).
+    #[error(transparent)]
+    Action(#[from] ActionError),
     /// Discord refused or failed a request the bot made.
     #[error("Discord refused the bot's request: {0}")]
     Discord(Box<serenity::Error>),
-    #[error("the bot's database failed: {0}")]
-    Store(#[from] StoreError),
 }
 
 impl From<serenity::Error> for BotError {
     fn from(error: serenity::Error) -> Self {
         Self::Discord(Box::new(error))
+    }
+}
+
+impl From<StoreError> for BotError {
+    fn from(error: StoreError) -> Self {
+        Self::Action(error.into())
+    }
+}
+
+impl From<ErlcError> for BotError {
+    fn from(error: ErlcError) -> Self {
+        Self::Action(error.into())
     }
 }
 
@@ -35,16 +52,10 @@ impl BotError {
     pub fn user_message(&self) -> String {
         match self {
             Self::User(message) => message.clone(),
+            Self::Action(error) => error.user_message(),
             Self::Discord(_) => {
                 "Discord refused the bot's request. Check that the bot can View Channel, Send \
                  Messages and Embed Links here, then try again."
-                    .to_owned()
-            }
-            Self::Store(StoreError::NotFound(what)) => format!("Not found: {what}."),
-            Self::Store(StoreError::Invalid(what)) => what.clone(),
-            Self::Store(_) => {
-                "The bot could not read or write its database. Try again; if it keeps failing, \
-                 the bot operator should check the bot's logs."
                     .to_owned()
             }
         }
@@ -52,10 +63,30 @@ impl BotError {
 
     /// True when the error is the user's to fix (no need to log it loudly).
     pub fn is_user_error(&self) -> bool {
-        matches!(
-            self,
-            Self::User(_) | Self::Store(StoreError::NotFound(_) | StoreError::Invalid(_))
-        )
+        match self {
+            Self::User(_) => true,
+            Self::Action(error) => error.is_user_error(),
+            Self::Discord(_) => false,
+        }
+    }
+
+    /// The red card shown for this error.
+    pub fn card(&self) -> FeedMessage {
+        match self {
+            Self::Action(ActionError::PermissionDenied { needed, .. }) => {
+                views::outcome::permission_denied(*needed, None)
+            }
+            Self::Action(ActionError::Erlc(error)) => views::outcome::erlc_error(error),
+            other => views::outcome::error(&other.user_message(), None),
+        }
+    }
+
+    fn log(&self, what: &str) {
+        if self.is_user_error() {
+            tracing::info!(what, "refused: {self}");
+        } else {
+            tracing::warn!(what, "failed: {self}");
+        }
     }
 }
 
@@ -70,15 +101,8 @@ pub fn on_error(error: poise::FrameworkError<'_, Data, BotError>) -> poise::BoxF
                 std::process::exit(1);
             }
             poise::FrameworkError::Command { error, ctx, .. } => {
-                if error.is_user_error() {
-                    tracing::info!(command = %ctx.command().qualified_name, "refused: {error}");
-                } else {
-                    tracing::warn!(command = %ctx.command().qualified_name, "failed: {error}");
-                }
-                let reply = super::render::error_reply(&error.user_message());
-                if let Err(e) = ctx.send(reply).await {
-                    tracing::warn!("could not tell the user about an error: {e}");
-                }
+                error.log(&ctx.command().qualified_name);
+                send_error(ctx, &error).await;
             }
             other => {
                 if let Err(e) = poise::builtins::on_error(other).await {
@@ -87,4 +111,22 @@ pub fn on_error(error: poise::FrameworkError<'_, Data, BotError>) -> poise::BoxF
             }
         }
     })
+}
+
+/// Show the error card to the invoker only. After a public `defer` the "thinking" message
+/// would turn the card public, so it is deleted first and the card sent as an ephemeral
+/// follow-up.
+async fn send_error(ctx: poise::Context<'_, Data, BotError>, error: &BotError) {
+    if let poise::Context::Application(app) = ctx {
+        let deferred = app
+            .has_sent_initial_response
+            .load(std::sync::atomic::Ordering::SeqCst);
+        if deferred && let Err(e) = app.interaction.delete_response(ctx.http()).await {
+            tracing::debug!("no response to replace with the error card: {e}");
+        }
+    }
+    let reply = super::render::reply(&error.card(), true);
+    if let Err(e) = ctx.send(reply).await {
+        tracing::warn!("could not tell the user about an error: {e}");
+    }
 }

@@ -3,15 +3,17 @@
 //! sink and the handler for buttons and modals. serenity and poise appear only here and in
 //! the top-level `commands/` directory.
 
+pub mod actor;
 pub mod error;
 pub mod framework;
+pub mod outcome;
 pub mod render;
 pub mod run;
 
 use std::sync::Arc;
 
+use crate::actions::Services;
 use crate::config::Config;
-use crate::erlc::ErlcClient;
 use crate::store::Store;
 
 pub use error::BotError;
@@ -19,9 +21,14 @@ pub use error::BotError;
 /// What every command and event handler can reach.
 #[derive(Debug, Clone)]
 pub struct Data {
-    pub store: Store,
+    pub services: Services,
     pub config: Arc<Config>,
-    pub erlc: ErlcClient,
+}
+
+impl Data {
+    pub fn store(&self) -> &Store {
+        self.services.store()
+    }
 }
 
 /// The error type of every command.

@@ -6,9 +6,6 @@ use poise::serenity_prelude as serenity;
 
 use crate::feeds::message::{Button, ButtonStyle, Embed, FeedMessage};
 
-/// Red used for error cards.
-const ERROR_COLOUR: u32 = 0xED_42_45;
-
 /// No pings of any kind (Discord: `"allowed_mentions": {"parse": []}`).
 pub fn no_mentions() -> serenity::CreateAllowedMentions {
     const { assert!(!FeedMessage::ALLOWS_MENTIONS) };
@@ -81,22 +78,6 @@ pub fn reply(message: &FeedMessage, ephemeral: bool) -> poise::CreateReply {
         reply = reply.embed(item);
     }
     reply
-}
-
-/// An ephemeral reply saying what went wrong and how to fix it.
-pub fn error_reply(text: &str) -> poise::CreateReply {
-    reply(&error_message(text), true)
-}
-
-/// The error card: one red embed with the explanation.
-pub fn error_message(text: &str) -> FeedMessage {
-    FeedMessage::single(
-        Embed::new()
-            .title("Could not do that")
-            .description(text)
-            .colour(ERROR_COLOUR),
-        Vec::new(),
-    )
 }
 
 /// A new channel message.
@@ -216,13 +197,5 @@ mod tests {
         assert_eq!(update["flags"], 64);
         let follow = to_json(&followup(&message, false));
         assert_eq!(follow["allowed_mentions"]["parse"], json!([]));
-    }
-
-    #[test]
-    fn error_card_is_one_red_embed() {
-        let card = error_message("Pick a server with `server:`.");
-        assert_eq!(card.embeds.len(), 1);
-        assert_eq!(card.embeds[0].colour, Some(ERROR_COLOUR));
-        assert!(card.within_limits());
     }
 }
