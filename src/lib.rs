@@ -13,6 +13,7 @@ pub mod feeds;
 pub mod sandbox;
 pub mod sim;
 pub mod store;
+pub mod tracker;
 pub mod views;
 
 /// Slash commands live at the top level of the repository (one file per group).
