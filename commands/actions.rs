@@ -11,11 +11,7 @@ use crate::views;
 
 /// Check the permission (audited when refused) while the answer can still be private, then
 /// defer (commands are confirmed in the logs, which takes seconds), run and report.
-async fn act(
-    ctx: Context<'_>,
-    server: Option<String>,
-    action: ModAction,
-) -> Result<(), BotError> {
+async fn act(ctx: Context<'_>, server: Option<String>, action: ModAction) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;
     let services = &ctx.data().services;
     let verb = outcome::verb(&action);
@@ -30,7 +26,13 @@ async fn act(
         .await?;
     ctx.defer().await?;
     let report = services
-        .run_action(guild, &actor, Source::SlashCommand, server.as_deref(), action)
+        .run_action(
+            guild,
+            &actor,
+            Source::SlashCommand,
+            server.as_deref(),
+            action,
+        )
         .await?;
     show(ctx, &outcome::report(&report, verb)).await
 }
@@ -193,10 +195,19 @@ pub async fn raw_command(
             Source::SlashCommand,
         )
         .await?;
-    let (record, _) = services.directory().resolve(guild, server.as_deref()).await?;
+    let (record, _) = services
+        .directory()
+        .resolve(guild, server.as_deref())
+        .await?;
     ctx.defer_ephemeral().await?;
     let ran = services
-        .run_action(guild, &actor, Source::SlashCommand, Some(&record.label), action)
+        .run_action(
+            guild,
+            &actor,
+            Source::SlashCommand,
+            Some(&record.label),
+            action,
+        )
         .await;
     match ran {
         Ok(report) => show_private(ctx, &outcome::report(&report, "Command")).await,

@@ -11,7 +11,11 @@ use crate::views;
 pub const AUDIT_PER_PAGE: usize = 15;
 
 /// The audit log of actions taken through the bot
-#[poise::command(slash_command, subcommands("search", "verify", "export"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    subcommands("search", "verify", "export"),
+    subcommand_required
+)]
 pub async fn audit(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }

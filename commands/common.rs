@@ -41,7 +41,13 @@ pub async fn server_read(
     let (guild, actor) = caller(ctx).await?;
     let services = &ctx.data().services;
     services
-        .require(guild, &actor, Capability::View, action, Source::SlashCommand)
+        .require(
+            guild,
+            &actor,
+            Capability::View,
+            action,
+            Source::SlashCommand,
+        )
         .await?;
     let (record, handle) = services.directory().resolve(guild, server).await?;
     ctx.defer().await?;
@@ -84,7 +90,10 @@ fn matches(name: &str, partial: &str) -> bool {
 }
 
 /// Autocomplete: the guild's server labels.
-pub async fn server_labels(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+pub async fn server_labels(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
     let Some(guild) = ctx.guild_id() else {
         return choices(Vec::new());
     };

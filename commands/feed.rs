@@ -13,17 +13,18 @@ use crate::views;
 const MAX_CHOICES: usize = 25;
 
 /// Send game events to channels
-#[poise::command(slash_command, subcommands("add", "remove", "list"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    subcommands("add", "remove", "list"),
+    subcommand_required
+)]
 pub async fn feed(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
 /// Autocomplete: presets whose name or description matches, then the text as typed (a
 /// pattern such as `main/player/*`).
-async fn preset_choices(
-    _ctx: Context<'_>,
-    partial: &str,
-) -> serenity::CreateAutocompleteResponse {
+async fn preset_choices(_ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let typed = partial.trim().to_lowercase();
     let mut choices: Vec<serenity::AutocompleteChoice> = presets()
         .iter()

@@ -106,11 +106,7 @@ pub async fn queue(
             .map(|p| p.player.name.clone())
     };
     let waiting = snapshot.queue.unwrap_or_default();
-    show(
-        ctx,
-        &players::queue(&read.record.label, &waiting, &name_of),
-    )
-    .await
+    show(ctx, &players::queue(&read.record.label, &waiting, &name_of)).await
 }
 
 /// Vehicles spawned now: owner, model, plate

@@ -91,7 +91,12 @@ impl LogFilter {
 }
 
 fn span_words(secs: i64) -> String {
-    let units = [(604_800, "week"), (86_400, "day"), (3600, "hour"), (60, "minute")];
+    let units = [
+        (604_800, "week"),
+        (86_400, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+    ];
     for (size, name) in units {
         if secs >= size && secs % size == 0 {
             let n = secs / size;
@@ -189,7 +194,9 @@ async fn find_player(
             Err(other) => return Err(other.into()),
         },
     };
-    let live = online.into_iter().find(|p| p.player.id.is_some() && p.player.id == who.id);
+    let live = online
+        .into_iter()
+        .find(|p| p.player.id.is_some() && p.player.id == who.id);
     Ok((who, live))
 }
 
@@ -260,7 +267,11 @@ macro_rules! log_subcommand {
 log_subcommand!(joins, LogKind::Joins, "Joins and leaves");
 log_subcommand!(kills, LogKind::Kills, "Kills");
 log_subcommand!(commands, LogKind::Commands, "Commands run in game");
-log_subcommand!(modcalls, LogKind::ModCalls, "Mod calls and who answered them");
+log_subcommand!(
+    modcalls,
+    LogKind::ModCalls,
+    "Mod calls and who answered them"
+);
 log_subcommand!(emergency, LogKind::Emergency, "911 calls");
 
 /// Read the server's history from the bot's event store
@@ -317,7 +328,9 @@ pub fn player_panel(
         }
         None => Vec::new(),
     };
-    Ok(views::player::player_panel(label, who, live, &timeline, now))
+    Ok(views::player::player_panel(
+        label, who, live, &timeline, now,
+    ))
 }
 
 #[cfg(test)]

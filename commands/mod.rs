@@ -2,16 +2,29 @@
 //! services, render a view. [`all_commands`] attaches the Discord-side rules (guild only,
 //! default member permissions) in one place, so no command can forget them.
 
+pub mod actions;
+pub mod audit;
+pub mod common;
+pub mod feed;
+pub mod health;
+pub mod info;
+pub mod logs;
+pub mod permissions;
 pub mod server;
 
 use poise::serenity_prelude as serenity;
 
-use crate::discord::{BotError, Command, Context};
+use crate::discord::Command;
 
 /// Who Discord shows a command to by default. Server admins can change this per command in
-/// Server Settings → Integrations; our own role → capability check still runs on every use.
+/// Server Settings → Integrations; the bot's own role → capability check still runs on every
+/// use, so this is visibility, not security.
 #[derive(Debug, Clone, Copy)]
 enum Visibility {
+    /// Everyone who may use application commands (reads; `view` is still required).
+    Members,
+    /// Members with Kick Members (moderators).
+    Moderators,
     /// Members with Manage Server (admins).
     Admins,
 }
@@ -19,6 +32,8 @@ enum Visibility {
 impl Visibility {
     fn permissions(self) -> serenity::Permissions {
         match self {
+            Self::Members => serenity::Permissions::USE_APPLICATION_COMMANDS,
+            Self::Moderators => serenity::Permissions::KICK_MEMBERS,
             Self::Admins => serenity::Permissions::MANAGE_GUILD,
         }
     }
@@ -26,7 +41,31 @@ impl Visibility {
 
 /// Every command, guild-only, with its default visibility.
 pub fn all_commands() -> Vec<Command> {
-    let table: Vec<(Command, Visibility)> = vec![(server::server(), Visibility::Admins)];
+    use Visibility::{Admins, Members, Moderators};
+    let table: Vec<(Command, Visibility)> = vec![
+        (server::server(), Admins),
+        (info::players(), Members),
+        (info::staff(), Members),
+        (info::queue(), Members),
+        (info::vehicles(), Members),
+        (info::bans(), Moderators),
+        (info::emergency(), Members),
+        (logs::logs(), Moderators),
+        (logs::player(), Moderators),
+        (actions::kick(), Moderators),
+        (actions::ban(), Moderators),
+        (actions::unban(), Moderators),
+        (actions::pm(), Moderators),
+        (actions::hint(), Moderators),
+        (actions::announce(), Moderators),
+        (actions::wanted(), Moderators),
+        (actions::jail(), Moderators),
+        (actions::raw_command(), Admins),
+        (feed::feed(), Admins),
+        (permissions::permissions(), Admins),
+        (audit::audit(), Admins),
+        (health::health(), Members),
+    ];
     table
         .into_iter()
         .map(|(mut command, visibility)| {
@@ -35,12 +74,4 @@ pub fn all_commands() -> Vec<Command> {
             command
         })
         .collect()
-}
-
-/// The guild the command runs in (every command is guild-only, so this only fails if
-/// Discord sends a command from a DM anyway).
-fn guild_of(ctx: Context<'_>) -> Result<u64, BotError> {
-    ctx.guild_id()
-        .map(|g| g.get())
-        .ok_or_else(|| BotError::user("Use this command in a Discord server, not in a DM."))
 }

@@ -1,11 +1,9 @@
 //! `/server setup|list|status|default|remove`: connect ER:LC private servers to the guild and
 //! look after them. The key is pasted into a modal, so it never appears in the chat.
 
-use poise::Modal as _;
-
 use super::common::{self, caller, server_labels, show, show_private};
 use crate::actions::SetupReport;
-use crate::discord::{AppContext, BotError, Context};
+use crate::discord::{AppContext, BotError, Context, tracking};
 use crate::erlc::models::Include;
 use crate::feeds::escape::escape_name;
 use crate::feeds::message::{Embed, FeedMessage};
@@ -47,13 +45,22 @@ async fn setup(
 ) -> Result<(), BotError> {
     let any = poise::Context::Application(ctx);
     let (guild, actor) = caller(any).await?;
-    let Some(form) = KeyForm::execute(ctx).await? else {
+    let Some(form) =
+        poise::execute_modal::<_, _, KeyForm>(ctx, None, Some(KEY_FORM_TIMEOUT)).await?
+    else {
         return Ok(());
     };
-    let services = &ctx.data().services;
-    let report = services
+    let data = ctx.data();
+    let report = data
+        .services
         .setup_server(guild, &actor, &label, &form.key)
         .await?;
+    let handle = data
+        .services
+        .directory()
+        .open(guild, &report.record)
+        .await?;
+    tracking::track(&data.tracker, guild, &report.record, handle);
     let public_url = ctx.data().config.public_url.as_deref();
     show_private(any, &setup_card(&report, public_url)).await
 }
@@ -85,7 +92,11 @@ fn setup_card(report: &SetupReport, public_url: Option<&str>) -> FeedMessage {
         .description(&what)
         .colour(colour)
         .field("Key", &format!("`{}`", record.key_fingerprint), true)
-        .field("Default", if record.is_default { "yes" } else { "no" }, true);
+        .field(
+            "Default",
+            if record.is_default { "yes" } else { "no" },
+            true,
+        );
     if let Some(base) = public_url {
         let url = format!("{base}/webhooks/prc/{}", report.webhook_token);
         embed = embed.field(
@@ -170,10 +181,14 @@ async fn remove(
     let (guild, actor) = caller(ctx).await?;
     let services = &ctx.data().services;
     let removed = services.remove_server(guild, &actor, &server).await?;
+    ctx.data().tracker.remove_server(guild, &removed.label);
     let new_default = services.store().settings().default_server(guild)?;
     show(
         ctx,
-        &views::servers::removed(&removed.label, new_default.as_ref().map(|r| r.label.as_str())),
+        &views::servers::removed(
+            &removed.label,
+            new_default.as_ref().map(|r| r.label.as_str()),
+        ),
     )
     .await
 }

@@ -31,7 +31,7 @@ pub fn build(data: Data, registration: Registration) -> poise::Framework<Data, B
         initialize_owners: false,
         ..Default::default()
     };
-    let store = data.store.clone();
+    let store = data.store().clone();
     poise::Framework::builder()
         .options(options)
         .setup(move |ctx, ready, framework| {

@@ -9,12 +9,14 @@ pub mod framework;
 pub mod outcome;
 pub mod render;
 pub mod run;
+pub mod tracking;
 
 use std::sync::Arc;
 
 use crate::actions::Services;
 use crate::config::Config;
 use crate::store::Store;
+use crate::tracker::Tracker;
 
 pub use error::BotError;
 
@@ -23,6 +25,7 @@ pub use error::BotError;
 pub struct Data {
     pub services: Services,
     pub config: Arc<Config>,
+    pub tracker: Tracker,
 }
 
 impl Data {

@@ -6,11 +6,15 @@ use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
 
-use super::Data;
+use tokio::sync::watch;
+
 use super::framework::{self, Registration};
+use super::{Data, tracking};
+use crate::actions::{Services, ServicesOptions};
 use crate::config::{Config, DiscordToken};
 use crate::erlc::{ClientConfig, CommandPolicy, ErlcClient, ErlcError};
 use crate::store::{MasterKeySource, Store, StoreConfig, StoreError};
+use crate::tracker::{Tracker, TrackerConfig};
 
 /// Gateway intents: GUILDS only. Slash commands, buttons and modals arrive without any
 /// intent; GUILDS keeps serenity's cache of guilds, channels and roles for channel names and
@@ -60,10 +64,14 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     check_token(&http).await?;
 
     let registration = Registration::from_dev_guild(config.dev_guild_id);
+    let services = Services::new(store.clone(), erlc, ServicesOptions::default());
+    let tracker = Tracker::new(store.clone(), tracker_config(&config));
+    let tracked = tracking::track_all(&tracker, &services).await;
+    tracing::info!(servers = tracked, "tracking stored servers");
     let data = Data {
-        store: store.clone(),
+        services: services.clone(),
         config: Arc::new(config),
-        erlc,
+        tracker: tracker.clone(),
     };
     let framework = framework::build(data, registration);
     let mut client = serenity::ClientBuilder::new_with_http(http, INTENTS)
@@ -78,8 +86,20 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         shard_manager.shutdown_all().await;
     });
 
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let background = tokio::spawn(async move {
+        tracker.run(stopped(stop_rx)).await;
+    });
+
     let outcome = client.start().await;
     signals.abort();
+    let _ = stop_tx.send(true);
+    if let Err(e) = background.await {
+        tracing::warn!("a background task ended abnormally: {e}");
+    }
+    if let Err(e) = services.shutdown().await {
+        tracing::warn!("shutting the services down: {e}");
+    }
     store.flush_on_shutdown()?;
     match outcome {
         Ok(()) => {
@@ -87,6 +107,18 @@ pub async fn run(config: Config) -> Result<(), RunError> {
             Ok(())
         }
         Err(e) => Err(RunError::Gateway(e)),
+    }
+}
+
+/// Completes once `true` is sent (or the sender is gone).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+fn tracker_config(config: &Config) -> TrackerConfig {
+    TrackerConfig {
+        interval: config.poll_interval,
+        ..TrackerConfig::default()
     }
 }
 
