@@ -26,6 +26,7 @@ pub fn build(data: Data, registration: Registration) -> poise::Framework<Data, B
     let options = poise::FrameworkOptions {
         commands: crate::commands::all_commands(),
         on_error: error::on_error,
+        event_handler: super::interactions::on_event,
         allowed_mentions: Some(super::render::no_mentions()),
         // Owners come from our own permission model, not the application's owner.
         initialize_owners: false,

@@ -6,6 +6,7 @@
 pub mod actor;
 pub mod error;
 pub mod framework;
+pub mod interactions;
 pub mod outcome;
 pub mod render;
 pub mod run;

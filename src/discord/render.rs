@@ -114,6 +114,16 @@ pub fn interaction_message(
         .ephemeral(ephemeral)
 }
 
+/// A replacement for an interaction's message (after a deferred click, the message the
+/// button sits on).
+pub fn edit_response(message: &FeedMessage) -> serenity::EditInteractionResponse {
+    serenity::EditInteractionResponse::new()
+        .content(message.content.clone().unwrap_or_default())
+        .embeds(embeds(message))
+        .components(action_rows(message))
+        .allowed_mentions(no_mentions())
+}
+
 /// A follow-up after an interaction was acknowledged (e.g. after a modal submit).
 pub fn followup(
     message: &FeedMessage,
