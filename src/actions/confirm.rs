@@ -36,11 +36,20 @@ pub(super) struct PendingAction {
     pub created_ms: i64,
 }
 
-#[derive(Debug)]
 pub(super) struct PendingActions {
     clock: SharedClock,
     ttl: Duration,
     entries: Mutex<HashMap<String, PendingAction>>,
+}
+
+/// Tokens are bearer secrets for a Confirm button, so Debug shows only how many wait.
+impl std::fmt::Debug for PendingActions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingActions")
+            .field("ttl", &self.ttl)
+            .field("waiting", &self.lock().len())
+            .finish()
+    }
 }
 
 impl PendingActions {
@@ -166,5 +175,10 @@ mod tests {
             Err(ActionError::ConfirmationExpired)
         ));
         assert_ne!(random_token(32), random_token(32));
+        let shown = format!("{actions:?}");
+        assert!(
+            !shown.contains(&token) && shown.contains("waiting"),
+            "{shown}"
+        );
     }
 }

@@ -15,6 +15,7 @@ mod moderation;
 mod permissions;
 mod players;
 mod raw;
+mod reads;
 mod servers;
 
 use std::sync::Arc;
