@@ -69,6 +69,7 @@ async fn add(
         .services
         .feeds_add(guild, &actor, channel.id.get(), &events, filters)
         .await?;
+    ctx.data().feeds_changed();
     show(ctx, &views::admin::feed_saved(&saved)).await
 }
 
@@ -86,6 +87,7 @@ async fn remove(
         .services
         .feeds_remove(guild, &actor, channel.id.get())
         .await?;
+    ctx.data().feeds_changed();
     show(ctx, &views::admin::feed_removed(channel.id.get(), existed)).await
 }
 

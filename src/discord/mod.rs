@@ -10,12 +10,14 @@ pub mod interactions;
 pub mod outcome;
 pub mod render;
 pub mod run;
+pub mod sink;
 pub mod tracking;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::actions::Services;
 use crate::config::Config;
+use crate::feeds::pipeline::FeedPipeline;
 use crate::store::Store;
 use crate::tracker::Tracker;
 
@@ -27,11 +29,22 @@ pub struct Data {
     pub services: Services,
     pub config: Arc<Config>,
     pub tracker: Tracker,
+    /// Set once the gateway client exists (the Discord sink needs its HTTP client).
+    pub pipeline: Arc<OnceLock<Arc<FeedPipeline>>>,
 }
 
 impl Data {
     pub fn store(&self) -> &Store {
         self.services.store()
+    }
+
+    /// Tell the feed pipeline that subscriptions changed.
+    pub fn feeds_changed(&self) {
+        if let Some(pipeline) = self.pipeline.get()
+            && let Err(e) = pipeline.reload_routes()
+        {
+            tracing::warn!("feeds changed but the pipeline could not reload them: {e}");
+        }
     }
 }
 

@@ -2,17 +2,19 @@
 //! → token check → framework and gateway; stop order on SIGINT/SIGTERM: close the gateway,
 //! then flush the database. Every failure to start exits non-zero with what to fix.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use poise::serenity_prelude as serenity;
 
 use tokio::sync::watch;
 
 use super::framework::{self, Registration};
+use super::sink::DiscordSink;
 use super::{Data, tracking};
 use crate::actions::{Services, ServicesOptions};
 use crate::config::{Config, DiscordToken};
 use crate::erlc::{ClientConfig, CommandPolicy, ErlcClient, ErlcError};
+use crate::feeds::pipeline::{FeedPipeline, PipelineConfig};
 use crate::store::{MasterKeySource, Store, StoreConfig, StoreError};
 use crate::tracker::{Tracker, TrackerConfig};
 
@@ -42,6 +44,8 @@ pub enum RunError {
     BadToken,
     #[error("could not reach Discord to check the bot token: {0}")]
     Unreachable(serenity::Error),
+    #[error("could not start the feed pipeline: {0}")]
+    Pipeline(crate::feeds::pipeline::PipelineError),
     #[error(
         "Discord closed the gateway connection: {0}. If it says authentication failed, the \
          token in DISCORD_TOKEN is wrong; if it mentions intents, enable them in the Developer \
@@ -68,10 +72,12 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     let tracker = Tracker::new(store.clone(), tracker_config(&config));
     let tracked = tracking::track_all(&tracker, &services).await;
     tracing::info!(servers = tracked, "tracking stored servers");
+    let pipeline_slot = Arc::new(OnceLock::new());
     let data = Data {
         services: services.clone(),
         config: Arc::new(config),
         tracker: tracker.clone(),
+        pipeline: pipeline_slot.clone(),
     };
     let framework = framework::build(data, registration);
     let mut client = serenity::ClientBuilder::new_with_http(http, INTENTS)
@@ -86,16 +92,32 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         shard_manager.shutdown_all().await;
     });
 
+    let sink = Arc::new(DiscordSink::new(client.http.clone(), client.cache.clone()));
+    let pipeline = Arc::new(
+        FeedPipeline::new(store.clone(), sink, PipelineConfig::default())
+            .map_err(RunError::Pipeline)?,
+    );
+    let _ = pipeline_slot.set(pipeline.clone());
+
     let (stop_tx, stop_rx) = watch::channel(false);
-    let background = tokio::spawn(async move {
-        tracker.run(stopped(stop_rx)).await;
+    let wake = tracker.subscribe_new_events();
+    let polling_stop = stop_rx.clone();
+    let polling = tokio::spawn(async move {
+        tracker.run(stopped(polling_stop)).await;
+    });
+    let feeds = tokio::spawn(async move {
+        if let Err(e) = pipeline.run(wake, stopped(stop_rx)).await {
+            tracing::error!("the feed pipeline stopped: {e}");
+        }
     });
 
     let outcome = client.start().await;
     signals.abort();
     let _ = stop_tx.send(true);
-    if let Err(e) = background.await {
-        tracing::warn!("a background task ended abnormally: {e}");
+    for (name, task) in [("tracker", polling), ("feed pipeline", feeds)] {
+        if let Err(e) = task.await {
+            tracing::warn!("the {name} task ended abnormally: {e}");
+        }
     }
     if let Err(e) = services.shutdown().await {
         tracing::warn!("shutting the services down: {e}");
