@@ -1,4 +1,4 @@
-//! End to end: the real binary starts against the fake Discord, answers a command, stops
+//! End to end: the real binary starts against the fake Discord, answers an interaction, stops
 //! cleanly on SIGTERM, and refuses to start (non-zero exit, clear message) when Discord
 //! rejects its token or its command registration.
 
@@ -8,10 +8,12 @@ use serde_json::json;
 use support::bot_process::{BotEnv, BotProcess};
 use support::e2e::{WAIT, World};
 use support::fake_discord::options::Opt;
+use support::fake_discord::state::ids;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn binary_answers_server_list_and_stops_cleanly_on_sigterm() {
+async fn binary_registers_answers_and_stops_cleanly_on_sigterm() {
     let world = World::start(0).await;
+    world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/player/join"]);
     let mut bot = world.start_bot().await;
     let identify = world.fake.identifies().pop().expect("an IDENTIFY");
     assert_eq!(identify["d"]["intents"], 1, "GUILDS only");
@@ -22,19 +24,48 @@ async fn binary_answers_server_list_and_stops_cleanly_on_sigterm() {
         .expect("/server registered");
     assert_eq!(server["contexts"], json!([0]), "guild only");
     assert_eq!(server["default_member_permissions"], "32", "Manage Server");
+    let kick = commands
+        .iter()
+        .find(|c| c["name"] == "kick")
+        .expect("/kick");
+    assert_eq!(kick["default_member_permissions"], "2", "Kick Members");
+    for name in [
+        "players",
+        "staff",
+        "queue",
+        "vehicles",
+        "bans",
+        "emergency",
+        "logs",
+        "player",
+        "ban",
+        "unban",
+        "pm",
+        "hint",
+        "announce",
+        "wanted",
+        "jail",
+        "command",
+        "feed",
+        "permissions",
+        "audit",
+        "health",
+    ] {
+        assert!(
+            commands.iter().any(|c| c["name"] == name),
+            "/{name} registered"
+        );
+    }
 
-    let list = Opt::sub("list", vec![]);
-    let handle = world
+    // Autocomplete of the server label, answered from the stored servers.
+    let status = Opt::sub("status", vec![Opt::string("server", "ma")]);
+    let typing = world
         .fake
-        .dispatch(world.fake.slash("server", vec![list]).expect("registered"));
-    let response = handle.await_response(WAIT).await;
-    assert_eq!(response.kind, 4);
-    assert_eq!(response.data["embeds"][0]["title"], "ER:LC servers");
-    let description = response.data["embeds"][0]["description"]
-        .as_str()
-        .unwrap_or("");
-    assert!(description.contains("/server setup"), "{description}");
-    assert_eq!(response.data["allowed_mentions"]["parse"], json!([]));
+        .autocomplete("server", vec![status], "server")
+        .expect("autocomplete");
+    let response = world.fake.dispatch(typing).await_response(WAIT).await;
+    assert_eq!(response.kind, 8);
+    assert_eq!(response.choice_names(), ["main"]);
 
     let status = bot.stop(WAIT).await;
     assert!(status.success(), "exit status {status:?}");

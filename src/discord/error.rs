@@ -18,7 +18,7 @@ pub enum BotError {
     User(String),
     /// Refused or failed in the services (permissions, servers, players, PRC).
     #[error(transparent)]
-    Action(#[from] ActionError),
+    Action(Box<ActionError>),
     /// Discord refused or failed a request the bot made.
     #[error("Discord refused the bot's request: {0}")]
     Discord(Box<serenity::Error>),
@@ -30,15 +30,21 @@ impl From<serenity::Error> for BotError {
     }
 }
 
+impl From<ActionError> for BotError {
+    fn from(error: ActionError) -> Self {
+        Self::Action(Box::new(error))
+    }
+}
+
 impl From<StoreError> for BotError {
     fn from(error: StoreError) -> Self {
-        Self::Action(error.into())
+        ActionError::from(error).into()
     }
 }
 
 impl From<ErlcError> for BotError {
     fn from(error: ErlcError) -> Self {
-        Self::Action(error.into())
+        ActionError::from(error).into()
     }
 }
 
@@ -73,10 +79,13 @@ impl BotError {
     /// The red card shown for this error.
     pub fn card(&self) -> FeedMessage {
         match self {
-            Self::Action(ActionError::PermissionDenied { needed, .. }) => {
-                views::outcome::permission_denied(*needed, None)
-            }
-            Self::Action(ActionError::Erlc(error)) => views::outcome::erlc_error(error),
+            Self::Action(action) => match action.as_ref() {
+                ActionError::PermissionDenied { needed, .. } => {
+                    views::outcome::permission_denied(*needed, None)
+                }
+                ActionError::Erlc(error) => views::outcome::erlc_error(error),
+                other => views::outcome::error(&other.user_message(), None),
+            },
             other => views::outcome::error(&other.user_message(), None),
         }
     }
