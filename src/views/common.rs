@@ -88,6 +88,25 @@ where
     out
 }
 
+/// Our own text may quote something a person typed; make sure nothing in it can ping.
+pub fn defuse_mentions(text: &str) -> String {
+    text.replace("@everyone", "@\u{200B}everyone")
+        .replace("@here", "@\u{200B}here")
+        .replace("<@", "<\u{200B}@")
+}
+
+/// `850 ms`, `12 s`, `3 min 4 s`, `2 h 5 min`.
+pub fn duration_ms(ms: i64) -> String {
+    let ms = ms.max(0);
+    let secs = ms / 1000;
+    match secs {
+        0 => format!("{ms} ms"),
+        1..60 => format!("{secs} s"),
+        60..3600 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
+}
+
 /// Room kept for the "…and N more" line.
 const MORE_RESERVE: usize = 24;
 
@@ -144,5 +163,14 @@ mod tests {
         assert_eq!(count(0, "player", "players"), "0 players");
         assert!(team_rank(&Team::Police) < team_rank(&Team::Civilian));
         assert!(Light::Red > Light::Amber && Light::Amber > Light::Green);
+        assert_eq!(duration_ms(850), "850 ms");
+        assert_eq!(duration_ms(12_400), "12 s");
+        assert_eq!(duration_ms(184_000), "3 min 4 s");
+        assert_eq!(duration_ms(7_500_000), "2 h 5 min");
+        assert_eq!(duration_ms(-5), "0 ms");
+        assert_eq!(
+            defuse_mentions("hi @everyone <@1> @here"),
+            "hi @\u{200B}everyone <\u{200B}@1> @\u{200B}here"
+        );
     }
 }

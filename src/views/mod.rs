@@ -20,8 +20,9 @@ pub mod servers;
 #[cfg(test)]
 mod tests;
 
+pub use common::Light;
 pub use health::ServerHealthView;
-pub use logs::{LogKind, LogsRequest};
+pub use logs::{LogKind, LogsRequest, read_logs_filter};
 pub use outcome::ActionReport;
 pub use paging::{GUILD_WIDE, PageInfo, PageTarget, PageTargetError, PagedView};
 pub use servers::{SetupOutcome, StatusParts};
