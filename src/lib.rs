@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod clock;
 pub mod config;
+pub mod discord;
 pub mod erlc;
 pub mod events;
 pub mod feeds;
@@ -13,3 +14,8 @@ pub mod sandbox;
 pub mod sim;
 pub mod store;
 pub mod tracker;
+pub mod views;
+
+/// Slash commands live at the top level of the repository (one file per group).
+#[path = "../commands/mod.rs"]
+pub mod commands;

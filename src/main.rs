@@ -8,12 +8,15 @@ use erlc_bot::store::cli;
 #[derive(Debug, Parser)]
 #[command(name = "erlc-bot", version, about, long_about = None)]
 struct Cli {
+    /// With no command: run the bot when DISCORD_TOKEN is set, otherwise explain what to do.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the Discord bot (needs DISCORD_TOKEN; see README "Running the bot on Discord").
+    Run,
     /// Run the PRC API simulator on its own (a local stand-in for the ER:LC API).
     Sim(erlc_bot::sim::cli::SimArgs),
     /// Write a backup of the database (JSON Lines; server keys stay encrypted).
@@ -23,6 +26,12 @@ enum Command {
     /// Re-encrypt every stored server key under a new master key.
     RotateMasterKey(cli::RotateMasterKeyArgs),
 }
+
+const NOTHING_TO_DO: &str = "erlc-bot: DISCORD_TOKEN is not set, so there is no bot to run.\n\
+  - To run the Discord bot, put DISCORD_TOKEN (and the other settings in .env.example) in the\n\
+    environment or in .env, then run `erlc-bot run` (see README, \"Running the bot on Discord\").\n\
+  - To try things without Discord, run `erlc-bot sim` for a local ER:LC API simulator.\n\
+  `erlc-bot --help` lists every command.";
 
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -37,7 +46,19 @@ fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     init_tracing();
-    let message = match cli.command {
+    let command = match cli.command {
+        Some(command) => command,
+        None if std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty()) => Command::Run,
+        None => {
+            println!("{NOTHING_TO_DO}");
+            return Ok(());
+        }
+    };
+    let message = match command {
+        Command::Run => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            return Ok(runtime.block_on(erlc_bot::discord::run::run_from_env())?);
+        }
         Command::Sim(args) => {
             let runtime = tokio::runtime::Runtime::new()?;
             return runtime.block_on(erlc_bot::sim::cli::run(args));

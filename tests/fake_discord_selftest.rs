@@ -452,3 +452,43 @@ async fn assert_no_unknown_routes_fails_loudly() {
     );
     fake.assert_no_unknown_routes();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enforced_nonce_returns_the_first_post() {
+    let fake = FakeDiscord::start().await;
+    let http = http_for(&fake, &fake.token());
+    let general = serenity::ChannelId::new(ids::GENERAL_CHANNEL);
+    let post = |nonce: &str, enforce: bool| {
+        serenity::CreateMessage::new()
+            .content("feed card")
+            .nonce(serenity::Nonce::String(nonce.to_string()))
+            .enforce_nonce(enforce)
+    };
+    let first = general
+        .send_message(&http, post("n-1", true))
+        .await
+        .expect("post");
+    let again = general
+        .send_message(&http, post("n-1", true))
+        .await
+        .expect("retry");
+    assert_eq!(
+        first.id, again.id,
+        "a retry with the same nonce is the same message"
+    );
+    let other = general
+        .send_message(&http, post("n-2", true))
+        .await
+        .expect("post");
+    assert_ne!(other.id, first.id);
+    let loose = general
+        .send_message(&http, post("n-1", false))
+        .await
+        .expect("post");
+    assert_ne!(
+        loose.id, first.id,
+        "without enforce_nonce Discord posts again"
+    );
+    assert_eq!(fake.messages(ids::GENERAL_CHANNEL).len(), 3);
+    fake.assert_no_violations();
+}

@@ -4,6 +4,7 @@
 //! commands parse their input, call [`Services`], and render what comes back.
 
 mod audit_trail;
+mod buttons;
 mod confirm;
 mod directory;
 mod error;
@@ -24,6 +25,7 @@ use crate::erlc::ErlcClient;
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::store::Store;
 
+pub use buttons::ModCallStep;
 pub use directory::ServerDirectory;
 pub use error::ActionError;
 pub use manage_feeds::parse_feed_patterns;

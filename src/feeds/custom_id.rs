@@ -26,6 +26,9 @@ pub enum ButtonAction {
     /// Confirmation of a destructive command. Target: an opaque token.
     CommandConfirm,
     CommandCancel,
+    /// A page button of a paged reply (players, vehicles, bans, logs, audit). Target: an
+    /// opaque page token (the views module writes and reads it).
+    Page,
 }
 
 /// What kind of target an action expects.
@@ -37,7 +40,7 @@ pub enum TargetKind {
 }
 
 impl ButtonAction {
-    pub const ALL: [ButtonAction; 9] = [
+    pub const ALL: [ButtonAction; 10] = [
         Self::ModCallClaim,
         Self::ModCallResolve,
         Self::PlayerKick,
@@ -47,6 +50,7 @@ impl ButtonAction {
         Self::PlayerRefresh,
         Self::CommandConfirm,
         Self::CommandCancel,
+        Self::Page,
     ];
 
     /// The word used in the custom id.
@@ -61,6 +65,7 @@ impl ButtonAction {
             Self::PlayerRefresh => "pl_refresh",
             Self::CommandConfirm => "cmd_confirm",
             Self::CommandCancel => "cmd_cancel",
+            Self::Page => "page",
         }
     }
 
@@ -72,7 +77,7 @@ impl ButtonAction {
             | Self::PlayerPm
             | Self::PlayerWanted
             | Self::PlayerRefresh => TargetKind::RobloxId,
-            Self::CommandConfirm | Self::CommandCancel => TargetKind::Token,
+            Self::CommandConfirm | Self::CommandCancel | Self::Page => TargetKind::Token,
         }
     }
 

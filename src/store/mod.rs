@@ -33,10 +33,12 @@ pub use crypto::{MasterKey, MasterKeySource, SealedKey};
 pub use dedupe::DedupeSet;
 pub use error::StoreError;
 pub use events::{
-    Cursor, EventQuery, EventStore, Order, Page, PartitionRule, RetentionConfig, RetentionPolicy,
+    Cursor, EventQuery, EventStore, Order, Page, PartitionHead, PartitionRule, RetentionConfig,
+    RetentionPolicy,
 };
 pub use master_key::{NewMasterKey, RotationReport};
-pub use outbox::{Outbox, OutboxEntry, PendingDelivery};
+pub use outbox::routing::RouteCursor;
+pub use outbox::{DeliveryState, Outbox, OutboxEntry, ParkedDelivery, PendingDelivery};
 pub use schema::SCHEMA_VERSION;
 pub use settings::{
     Capability, FeedFilters, FeedSubscription, GuildSettings, ServerRecord, ServerStatus, Settings,

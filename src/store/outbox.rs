@@ -1,7 +1,9 @@
 //! The delivery outbox: every message a feed wants posted or edited waits here until the
 //! sink reports it delivered (at least once; the idempotency key lets the sink drop repeats),
 //! and the resulting message id is kept so cards can be edited in place after restarts.
-//! Kept in the `outbox` sled tree; each change is one transaction.
+//! Kept in the `outbox` sled tree; each change is one transaction. Entries a destination
+//! refused for good are parked (see [`parked`]); the feed pipeline's routing cursors live
+//! here too (see [`routing`]) so that queueing messages and moving a cursor is one change.
 
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
@@ -23,6 +25,10 @@ const BY_DESTINATION: u8 = 3;
 const DELIVERED: u8 = 4;
 const LAST_SEQ_KEY: [u8; 2] = [5, 1];
 const DEPTH_KEY: [u8; 2] = [5, 2];
+/// park time, idempotency key → empty; entries a destination refused for good.
+const PARKED: u8 = 6;
+/// guild, server → last routed event id (see [`routing`]).
+const ROUTE_CURSOR: u8 = 7;
 
 /// Longest error text kept per failed attempt.
 const MAX_ERROR_LEN: usize = 500;
@@ -58,6 +64,12 @@ struct Delivered {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+struct Parked {
+    reason: String,
+    at_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Stored {
     entry: OutboxEntry,
     seq: u64,
@@ -66,6 +78,19 @@ struct Stored {
     next_attempt_at_ms: i64,
     last_error: Option<String>,
     delivered: Option<Delivered>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    parked: Option<Parked>,
+}
+
+/// Where an entry stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Waiting for (another) attempt.
+    Pending,
+    /// Delivered; the message it produced.
+    Delivered { message_id: String },
+    /// Refused for good; waits for [`Outbox::unpark`] or a purge.
+    Parked { reason: String },
 }
 
 /// The outbox. Cheap to clone.
@@ -153,16 +178,84 @@ fn delete(tx: &TransactionalTree, stored: &Stored) -> TxResult<()> {
     let key = &stored.entry.idempotency_key;
     tx.remove(entry_key(key))?;
     tx.remove(destination_key(&stored.entry.destination, key))?;
-    match &stored.delivered {
-        Some(delivered) => {
-            tx.remove(delivered_key(delivered.at_ms, key))?;
-        }
-        None => {
-            tx.remove(queue_key(stored.seq))?;
-            add_depth(tx, -1)?;
-        }
+    leave_current_state(tx, stored)
+}
+
+/// Remove the index entry of the state `stored` is in (queue, parked or delivered).
+fn leave_current_state(tx: &TransactionalTree, stored: &Stored) -> TxResult<()> {
+    let key = &stored.entry.idempotency_key;
+    if let Some(delivered) = &stored.delivered {
+        tx.remove(delivered_key(delivered.at_ms, key))?;
+    } else if let Some(parked) = &stored.parked {
+        tx.remove(parked_key(parked.at_ms, key))?;
+    } else {
+        tx.remove(queue_key(stored.seq))?;
+        add_depth(tx, -1)?;
     }
     Ok(())
+}
+
+fn parked_key(at_ms: i64, idempotency_key: &str) -> Vec<u8> {
+    [&[PARKED][..], &time_key(at_ms), idempotency_key.as_bytes()].concat()
+}
+
+/// Mark `stored` delivered as `message_id` at `now` (whatever state it was in) and save it.
+fn deliver(tx: &TransactionalTree, mut stored: Stored, message_id: &str, now: i64) -> TxResult<()> {
+    leave_current_state(tx, &stored)?;
+    stored.parked = None;
+    stored.delivered = Some(Delivered {
+        message_id: message_id.to_owned(),
+        at_ms: now,
+    });
+    tx.insert(delivered_key(now, &stored.entry.idempotency_key), &[])?;
+    save(tx, &stored)
+}
+
+fn check_entry(entry: &OutboxEntry) -> Result<(), StoreError> {
+    if entry.idempotency_key.is_empty() {
+        return Err(StoreError::Invalid(
+            "an outbox entry needs a non-empty idempotency key".into(),
+        ));
+    }
+    if entry.destination.is_empty() || entry.destination.contains('\0') {
+        return Err(StoreError::Invalid(format!(
+            "outbox destination `{}` must be non-empty and contain no NUL character",
+            entry.destination.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+fn next_seq(tx: &TransactionalTree) -> TxResult<u64> {
+    let seq = read_counter(tx, &LAST_SEQ_KEY)? + 1;
+    tx.insert(&LAST_SEQ_KEY, &be_u64(seq))?;
+    Ok(seq)
+}
+
+/// Queue `entry` unless its key exists; true if queued.
+fn insert_new(tx: &TransactionalTree, entry: &OutboxEntry, now: i64) -> TxResult<bool> {
+    let key = &entry.idempotency_key;
+    if tx.get(entry_key(key))?.is_some() {
+        return Ok(false);
+    }
+    let seq = next_seq(tx)?;
+    save(
+        tx,
+        &Stored {
+            entry: entry.clone(),
+            seq,
+            enqueued_at_ms: now,
+            attempts: 0,
+            next_attempt_at_ms: now,
+            last_error: None,
+            delivered: None,
+            parked: None,
+        },
+    )?;
+    tx.insert(queue_key(seq), key.as_bytes())?;
+    tx.insert(destination_key(&entry.destination, key), &[])?;
+    add_depth(tx, 1)?;
+    Ok(true)
 }
 
 impl Outbox {
@@ -176,43 +269,10 @@ impl Outbox {
     /// Queue a delivery. False if an entry with this idempotency key exists (pending or
     /// delivered), in which case nothing changes.
     pub fn enqueue(&self, entry: OutboxEntry) -> Result<bool, StoreError> {
-        if entry.idempotency_key.is_empty() {
-            return Err(StoreError::Invalid(
-                "an outbox entry needs a non-empty idempotency key".into(),
-            ));
-        }
-        if entry.destination.is_empty() || entry.destination.contains('\0') {
-            return Err(StoreError::Invalid(format!(
-                "outbox destination `{}` must be non-empty and contain no NUL character",
-                entry.destination.escape_debug()
-            )));
-        }
+        check_entry(&entry)?;
         let now = self.clock.now_ms();
         self.tree
-            .transaction(|tx| {
-                let key = &entry.idempotency_key;
-                if tx.get(entry_key(key))?.is_some() {
-                    return Ok(false);
-                }
-                let seq = read_counter(tx, &LAST_SEQ_KEY)? + 1;
-                tx.insert(&LAST_SEQ_KEY, &be_u64(seq))?;
-                save(
-                    tx,
-                    &Stored {
-                        entry: entry.clone(),
-                        seq,
-                        enqueued_at_ms: now,
-                        attempts: 0,
-                        next_attempt_at_ms: now,
-                        last_error: None,
-                        delivered: None,
-                    },
-                )?;
-                tx.insert(queue_key(seq), key.as_bytes())?;
-                tx.insert(destination_key(&entry.destination, key), &[])?;
-                add_depth(tx, 1)?;
-                Ok(true)
-            })
+            .transaction(|tx| insert_new(tx, &entry, now))
             .map_err(from_tx)
     }
 
@@ -270,7 +330,7 @@ impl Outbox {
         self.tree
             .transaction(|tx| {
                 let mut stored = load(tx, key)?.ok_or_else(|| not_found(key))?;
-                if stored.delivered.is_some() {
+                if stored.delivered.is_some() || stored.parked.is_some() {
                     return Ok(());
                 }
                 stored.attempts = stored.attempts.saturating_add(1);
@@ -282,29 +342,24 @@ impl Outbox {
     }
 
     /// Record the delivery and the id of the message it produced. Delivering again (the sink
-    /// repeated it) keeps the newest message id.
+    /// repeated it) keeps the newest message id; a parked entry counts as delivered after all.
     pub fn mark_delivered(&self, key: &str, message_id: String) -> Result<(), StoreError> {
         let now = self.clock.now_ms();
         self.tree
             .transaction(|tx| {
-                let mut stored = load(tx, key)?.ok_or_else(|| not_found(key))?;
-                match &stored.delivered {
-                    Some(previous) => {
-                        tx.remove(delivered_key(previous.at_ms, key))?;
-                    }
-                    None => {
-                        tx.remove(queue_key(stored.seq))?;
-                        add_depth(tx, -1)?;
-                    }
-                }
-                stored.delivered = Some(Delivered {
-                    message_id: message_id.clone(),
-                    at_ms: now,
-                });
-                tx.insert(delivered_key(now, key), &[])?;
-                save(tx, &stored)
+                let stored = load(tx, key)?.ok_or_else(|| not_found(key))?;
+                deliver(tx, stored, &message_id, now)
             })
             .map_err(from_tx)
+    }
+
+    /// Where `key` stands; `None` if it was never enqueued (or was purged).
+    pub fn state(&self, key: &str) -> Result<Option<DeliveryState>, StoreError> {
+        let Some(bytes) = self.tree.get(entry_key(key))? else {
+            return Ok(None);
+        };
+        let stored: Stored = decode_json(&bytes, &format!("outbox entry `{key}`"))?;
+        Ok(Some(DeliveryState::from(&stored)))
     }
 
     /// The message id delivered for `key`, if it was delivered (so it can be edited).
@@ -389,5 +444,8 @@ fn delivered_key_of(stored: &Stored) -> Option<Vec<u8>> {
     ))
 }
 
+mod parked;
+pub use parked::ParkedDelivery;
+pub mod routing;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,6 @@
-//! Shared helpers for integration tests: the fake Discord harness.
+//! Shared helpers for integration tests: the fake Discord harness and the real bot binary.
 #![allow(dead_code)]
 
+pub mod bot_process;
+pub mod e2e;
 pub mod fake_discord;

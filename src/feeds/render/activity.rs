@@ -176,11 +176,12 @@ fn team_or(team: &str, fallback: u32) -> u32 {
 }
 
 /// A user known only by id: link to the profile, labelled with the id.
-fn user_link(user_id: u64) -> String {
+pub fn user_link(user_id: u64) -> String {
     name_link(&format!("User {user_id}"), Some(user_id))
 }
 
-fn stars(count: u32) -> String {
+/// Wanted stars drawn as `★★★` (at most ten, then `…`), or "no stars".
+pub fn stars(count: u32) -> String {
     let drawn = count.min(MAX_STARS) as usize;
     let mut text = "★".repeat(drawn);
     if count > MAX_STARS {

@@ -6,6 +6,7 @@ mod activity;
 mod calls;
 mod notices;
 
+pub use activity::{stars, user_link};
 pub use calls::{ModCallProgress, mod_call_progress};
 
 use crate::events::Event;

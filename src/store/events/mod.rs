@@ -23,7 +23,7 @@ use crate::events::{Event, EventType, NewEvent, Pattern};
 use crate::store::StoreError;
 use crate::store::keys::{corrupt, decode_json, decode_u64, encode_json};
 
-pub use query::{Cursor, EventQuery, MAX_PAGE_SIZE, Order, Page};
+pub use query::{Cursor, EventQuery, MAX_PAGE_SIZE, Order, Page, PartitionHead};
 pub use retention::{PartitionRule, RetentionConfig, RetentionPolicy};
 
 /// Name of the sled tree holding events.

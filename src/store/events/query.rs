@@ -1,6 +1,6 @@
 //! Reading the event store: time-series pages over a guild's events or one player's
 //! timeline (filtered by patterns, server and a source-time window, continued with a cursor),
-//! and replay of one server's events in id order.
+//! replay of one server's events in id order, and the newest id of every server.
 
 use std::ops::Bound;
 
@@ -72,6 +72,14 @@ impl Default for EventQuery {
             after: None,
         }
     }
+}
+
+/// The newest event id of one server: consumers compare it with how far they got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionHead {
+    pub guild: u64,
+    pub server: String,
+    pub last_id: u64,
 }
 
 /// One page of results.
@@ -217,5 +225,25 @@ impl EventStore {
             events.push(decode_record(&bytes, guild, server, id)?.event);
         }
         Ok(events)
+    }
+
+    /// The last id handed out for every (guild, server) that ever stored an event, ordered by
+    /// guild then server. Ids survive purges, so a head never moves back.
+    pub fn heads(&self) -> Result<Vec<PartitionHead>, StoreError> {
+        let mut heads = Vec::new();
+        for entry in self.tree.scan_prefix([layout::LAST_ID]) {
+            let (key, value) = entry?;
+            let mut reader = KeyReader::new(&key, "last event id key");
+            reader.skip(1)?;
+            let guild = reader.u64()?;
+            let server = reader.label()?.to_owned();
+            let last_id = crate::store::keys::decode_u64(&value, "the last event id counter")?;
+            heads.push(PartitionHead {
+                guild,
+                server,
+                last_id,
+            });
+        }
+        Ok(heads)
     }
 }

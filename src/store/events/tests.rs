@@ -236,6 +236,38 @@ fn events_since_replays_in_id_order() {
 }
 
 #[test]
+fn heads_name_the_last_id_of_every_server() {
+    let store = EventStore::open(&temp_db(), clock()).unwrap();
+    assert!(store.heads().unwrap().is_empty());
+    store
+        .append(
+            GUILD,
+            [1, 2, 3].map(|t| new_event("main/kill", t, &[])).to_vec(),
+        )
+        .unwrap();
+    store
+        .append(GUILD, vec![new_event("side/kill", 1, &[])])
+        .unwrap();
+    store
+        .append(7, vec![new_event("main/kill", 1, &[])])
+        .unwrap();
+    let heads: Vec<(u64, String, u64)> = store
+        .heads()
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.guild, h.server, h.last_id))
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            (7, "main".to_owned(), 1),
+            (GUILD, "main".to_owned(), 3),
+            (GUILD, "side".to_owned(), 1)
+        ]
+    );
+}
+
+#[test]
 fn dedupe_key_skips_repeated_rows() {
     let store = EventStore::open(&temp_db(), clock()).unwrap();
     let keyed = |t, key: &str| NewEvent {

@@ -168,3 +168,128 @@ fn damaged_entry_is_corrupt() {
         Err(StoreError::Corrupt { .. })
     ));
 }
+
+#[test]
+fn parked_entries_leave_the_queue_until_unparked() {
+    let clock = Arc::new(ManualClock::new(10));
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    let outbox = Outbox::open(&db, clock.clone()).unwrap();
+    for key in ["a", "b", "c"] {
+        outbox.enqueue(entry(key, "chan-1")).unwrap();
+    }
+    outbox.park("b", "Missing Permissions").unwrap();
+    assert_eq!(outbox.depth().unwrap(), 2);
+    assert_eq!(keys(&outbox.pending(10).unwrap()), ["a", "c"]);
+    assert_eq!(
+        outbox.state("b").unwrap(),
+        Some(DeliveryState::Parked {
+            reason: "Missing Permissions".into()
+        })
+    );
+    let parked = outbox.parked(10).unwrap();
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].entry.idempotency_key, "b");
+    assert_eq!(parked[0].attempts, 1);
+    outbox.mark_attempt_failed("b", 99, "ignored").unwrap();
+    outbox.park("b", "again").unwrap();
+    assert_eq!(outbox.parked(10).unwrap()[0].reason, "Missing Permissions");
+
+    assert!(outbox.unpark("b").unwrap());
+    assert!(!outbox.unpark("b").unwrap());
+    assert_eq!(outbox.depth().unwrap(), 3);
+    assert_eq!(
+        keys(&outbox.pending(10).unwrap()),
+        ["a", "b", "c"],
+        "back at its original place"
+    );
+    assert_eq!(outbox.state("b").unwrap(), Some(DeliveryState::Pending));
+    assert!(outbox.parked(10).unwrap().is_empty());
+
+    outbox.park("c", "gone").unwrap();
+    assert_eq!(outbox.purge_destination("chan-1").unwrap(), 3);
+    assert!(outbox.parked(10).unwrap().is_empty());
+    assert_eq!(outbox.depth().unwrap(), 0);
+    assert_eq!(outbox.state("c").unwrap(), None);
+}
+
+#[test]
+fn a_card_posted_by_its_update_is_remembered_with_it() {
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    let outbox = Outbox::open(&db, Arc::new(ManualClock::new(0))).unwrap();
+    outbox.enqueue(answered_card()).unwrap();
+    outbox
+        .mark_delivered_as_card("modcall-2", "555", "modcall-1")
+        .unwrap();
+    assert_eq!(outbox.depth().unwrap(), 0);
+    for key in ["modcall-1", "modcall-2"] {
+        assert_eq!(
+            outbox.state(key).unwrap(),
+            Some(DeliveryState::Delivered {
+                message_id: "555".into()
+            })
+        );
+    }
+    assert!(
+        !outbox.enqueue(entry("modcall-1", "chan-1")).unwrap(),
+        "the card key is taken"
+    );
+
+    // A card whose own post was refused: its update's post takes its place.
+    outbox.enqueue(entry("card-x", "chan-1")).unwrap();
+    outbox.park("card-x", "Missing Access").unwrap();
+    outbox
+        .enqueue(OutboxEntry {
+            edit_of: Some("card-x".into()),
+            ..entry("card-x-2", "chan-1")
+        })
+        .unwrap();
+    outbox
+        .mark_delivered_as_card("card-x-2", "777", "card-x")
+        .unwrap();
+    assert!(outbox.parked(10).unwrap().is_empty());
+    assert_eq!(
+        outbox.delivered_message_id("card-x").unwrap().as_deref(),
+        Some("777")
+    );
+    assert!(matches!(
+        outbox.mark_delivered_as_card("card-x-2", "1", "card-x-2"),
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(outbox.purge_destination("chan-1").unwrap(), 4);
+}
+
+#[test]
+fn queueing_and_moving_cursors_is_one_change() {
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    let outbox = Outbox::open(&db, Arc::new(ManualClock::new(0))).unwrap();
+    let cursor = |server: &str, id| routing::RouteCursor {
+        guild: 1,
+        server: server.into(),
+        last_routed_id: id,
+    };
+    assert_eq!(outbox.route_cursor(1, "main").unwrap(), 0);
+    let queued = outbox
+        .enqueue_and_advance(
+            &[entry("a", "1"), entry("b", "1")],
+            &[cursor("main", 5), cursor("side", 2)],
+        )
+        .unwrap();
+    assert_eq!(queued, 2);
+    assert_eq!(outbox.route_cursor(1, "main").unwrap(), 5);
+    assert_eq!(outbox.route_cursor(1, "side").unwrap(), 2);
+    assert_eq!(outbox.route_cursor(2, "main").unwrap(), 0);
+
+    let queued = outbox
+        .enqueue_and_advance(&[entry("a", "1"), entry("c", "1")], &[cursor("main", 3)])
+        .unwrap();
+    assert_eq!(queued, 1, "a was queued already");
+    assert_eq!(outbox.route_cursor(1, "main").unwrap(), 5, "never back");
+    assert_eq!(outbox.depth().unwrap(), 3);
+
+    // One bad entry refuses the whole change.
+    let refused =
+        outbox.enqueue_and_advance(&[entry("d", "1"), entry("", "1")], &[cursor("main", 9)]);
+    assert!(matches!(refused, Err(StoreError::Invalid(_))));
+    assert_eq!(outbox.route_cursor(1, "main").unwrap(), 5);
+    assert_eq!(outbox.state("d").unwrap(), None);
+}

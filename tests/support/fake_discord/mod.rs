@@ -8,7 +8,7 @@
 
 pub mod checks;
 mod commands;
-mod dispatch;
+pub mod dispatch;
 mod gateway;
 pub mod interactions;
 mod multipart;

@@ -102,8 +102,26 @@ fn create_message(world: &mut World, channel: &str, request: &ApiRequest) -> Rep
     ) {
         return reply;
     }
+    if let Some(existing) = nonce_match(world, channel, &request.body) {
+        return message_reply(world, existing);
+    }
     let id = world.create_message(channel, &request.body, &request.files, None);
     message_reply(world, id)
+}
+
+/// Discord's duplicate check: with `enforce_nonce`, a create whose nonce matches a message
+/// already in the channel returns that message instead of posting again.
+fn nonce_match(world: &World, channel: u64, body: &serde_json::Value) -> Option<u64> {
+    if body["enforce_nonce"] != true {
+        return None;
+    }
+    let nonce = body.get("nonce").filter(|n| !n.is_null())?;
+    world
+        .messages
+        .get(&channel)?
+        .iter()
+        .find(|m| m.nonce.as_ref() == Some(nonce))
+        .map(|m| m.id)
 }
 
 fn channel_message(

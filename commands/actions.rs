@@ -1,0 +1,229 @@
+//! In-game actions: `/kick`, `/ban`, `/unban`, `/pm`, `/hint`, `/announce`, `/wanted`,
+//! `/jail` and `/command` (raw; destructive commands wait for a Confirm press). The services
+//! check permissions, build safe command text, audit before sending and confirm the command
+//! in the server's logs; these functions only collect the options and show the outcome.
+
+use super::common::{caller, player_names, server_labels, show, show_private};
+use crate::actions::{ActionError, ModAction, required_capability};
+use crate::discord::{BotError, Context, outcome};
+use crate::store::Source;
+use crate::views;
+
+/// Check the permission (audited when refused) while the answer can still be private, then
+/// defer (commands are confirmed in the logs, which takes seconds), run and report.
+async fn act(ctx: Context<'_>, server: Option<String>, action: ModAction) -> Result<(), BotError> {
+    let (guild, actor) = caller(ctx).await?;
+    let services = &ctx.data().services;
+    let verb = outcome::verb(&action);
+    services
+        .require(
+            guild,
+            &actor,
+            required_capability(&action),
+            action.audit_name(),
+            Source::SlashCommand,
+        )
+        .await?;
+    ctx.defer().await?;
+    let report = services
+        .run_action(
+            guild,
+            &actor,
+            Source::SlashCommand,
+            server.as_deref(),
+            action,
+        )
+        .await?;
+    show(ctx, &outcome::report(&report, verb)).await
+}
+
+/// Kick a player from the game server
+#[poise::command(slash_command)]
+pub async fn kick(
+    ctx: Context<'_>,
+    #[description = "Player (username or the start of one)"]
+    #[autocomplete = "player_names"]
+    player: String,
+    #[description = "Reason, shown to the player"]
+    #[max_length = 120]
+    reason: Option<String>,
+    #[description = "Which server (default: this Discord server's default)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    act(ctx, server, ModAction::Kick { player, reason }).await
+}
+
+/// Ban a player (online by name, or anyone by username or Roblox id)
+#[poise::command(slash_command)]
+pub async fn ban(
+    ctx: Context<'_>,
+    #[description = "Player (username or Roblox user id)"]
+    #[autocomplete = "player_names"]
+    player: String,
+    #[description = "Reason, shown to the player"]
+    #[max_length = 120]
+    reason: Option<String>,
+    #[description = "Which server (default: this Discord server's default)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    act(ctx, server, ModAction::Ban { player, reason }).await
+}
+
+/// Lift a ban
+#[poise::command(slash_command)]
+pub async fn unban(
+    ctx: Context<'_>,
+    #[description = "Player (username or Roblox user id)"] player: String,
+    #[description = "Which server (default: this Discord server's default)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    act(ctx, server, ModAction::Unban { player }).await
+}
+
+/// Send a player a private message in game
+#[poise::command(slash_command)]
+pub async fn pm(
+    ctx: Context<'_>,
+    #[description = "Player (username or the start of one)"]
+    #[autocomplete = "player_names"]
+    player: String,
+    #[description = "The message"]
+    #[max_length = 150]
+    message: String,
+    #[description = "Which server (default: this Discord server's default)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    let action = ModAction::Pm {
+        player,
+        text: message,
+    };
+    act(ctx, server, action).await
+}
+
+/// Show a hint at the top of everyone's screen in game
+#[poise::command(slash_command)]
+pub async fn hint(
+    ctx: Context<'_>,
+    #[description = "The hint"]
+    #[max_length = 150]
+    message: String,
+    #[description = "Which server (default: this Discord server's default)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    act(ctx, server, ModAction::Hint { text: message }).await
+}
+
+/// Announce a message to the whole server (:m)
+#[poise::command(slash_command)]
+pub async fn announce(
+    ctx: Context<'_>,
+    #[description = "The announcement"]
+    #[max_length = 150]
+    message: String,
+    #[description = "Which server (default: this Discord server's default)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    act(ctx, server, ModAction::Announce { text: message }).await
+}
+
+/// Mark a player as wanted (or clear it)
+#[poise::command(slash_command)]
+pub async fn wanted(
+    ctx: Context<'_>,
+    #[description = "Player (username or the start of one)"]
+    #[autocomplete = "player_names"]
+    player: String,
+    #[description = "Clear the wanted status instead"] clear: Option<bool>,
+    #[description = "Which server (default: this Discord server's default)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    let action = if clear.unwrap_or(false) {
+        ModAction::Unwanted { player }
+    } else {
+        ModAction::Wanted { player }
+    };
+    act(ctx, server, action).await
+}
+
+/// Send a player to jail (or release them)
+#[poise::command(slash_command)]
+pub async fn jail(
+    ctx: Context<'_>,
+    #[description = "Player (username or the start of one)"]
+    #[autocomplete = "player_names"]
+    player: String,
+    #[description = "Release from jail instead"] release: Option<bool>,
+    #[description = "Which server (default: this Discord server's default)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    let action = if release.unwrap_or(false) {
+        ModAction::Unjail { player }
+    } else {
+        ModAction::Jail { player }
+    };
+    act(ctx, server, action).await
+}
+
+/// Run any in-game command (admins; destructive ones ask for confirmation)
+#[poise::command(slash_command, rename = "command")]
+pub async fn raw_command(
+    ctx: Context<'_>,
+    #[description = "The command as typed in game, e.g. :weather rain"]
+    #[max_length = 200]
+    command: String,
+    #[description = "Which server (default: this Discord server's default)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    let (guild, actor) = caller(ctx).await?;
+    let services = &ctx.data().services;
+    let action = ModAction::Raw { text: command };
+    services
+        .require(
+            guild,
+            &actor,
+            required_capability(&action),
+            action.audit_name(),
+            Source::SlashCommand,
+        )
+        .await?;
+    let (record, _) = services
+        .directory()
+        .resolve(guild, server.as_deref())
+        .await?;
+    ctx.defer_ephemeral().await?;
+    let ran = services
+        .run_action(
+            guild,
+            &actor,
+            Source::SlashCommand,
+            Some(&record.label),
+            action,
+        )
+        .await;
+    match ran {
+        Ok(report) => show_private(ctx, &outcome::report(&report, "Command")).await,
+        Err(ActionError::NeedsConfirmation {
+            token,
+            command_text,
+            expires_in,
+        }) => {
+            let why = format!(
+                "It can disrupt the whole server. Press Confirm within {} minutes to run it.",
+                expires_in.as_secs().div_ceil(60).max(1)
+            );
+            let prompt = views::outcome::confirm_prompt(&record.label, &command_text, &why, &token)
+                .map_err(|e| BotError::user(format!("Could not build the Confirm button: {e}.")))?;
+            show_private(ctx, &prompt).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,164 @@
+//! What every command does the same way: who is asking, which server, autocomplete of server
+//! labels and player names, and sending a view.
+
+use poise::serenity_prelude as serenity;
+
+use crate::actions::{ActionError, Actor};
+use crate::discord::{BotError, Context, actor, render};
+use crate::erlc::ServerHandle;
+use crate::feeds::FeedMessage;
+use crate::store::{Capability, ServerRecord, Source};
+
+/// Discord's limit on autocomplete choices.
+const MAX_CHOICES: usize = 25;
+
+/// The guild and the member running the command.
+pub async fn caller(ctx: Context<'_>) -> Result<(u64, Actor), BotError> {
+    let guild = ctx
+        .guild_id()
+        .map(|g| g.get())
+        .ok_or_else(|| BotError::user("Use this command in a Discord server, not in a DM."))?;
+    let member = ctx.author_member().await.ok_or_else(|| {
+        BotError::user("Discord did not say who you are in this server; try again.")
+    })?;
+    Ok((guild, actor::from_member(&member)))
+}
+
+/// A server-scoped read: the caller must have `view`; the server named (or the guild's
+/// default) is opened; the reply is deferred, as PRC may take longer than Discord's 3 s.
+pub struct ServerRead {
+    pub guild: u64,
+    pub actor: Actor,
+    pub record: ServerRecord,
+    pub handle: ServerHandle,
+}
+
+pub async fn server_read(
+    ctx: Context<'_>,
+    server: Option<&str>,
+    action: &'static str,
+) -> Result<ServerRead, BotError> {
+    let (guild, actor) = caller(ctx).await?;
+    let services = &ctx.data().services;
+    services
+        .require(
+            guild,
+            &actor,
+            Capability::View,
+            action,
+            Source::SlashCommand,
+        )
+        .await?;
+    let (record, handle) = services.directory().resolve(guild, server).await?;
+    ctx.defer().await?;
+    Ok(ServerRead {
+        guild,
+        actor,
+        record,
+        handle,
+    })
+}
+
+/// Send a view as the reply (public).
+pub async fn show(ctx: Context<'_>, message: &FeedMessage) -> Result<(), BotError> {
+    ctx.send(render::reply(message, false)).await?;
+    Ok(())
+}
+
+/// Send a view only the invoker sees.
+pub async fn show_private(ctx: Context<'_>, message: &FeedMessage) -> Result<(), BotError> {
+    ctx.send(render::reply(message, true)).await?;
+    Ok(())
+}
+
+/// Now, in Unix seconds, from the store's clock.
+pub fn now_secs(ctx: Context<'_>) -> i64 {
+    ctx.data().store().clock().now_secs()
+}
+
+fn choices<I: IntoIterator<Item = String>>(names: I) -> serenity::CreateAutocompleteResponse {
+    let choices = names
+        .into_iter()
+        .take(MAX_CHOICES)
+        .map(serenity::AutocompleteChoice::from)
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+fn matches(name: &str, partial: &str) -> bool {
+    name.to_lowercase().contains(&partial.trim().to_lowercase())
+}
+
+/// Autocomplete: the guild's server labels.
+pub async fn server_labels(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let Some(guild) = ctx.guild_id() else {
+        return choices(Vec::new());
+    };
+    let labels = ctx
+        .data()
+        .services
+        .directory()
+        .labels(guild.get())
+        .unwrap_or_default();
+    choices(labels.into_iter().filter(|l| matches(l, partial)))
+}
+
+/// The value typed so far into another option of the same command (autocomplete sees only
+/// the focused one), e.g. `server` while completing `player`.
+fn typed_option(ctx: Context<'_>, name: &str) -> Option<String> {
+    let poise::Context::Application(app) = ctx else {
+        return None;
+    };
+    fn find(options: &[serenity::CommandDataOption], name: &str) -> Option<String> {
+        options.iter().find_map(|option| match &option.value {
+            serenity::CommandDataOptionValue::String(value) if option.name == name => {
+                Some(value.clone())
+            }
+            serenity::CommandDataOptionValue::Autocomplete { value, .. } if option.name == name => {
+                Some(value.clone())
+            }
+            serenity::CommandDataOptionValue::SubCommand(inner)
+            | serenity::CommandDataOptionValue::SubCommandGroup(inner) => find(inner, name),
+            _ => None,
+        })
+    }
+    find(&app.interaction.data.options, name)
+}
+
+/// Autocomplete: names of the players in game now on the chosen (or default) server. Only
+/// for members who may view the server; a refusal is not audited (it is only typing).
+pub async fn player_names(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let names = online_names(ctx).await.unwrap_or_else(|e| {
+        tracing::debug!("no player names to suggest: {e}");
+        Vec::new()
+    });
+    choices(names.into_iter().filter(|n| matches(n, partial)))
+}
+
+async fn online_names(ctx: Context<'_>) -> Result<Vec<String>, BotError> {
+    let (guild, actor) = caller(ctx).await?;
+    let services = &ctx.data().services;
+    if !services
+        .capabilities(guild, &actor)?
+        .contains(&Capability::View)
+    {
+        return Ok(Vec::new());
+    }
+    let server = typed_option(ctx, "server");
+    let (_, handle) = services
+        .directory()
+        .resolve(guild, server.as_deref())
+        .await?;
+    let mut names: Vec<String> = handle
+        .players()
+        .await
+        .map_err(ActionError::from)?
+        .into_iter()
+        .map(|p| p.player.name)
+        .collect();
+    names.sort_by_key(|n| n.to_lowercase());
+    Ok(names)
+}

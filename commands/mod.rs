@@ -1,0 +1,77 @@
+//! Every slash command, one file per group. Commands are thin: parse the options, call the
+//! services, render a view. [`all_commands`] attaches the Discord-side rules (guild only,
+//! default member permissions) in one place, so no command can forget them.
+
+pub mod actions;
+pub mod audit;
+pub mod common;
+pub mod feed;
+pub mod health;
+pub mod info;
+pub mod logs;
+pub mod permissions;
+pub mod server;
+
+use poise::serenity_prelude as serenity;
+
+use crate::discord::Command;
+
+/// Who Discord shows a command to by default. Server admins can change this per command in
+/// Server Settings → Integrations; the bot's own role → capability check still runs on every
+/// use, so this is visibility, not security.
+#[derive(Debug, Clone, Copy)]
+enum Visibility {
+    /// Everyone who may use application commands (reads; `view` is still required).
+    Members,
+    /// Members with Kick Members (moderators).
+    Moderators,
+    /// Members with Manage Server (admins).
+    Admins,
+}
+
+impl Visibility {
+    fn permissions(self) -> serenity::Permissions {
+        match self {
+            Self::Members => serenity::Permissions::USE_APPLICATION_COMMANDS,
+            Self::Moderators => serenity::Permissions::KICK_MEMBERS,
+            Self::Admins => serenity::Permissions::MANAGE_GUILD,
+        }
+    }
+}
+
+/// Every command, guild-only, with its default visibility.
+pub fn all_commands() -> Vec<Command> {
+    use Visibility::{Admins, Members, Moderators};
+    let table: Vec<(Command, Visibility)> = vec![
+        (server::server(), Admins),
+        (info::players(), Members),
+        (info::staff(), Members),
+        (info::queue(), Members),
+        (info::vehicles(), Members),
+        (info::bans(), Moderators),
+        (info::emergency(), Members),
+        (logs::logs(), Moderators),
+        (logs::player(), Moderators),
+        (actions::kick(), Moderators),
+        (actions::ban(), Moderators),
+        (actions::unban(), Moderators),
+        (actions::pm(), Moderators),
+        (actions::hint(), Moderators),
+        (actions::announce(), Moderators),
+        (actions::wanted(), Moderators),
+        (actions::jail(), Moderators),
+        (actions::raw_command(), Admins),
+        (feed::feed(), Admins),
+        (permissions::permissions(), Admins),
+        (audit::audit(), Admins),
+        (health::health(), Members),
+    ];
+    table
+        .into_iter()
+        .map(|(mut command, visibility)| {
+            command.guild_only = true;
+            command.default_member_permissions = visibility.permissions();
+            command
+        })
+        .collect()
+}

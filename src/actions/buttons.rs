@@ -1,0 +1,63 @@
+//! Services behind buttons that are not in-game commands: cancelling a destructive command
+//! that waits for confirmation, and claiming or resolving a mod-call card (checked and audited
+//! like every other action).
+
+use serde_json::json;
+
+use crate::store::{Capability, Source};
+
+use super::audit_trail::Note;
+use super::{ActionError, Actor, Services};
+
+/// What a moderator did to a mod call from its card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModCallStep {
+    Claim,
+    Resolve,
+}
+
+impl ModCallStep {
+    fn audit_name(self) -> &'static str {
+        match self {
+            Self::Claim => "modcall.claim",
+            Self::Resolve => "modcall.resolve",
+        }
+    }
+}
+
+impl Services {
+    /// Drop a pending destructive command (its Cancel button). Returns the command text.
+    /// Only the person who asked, or an admin, may cancel it.
+    pub fn cancel_confirmation(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        token: &str,
+    ) -> Result<String, ActionError> {
+        Ok(self.inner.pending.take(guild, token.trim(), actor)?.text)
+    }
+
+    /// Record that `actor` claimed or resolved the mod call `call_key` on server `label`
+    /// (they need `moderate`). Returns the audit intent's seq.
+    pub async fn mod_call_step(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        label: &str,
+        call_key: &str,
+        step: ModCallStep,
+    ) -> Result<u64, ActionError> {
+        let name = step.audit_name();
+        self.require(guild, actor, Capability::Moderate, name, Source::Button)
+            .await?;
+        let note = Note::new(
+            name,
+            Some(call_key.to_owned()),
+            json!({ "server": label, "call_key": call_key }),
+        );
+        let ticket = self.audit_begin(guild, actor, Source::Button, note).await?;
+        let seq = ticket.seq();
+        self.audit_complete(ticket, crate::store::Outcome::Ok).await;
+        Ok(seq)
+    }
+}

@@ -1,0 +1,230 @@
+//! The player panel's buttons: Kick, Ban and PM open a form for the reason or text (handled
+//! on submit below), Wanted acts at once, Refresh redraws the panel.
+
+use poise::serenity_prelude as serenity;
+
+use super::{Clicker, Reply, our_id};
+use crate::actions::{ModAction, required_capability};
+use crate::discord::{BotError, Data, outcome, render};
+use crate::erlc::models::PlayerRef;
+use crate::feeds::custom_id::{ButtonAction, CustomId};
+use crate::store::Source;
+
+/// The one text input of a panel form.
+const INPUT_ID: &str = "text";
+
+/// The action a panel button (or its form) asks for, with the form's text.
+fn action_for(id: &CustomId, roblox_id: u64, text: Option<String>) -> Option<ModAction> {
+    let player = roblox_id.to_string();
+    let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    Some(match id.action() {
+        ButtonAction::PlayerKick => ModAction::Kick {
+            player,
+            reason: text,
+        },
+        ButtonAction::PlayerBan => ModAction::Ban {
+            player,
+            reason: text,
+        },
+        ButtonAction::PlayerPm => ModAction::Pm {
+            player,
+            text: text?,
+        },
+        ButtonAction::PlayerWanted => ModAction::Wanted { player },
+        _ => return None,
+    })
+}
+
+/// The form a Kick, Ban or PM button opens; its custom id is the button's, so the submit
+/// carries the server and the player too.
+fn form(id: &CustomId, roblox_id: u64) -> Option<serenity::CreateModal> {
+    let (title, label, required) = match id.action() {
+        ButtonAction::PlayerKick => ("Kick player", "Reason (shown to the player)", false),
+        ButtonAction::PlayerBan => ("Ban player", "Reason (shown to the player)", false),
+        ButtonAction::PlayerPm => ("Message player", "Message", true),
+        _ => return None,
+    };
+    let input =
+        serenity::CreateInputText::new(serenity::InputTextStyle::Paragraph, label, INPUT_ID)
+            .required(required)
+            .max_length(150)
+            .placeholder(format!("Roblox user {roblox_id} on {}", id.server()));
+    Some(
+        serenity::CreateModal::new(id.to_string(), title)
+            .components(vec![serenity::CreateActionRow::InputText(input)]),
+    )
+}
+
+pub(super) async fn on_click(
+    reply: &Reply<'_>,
+    data: &Data,
+    clicker: &Clicker,
+    id: &CustomId,
+) -> Result<(), BotError> {
+    let roblox_id = id
+        .roblox_id()
+        .ok_or_else(|| BotError::user("This button does not name a player."))?;
+    let services = &data.services;
+    if id.action() == ButtonAction::PlayerRefresh {
+        return refresh(reply, data, clicker, id.server(), roblox_id).await;
+    }
+    if let Some(modal) = form(id, roblox_id) {
+        // Check before showing the form, so nobody fills it in for nothing.
+        let probe = action_for(id, roblox_id, Some("-".into()));
+        if let Some(action) = probe {
+            services
+                .require(
+                    clicker.guild,
+                    &clicker.actor,
+                    required_capability(&action),
+                    action.audit_name(),
+                    Source::Button,
+                )
+                .await?;
+        }
+        return reply.modal(modal).await;
+    }
+    let action = action_for(id, roblox_id, None)
+        .ok_or_else(|| BotError::user("This button does nothing in this bot version."))?;
+    reply.defer_private().await?;
+    let verb = outcome::verb(&action);
+    let report = services
+        .run_action(
+            clicker.guild,
+            &clicker.actor,
+            Source::Button,
+            Some(id.server()),
+            action,
+        )
+        .await?;
+    reply.private(&outcome::report(&report, verb)).await
+}
+
+async fn refresh(
+    reply: &Reply<'_>,
+    data: &Data,
+    clicker: &Clicker,
+    label: &str,
+    roblox_id: u64,
+) -> Result<(), BotError> {
+    let services = &data.services;
+    services
+        .require(
+            clicker.guild,
+            &clicker.actor,
+            crate::store::Capability::View,
+            "view.player",
+            Source::Button,
+        )
+        .await?;
+    reply.defer_update().await?;
+    let (record, handle) = services
+        .directory()
+        .resolve(clicker.guild, Some(label))
+        .await?;
+    let online = handle.players().await?;
+    let live = online.into_iter().find(|p| p.player.id == Some(roblox_id));
+    let who = live.as_ref().map_or_else(
+        || PlayerRef::new(roblox_id.to_string(), Some(roblox_id)),
+        |p| p.player.clone(),
+    );
+    let now = data.store().clock().now_secs();
+    let panel = crate::commands::logs::player_panel(
+        data.store(),
+        clicker.guild,
+        &record.label,
+        &who,
+        live.as_ref(),
+        now,
+    )?;
+    reply.edit_message(&panel).await
+}
+
+/// The text typed into a panel form.
+fn submitted_text(submit: &serenity::ModalInteraction) -> Option<String> {
+    submit
+        .data
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .find_map(|component| match component {
+            serenity::ActionRowComponent::InputText(input) if input.custom_id == INPUT_ID => {
+                input.value.clone()
+            }
+            _ => None,
+        })
+}
+
+/// A submitted panel form: run the action and tell the moderator how it went. Errors from
+/// before the acknowledgement come back here; later ones are reported in the follow-up.
+pub(super) async fn on_submit(
+    ctx: &serenity::Context,
+    data: &Data,
+    submit: &serenity::ModalInteraction,
+) {
+    let Some(parsed) = our_id(&submit.data.custom_id) else {
+        return;
+    };
+    if let Err(error) = run_submit(ctx, data, submit, parsed).await {
+        error_to_submitter(ctx, submit, &error).await;
+    }
+}
+
+async fn run_submit(
+    ctx: &serenity::Context,
+    data: &Data,
+    submit: &serenity::ModalInteraction,
+    parsed: Result<CustomId, crate::feeds::CustomIdError>,
+) -> Result<(), BotError> {
+    let id = parsed.map_err(|e| BotError::user(format!("This form cannot be used: {e}.")))?;
+    let clicker = Clicker::of(submit.guild_id, submit.member.as_ref())
+        .ok_or_else(|| BotError::user("These forms only work inside a Discord server."))?;
+    let roblox_id = id
+        .roblox_id()
+        .ok_or_else(|| BotError::user("This form does not name a player."))?;
+    let action = action_for(&id, roblox_id, submitted_text(submit))
+        .ok_or_else(|| BotError::user("Write the message to send, then submit again."))?;
+    submit.defer_ephemeral(ctx).await?;
+    let verb = outcome::verb(&action);
+    let ran = data
+        .services
+        .run_action(
+            clicker.guild,
+            &clicker.actor,
+            Source::Modal,
+            Some(id.server()),
+            action,
+        )
+        .await;
+    let message = match ran {
+        Ok(report) => outcome::report(&report, verb),
+        Err(error) => {
+            let error = BotError::from(error);
+            tracing::info!(custom_id = %submit.data.custom_id, "form action refused: {error}");
+            error.card()
+        }
+    };
+    if let Err(e) = submit
+        .create_followup(ctx, render::followup(&message, true))
+        .await
+    {
+        tracing::warn!("could not report a form's outcome: {e}");
+    }
+    Ok(())
+}
+
+/// Show the error card to whoever submitted (nothing was sent to them yet).
+async fn error_to_submitter(
+    ctx: &serenity::Context,
+    submit: &serenity::ModalInteraction,
+    error: &BotError,
+) {
+    tracing::info!(custom_id = %submit.data.custom_id, "form refused: {error}");
+    let answer = serenity::CreateInteractionResponse::Message(render::interaction_message(
+        &error.card(),
+        true,
+    ));
+    if let Err(e) = submit.create_response(ctx, answer).await {
+        tracing::warn!("could not tell the submitter about an error: {e}");
+    }
+}

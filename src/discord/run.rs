@@ -1,0 +1,214 @@
+//! `erlc-bot run`: connect to Discord and serve. Start order: config → database → ER:LC client
+//! → token check → framework and gateway; stop order on SIGINT/SIGTERM: close the gateway,
+//! then flush the database. Every failure to start exits non-zero with what to fix.
+
+use std::sync::{Arc, OnceLock};
+
+use poise::serenity_prelude as serenity;
+
+use tokio::sync::watch;
+
+use super::framework::{self, Registration};
+use super::sink::DiscordSink;
+use super::{Data, tracking};
+use crate::actions::{Services, ServicesOptions};
+use crate::config::{Config, DiscordToken};
+use crate::erlc::{ClientConfig, CommandPolicy, ErlcClient, ErlcError};
+use crate::feeds::pipeline::{FeedPipeline, PipelineConfig};
+use crate::store::{MasterKeySource, Store, StoreConfig, StoreError};
+use crate::tracker::{Tracker, TrackerConfig};
+
+/// Gateway intents: GUILDS only. Slash commands, buttons and modals arrive without any
+/// intent; GUILDS keeps serenity's cache of guilds, channels and roles for channel names and
+/// role lookups. No privileged intent (members, presences, message content) is needed.
+pub const INTENTS: serenity::GatewayIntents = serenity::GatewayIntents::GUILDS;
+
+/// Why the bot could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "DISCORD_TOKEN is not set: put the bot token from the Discord Developer Portal \
+         (your application → Bot → Reset Token) in the environment or in .env"
+    )]
+    NoToken,
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigErrors),
+    #[error("could not open the database: {0}")]
+    Store(#[from] StoreError),
+    #[error("could not set up the ER:LC API client: {0}")]
+    Erlc(#[from] ErlcError),
+    #[error(
+        "Discord rejected the bot token (401 Unauthorized): copy it again from the Discord \
+         Developer Portal (your application → Bot → Reset Token) into DISCORD_TOKEN"
+    )]
+    BadToken,
+    #[error("could not reach Discord to check the bot token: {0}")]
+    Unreachable(serenity::Error),
+    #[error("could not start the feed pipeline: {0}")]
+    Pipeline(crate::feeds::pipeline::PipelineError),
+    #[error(
+        "Discord closed the gateway connection: {0}. If it says authentication failed, the \
+         token in DISCORD_TOKEN is wrong; if it mentions intents, enable them in the Developer \
+         Portal"
+    )]
+    Gateway(serenity::Error),
+}
+
+/// Read the environment, then [`run`].
+pub async fn run_from_env() -> Result<(), RunError> {
+    run(Config::from_env()?).await
+}
+
+/// Run the bot until SIGINT or SIGTERM.
+pub async fn run(config: Config) -> Result<(), RunError> {
+    let token = config.discord_token.clone().ok_or(RunError::NoToken)?;
+    let store = open_store(&config)?;
+    let erlc = ErlcClient::new(erlc_client_config(&config))?;
+    let http = discord_http(&token, config.discord_api_base.as_deref());
+    check_token(&http).await?;
+
+    let registration = Registration::from_dev_guild(config.dev_guild_id);
+    let services = Services::new(store.clone(), erlc, ServicesOptions::default());
+    let tracker = Tracker::new(store.clone(), tracker_config(&config));
+    let tracked = tracking::track_all(&tracker, &services).await;
+    tracing::info!(servers = tracked, "tracking stored servers");
+    let pipeline_slot = Arc::new(OnceLock::new());
+    let data = Data {
+        services: services.clone(),
+        config: Arc::new(config),
+        tracker: tracker.clone(),
+        pipeline: pipeline_slot.clone(),
+    };
+    let framework = framework::build(data, registration);
+    let mut client = serenity::ClientBuilder::new_with_http(http, INTENTS)
+        .framework(framework)
+        .await
+        .map_err(RunError::Unreachable)?;
+
+    let shard_manager = client.shard_manager.clone();
+    let signals = tokio::spawn(async move {
+        let signal = wait_for_shutdown_signal().await;
+        tracing::info!("{signal}: shutting down");
+        shard_manager.shutdown_all().await;
+    });
+
+    let sink = Arc::new(DiscordSink::new(client.http.clone(), client.cache.clone()));
+    let pipeline = Arc::new(
+        FeedPipeline::new(store.clone(), sink, PipelineConfig::default())
+            .map_err(RunError::Pipeline)?,
+    );
+    let _ = pipeline_slot.set(pipeline.clone());
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let wake = tracker.subscribe_new_events();
+    let polling_stop = stop_rx.clone();
+    let polling = tokio::spawn(async move {
+        tracker.run(stopped(polling_stop)).await;
+    });
+    let feeds = tokio::spawn(async move {
+        if let Err(e) = pipeline.run(wake, stopped(stop_rx)).await {
+            tracing::error!("the feed pipeline stopped: {e}");
+        }
+    });
+
+    let outcome = client.start().await;
+    signals.abort();
+    let _ = stop_tx.send(true);
+    for (name, task) in [("tracker", polling), ("feed pipeline", feeds)] {
+        if let Err(e) = task.await {
+            tracing::warn!("the {name} task ended abnormally: {e}");
+        }
+    }
+    if let Err(e) = services.shutdown().await {
+        tracing::warn!("shutting the services down: {e}");
+    }
+    store.flush_on_shutdown()?;
+    match outcome {
+        Ok(()) => {
+            tracing::info!("stopped cleanly");
+            Ok(())
+        }
+        Err(e) => Err(RunError::Gateway(e)),
+    }
+}
+
+/// Completes once `true` is sent (or the sender is gone).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+fn tracker_config(config: &Config) -> TrackerConfig {
+    TrackerConfig {
+        interval: config.poll_interval,
+        ..TrackerConfig::default()
+    }
+}
+
+fn open_store(config: &Config) -> Result<Store, StoreError> {
+    let key = match &config.master_key {
+        Some(text) => MasterKeySource::Env(text.clone()),
+        None => MasterKeySource::Auto,
+    };
+    Store::open(StoreConfig::new(&config.data_dir, key))
+}
+
+fn erlc_client_config(config: &Config) -> ClientConfig {
+    ClientConfig {
+        global_key: config.erlc_global_key.clone(),
+        command_policy: CommandPolicy::default()
+            .with_max_len(config.command_max_len)
+            .with_deny(&config.command_deny),
+        ..ClientConfig::with_base_url(&config.erlc_api_base)
+    }
+}
+
+/// serenity's HTTP client. With a (loopback-only, see `Config`) API base it runs in proxy
+/// mode for tests; serenity ignores the proxy unless its rate limiter is off.
+fn discord_http(token: &DiscordToken, api_base: Option<&str>) -> serenity::Http {
+    let builder = serenity::HttpBuilder::new(token.expose());
+    match api_base {
+        Some(base) => builder.proxy(base).ratelimiter_disabled(true).build(),
+        None => builder.build(),
+    }
+}
+
+/// Ask Discord who we are before connecting: a bad token fails here with a clear message
+/// (serenity would otherwise fall back to its default gateway URL and fail later, vaguely).
+async fn check_token(http: &serenity::Http) -> Result<(), RunError> {
+    match http.get_current_user().await {
+        Ok(user) => {
+            tracing::info!(bot = %user.name, id = %user.id, "bot token accepted");
+            Ok(())
+        }
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)))
+            if response.status_code.as_u16() == 401 =>
+        {
+            Err(RunError::BadToken)
+        }
+        Err(e) => Err(RunError::Unreachable(e)),
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM; says which.
+async fn wait_for_shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM ({e}); only Ctrl-C stops the bot");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}

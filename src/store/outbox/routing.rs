@@ -1,0 +1,74 @@
+//! Routing cursors of the feed pipeline: per (guild, server), the id of the last event whose
+//! messages are safely queued. Kept in the outbox tree so that queueing a batch of messages
+//! and moving the cursors past their events is one transaction: after a crash, events are
+//! either routed again from scratch (nothing of them was queued) or not at all.
+
+use super::{Outbox, OutboxEntry, ROUTE_CURSOR, check_entry, insert_new};
+use crate::store::StoreError;
+use crate::store::keys::{be_u64, decode_u64, from_tx, push_label};
+
+/// How far one server's events have been routed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteCursor {
+    pub guild: u64,
+    pub server: String,
+    /// Every event of (guild, server) with an id up to this one is routed and its messages
+    /// queued.
+    pub last_routed_id: u64,
+}
+
+fn cursor_key(guild: u64, server: &str) -> Result<Vec<u8>, StoreError> {
+    let mut key = Vec::with_capacity(10 + server.len());
+    key.push(ROUTE_CURSOR);
+    key.extend_from_slice(&be_u64(guild));
+    push_label(&mut key, server)?;
+    Ok(key)
+}
+
+impl Outbox {
+    /// The last routed event id of (guild, server); 0 if none was routed yet.
+    pub fn route_cursor(&self, guild: u64, server: &str) -> Result<u64, StoreError> {
+        match self.tree.get(cursor_key(guild, server)?)? {
+            Some(bytes) => decode_u64(&bytes, "a routing cursor"),
+            None => Ok(0),
+        }
+    }
+
+    /// Queue `entries` (those whose key exists are skipped, as with [`Outbox::enqueue`]) and
+    /// move `cursors` forward, all in one transaction. A cursor never moves back. Returns how
+    /// many entries were queued. Not flushed: flush before delivering what was queued.
+    pub fn enqueue_and_advance(
+        &self,
+        entries: &[OutboxEntry],
+        cursors: &[RouteCursor],
+    ) -> Result<usize, StoreError> {
+        for entry in entries {
+            check_entry(entry)?;
+        }
+        let cursor_keys = cursors
+            .iter()
+            .map(|c| Ok((cursor_key(c.guild, &c.server)?, c.last_routed_id)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let now = self.clock.now_ms();
+        self.tree
+            .transaction(|tx| {
+                let mut queued = 0;
+                for entry in entries {
+                    queued += usize::from(insert_new(tx, entry, now)?);
+                }
+                for (key, id) in &cursor_keys {
+                    let current = match tx.get(key)? {
+                        Some(bytes) => {
+                            decode_u64(&bytes, "a routing cursor").map_err(super::abort)?
+                        }
+                        None => 0,
+                    };
+                    if *id > current {
+                        tx.insert(key.as_slice(), &be_u64(*id))?;
+                    }
+                }
+                Ok(queued)
+            })
+            .map_err(from_tx)
+    }
+}

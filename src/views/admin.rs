@@ -1,0 +1,178 @@
+//! Guild configuration replies: feeds (`/feed list|add|remove`), role permissions
+//! (`/permissions list|set`) and what each capability allows. Channels and roles appear as
+//! `<#id>` / `<@&id>`: our own text, which Discord renders as names and never pings in embeds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::feeds::escape::code_span;
+use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION, MAX_FIELD_VALUE};
+use crate::feeds::render::{colours, display_name, user_link};
+use crate::store::settings::{Capability, FeedSubscription};
+
+use super::common::{count, pack_lines};
+
+/// `/feed list`.
+pub fn feed_list(feeds: &[FeedSubscription]) -> FeedMessage {
+    let embed = Embed::new().title("📡 Feeds").colour(colours::STAFF);
+    let embed = if feeds.is_empty() {
+        embed.description(
+            "No channel receives a feed yet. Use `/feed add` with a channel and a preset (joins, \
+             kills, mod calls, …) or a pattern such as `main/player/*`.",
+        )
+    } else {
+        let lines = feeds.iter().map(feed_line);
+        embed.description(&format!(
+            "{}\n\n{}",
+            count(feeds.len(), "channel", "channels"),
+            pack_lines(lines, MAX_DESCRIPTION - 100)
+        ))
+    };
+    FeedMessage::single(embed, Vec::new())
+}
+
+/// `<#id> ← `main/*` `?/kill` · teams: Police · 2 players`
+fn feed_line(feed: &FeedSubscription) -> String {
+    format!("<#{}> ← {}", feed.channel_id, feed_details(feed))
+}
+
+fn feed_details(feed: &FeedSubscription) -> String {
+    let patterns: Vec<String> = feed
+        .patterns
+        .iter()
+        .map(|p| code_span(p.as_str()))
+        .collect();
+    let mut text = patterns.join(" ");
+    let filters = &feed.filters;
+    if !filters.teams.is_empty() {
+        let teams: Vec<String> = filters.teams.iter().map(|t| display_name(t)).collect();
+        text.push_str(&format!(" · teams: {}", teams.join(", ")));
+    }
+    if !filters.players.is_empty() {
+        let players: Vec<String> = filters.players.iter().map(|id| user_link(*id)).collect();
+        text.push_str(&format!(
+            " · {}: {}",
+            count(players.len(), "player", "players"),
+            pack_lines(players, 400).replace('\n', ", ")
+        ));
+    }
+    text
+}
+
+/// `/feed add`: what the channel now receives.
+pub fn feed_saved(feed: &FeedSubscription) -> FeedMessage {
+    let embed = Embed::new()
+        .title("✅ Feed saved")
+        .colour(colours::JOIN)
+        .description(&format!(
+            "<#{}> now receives {}\n\nNew events are posted as they happen; nothing from before \
+             is replayed. Make sure the bot can view the channel, send messages and embed \
+             links there.",
+            feed.channel_id,
+            feed_details(feed)
+        ));
+    FeedMessage::single(embed, Vec::new())
+}
+
+/// `/feed remove`: `existed` says whether the channel had a feed.
+pub fn feed_removed(channel_id: u64, existed: bool) -> FeedMessage {
+    let embed = if existed {
+        Embed::new()
+            .title("🗑️ Feed removed")
+            .colour(colours::LEAVE)
+            .description(&format!(
+                "<#{channel_id}> no longer receives events. Messages already posted stay."
+            ))
+    } else {
+        Embed::new()
+            .title("Nothing to remove")
+            .colour(colours::NEUTRAL)
+            .description(&format!(
+                "<#{channel_id}> has no feed. `/feed list` shows the channels that do."
+            ))
+    };
+    FeedMessage::single(embed, Vec::new())
+}
+
+fn capability_list(capabilities: &BTreeSet<Capability>) -> String {
+    let names: Vec<String> = capabilities
+        .iter()
+        .map(|c| format!("`{}`", c.as_str()))
+        .collect();
+    names.join(", ")
+}
+
+/// `/permissions list`: role → capabilities.
+pub fn permissions_list(roles: &BTreeMap<u64, BTreeSet<Capability>>) -> FeedMessage {
+    let embed = Embed::new().title("🔐 Permissions").colour(colours::STAFF);
+    let embed = if roles.is_empty() {
+        embed.description(
+            "No role has been given any capability yet. Use `/permissions set` to let a role \
+             view, message, moderate, ban, run raw commands or manage the bot.",
+        )
+    } else {
+        let lines = roles
+            .iter()
+            .map(|(role, caps)| format!("<@&{role}> → {}", capability_list(caps)));
+        embed.description(&pack_lines(lines, MAX_DESCRIPTION))
+    };
+    let embed = embed.footer("Capabilities add up across a member's roles; none implies another.");
+    FeedMessage::single(embed, Vec::new())
+}
+
+/// `/permissions set`: the role's capabilities now (empty: removed).
+pub fn permissions_saved(role_id: u64, capabilities: &BTreeSet<Capability>) -> FeedMessage {
+    let text = if capabilities.is_empty() {
+        format!("<@&{role_id}> no longer has any capability.")
+    } else {
+        format!(
+            "<@&{role_id}> can now use: {}",
+            capability_list(capabilities)
+        )
+    };
+    let embed = Embed::new()
+        .title("✅ Permissions saved")
+        .colour(colours::JOIN)
+        .description(&text);
+    FeedMessage::single(embed, Vec::new())
+}
+
+/// What a capability allows, in words and commands.
+pub fn capability_summary(capability: Capability) -> &'static str {
+    match capability {
+        Capability::View => {
+            "See servers and players: `/server status`, `/players`, `/staff`, `/queue`, \
+             `/vehicles`, `/bans`, `/emergency`, `/logs`, `/player`, `/health`."
+        }
+        Capability::Message => "Talk in game: `/pm`, `/hint`, `/announce`; the panel's PM button.",
+        Capability::Moderate => {
+            "Moderate: `/kick`, `/jail`, `/wanted`; the panel's Kick and Wanted buttons; Claim \
+             and Resolve on mod calls."
+        }
+        Capability::Ban => "Ban and unban: `/ban`, `/unban`; the panel's Ban button.",
+        Capability::RawCommand => {
+            "Run any in-game command with `/command` (destructive ones ask for confirmation)."
+        }
+        Capability::Manage => {
+            "Configure the bot: `/server setup|remove`, `/feed`, `/permissions`, `/audit`."
+        }
+    }
+}
+
+/// What each capability allows, for `/permissions` help.
+pub fn capabilities_help() -> FeedMessage {
+    let mut embed = Embed::new()
+        .title("🔐 Capabilities")
+        .colour(colours::STAFF)
+        .description(
+            "Give roles capabilities with `/permissions set`. A member may do what any of \
+             their roles allows; every action and button checks this again and is audited.",
+        );
+    for capability in Capability::ALL {
+        embed = embed.field(
+            &format!("`{}`", capability.as_str()),
+            &crate::feeds::message::truncate(capability_summary(capability), MAX_FIELD_VALUE),
+            false,
+        );
+    }
+    FeedMessage::single(embed, Vec::new())
+}

@@ -1,0 +1,143 @@
+//! `/audit search` and `/audit verify`: audit entries as compact lines (who, what, target,
+//! outcome, when), and the chain check in plain words.
+
+use crate::feeds::escape::{code_span, escape_name, plain_line};
+use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION, truncate};
+use crate::feeds::render::{colours, display_name, name_link, relative_time};
+use crate::store::audit::{Actor, AuditEntry, Outcome, VerifyReport};
+
+use super::common::pack_lines;
+use super::paging::{GUILD_WIDE, PageInfo, PagedView, page_buttons};
+
+/// Argument names worth showing on a line (what a moderator wrote).
+const SHOWN_ARGS: [&str; 4] = ["reason", "text", "message", "command"];
+const MAX_ARG: usize = 100;
+
+/// A page of `/audit search`. `page` counts from 0; `has_next` comes from the store's page
+/// (`next_after_seq.is_some()`); `search` describes the filters in words (escaped here);
+/// `filter_token` is opaque text for the page buttons (their server part is
+/// [`GUILD_WIDE`]).
+pub fn audit_page(
+    entries: &[AuditEntry],
+    page: usize,
+    has_next: bool,
+    search: Option<&str>,
+    filter_token: &str,
+) -> (FeedMessage, PageInfo) {
+    let info = PageInfo::of_query(page, has_next);
+    let scope = search
+        .filter(|s| !s.trim().is_empty())
+        .map_or_else(|| "all actions".to_owned(), escape_name);
+    let description = if entries.is_empty() {
+        format!(
+            "No audit records match {scope}.\n\nWiden the time range or drop a filter; actions \
+             are recorded from the moment the bot handles them."
+        )
+    } else {
+        let lines = entries.iter().map(entry_line);
+        format!("-# {scope}\n{}", pack_lines(lines, MAX_DESCRIPTION - 200))
+    };
+    let embed = Embed::new()
+        .title("📜 Audit log")
+        .colour(colours::STAFF)
+        .description(&description)
+        .footer(&format!(
+            "{} · ✅ done · ⏳ pending · ❌ failed · 🚫 refused",
+            info.label()
+        ));
+    let buttons = page_buttons(GUILD_WIDE, PagedView::Audit, filter_token, &info);
+    (FeedMessage::single(embed, buttons), info)
+}
+
+/// `` `#12` <t:…:R> ✅ **command.kick** → bob · by Ann `` and, when given, the reason.
+fn entry_line(entry: &AuditEntry) -> String {
+    let intent = &entry.intent;
+    let mut line = format!(
+        "`#{}` {} {} **{}**",
+        intent.seq,
+        relative_time(intent.time_ms.div_euclid(1000)),
+        outcome_icon(entry.outcome()),
+        escape_name(&intent.action)
+    );
+    if let Some(target) = intent.target.as_deref().filter(|t| !t.trim().is_empty()) {
+        line.push_str(&format!(" → {}", display_name(target)));
+    }
+    line.push_str(&format!(" · by {}", actor_text(&intent.actor)));
+    if let Some(detail) = outcome_detail(entry.outcome()) {
+        line.push_str(&format!("\n   {detail}"));
+    }
+    if let Some(object) = intent.args.as_object() {
+        for key in SHOWN_ARGS {
+            if let Some(value) = object.get(key).and_then(|v| v.as_str()) {
+                line.push_str(&format!(
+                    "\n   {key}: {}",
+                    code_span(&truncate(value, MAX_ARG))
+                ));
+            }
+        }
+    }
+    line
+}
+
+fn outcome_icon(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Pending => "⏳",
+        Outcome::Ok => "✅",
+        Outcome::PrcError { .. } | Outcome::Failed(_) => "❌",
+        Outcome::RefusedByPolicy(_) | Outcome::PermissionDenied(_) => "🚫",
+    }
+}
+
+fn outcome_detail(outcome: &Outcome) -> Option<String> {
+    let (what, text) = match outcome {
+        Outcome::Pending | Outcome::Ok => return None,
+        Outcome::PrcError { code, message } => (format!("PRC error {code}"), message),
+        Outcome::RefusedByPolicy(why) => ("refused by policy".to_owned(), why),
+        Outcome::PermissionDenied(why) => ("permission denied".to_owned(), why),
+        Outcome::Failed(why) => ("failed".to_owned(), why),
+    };
+    Some(format!("{what}: {}", escape_name(&truncate(text, MAX_ARG))))
+}
+
+fn actor_text(actor: &Actor) -> String {
+    match actor {
+        Actor::Discord { name, .. } => format!("**{}**", display_name(name)),
+        Actor::Player { id, name } => format!("{} (in game)", name_link(name, *id)),
+        Actor::System(name) => format!("⚙️ {}", display_name(name)),
+    }
+}
+
+/// `/audit verify`.
+pub fn audit_verify(report: &VerifyReport) -> FeedMessage {
+    let embed = match &report.first_broken {
+        None => Embed::new()
+            .title("✅ Audit log intact")
+            .colour(colours::JOIN)
+            .description(&format!(
+                "Checked **{}** records: each one still carries the hash of the one before it, \
+                 so none was changed, removed or inserted since it was written.",
+                report.records
+            )),
+        Some((seq, why)) => Embed::new()
+            .title("⛔ Audit log damaged")
+            .colour(colours::DANGER)
+            .description(&format!(
+                "Record **#{seq}** does not match the chain: {}.\n\nRecords before #{seq} are \
+                 intact ({} checked). Everything from #{seq} on may have been changed, removed \
+                 or inserted outside the bot.",
+                escape_name(why),
+                report.records
+            ))
+            .field(
+                "How to fix",
+                "Stop the bot, keep a copy of the data directory for investigation, and restore \
+                 the newest backup taken before the damage with `erlc-bot restore <file>`. \
+                 Check who has access to the bot's host.",
+                false,
+            ),
+    };
+    FeedMessage::single(
+        embed.footer(&plain_line("audit · hash chain check")),
+        Vec::new(),
+    )
+}

@@ -1,0 +1,178 @@
+//! `/logs joins|kills|commands|modcalls|emergency`: a page of stored events as compact lines
+//! with relative times, paged with buttons; an empty page says so and suggests a wider range.
+
+use crate::events::{EventTypeError, Pattern};
+use crate::feeds::escape::plain_line;
+use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION};
+use crate::feeds::render::{colours, display_name};
+use crate::store::events::Page;
+
+use super::common::pack_lines;
+use super::lines::event_line;
+use super::paging::{PageInfo, PagedView, page_buttons};
+
+/// Which log a `/logs` reply shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LogKind {
+    Joins,
+    Kills,
+    Commands,
+    ModCalls,
+    Emergency,
+}
+
+impl LogKind {
+    pub const ALL: [LogKind; 5] = [
+        Self::Joins,
+        Self::Kills,
+        Self::Commands,
+        Self::ModCalls,
+        Self::Emergency,
+    ];
+
+    /// The subcommand name: `joins`, `kills`, `commands`, `modcalls`, `emergency`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Joins => "joins",
+            Self::Kills => "kills",
+            Self::Commands => "commands",
+            Self::ModCalls => "modcalls",
+            Self::Emergency => "emergency",
+        }
+    }
+
+    /// The event kinds (catalog names) this log shows.
+    pub fn event_kinds(self) -> &'static [&'static str] {
+        match self {
+            Self::Joins => &["player/join", "player/leave"],
+            Self::Kills => &["kill"],
+            Self::Commands => &["command", "customcommand"],
+            Self::ModCalls => &["modcall/new", "modcall/answered"],
+            Self::Emergency => &[
+                "emergency/started",
+                "emergency/responded",
+                "emergency/ended",
+            ],
+        }
+    }
+
+    /// The title of the reply.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Joins => "📥 Joins and leaves",
+            Self::Kills => "🔫 Kills",
+            Self::Commands => "⌨️ Commands",
+            Self::ModCalls => "📣 Mod calls",
+            Self::Emergency => "🚨 911 calls",
+        }
+    }
+
+    fn colour(self) -> u32 {
+        match self {
+            Self::Joins => colours::JOIN,
+            Self::Kills => colours::KILL,
+            Self::Commands => colours::COMMAND,
+            Self::ModCalls => colours::PENDING,
+            Self::Emergency => colours::DANGER,
+        }
+    }
+
+    /// Store query patterns for this log on one server (`None`: every server).
+    pub fn patterns(self, server: Option<&str>) -> Result<Vec<Pattern>, EventTypeError> {
+        let server = server.unwrap_or("?");
+        self.event_kinds()
+            .iter()
+            .map(|kind| Pattern::parse(&format!("{server}/{kind}")))
+            .collect()
+    }
+}
+
+impl std::str::FromStr for LogKind {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wanted = text.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == wanted)
+            .ok_or_else(|| {
+                format!("`{text}` is not a log; use joins, kills, commands, modcalls or emergency")
+            })
+    }
+}
+
+/// What a `/logs` reply is about.
+#[derive(Debug, Clone, Copy)]
+pub struct LogsRequest<'a> {
+    /// The server label, or [`super::GUILD_WIDE`] for every server of the guild.
+    pub server: &'a str,
+    pub kind: LogKind,
+    /// The time range in words, e.g. "last 24 hours" (our text).
+    pub range: Option<&'a str>,
+    /// The player filter as typed (escaped here).
+    pub player: Option<&'a str>,
+    /// Opaque filter text for the page buttons; the handler reads it back with
+    /// [`read_logs_filter`] to redo the query.
+    pub filter_token: &'a str,
+    /// The page shown, from 0.
+    pub page: usize,
+}
+
+/// One page of a log from the event store (newest first, as the store returns it).
+pub fn logs_page(request: &LogsRequest<'_>, page: &Page) -> (FeedMessage, PageInfo) {
+    let info = PageInfo::of_query(request.page, page.more_follows);
+    let mut filters = Vec::new();
+    if let Some(range) = request.range {
+        filters.push(plain_line(range));
+    }
+    if let Some(player) = request.player.filter(|p| !p.trim().is_empty()) {
+        filters.push(format!("player **{}**", display_name(player)));
+    }
+    let scope = if filters.is_empty() {
+        "everything stored".to_owned()
+    } else {
+        filters.join(" · ")
+    };
+    let description = if page.events.is_empty() {
+        let hint = if request.page > 0 {
+            "There are no more entries; go back a page."
+        } else {
+            "Try a wider time range or drop the player filter. The bot only has what it saw \
+             while it was running: PRC keeps just the most recent log entries."
+        };
+        format!("No {} found for {scope}.\n\n{hint}", request.kind.noun())
+    } else {
+        let lines = page.events.iter().map(|event| event_line(event, None));
+        format!("-# {scope}\n{}", pack_lines(lines, MAX_DESCRIPTION - 200))
+    };
+    let embed = Embed::new()
+        .title(request.kind.title())
+        .colour(request.kind.colour())
+        .description(&description)
+        .footer(&plain_line(&format!(
+            "{} · {} · {}",
+            request.server,
+            request.kind.as_str(),
+            info.label()
+        )));
+    let filter = format!("{}/{}", request.kind.as_str(), request.filter_token);
+    let buttons = page_buttons(request.server, PagedView::Logs, &filter, &info);
+    (FeedMessage::single(embed, buttons), info)
+}
+
+impl LogKind {
+    fn noun(self) -> &'static str {
+        match self {
+            Self::Joins => "joins or leaves",
+            Self::Kills => "kills",
+            Self::Commands => "commands",
+            Self::ModCalls => "mod calls",
+            Self::Emergency => "911 calls",
+        }
+    }
+}
+
+/// Read the filter of a logs page button: the log kind and the caller's filter token.
+pub fn read_logs_filter(filter: &str) -> Option<(LogKind, &str)> {
+    let (kind, token) = filter.split_once('/')?;
+    Some((kind.parse().ok()?, token))
+}

@@ -1,0 +1,28 @@
+//! Views: pure functions that turn live PRC data, stored events, audit records and guild
+//! settings into our own message model ([`FeedMessage`]), so every slash-command reply is one
+//! call here and the Discord layer only converts messages into serenity builders. No I/O, no
+//! serenity, no sled. Game text is always escaped; every message is within Discord's limits.
+//!
+//! [`FeedMessage`]: crate::feeds::FeedMessage
+
+pub mod admin;
+pub mod audit;
+mod common;
+pub mod health;
+mod lines;
+pub mod logs;
+pub mod outcome;
+pub mod paging;
+pub mod player;
+pub mod players;
+pub mod servers;
+
+#[cfg(test)]
+mod tests;
+
+pub use common::Light;
+pub use health::ServerHealthView;
+pub use logs::{LogKind, LogsRequest, read_logs_filter};
+pub use outcome::ActionReport;
+pub use paging::{GUILD_WIDE, PageInfo, PageTarget, PageTargetError, PagedView};
+pub use servers::{SetupOutcome, StatusParts};

@@ -1,0 +1,166 @@
+//! Replies about actions: what was sent and whether the command logs confirmed it, errors as a
+//! red card with "How to fix", permission refusals, and the confirm prompt for destructive
+//! commands (Confirm / Cancel buttons).
+
+use crate::erlc::ErlcError;
+use crate::erlc::api::{CommandReceipt, Confirmation};
+use crate::feeds::custom_id::{ButtonAction, CustomId, CustomIdError};
+use crate::feeds::escape::{code_span, plain_line};
+use crate::feeds::message::{Button, ButtonStyle, Embed, FeedMessage};
+use crate::feeds::render::{colours, display_name, relative_time};
+use crate::store::settings::Capability;
+
+use super::admin::capability_summary;
+use super::common::defuse_mentions;
+
+/// An action that ran (or was dry-run), for [`action_report`].
+#[derive(Debug, Clone, Copy)]
+pub struct ActionReport<'a> {
+    pub server: &'a str,
+    /// Our verb, e.g. `Kick`, `Ban`, `PM`, `Announcement`.
+    pub action: &'a str,
+    /// The target as typed or resolved (game text; escaped here).
+    pub target: Option<&'a str>,
+    pub receipt: &'a CommandReceipt,
+    /// The audit record's sequence number.
+    pub audit_seq: Option<u64>,
+}
+
+/// The outcome of an action: the exact command, PRC's acceptance, confirmation in the
+/// command logs (or not yet seen), and the audit number.
+pub fn action_report(report: &ActionReport<'_>) -> FeedMessage {
+    let action = plain_line(report.action);
+    let receipt = report.receipt;
+    let (title, colour, status) = if receipt.dry_run {
+        (
+            format!("🧪 {action}: dry run"),
+            colours::NEUTRAL,
+            "Nothing was sent. This is the exact command the bot would send.".to_owned(),
+        )
+    } else {
+        match receipt.confirmation {
+            Confirmation::Confirmed { logged_at } => (
+                format!("✅ {action} done"),
+                colours::ANSWERED,
+                format!(
+                    "Confirmed in the server's command logs {}.",
+                    relative_time(logged_at)
+                ),
+            ),
+            Confirmation::NotSeen => (
+                format!("⚠️ {action} sent, not seen in the logs yet"),
+                colours::WARNING,
+                "ER:LC accepted the command, but it has not shown up in the server's command \
+                 logs yet. The game may still run it; check `/logs commands` in a minute."
+                    .to_owned(),
+            ),
+            Confirmation::NotRequested => (
+                format!("✅ {action} sent"),
+                colours::ANSWERED,
+                "ER:LC accepted the command.".to_owned(),
+            ),
+        }
+    };
+    let mut embed = Embed::new()
+        .title(&title)
+        .colour(colour)
+        .description(&status)
+        .field("Command", &code_span(&receipt.text), false);
+    if let Some(target) = report.target.filter(|t| !t.trim().is_empty()) {
+        embed = embed.field("Target", &display_name(target), true);
+    }
+    embed = embed.field("Server", &code_span(report.server), true);
+    if let Some(seq) = report.audit_seq {
+        embed = embed.field("Audit", &format!("#{seq}"), true);
+    }
+    FeedMessage::single(embed, Vec::new())
+}
+
+/// A red card: what went wrong and how to fix it. Both are our own words (markdown allowed);
+/// mentions are defused anyway.
+pub fn error(explanation: &str, fix: Option<&str>) -> FeedMessage {
+    FeedMessage::single(error_embed(explanation, fix), Vec::new())
+}
+
+fn error_embed(explanation: &str, fix: Option<&str>) -> Embed {
+    let mut embed = Embed::new()
+        .title("❌ That did not work")
+        .colour(colours::DANGER)
+        .description(&defuse_mentions(explanation));
+    if let Some(fix) = fix.filter(|f| !f.trim().is_empty()) {
+        embed = embed.field("How to fix", &defuse_mentions(fix), false);
+    }
+    embed
+}
+
+/// [`error`] for a PRC client error, with its code when PRC sent one.
+pub fn erlc_error(error: &ErlcError) -> FeedMessage {
+    let mut embed = error_embed(&error.explanation(), error.fix());
+    if let Some(code) = error.prc_code() {
+        embed = embed.footer(&format!("ER:LC API error code {code}"));
+    }
+    FeedMessage::single(embed, Vec::new())
+}
+
+/// A refusal: the member lacks `needed`. `audit_seq` is the refusal's audit record.
+pub fn permission_denied(needed: Capability, audit_seq: Option<u64>) -> FeedMessage {
+    let mut embed = Embed::new()
+        .title("🔒 Not allowed")
+        .colour(colours::DANGER)
+        .description(&format!(
+            "This needs the `{}` capability, which none of your roles has.\n-# `{}`: {}",
+            needed.as_str(),
+            needed.as_str(),
+            capability_summary(needed)
+        ))
+        .field(
+            "How to fix",
+            &format!(
+                "Ask someone who manages the bot to run `/permissions set` and give one of \
+                 your roles `{}`.",
+                needed.as_str()
+            ),
+            false,
+        );
+    if let Some(seq) = audit_seq {
+        embed = embed.footer(&format!("This refusal was recorded as audit #{seq}."));
+    }
+    FeedMessage::single(embed, Vec::new())
+}
+
+/// Ask before running a destructive command on `server`: shows the exact command and why it
+/// needs confirmation, with Confirm / Cancel buttons carrying `token`. Fails only if the token
+/// cannot be put in a button id (contains `:` or whitespace, or is too long).
+pub fn confirm_prompt(
+    server: &str,
+    command_text: &str,
+    why: &str,
+    token: &str,
+) -> Result<FeedMessage, CustomIdError> {
+    let confirm = CustomId::new(ButtonAction::CommandConfirm, server, token)?;
+    let cancel = CustomId::new(ButtonAction::CommandCancel, server, token)?;
+    let embed = Embed::new()
+        .title("⚠️ Confirm this command")
+        .colour(colours::WARNING)
+        .description(&defuse_mentions(why))
+        .field("Command", &code_span(command_text), false)
+        .field("Server", &code_span(server), true)
+        .footer("Nothing is sent until you press Confirm.");
+    Ok(FeedMessage::single(
+        embed,
+        vec![
+            Button::new(&confirm, "Confirm", ButtonStyle::Danger),
+            Button::new(&cancel, "Cancel", ButtonStyle::Secondary),
+        ],
+    ))
+}
+
+/// The prompt after Cancel (or after it expired): nothing was sent.
+pub fn cancelled(command_text: &str) -> FeedMessage {
+    let embed = Embed::new()
+        .title("Cancelled")
+        .colour(colours::NEUTRAL)
+        .description("Nothing was sent.")
+        .field("Command", &code_span(command_text), false);
+    FeedMessage::single(embed, Vec::new())
+}

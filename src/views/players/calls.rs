@@ -1,0 +1,116 @@
+//! `/emergency`: active 911 calls, with callers and responders named from the player list.
+
+use crate::erlc::models::{EmergencyCall, Player};
+use crate::feeds::escape::{escape_text, plain_line};
+use crate::feeds::message::{Embed, FeedMessage, MAX_FIELD_VALUE, MAX_FIELDS, truncate};
+use crate::feeds::render::{colours, display_name, relative_time, team_colour, user_link};
+
+use super::super::common::{count, pack_lines, ref_link, team_swatch};
+
+/// Characters shared by the call fields, leaving room for the title and description.
+const FIELDS_BUDGET: usize = 5400;
+/// Calls listed before the rest are counted.
+const MAX_CALLS: usize = 20;
+
+/// `/emergency`: one field per call, newest first, `now` in Unix seconds.
+pub fn emergency_calls(
+    label: &str,
+    calls: &[EmergencyCall],
+    players: &[Player],
+    now: i64,
+) -> FeedMessage {
+    let mut sorted: Vec<&EmergencyCall> = calls.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.started_at
+            .cmp(&a.started_at)
+            .then(b.call_number.cmp(&a.call_number))
+    });
+    let mut embed = Embed::new()
+        .title(&format!(
+            "🚨 911 calls · {}",
+            count(calls.len(), "active", "active")
+        ))
+        .colour(if calls.is_empty() {
+            colours::ANSWERED
+        } else {
+            colours::DANGER
+        })
+        .footer(&plain_line(&format!("{label} · emergency calls")))
+        .timestamp(now);
+    if sorted.is_empty() {
+        embed = embed.description("No active 911 calls.");
+        return FeedMessage::single(embed, Vec::new());
+    }
+    let waiting = sorted.iter().filter(|c| c.players.is_empty()).count();
+    embed = embed.description(&format!(
+        "{} waiting for responders",
+        count(waiting, "call", "calls")
+    ));
+    let shown = sorted.len().min(MAX_CALLS).min(MAX_FIELDS - 1);
+    let per_field = (FIELDS_BUDGET / shown.max(1)).min(MAX_FIELD_VALUE);
+    let name_of = |id: u64| -> String {
+        players
+            .iter()
+            .find(|p| p.player.id == Some(id))
+            .map_or_else(|| user_link(id), |p| ref_link(&p.player))
+    };
+    for call in &sorted[..shown] {
+        let heading = plain_line(&format!(
+            "{} #{} · {}",
+            team_swatch(&call.team),
+            call.call_number,
+            call.team.as_str()
+        ));
+        embed = embed.field(&heading, &call_text(call, &name_of, per_field), false);
+    }
+    if sorted.len() > shown {
+        embed = embed.field(
+            &format!("…and {} more", sorted.len() - shown),
+            "Older calls are not listed; they are still active in game.",
+            false,
+        );
+    }
+    if let Some(colour) = sorted.first().and_then(|c| team_colour(c.team.as_str())) {
+        embed = embed.colour(colour);
+    }
+    FeedMessage::single(embed, Vec::new())
+}
+
+fn call_text(call: &EmergencyCall, name_of: &dyn Fn(u64) -> String, budget: usize) -> String {
+    let caller = call.caller.map_or_else(|| "unknown".to_owned(), name_of);
+    let place = call
+        .position_descriptor
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .map_or_else(
+            || format!("{:.0}, {:.0}", call.position[0], call.position[1]),
+            display_name,
+        );
+    let responders = if call.players.is_empty() {
+        "none yet".to_owned()
+    } else {
+        let names: Vec<String> = call.players.iter().map(|id| name_of(*id)).collect();
+        pack_lines(names, budget / 2).replace('\n', ", ")
+    };
+    let mut text = format!(
+        "Caller: {caller} · {}\nWhere: {place}\nResponders: {responders}",
+        relative_time(call.started_at)
+    );
+    if let Some(description) = call
+        .description
+        .as_deref()
+        .map(escape_text)
+        .filter(|d| !d.is_empty())
+    {
+        let room = budget.saturating_sub(text.chars().count() + 3);
+        if room > 10 {
+            let quoted = truncate(&description.replace('\n', " "), room);
+            text.push_str(&format!("\n> {quoted}"));
+        }
+    }
+    if text.chars().count() > budget {
+        // Names were too long to fit whole; keep the start, which names the caller.
+        text = truncate(&text, budget);
+    }
+    text
+}

@@ -1,0 +1,232 @@
+//! Live lists from a server: players (paged, by team), staff online, the queue, vehicles,
+//! bans and active 911 calls.
+
+mod calls;
+mod lists;
+
+pub use calls::emergency_calls;
+pub use lists::{bans_page, vehicles_page};
+
+use std::collections::HashSet;
+
+use crate::erlc::models::{IdMap, Player, StaffV2, Team};
+use crate::feeds::escape::plain_line;
+use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION, MAX_FIELD_VALUE};
+use crate::feeds::render::{colours, display_name, name_link, stars, team_colour, user_link};
+
+use super::common::{count, pack_lines, permission_badge, ref_link, team_rank, team_swatch};
+use super::paging::{PageInfo, PagedView, page_buttons};
+
+/// Players per page of `/players`.
+pub const PLAYERS_PER_PAGE: usize = 20;
+/// Vehicles per page of `/vehicles`.
+pub const VEHICLES_PER_PAGE: usize = 15;
+/// Bans per page of `/bans`.
+pub const BANS_PER_PAGE: usize = 25;
+
+/// `/players`: sorted by team then name, with callsign, staff badge and wanted stars.
+/// `team_filter` keeps one team (matched ignoring case); `page` counts from 0 and is clamped.
+pub fn players_page(
+    label: &str,
+    players: &[Player],
+    team_filter: Option<&str>,
+    page: usize,
+    per_page: usize,
+) -> (FeedMessage, PageInfo) {
+    let filter = team_filter.map(str::trim).filter(|t| !t.is_empty());
+    let mut shown: Vec<&Player> = players
+        .iter()
+        .filter(|p| filter.is_none_or(|t| p.team.as_str().eq_ignore_ascii_case(t)))
+        .collect();
+    shown.sort_by(|a, b| {
+        team_rank(&a.team)
+            .cmp(&team_rank(&b.team))
+            .then_with(|| a.team.as_str().cmp(b.team.as_str()))
+            .then_with(|| {
+                a.player
+                    .name
+                    .to_lowercase()
+                    .cmp(&b.player.name.to_lowercase())
+            })
+    });
+    let info = PageInfo::of_list(page, shown.len(), per_page);
+    let title = match filter {
+        Some(team) => format!(
+            "👥 {} players ({} of {})",
+            display_name(team),
+            shown.len(),
+            players.len()
+        ),
+        None => format!("👥 Players ({})", players.len()),
+    };
+    let colour = filter.and_then(team_colour).unwrap_or(colours::STAFF);
+    let description = if shown.is_empty() {
+        empty_players_text(players, filter)
+    } else {
+        let page_players = shown.get(info.range(per_page)).unwrap_or_default();
+        let team_sizes = |team: &Team| shown.iter().filter(|p| p.team == *team).count();
+        let mut lines = Vec::with_capacity(page_players.len() + 6);
+        let mut current: Option<&Team> = None;
+        for player in page_players {
+            if current != Some(&player.team) {
+                current = Some(&player.team);
+                lines.push(format!(
+                    "**{} {}** · {}",
+                    team_swatch(&player.team),
+                    display_name(player.team.as_str()),
+                    team_sizes(&player.team)
+                ));
+            }
+            lines.push(player_line(player));
+        }
+        pack_lines(lines, MAX_DESCRIPTION)
+    };
+    let embed = Embed::new()
+        .title(&title)
+        .colour(colour)
+        .description(&description)
+        .footer(&plain_line(&format!("{label} · {}", info.label())));
+    let buttons = page_buttons(label, PagedView::Players, filter.unwrap_or(""), &info);
+    (FeedMessage::single(embed, buttons), info)
+}
+
+fn empty_players_text(players: &[Player], filter: Option<&str>) -> String {
+    match filter {
+        None => "Nobody is in the server right now.".to_owned(),
+        Some(team) => {
+            let mut teams: Vec<&Team> = players.iter().map(|p| &p.team).collect();
+            teams.sort_by_key(|t| team_rank(t));
+            teams.dedup();
+            let present = if teams.is_empty() {
+                "nobody is in the server".to_owned()
+            } else {
+                let names: Vec<String> = teams.iter().map(|t| display_name(t.as_str())).collect();
+                format!("teams in game now: {}", names.join(", "))
+            };
+            format!(
+                "Nobody is on the team **{}** ({present}).",
+                display_name(team)
+            )
+        }
+    }
+}
+
+/// `[name](profile) · `1A-12` · 🛡 Mod · ★★`
+fn player_line(player: &Player) -> String {
+    let mut line = format!("{} {}", team_swatch(&player.team), ref_link(&player.player));
+    if let Some(callsign) = player.callsign.as_deref().filter(|c| !c.trim().is_empty()) {
+        line.push_str(&format!(" · {}", crate::feeds::escape::code_span(callsign)));
+    }
+    if let Some(badge) = permission_badge(&player.permission) {
+        line.push_str(&format!(" · {badge}"));
+    }
+    if let Some(wanted) = player.wanted_stars.filter(|w| *w > 0) {
+        line.push_str(&format!(" · {}", stars(wanted)));
+    }
+    line
+}
+
+/// `/staff`: staff in game now (from the player list), and the roster with who is online.
+pub fn staff(
+    label: &str,
+    online: &[Player],
+    roster: Option<&StaffV2>,
+    co_owners: &[u64],
+) -> FeedMessage {
+    let mut in_game: Vec<&Player> = online.iter().filter(|p| p.permission.is_staff()).collect();
+    in_game.sort_by(|a, b| {
+        b.permission.rank().cmp(&a.permission.rank()).then_with(|| {
+            a.player
+                .name
+                .to_lowercase()
+                .cmp(&b.player.name.to_lowercase())
+        })
+    });
+    let online_ids: HashSet<u64> = online.iter().filter_map(|p| p.player.id).collect();
+    let in_game_text = if in_game.is_empty() {
+        "No staff in game right now.".to_owned()
+    } else {
+        let lines = in_game.iter().map(|p| {
+            let badge = permission_badge(&p.permission).unwrap_or("Staff");
+            format!(
+                "{badge} · {} · {} {}",
+                ref_link(&p.player),
+                team_swatch(&p.team),
+                display_name(p.team.as_str())
+            )
+        });
+        pack_lines(lines, MAX_DESCRIPTION)
+    };
+    let mut embed = Embed::new()
+        .title(&format!("🛡 Staff in game ({})", in_game.len()))
+        .colour(colours::STAFF)
+        .description(&in_game_text);
+    let dot = |id: u64| {
+        if online_ids.contains(&id) {
+            "🟢"
+        } else {
+            "⚫"
+        }
+    };
+    if !co_owners.is_empty() {
+        let lines = co_owners
+            .iter()
+            .map(|id| format!("{} {}", dot(*id), user_link(*id)));
+        embed = embed.field("Co-owners", &pack_lines(lines, MAX_FIELD_VALUE), false);
+    }
+    if let Some(roster) = roster {
+        for (title, members) in [
+            ("Administrators", &roster.admins),
+            ("Moderators", &roster.mods),
+            ("Helpers", &roster.helpers),
+        ] {
+            embed = embed.field(
+                &format!("{title} ({})", members.len()),
+                &roster_lines(members, &dot),
+                false,
+            );
+        }
+    }
+    let embed = embed.footer(&plain_line(&format!(
+        "{label} · 🟢 in game · ⚫ not in game"
+    )));
+    FeedMessage::single(embed, Vec::new())
+}
+
+/// Roster members, online first, then by name.
+fn roster_lines(members: &IdMap, dot: &dyn Fn(u64) -> &'static str) -> String {
+    if members.is_empty() {
+        return "none".to_owned();
+    }
+    let mut list: Vec<(&u64, &String)> = members.iter().collect();
+    list.sort_by_key(|(id, name)| (dot(**id) != "🟢", name.to_lowercase()));
+    let lines = list
+        .into_iter()
+        .map(|(id, name)| format!("{} {}", dot(*id), name_link(name, Some(*id))));
+    pack_lines(lines, MAX_FIELD_VALUE)
+}
+
+/// `/queue`: user ids in queue order, named where `name_of` knows them.
+pub fn queue(label: &str, queue: &[u64], name_of: &dyn Fn(u64) -> Option<String>) -> FeedMessage {
+    let description = if queue.is_empty() {
+        "Nobody is waiting to join.".to_owned()
+    } else {
+        let lines = queue.iter().enumerate().map(|(i, id)| {
+            let who = match name_of(*id) {
+                Some(name) => name_link(&name, Some(*id)),
+                None => user_link(*id),
+            };
+            format!("`{:>2}.` {who}", i + 1)
+        });
+        pack_lines(lines, MAX_DESCRIPTION)
+    };
+    let embed = Embed::new()
+        .title(&format!(
+            "⏳ Queue · {}",
+            count(queue.len(), "waiting", "waiting")
+        ))
+        .colour(colours::NEUTRAL)
+        .description(&description)
+        .footer(&plain_line(&format!("{label} · queue")));
+    FeedMessage::single(embed, Vec::new())
+}

@@ -1,0 +1,412 @@
+//! Server replies: `/server status` (players, queue, staff online, join code and link, team
+//! counts), `/server list` (every server with its key fingerprint, health and the fix),
+//! `/server setup` results (including the trusted-IP steps) and `/server remove`.
+
+use crate::erlc::ErlcError;
+use crate::erlc::api::KeyValidation;
+use crate::erlc::models::{Player, ServerInfo, StaffV2, Team, V2Server};
+use crate::feeds::escape::{code_span, escape_text, plain_line};
+use crate::feeds::message::{Embed, FeedMessage, MAX_FIELD_VALUE, MAX_FIELDS};
+use crate::feeds::render::{colours, display_name, relative_time, user_link};
+use crate::store::settings::{ServerRecord, ServerStatus};
+
+use super::common::{count, pack_lines, team_rank, team_swatch};
+
+/// What a status reply can show: the server object plus whichever optional sections were
+/// fetched. Built from a v2 snapshot or from a v1 `/server` answer alone.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusParts<'a> {
+    pub info: &'a ServerInfo,
+    pub players: Option<&'a [Player]>,
+    pub queue: Option<&'a [u64]>,
+    pub staff: Option<&'a StaffV2>,
+}
+
+impl<'a> From<&'a V2Server> for StatusParts<'a> {
+    fn from(server: &'a V2Server) -> Self {
+        Self {
+            info: &server.info,
+            players: server.players.as_deref(),
+            queue: server.queue.as_deref(),
+            staff: server.staff.as_ref(),
+        }
+    }
+}
+
+impl<'a> From<&'a ServerInfo> for StatusParts<'a> {
+    fn from(info: &'a ServerInfo) -> Self {
+        Self {
+            info,
+            players: None,
+            queue: None,
+            staff: None,
+        }
+    }
+}
+
+/// `/server status` for the server labelled `label`, as of `now` (Unix seconds).
+pub fn server_status<'a>(label: &str, server: impl Into<StatusParts<'a>>, now: i64) -> FeedMessage {
+    let parts = server.into();
+    let info = parts.info;
+    let online = info.current_players > 0;
+    let (dot, colour) = if online {
+        ("🟢", colours::JOIN)
+    } else {
+        ("⚪", colours::ENDED)
+    };
+    let mut summary = vec![format!(
+        "**{}/{}** players",
+        info.current_players, info.max_players
+    )];
+    if let Some(queue) = parts.queue {
+        summary.push(format!("{} in queue", queue.len()));
+    }
+    if let Some(players) = parts.players {
+        let staff = players.iter().filter(|p| p.permission.is_staff()).count();
+        summary.push(format!("{staff} staff online"));
+    }
+    let mut embed = Embed::new()
+        .title(&format!("{dot} {}", display_name(&info.name)))
+        .colour(colour)
+        .description(&summary.join(" · "))
+        .field(
+            "Players",
+            &format!("{} / {}", info.current_players, info.max_players),
+            true,
+        )
+        .field(
+            "Queue",
+            &parts.queue.map_or_else(
+                || "not fetched".to_owned(),
+                |q| count(q.len(), "waiting", "waiting"),
+            ),
+            true,
+        )
+        .field("Staff online", &staff_online(parts.players), true)
+        .field("Join code", &join_code(info), true)
+        .field(
+            "Verification",
+            &display_name(info.acc_verified_req.as_str()),
+            true,
+        )
+        .field(
+            "Team balance",
+            if info.team_balance { "On" } else { "Off" },
+            true,
+        );
+    if let Some(url) = join_url(info) {
+        embed = embed.url(&url);
+    }
+    if let Some(players) = parts.players {
+        embed = embed.field("Teams", &team_counts(players), false);
+    }
+    let mut owners = format!("Owner: {}", user_link(info.owner_id));
+    if !info.co_owner_ids.is_empty() {
+        owners.push_str(&format!(
+            "\n{}",
+            count(info.co_owner_ids.len(), "co-owner", "co-owners")
+        ));
+    }
+    if let Some(staff) = parts.staff {
+        owners.push_str(&format!(
+            "\nRoster: {} · {} · {}",
+            count(staff.admins.len(), "admin", "admins"),
+            count(staff.mods.len(), "mod", "mods"),
+            count(staff.helpers.len(), "helper", "helpers")
+        ));
+    }
+    embed = embed
+        .field("Ownership", &owners, false)
+        .footer(&plain_line(&format!("{label} · server status")))
+        .timestamp(now);
+    FeedMessage::single(embed, Vec::new())
+}
+
+fn staff_online(players: Option<&[Player]>) -> String {
+    let Some(players) = players else {
+        return "not fetched".to_owned();
+    };
+    let staff = players.iter().filter(|p| p.permission.is_staff()).count();
+    staff.to_string()
+}
+
+/// PRC join codes are letters and digits; anything else is shown but never put in a link.
+fn join_url(info: &ServerInfo) -> Option<String> {
+    let key = &info.join_key;
+    (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric())).then(|| info.join_url())
+}
+
+fn join_code(info: &ServerInfo) -> String {
+    match join_url(info) {
+        Some(url) => format!("{} · [Join]({url})", code_span(&info.join_key)),
+        None if info.join_key.trim().is_empty() => "none".to_owned(),
+        None => code_span(&info.join_key),
+    }
+}
+
+/// `🔵 Police 5 · 🟢 Sheriff 2 …` for every known team plus any unknown team present.
+fn team_counts(players: &[Player]) -> String {
+    let mut teams: Vec<(Team, usize)> = Team::KNOWN.iter().map(|t| (t.clone(), 0)).collect();
+    for player in players {
+        match teams.iter_mut().find(|(team, _)| *team == player.team) {
+            Some((_, n)) => *n += 1,
+            None => teams.push((player.team.clone(), 1)),
+        }
+    }
+    teams.sort_by(|(a, _), (b, _)| {
+        team_rank(a)
+            .cmp(&team_rank(b))
+            .then_with(|| a.as_str().cmp(b.as_str()))
+    });
+    let parts = teams.iter().map(|(team, n)| {
+        format!(
+            "{} {} **{n}**",
+            team_swatch(team),
+            display_name(team.as_str())
+        )
+    });
+    pack_lines(parts, MAX_FIELD_VALUE).replace('\n', " · ")
+}
+
+/// `/server list`. `sandbox_labels` names the servers that are the built-in simulator.
+pub fn server_list(servers: &[ServerRecord], sandbox_labels: &[&str]) -> FeedMessage {
+    let mut embed = Embed::new().title("ER:LC servers").colour(colours::STAFF);
+    if servers.is_empty() {
+        embed = embed.description(
+            "No server is connected yet. Run `/server setup` and paste the server key from \
+             ER:LC: Private Server Settings → ER:LC API → API Key. Use the key `sandbox` to try \
+             the bot against a simulated server first.",
+        );
+        return FeedMessage::single(embed, Vec::new());
+    }
+    let problems = servers
+        .iter()
+        .filter(|s| s.status != ServerStatus::Ok)
+        .count();
+    embed = embed.description(&format!(
+        "{} · {}",
+        count(servers.len(), "server", "servers"),
+        if problems == 0 {
+            "all working".to_owned()
+        } else {
+            format!("{} need attention", count(problems, "server", "servers"))
+        }
+    ));
+    if problems > 0 {
+        embed = embed.colour(colours::WARNING);
+    }
+    let shown = if servers.len() > MAX_FIELDS {
+        MAX_FIELDS - 1
+    } else {
+        servers.len()
+    };
+    for record in &servers[..shown] {
+        let sandbox = sandbox_labels.contains(&record.label.as_str());
+        embed = embed.field(
+            &server_heading(record, sandbox),
+            &server_details(record),
+            false,
+        );
+    }
+    if servers.len() > shown {
+        let rest: Vec<String> = servers[shown..]
+            .iter()
+            .map(|r| display_name(&r.label))
+            .collect();
+        embed = embed.field(
+            &format!("…and {} more", rest.len()),
+            &pack_lines(rest, MAX_FIELD_VALUE),
+            false,
+        );
+    }
+    FeedMessage::single(embed, Vec::new())
+}
+
+fn status_icon(status: &ServerStatus) -> &'static str {
+    match status {
+        ServerStatus::Ok => "✅",
+        ServerStatus::Offline => "💤",
+        ServerStatus::Error(_) => "⚠️",
+        ServerStatus::KeyInvalid | ServerStatus::KeyBanned | ServerStatus::NotAuthorized => "⛔",
+    }
+}
+
+fn server_heading(record: &ServerRecord, sandbox: bool) -> String {
+    let mut heading = format!("{} {}", status_icon(&record.status), record.label);
+    if record.is_default {
+        heading.push_str(" · ⭐ default");
+    }
+    if sandbox {
+        heading.push_str(" · 🧪 sandbox");
+    }
+    plain_line(&heading)
+}
+
+fn server_details(record: &ServerRecord) -> String {
+    let mut lines = vec![format!(
+        "Status: {}",
+        escape_text(&record.status.describe())
+    )];
+    if let Some(fix) = record.status.fix() {
+        lines.push(format!("**How to fix:** {fix}"));
+    }
+    lines.push(format!("Key: {}", code_span(&record.key_fingerprint)));
+    lines.push(format!(
+        "Event webhook: {}",
+        if record.webhook_token.is_some() {
+            "set up"
+        } else {
+            "not set up"
+        }
+    ));
+    lines.push(format!(
+        "Added by {} {}",
+        display_name(&record.added_by_name),
+        relative_time(record.added_at_ms.div_euclid(1000))
+    ));
+    lines.join("\n")
+}
+
+/// What `/server setup` did.
+#[derive(Debug, Clone, Copy)]
+pub struct SetupOutcome<'a> {
+    pub label: &'a str,
+    /// [`crate::erlc::ServerKey::fingerprint`] of the pasted key (never the key).
+    pub key_fingerprint: &'a str,
+    pub validation: &'a KeyValidation,
+    /// Whether the key was stored.
+    pub saved: bool,
+    /// The key was `sandbox`: the guild is connected to the built-in simulator.
+    pub sandbox: bool,
+    /// The server is (now) the guild's default.
+    pub is_default: bool,
+}
+
+/// The reply to `/server setup`: success, success with warnings (commands not authorized:
+/// the trusted-IP steps), or a red card saying why nothing was saved and how to fix it.
+pub fn setup_result(outcome: &SetupOutcome<'_>) -> FeedMessage {
+    let label = display_name(outcome.label);
+    let footer = plain_line(&format!(
+        "{} · key {}",
+        outcome.label, outcome.key_fingerprint
+    ));
+    if !outcome.saved {
+        let (explanation, fix) = validation_problem(outcome.validation);
+        let embed = Embed::new()
+            .title("❌ Server not saved")
+            .colour(colours::DANGER)
+            .description(&format!("**{label}** was not saved. {explanation}"))
+            .field(
+                "How to fix",
+                fix.unwrap_or("Run `/server setup` again with the key from ER:LC."),
+                false,
+            )
+            .footer(&footer);
+        return FeedMessage::single(embed, Vec::new());
+    }
+    let mut embed = match outcome.validation {
+        KeyValidation::Ok(info) if outcome.sandbox => Embed::new()
+            .title("🧪 Sandbox connected")
+            .colour(colours::JOIN)
+            .description(&format!(
+                "**{label}** is a simulated ER:LC server running inside the bot, with \
+                 players, logs, mod calls and 911 calls. Try every command and feed on it; \
+                 when you are ready, run `/server setup` with your real key.\n\nServer: **{}**",
+                display_name(&info.name)
+            )),
+        KeyValidation::Ok(info) => connected(Embed::new(), &label, info)
+            .title("✅ Server connected")
+            .colour(colours::JOIN)
+            .field("Commands", "Working", true),
+        KeyValidation::NotAuthorized { server, error } => connected(Embed::new(), &label, server)
+            .title("⚠️ Connected, but commands are blocked")
+            .colour(colours::WARNING)
+            .field(
+                "Commands",
+                "Blocked: reading works (status, players, logs, feeds), but kick, ban, PM and \
+                 other commands will fail until this is fixed.",
+                false,
+            )
+            .field("How to fix", error.fix().unwrap_or(TRUSTED_IP_STEPS), false),
+        other => {
+            let (explanation, fix) = validation_problem(other);
+            let mut embed = Embed::new()
+                .title("⚠️ Saved, but not working yet")
+                .colour(colours::WARNING)
+                .description(&format!("**{label}** was saved. {explanation}"));
+            if let Some(fix) = fix {
+                embed = embed.field("How to fix", fix, false);
+            }
+            embed
+        }
+    };
+    embed = embed
+        .field("Key", &code_span(outcome.key_fingerprint), true)
+        .field(
+            "Default server",
+            if outcome.is_default { "Yes" } else { "No" },
+            true,
+        )
+        .footer(&footer);
+    FeedMessage::single(embed, Vec::new())
+}
+
+/// Shown if the client ever reports a refusal without its own fix text.
+const TRUSTED_IP_STEPS: &str = "Open the Server Owner API Dashboard, sign in with Roblox, pick \
+    the server, then Settings → Trusted IPs → add the bot's public IP address → Save.";
+
+fn connected(embed: Embed, label: &str, info: &ServerInfo) -> Embed {
+    let mut embed = embed
+        .description(&format!(
+            "**{label}** is connected to **{}**.",
+            display_name(&info.name)
+        ))
+        .field(
+            "Players",
+            &format!("{} / {}", info.current_players, info.max_players),
+            true,
+        )
+        .field("Join code", &join_code(info), true);
+    if let Some(url) = join_url(info) {
+        embed = embed.url(&url);
+    }
+    embed
+}
+
+fn validation_problem(validation: &KeyValidation) -> (String, Option<&'static str>) {
+    let from_error = |e: &ErlcError| (e.explanation(), e.fix());
+    match validation {
+        KeyValidation::Invalid(e)
+        | KeyValidation::Banned(e)
+        | KeyValidation::ServerOffline(e)
+        | KeyValidation::Unavailable(e)
+        | KeyValidation::NotAuthorized { error: e, .. } => from_error(e),
+        KeyValidation::RateLimited { .. } => (
+            "ER:LC's API is busy right now.".to_owned(),
+            Some("Wait a few seconds and run `/server setup` again."),
+        ),
+        KeyValidation::Ok(_) => (
+            "The key works, but the bot could not store it.".to_owned(),
+            Some("Try again; if it keeps failing, the bot operator should check the bot's logs."),
+        ),
+    }
+}
+
+/// The reply to `/server remove`. `new_default` is the server that became the default.
+pub fn removed(label: &str, new_default: Option<&str>) -> FeedMessage {
+    let mut text = format!(
+        "**{}** was removed. Its key was deleted from the bot, and its feeds and panels stop.",
+        display_name(label)
+    );
+    if let Some(default) = new_default {
+        text.push_str(&format!(
+            "\n\n⭐ **{}** is now the default server.",
+            display_name(default)
+        ));
+    }
+    let embed = Embed::new()
+        .title("🗑️ Server removed")
+        .colour(colours::LEAVE)
+        .description(&text);
+    FeedMessage::single(embed, Vec::new())
+}
