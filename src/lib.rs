@@ -5,8 +5,10 @@
 
 pub mod clock;
 pub mod config;
+pub mod custom_commands;
 pub mod erlc;
 pub mod events;
 pub mod feeds;
+pub mod http;
 pub mod sim;
 pub mod store;
