@@ -25,7 +25,8 @@ pub struct HttpState {
     pub verifier: WebhookVerifier,
     /// Time for the signature window and the dedupe set (the store's clock by default).
     pub clock: SharedClock,
-    /// Bumped (wrapping +1) after webhook events are stored, to wake the feed pipeline.
+    /// Wakes the feed pipeline: the value grows (wrapping) by the number of events stored,
+    /// as the tracker's `subscribe_new_events` channel does.
     pub wake: watch::Sender<u64>,
     /// Handles `CustomCommand` events; without it they are only stored.
     pub commands: Option<Arc<CommandRouter>>,
