@@ -12,3 +12,4 @@ pub mod feeds;
 pub mod http;
 pub mod sim;
 pub mod store;
+pub mod tracker;

@@ -26,16 +26,19 @@ pub const PARTITION_COUNT: u8 = 7;
 pub const TYPE_COUNT: u8 = 8;
 /// Content dedupe: guild, server, dedupe key → id. Lives as long as the event it names.
 pub const DEDUPE: u8 = 9;
+/// A producer's resume state: guild, server → opaque bytes, written with the events it covers.
+pub const CHECKPOINT: u8 = 10;
 
 /// Every tag holding data that belongs to a guild and goes when the guild is purged. Index
 /// entries go before the records they name, so an interrupted purge never leaves an index
 /// pointing at a missing record.
-pub const PURGED_TAGS: [u8; 8] = [
+pub const PURGED_TAGS: [u8; 9] = [
     BY_TIME,
     BY_PLAYER,
     BY_PARTITION,
     LATEST,
     DEDUPE,
+    CHECKPOINT,
     RECORD,
     PARTITION_COUNT,
     TYPE_COUNT,
@@ -119,4 +122,8 @@ pub fn dedupe_key(guild: u64, server: &str, content_key: &str) -> Result<Vec<u8>
     let mut key = with_label(DEDUPE, guild, server)?;
     key.extend_from_slice(content_key.as_bytes());
     Ok(key)
+}
+
+pub fn checkpoint_key(guild: u64, server: &str) -> Result<Vec<u8>, StoreError> {
+    with_label(CHECKPOINT, guild, server)
 }

@@ -6,6 +6,7 @@
 //! batch: an event is never visible without its index entries and counters. Writers are
 //! serialised by a lock held by this value, so open one `EventStore` per database and clone it.
 
+mod checkpoint;
 mod layout;
 mod query;
 mod retention;
@@ -104,9 +105,19 @@ impl EventStore {
     /// skipped; the stored events are returned in input order. Written atomically, not
     /// flushed: call [`EventStore::flush_async`] before telling anyone about them.
     pub fn append(&self, guild: u64, events: Vec<NewEvent>) -> Result<Vec<Event>, StoreError> {
+        self.append_in_batch(guild, events, sled::Batch::default())
+    }
+
+    /// [`EventStore::append`], writing `batch` (extra records of this tree) in the same
+    /// atomic batch as the events.
+    fn append_in_batch(
+        &self,
+        guild: u64,
+        events: Vec<NewEvent>,
+        mut batch: sled::Batch,
+    ) -> Result<Vec<Event>, StoreError> {
         let _guard = self.lock();
         let recorded_at_ms = self.clock.now_ms();
-        let mut batch = sled::Batch::default();
         let mut counters = CounterDeltas::default();
         let mut last_ids: HashMap<String, u64> = HashMap::new();
         let mut newest: HashMap<EventType, Event> = HashMap::new();

@@ -1,0 +1,415 @@
+//! The live tracker: polls every connected ER:LC server on a shared, rate-limit-aware schedule,
+//! turns snapshots and log windows into events, stores them (with restart-safe dedupe) before
+//! anyone is told, and reports per-server health. Knows nothing of Discord.
+//!
+//! Parts: `world` (what a snapshot says), `diff` and `logs` (what changed), `gap` (what PRC
+//! may have dropped), `poll` (one poll, stored atomically), `planner` and `scheduler` (when to
+//! poll), `health` (status, counters).
+
+mod config;
+pub mod diff;
+mod error;
+pub mod gap;
+mod health;
+pub mod logs;
+pub mod planner;
+mod poll;
+mod scheduler;
+pub mod world;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::erlc::BucketSnapshot;
+use crate::events::validate_segment;
+use crate::store::{ServerStatus, Store, StoreError};
+
+pub use config::{TrackedServer, TrackerConfig};
+pub use error::TrackerError;
+pub use health::{PollFailure, ServerHealth, TrackerMetrics, Verdict, verdict};
+pub use planner::{Plan, RateBudget, WindowEstimator, plan};
+pub use poll::PollReport;
+
+use health::Metrics;
+use poll::PollState;
+use scheduler::DueQueue;
+
+/// Locks a std mutex, carrying on if another thread panicked while holding it (every value
+/// behind these locks stays consistent between statements).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+type ServerId = (u64, String);
+
+/// Scheduling and health facts of one tracked server.
+#[derive(Debug, Default)]
+struct SlotHealth {
+    last_poll_ms: Option<i64>,
+    lag_ms: Option<i64>,
+    consecutive_errors: u32,
+    last_error: Option<PollFailure>,
+    stopped: Option<ServerStatus>,
+    next_due: Option<Instant>,
+    /// Polls started, for the ban cadence.
+    polls: u64,
+    /// Consecutive polls PRC answered "offline".
+    offline_streak: u32,
+    /// The status last written to the store, to write only changes.
+    stored_status: Option<ServerStatus>,
+}
+
+struct Slot {
+    /// Unique per `add_server`, so queue entries of a replaced server are recognised.
+    seq: u64,
+    server: TrackedServer,
+    /// Shared by every generation of the same (guild, label): one poll at a time.
+    poll: Arc<tokio::sync::Mutex<PollState>>,
+    health: Mutex<SlotHealth>,
+}
+
+impl Slot {
+    fn id(&self) -> ServerId {
+        (self.server.guild, self.server.label.clone())
+    }
+
+    fn bans_due(&self, every: u32) -> bool {
+        self.server.want_bans && lock(&self.health).polls % u64::from(every.max(1)) == 0
+    }
+}
+
+/// What the tracker learned about PRC's read bucket.
+#[derive(Debug, Default)]
+struct Learned {
+    bucket: Option<BucketSnapshot>,
+    window: WindowEstimator,
+}
+
+struct Inner {
+    store: Store,
+    config: TrackerConfig,
+    servers: Mutex<HashMap<ServerId, Arc<Slot>>>,
+    queue: Mutex<DueQueue>,
+    wake: tokio::sync::Notify,
+    events_tx: watch::Sender<u64>,
+    metrics: Metrics,
+    rng: Mutex<StdRng>,
+    learned: Mutex<Learned>,
+    /// The interval queued polls were planned with.
+    base_interval: Mutex<Duration>,
+    next_seq: AtomicU64,
+}
+
+/// The tracker. Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct Tracker {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Tracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracker")
+            .field("servers", &lock(&self.inner.servers).len())
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tracker {
+    pub fn new(store: Store, config: TrackerConfig) -> Self {
+        let rng = match config.seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_entropy(),
+        };
+        let (events_tx, _) = watch::channel(0);
+        let base_interval = Mutex::new(config.interval);
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                servers: Mutex::new(HashMap::new()),
+                queue: Mutex::new(DueQueue::default()),
+                wake: tokio::sync::Notify::new(),
+                events_tx,
+                metrics: Metrics::default(),
+                rng: Mutex::new(rng),
+                learned: Mutex::new(Learned::default()),
+                base_interval,
+                next_seq: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// Start tracking a server (or replace it, e.g. with a new key: polling resumes). Its
+    /// first poll is a baseline unless the store holds a checkpoint from an earlier run.
+    pub fn add_server(&self, server: TrackedServer) -> Result<(), TrackerError> {
+        validate_segment(&server.label).map_err(|e| TrackerError::BadLabel {
+            label: server.label.clone(),
+            detail: e.to_string(),
+        })?;
+        let id = (server.guild, server.label.clone());
+        let seq = self.inner.next_seq.fetch_add(1, Ordering::Relaxed);
+        let mut servers = lock(&self.inner.servers);
+        let poll = servers
+            .get(&id)
+            .map(|old| Arc::clone(&old.poll))
+            .unwrap_or_default();
+        let slot = Arc::new(Slot {
+            seq,
+            server,
+            poll,
+            health: Mutex::new(SlotHealth::default()),
+        });
+        servers.insert(id, Arc::clone(&slot));
+        drop(servers);
+        let spread = self.jittered(Duration::ZERO, self.inner.config.interval);
+        self.schedule(&slot, spread);
+        Ok(())
+    }
+
+    /// Stop tracking a server. True if it was tracked. Its stored state stays, so adding it
+    /// back resumes where it left off.
+    pub fn remove_server(&self, guild: u64, label: &str) -> bool {
+        let removed = lock(&self.inner.servers)
+            .remove(&(guild, label.to_owned()))
+            .is_some();
+        self.inner.wake.notify_one();
+        removed
+    }
+
+    /// Poll one server now, outside the schedule (tests, "refresh" buttons). Refused without
+    /// a request if the server was stopped for an unusable key.
+    pub async fn poll_once(&self, guild: u64, label: &str) -> Result<PollReport, TrackerError> {
+        let slot = lock(&self.inner.servers)
+            .get(&(guild, label.to_owned()))
+            .cloned()
+            .ok_or_else(|| TrackerError::UnknownServer {
+                guild,
+                label: label.to_owned(),
+            })?;
+        let with_bans = slot.bans_due(self.inner.config.bans_every);
+        self.poll_slot(&slot, None, with_bans).await
+    }
+
+    /// Wakes whenever events were stored; the value is the number stored since start.
+    pub fn subscribe_new_events(&self) -> watch::Receiver<u64> {
+        self.inner.events_tx.subscribe()
+    }
+
+    /// Health of every tracked server, ordered by guild and label.
+    pub fn health(&self) -> Vec<ServerHealth> {
+        let now_ms = self.inner.store.clock().now_ms();
+        let now = Instant::now();
+        let mut slots: Vec<Arc<Slot>> = lock(&self.inner.servers).values().cloned().collect();
+        slots.sort_by_key(|s| s.id());
+        slots
+            .iter()
+            .map(|slot| {
+                let h = lock(&slot.health);
+                let next_poll_ms = h.next_due.filter(|_| h.stopped.is_none()).map(|due| {
+                    let wait = due.saturating_duration_since(now).as_millis();
+                    now_ms.saturating_add(i64::try_from(wait).unwrap_or(i64::MAX))
+                });
+                ServerHealth {
+                    guild: slot.server.guild,
+                    label: slot.server.label.clone(),
+                    last_poll_ms: h.last_poll_ms,
+                    lag_ms: h.lag_ms,
+                    consecutive_errors: h.consecutive_errors,
+                    last_error: h.last_error.clone(),
+                    headroom: slot.server.handle.read_headroom(),
+                    polling: h.stopped.is_none(),
+                    next_poll_ms,
+                }
+            })
+            .collect()
+    }
+
+    /// Counters since start, for metrics.
+    pub fn metrics(&self) -> TrackerMetrics {
+        self.inner.metrics.snapshot()
+    }
+
+    /// The plan for the servers being polled now, under the read bucket learned so far (or
+    /// the configured assumption before anything was learned).
+    pub fn plan(&self) -> Plan {
+        let config = &self.inner.config;
+        let (polling, with_bans) = {
+            let servers = lock(&self.inner.servers);
+            let active: Vec<&Arc<Slot>> = servers
+                .values()
+                .filter(|s| lock(&s.health).stopped.is_none())
+                .collect();
+            let bans = active.iter().filter(|s| s.server.want_bans).count();
+            (active.len(), bans)
+        };
+        let every = usize::try_from(config.bans_every.max(1)).unwrap_or(usize::MAX);
+        let requests = polling + with_bans.div_ceil(every);
+        let learned = lock(&self.inner.learned);
+        let budget = RateBudget {
+            limit: learned
+                .bucket
+                .as_ref()
+                .map_or(config.assumed_budget.limit, |b| b.limit),
+            window: learned
+                .window
+                .window()
+                .unwrap_or(config.assumed_budget.window),
+        };
+        plan(requests, budget, config.interval, config.budget_share)
+    }
+
+    /// `base` moved by up to ± the configured jitter fraction, never below `floor`.
+    fn jittered(&self, floor: Duration, base: Duration) -> Duration {
+        use rand::Rng;
+        let fraction = self.inner.config.jitter;
+        if !(fraction.is_finite() && fraction > 0.0) || base.is_zero() {
+            return base.max(floor);
+        }
+        let fraction = fraction.min(1.0);
+        let factor = lock(&self.inner.rng).gen_range(-fraction..=fraction);
+        base.mul_f64(1.0 + factor).max(floor)
+    }
+
+    /// Poll a slot, record health, metrics and status, notify subscribers.
+    async fn poll_slot(
+        &self,
+        slot: &Arc<Slot>,
+        lag: Option<Duration>,
+        with_bans: bool,
+    ) -> Result<PollReport, TrackerError> {
+        let inner = &self.inner;
+        let mut state = slot.poll.lock().await;
+        {
+            let mut health = lock(&slot.health);
+            if let Some(status) = &health.stopped {
+                return Err(TrackerError::Stopped {
+                    guild: slot.server.guild,
+                    label: slot.server.label.clone(),
+                    status: status.clone(),
+                });
+            }
+            health.polls += 1;
+            if let Some(lag) = lag {
+                health.lag_ms = Some(i64::try_from(lag.as_millis()).unwrap_or(i64::MAX));
+            }
+        }
+        let result = poll::poll(
+            &inner.store,
+            &inner.config,
+            &slot.server,
+            &mut state,
+            with_bans,
+        )
+        .await;
+        drop(state);
+        self.learn_bucket(slot);
+        let status = match &result {
+            Ok(report) => {
+                self.record_success(slot, report);
+                Some(if report.online {
+                    ServerStatus::Ok
+                } else {
+                    ServerStatus::Offline
+                })
+            }
+            Err(TrackerError::Api(error)) => Some(self.record_api_error(slot, error)),
+            Err(TrackerError::Store(error)) => {
+                inner.metrics.store_error();
+                let mut health = lock(&slot.health);
+                health.consecutive_errors += 1;
+                health.last_error = Some(PollFailure::from_store(error));
+                None
+            }
+            Err(_) => None,
+        };
+        if let Some(status) = status {
+            self.store_status(slot, status);
+        }
+        result
+    }
+
+    fn record_success(&self, slot: &Slot, report: &PollReport) {
+        let inner = &self.inner;
+        inner
+            .metrics
+            .poll_ok(report.events.len(), report.gap, report.bans_read);
+        if let Some(error) = &report.bans_error {
+            inner.metrics.api_error(error);
+        }
+        {
+            let mut health = lock(&slot.health);
+            health.last_poll_ms = Some(inner.store.clock().now_ms());
+            health.consecutive_errors = 0;
+            health.last_error = None;
+            health.offline_streak = if report.prc_offline {
+                health.offline_streak.saturating_add(1)
+            } else {
+                0
+            };
+        }
+        if !report.events.is_empty() {
+            let count = report.events.len() as u64;
+            inner.events_tx.send_modify(|total| *total += count);
+        }
+    }
+
+    /// Count the error and decide: stop (unusable key) or retry later. Returns the status.
+    fn record_api_error(&self, slot: &Slot, error: &crate::erlc::ErlcError) -> ServerStatus {
+        self.inner.metrics.api_error(error);
+        let mut health = lock(&slot.health);
+        health.consecutive_errors = health.consecutive_errors.saturating_add(1);
+        health.last_error = Some(PollFailure::from_api(error));
+        match verdict(error) {
+            Verdict::Stop(status) => {
+                tracing::warn!(
+                    guild = slot.server.guild,
+                    label = %slot.server.label,
+                    key = %slot.server.handle.fingerprint(),
+                    status = %status.describe(),
+                    "stopped polling a server until its key is fixed"
+                );
+                health.stopped = Some(status.clone());
+                status
+            }
+            Verdict::Retry(status) => status,
+        }
+    }
+
+    /// Write the status if it changed. A server the settings do not know (tests, servers
+    /// being removed) has nothing to update.
+    fn store_status(&self, slot: &Slot, status: ServerStatus) {
+        let mut health = lock(&slot.health);
+        if health.stored_status.as_ref() == Some(&status) {
+            return;
+        }
+        let settings = self.inner.store.settings();
+        match settings.set_server_status(slot.server.guild, &slot.server.label, status.clone()) {
+            Ok(_) => health.stored_status = Some(status),
+            Err(StoreError::NotFound(_)) => health.stored_status = Some(status),
+            Err(e) => tracing::warn!(
+                guild = slot.server.guild,
+                label = %slot.server.label,
+                error = %e,
+                "could not store the server's status"
+            ),
+        }
+    }
+
+    fn learn_bucket(&self, slot: &Slot) {
+        let Some(bucket) = slot.server.handle.read_headroom() else {
+            return;
+        };
+        let now_ms = slot.server.handle.clock().now_ms();
+        let mut learned = lock(&self.inner.learned);
+        learned.window.observe(now_ms, &bucket);
+        learned.bucket = Some(bucket);
+    }
+}
