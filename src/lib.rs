@@ -3,6 +3,7 @@
 //! Layers, each using only those listed before it: `erlc` (PRC API client), `sim` (PRC API
 //! simulator), `events`, `store`, then the tracker, feeds, HTTP server and Discord front end.
 
+pub mod actions;
 pub mod clock;
 pub mod config;
 pub mod custom_commands;
@@ -10,6 +11,7 @@ pub mod erlc;
 pub mod events;
 pub mod feeds;
 pub mod http;
+pub mod sandbox;
 pub mod sim;
 pub mod store;
 pub mod tracker;

@@ -76,6 +76,9 @@ pub struct ServerRecord {
     pub status: ServerStatus,
     pub is_default: bool,
     pub webhook_token: Option<String>,
+    /// A sandbox server: the key belongs to a simulator running inside the bot, not to PRC.
+    #[serde(default)]
+    pub sandbox: bool,
 }
 
 /// What is stored: the record and its key, sealed.
@@ -165,6 +168,30 @@ impl Settings {
         added_by: u64,
         added_by_name: &str,
     ) -> Result<ServerRecord, StoreError> {
+        self.insert_server(guild, label, key, (added_by, added_by_name), false)
+    }
+
+    /// [`Settings::add_server`] for a sandbox server (its key belongs to the bot's built-in
+    /// simulator), marked so requests for it go to the simulator instead of PRC.
+    pub fn add_sandbox_server(
+        &self,
+        guild: u64,
+        label: &str,
+        key: &ServerKey,
+        added_by: u64,
+        added_by_name: &str,
+    ) -> Result<ServerRecord, StoreError> {
+        self.insert_server(guild, label, key, (added_by, added_by_name), true)
+    }
+
+    fn insert_server(
+        &self,
+        guild: u64,
+        label: &str,
+        key: &ServerKey,
+        (added_by, added_by_name): (u64, &str),
+        sandbox: bool,
+    ) -> Result<ServerRecord, StoreError> {
         let label = normalise_label(label)?;
         let _guard = self.lock();
         let master = self.keys.current();
@@ -195,6 +222,7 @@ impl Settings {
                 status: ServerStatus::Ok,
                 is_default: existing.is_empty(),
                 webhook_token: None,
+                sandbox,
             },
         };
         self.commit(&[Self::server_put(guild, &stored)?])?;
@@ -423,6 +451,11 @@ mod tests {
             .add_server(1, "side", &ServerKey::new("x-y"), 42, "Ann")
             .unwrap();
         assert!(!second.is_default);
+        assert!(!rec.sandbox && !second.sandbox);
+        let sandbox = s
+            .add_sandbox_server(3, "try", &ServerKey::new("sand-box"), 42, "Ann")
+            .unwrap();
+        assert!(sandbox.sandbox && s.server(3, "try").unwrap().sandbox);
 
         let dup = s
             .add_server(1, "MAIN", &ServerKey::new("o-k"), 1, "b")
@@ -446,7 +479,7 @@ mod tests {
             .map(|r| r.label)
             .collect();
         assert_eq!(labels, ["main", "side"]);
-        assert_eq!(s.all_servers().unwrap().len(), 3);
+        assert_eq!(s.all_servers().unwrap().len(), 4);
 
         s.remove_server(1, "main").unwrap();
         assert_eq!(s.default_server(1).unwrap().unwrap().label, "side");
@@ -498,6 +531,15 @@ mod tests {
         assert_eq!(s.find_by_webhook_token("tok").unwrap(), None);
         s.remove_server(1, "a").unwrap();
         assert_eq!(s.find_by_webhook_token("tok2").unwrap(), None);
+    }
+
+    #[test]
+    fn records_saved_before_the_sandbox_flag_read_as_real_servers() {
+        let old = r#"{"label":"main","key_fingerprint":"fp:00112233","added_by":1,
+            "added_by_name":"a","added_at_ms":5,"status":{"state":"ok"},"is_default":true,
+            "webhook_token":null}"#;
+        let record: ServerRecord = serde_json::from_str(old).unwrap();
+        assert!(!record.sandbox);
     }
 
     #[test]

@@ -1,0 +1,164 @@
+//! Writing the audit trail around an action: the intent (flushed before the action runs) and
+//! the outcome after it, with PRC errors recorded as their code and plain explanation.
+
+use serde_json::Value;
+
+use crate::erlc::ErlcError;
+use crate::store::{self, AuditIntent, AuditTicket, Outcome, Source};
+
+use super::{ActionError, Actor, Services};
+
+/// The outcome to record for a failed command.
+pub(super) fn erlc_outcome(error: &ErlcError) -> Outcome {
+    match error {
+        ErlcError::Policy(_) | ErlcError::BadCommand(_) => {
+            Outcome::RefusedByPolicy(error.explanation())
+        }
+        other => match other.prc_code().and_then(|code| u32::try_from(code).ok()) {
+            Some(code) => Outcome::PrcError {
+                code,
+                message: other.explanation(),
+            },
+            None => Outcome::Failed(other.explanation()),
+        },
+    }
+}
+
+/// The outcome to record for any failed action.
+pub(super) fn failure_outcome(error: &ActionError) -> Outcome {
+    match error {
+        ActionError::Erlc(e) => erlc_outcome(e),
+        ActionError::PermissionDenied { needed, .. } => {
+            Outcome::PermissionDenied(format!("needs {needed}"))
+        }
+        other => Outcome::Failed(other.to_string()),
+    }
+}
+
+impl Actor {
+    /// How this actor appears in the audit log.
+    pub fn audit_actor(&self) -> store::Actor {
+        store::Actor::Discord {
+            id: self.discord_id,
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// What an action is about, for its audit record.
+pub(super) struct Note {
+    /// A short verb such as `command.kick` or `server.add`.
+    pub action: &'static str,
+    pub target: Option<String>,
+    /// Arguments. Never put a key here (only its fingerprint); the store redacts known keys,
+    /// but a key being set up is not known yet.
+    pub args: Value,
+}
+
+impl Note {
+    pub fn new(action: &'static str, target: Option<String>, args: Value) -> Self {
+        Self {
+            action,
+            target,
+            args,
+        }
+    }
+}
+
+impl Services {
+    /// Record an intent and wait until it is on disk.
+    pub(super) async fn audit_begin(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        source: Source,
+        note: Note,
+    ) -> Result<AuditTicket, ActionError> {
+        let intent = AuditIntent {
+            actor: actor.audit_actor(),
+            source,
+            action: note.action.to_owned(),
+            target: note.target,
+            args: note.args,
+        };
+        Ok(self.store().audit().begin_async(guild, intent).await?)
+    }
+
+    /// Record how an intent ended. The action has already happened, so a failure to write
+    /// is logged rather than turned into an error (the intent stays visible as pending).
+    pub(super) async fn audit_complete(&self, ticket: AuditTicket, outcome: Outcome) {
+        let seq = ticket.seq();
+        if let Err(e) = self.store().audit().complete_async(ticket, outcome).await {
+            tracing::error!(intent = seq, error = %e, "could not record an audit outcome");
+        }
+    }
+
+    /// Record an action that was refused before it ran: intent and outcome together.
+    pub(super) async fn audit_refusal(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        source: Source,
+        note: Note,
+        outcome: Outcome,
+    ) -> Result<u64, ActionError> {
+        let ticket = self.audit_begin(guild, actor, source, note).await?;
+        let seq = ticket.seq();
+        self.audit_complete(ticket, outcome).await;
+        Ok(seq)
+    }
+
+    /// Run a management change between its intent and its outcome.
+    pub(super) async fn audited<T>(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        note: Note,
+        change: impl AsyncFnOnce() -> Result<T, ActionError>,
+    ) -> Result<T, ActionError> {
+        let ticket = self
+            .audit_begin(guild, actor, Source::SlashCommand, note)
+            .await?;
+        let result = change().await;
+        let outcome = match &result {
+            Ok(_) => Outcome::Ok,
+            Err(e) => failure_outcome(e),
+        };
+        self.audit_complete(ticket, outcome).await;
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::erlc::{PolicyViolation, PrcErrorInfo};
+
+    #[test]
+    fn prc_codes_and_policy_refusals_are_kept_apart() {
+        let info = PrcErrorInfo {
+            endpoint: "POST /v2/server/command".into(),
+            http_status: 403,
+            message: String::new(),
+            command_id: None,
+        };
+        match erlc_outcome(&ErlcError::from_code(4000, info)) {
+            Outcome::PrcError { code, message } => {
+                assert_eq!(code, 4000);
+                assert!(message.contains("not allowed"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            erlc_outcome(&ErlcError::Policy(PolicyViolation::MultiLine)),
+            Outcome::RefusedByPolicy(_)
+        ));
+        assert!(matches!(
+            erlc_outcome(&ErlcError::Network {
+                endpoint: "GET /v1/server".into(),
+                detail: "reset".into()
+            }),
+            Outcome::Failed(_)
+        ));
+    }
+}

@@ -1,0 +1,198 @@
+//! `ActionError`: why an action did not run, with a plain-words message that says what
+//! happened and how to fix it. Never carries a server key.
+
+use std::time::Duration;
+
+use crate::erlc::{ErlcError, KeyFormatError};
+use crate::sandbox::SandboxError;
+use crate::store::{Capability, StoreError};
+
+/// Most names listed in an error message.
+const MAX_LISTED: usize = 10;
+
+/// Why an action did not run (or, for [`ActionError::NeedsConfirmation`], has not run yet).
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("this server has no ER:LC server yet")]
+    NoServer,
+    #[error("this server has several ER:LC servers and none was picked")]
+    PickServer { labels: Vec<String> },
+    #[error("no ER:LC server labelled `{label}`")]
+    UnknownServer { label: String, known: Vec<String> },
+    #[error("missing the `{needed}` capability")]
+    PermissionDenied { needed: Capability, hint: String },
+    #[error("`{command_text}` needs confirmation")]
+    NeedsConfirmation {
+        token: String,
+        command_text: String,
+        expires_in: Duration,
+    },
+    #[error("unknown or expired confirmation")]
+    ConfirmationExpired,
+    #[error("confirmation by someone else")]
+    NotYourConfirmation,
+    #[error("no player matches `{query}`")]
+    PlayerNotFound { query: String, online: Vec<String> },
+    #[error("`{query}` matches several players")]
+    AmbiguousPlayer {
+        query: String,
+        candidates: Vec<String>,
+    },
+    /// Input that cannot be used; the text says why and what to type instead.
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("the text is not an ER:LC server key: {0}")]
+    BadKey(#[from] KeyFormatError),
+    /// PRC refused the key (invalid, regenerated, banned); the text says what to do.
+    #[error("ER:LC refused the key: {0}")]
+    KeyRejected(String),
+    /// The key could not be checked right now (rate limit, outage); nothing was saved.
+    #[error("the key could not be checked: {0}")]
+    KeyCheckUnavailable(String),
+    #[error(transparent)]
+    Erlc(#[from] ErlcError),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error("storage problem: {0}")]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ActionError {
+    /// The store's `Invalid` and `NotFound` texts are written for people; the rest is an
+    /// operator's problem.
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Invalid(text) | StoreError::NotFound(text) => Self::InvalidInput(text),
+            other => Self::Store(other),
+        }
+    }
+}
+
+fn list(names: &[String]) -> String {
+    let mut shown: Vec<&str> = names.iter().take(MAX_LISTED).map(String::as_str).collect();
+    if names.len() > MAX_LISTED {
+        shown.push("…");
+    }
+    shown.join(", ")
+}
+
+impl ActionError {
+    /// What happened and how to fix it, for the person who asked.
+    pub fn user_message(&self) -> String {
+        match self {
+            Self::NoServer => {
+                "This server has no ER:LC server yet — run /server setup (use the key `sandbox` \
+                 to try the bot without one)."
+                    .into()
+            }
+            Self::PickServer { labels } => format!(
+                "This server has several ER:LC servers: pick one with the `server` option ({}).",
+                list(labels)
+            ),
+            Self::UnknownServer { label, known } if known.is_empty() => format!(
+                "There is no ER:LC server labelled `{label}` here, and none is set up yet — run \
+                 /server setup."
+            ),
+            Self::UnknownServer { label, known } => format!(
+                "There is no ER:LC server labelled `{label}` here. Pick one of: {}.",
+                list(known)
+            ),
+            Self::PermissionDenied { hint, .. } => hint.clone(),
+            Self::NeedsConfirmation {
+                command_text,
+                expires_in,
+                ..
+            } => format!(
+                "`{command_text}` can do a lot of damage, so it needs confirming: press Confirm \
+                 within {} minutes to run it.",
+                expires_in.as_secs().div_ceil(60).max(1)
+            ),
+            Self::ConfirmationExpired => {
+                "That confirmation expired or was already used. Run the command again.".into()
+            }
+            Self::NotYourConfirmation => {
+                "Only the person who asked for this command (or an admin) can confirm it.".into()
+            }
+            Self::PlayerNotFound { query, online } if online.is_empty() => {
+                format!("No player matching `{query}` is in the server; it is empty right now.")
+            }
+            Self::PlayerNotFound { query, online } => format!(
+                "No player matching `{query}` is in the server. Online now: {}.",
+                list(online)
+            ),
+            Self::AmbiguousPlayer { query, candidates } => format!(
+                "`{query}` matches several players: {}. Type more of the name.",
+                list(candidates)
+            ),
+            Self::InvalidInput(text) => text.clone(),
+            Self::BadKey(e) => format!(
+                "That is not an ER:LC server key: {e}. Copy it again from in game: Private \
+                 Server Settings → ER:LC API → API Key (or type `sandbox` to try the bot)."
+            ),
+            Self::KeyRejected(text) | Self::KeyCheckUnavailable(text) => text.clone(),
+            Self::Erlc(e) => e.user_message(),
+            Self::Sandbox(e) => format!(
+                "The sandbox could not start ({e}). Try again; if it keeps failing, tell the \
+                 bot's operator."
+            ),
+            Self::Store(e) => format!(
+                "The bot could not read or save its data ({e}). Nothing was changed; tell the \
+                 bot's operator."
+            ),
+        }
+    }
+
+    /// True when the person asking can fix it (as opposed to a bot or PRC problem).
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            Self::Erlc(e) => matches!(
+                e,
+                ErlcError::Policy(_)
+                    | ErlcError::BadCommand(_)
+                    | ErlcError::InvalidCommand(_)
+                    | ErlcError::ServerOffline(_)
+                    | ErlcError::NotAuthorized(_)
+                    | ErlcError::RestrictedCommand(_)
+                    | ErlcError::ProhibitedMessage(_)
+                    | ErlcError::InvalidServerKey(_)
+                    | ErlcError::MalformedServerKey(_)
+                    | ErlcError::BannedServerKey(_)
+            ),
+            Self::Sandbox(_) | Self::Store(_) | Self::KeyCheckUnavailable(_) => false,
+            _ => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_say_how_to_fix_it() {
+        assert!(
+            ActionError::NoServer
+                .user_message()
+                .contains("/server setup")
+        );
+        let pick = ActionError::PickServer {
+            labels: vec!["main".into(), "side".into()],
+        };
+        assert!(pick.user_message().contains("(main, side)"), "{pick}");
+        let many: Vec<String> = (0..15).map(|i| format!("p{i}")).collect();
+        let absent = ActionError::PlayerNotFound {
+            query: "zed".into(),
+            online: many,
+        };
+        let text = absent.user_message();
+        assert!(text.contains("p9, …") && !text.contains("p10"), "{text}");
+        let expires = ActionError::NeedsConfirmation {
+            token: "t".into(),
+            command_text: ":shutdown".into(),
+            expires_in: Duration::from_secs(300),
+        };
+        assert!(expires.user_message().contains("5 minutes"));
+        assert!(ActionError::from(StoreError::Invalid("label taken".into())).is_user_error());
+        assert!(!ActionError::KeyCheckUnavailable("busy".into()).is_user_error());
+    }
+}

@@ -1,0 +1,166 @@
+//! Feed management: which event patterns (typed, or preset names) a channel receives.
+
+use serde_json::json;
+
+use crate::events::Pattern;
+use crate::feeds::{preset, presets};
+use crate::store::{Capability, FeedFilters, FeedSubscription, Source};
+
+use super::audit_trail::Note;
+use super::{ActionError, Actor, Services};
+
+/// Parse `joins, kills` or `main/player/* ?/kill`: preset names and event patterns, separated
+/// by commas or spaces. Duplicates are dropped; order is kept.
+pub fn parse_feed_patterns(text: &str) -> Result<Vec<Pattern>, ActionError> {
+    let preset_names = || {
+        presets()
+            .iter()
+            .map(|p| p.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out: Vec<Pattern> = Vec::new();
+    for word in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        let found = match preset(word) {
+            Some(preset) => preset.parsed_patterns(),
+            None => Pattern::parse(word).map(|p| vec![p]),
+        };
+        let patterns = found.map_err(|e| {
+            ActionError::InvalidInput(format!(
+                "`{word}` is neither a preset nor a valid event pattern ({e}). Presets: {}. \
+                 Patterns look like `main/player/*` or `?/kill`.",
+                preset_names()
+            ))
+        })?;
+        for pattern in patterns {
+            if !out.iter().any(|p| p.as_str() == pattern.as_str()) {
+                out.push(pattern);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(ActionError::InvalidInput(format!(
+            "Name at least one preset ({}) or event pattern such as `main/*`.",
+            preset_names()
+        )));
+    }
+    Ok(out)
+}
+
+impl Services {
+    /// Add patterns (or presets) to a channel's feed. Empty `filters` keep the channel's
+    /// current filters; non-empty ones replace them.
+    pub async fn feeds_add(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        channel_id: u64,
+        patterns_or_preset: &str,
+        filters: FeedFilters,
+    ) -> Result<FeedSubscription, ActionError> {
+        self.require(
+            guild,
+            actor,
+            Capability::Manage,
+            "feed.add",
+            Source::SlashCommand,
+        )
+        .await?;
+        let added = parse_feed_patterns(patterns_or_preset)?;
+        let settings = self.store().settings();
+        let current = settings
+            .feed_subscriptions(guild)?
+            .into_iter()
+            .find(|s| s.channel_id == channel_id);
+        let mut subscription = current.unwrap_or(FeedSubscription {
+            channel_id,
+            patterns: Vec::new(),
+            filters: FeedFilters::default(),
+        });
+        for pattern in added {
+            if !subscription.patterns.contains(&pattern) {
+                subscription.patterns.push(pattern);
+            }
+        }
+        if filters != FeedFilters::default() {
+            subscription.filters = filters;
+        }
+        let patterns: Vec<&str> = subscription.patterns.iter().map(Pattern::as_str).collect();
+        let note = Note::new(
+            "feed.add",
+            Some(channel_id.to_string()),
+            json!({ "channel": channel_id, "patterns": patterns, "filters": {
+                "teams": subscription.filters.teams, "players": subscription.filters.players,
+            }}),
+        );
+        self.audited(guild, actor, note, async || {
+            settings.set_feed_subscription(guild, subscription.clone())?;
+            Ok(subscription.clone())
+        })
+        .await
+    }
+
+    /// Stop a channel's feed. Returns whether it had one.
+    pub async fn feeds_remove(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        channel_id: u64,
+    ) -> Result<bool, ActionError> {
+        self.require(
+            guild,
+            actor,
+            Capability::Manage,
+            "feed.remove",
+            Source::SlashCommand,
+        )
+        .await?;
+        let note = Note::new(
+            "feed.remove",
+            Some(channel_id.to_string()),
+            json!({ "channel": channel_id }),
+        );
+        self.audited(guild, actor, note, async || {
+            Ok(self
+                .store()
+                .settings()
+                .remove_feed_subscription(guild, channel_id)?)
+        })
+        .await
+    }
+
+    /// The guild's feeds, by channel id.
+    pub async fn feeds_list(
+        &self,
+        guild: u64,
+        actor: &Actor,
+    ) -> Result<Vec<FeedSubscription>, ActionError> {
+        self.require(
+            guild,
+            actor,
+            Capability::Manage,
+            "feed.list",
+            Source::SlashCommand,
+        )
+        .await?;
+        Ok(self.store().settings().feed_subscriptions(guild)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_and_patterns_mix() {
+        let parsed = parse_feed_patterns("joins, main/kill ?/player/join").unwrap();
+        let texts: Vec<_> = parsed.iter().map(Pattern::as_str).collect();
+        assert_eq!(texts, ["?/player/join", "?/player/leave", "main/kill"]);
+        let err = parse_feed_patterns("main/**").unwrap_err().user_message();
+        assert!(err.contains("`main/**`") && err.contains("joins"), "{err}");
+        assert!(parse_feed_patterns(" , ").is_err());
+    }
+}

@@ -1,0 +1,389 @@
+//! In-game actions (kick, ban, messages, wanted, jail, raw commands): permission check, server
+//! lookup, player resolution against the live list, safe command text, confirmation of
+//! destructive raw commands, and the audit intent and outcome around the send.
+
+use serde_json::{Value, json};
+
+use crate::erlc::api::{CommandOptions, Confirmation};
+use crate::erlc::{ErlcError, GameCommand, ServerHandle, Target, Targets, command::normalize_text};
+use crate::store::{Capability, Outcome, Source};
+
+use super::audit_trail::{Note, erlc_outcome};
+use super::confirm::PendingAction;
+use super::players::{ResolvedPlayer, resolve_online};
+use super::{ActionError, Actor, Services, raw_is_destructive, required_capability};
+
+/// An in-game action a moderator asked for. Player fields hold what was typed: a username,
+/// the start of one, or a Roblox user id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModAction {
+    Kick {
+        player: String,
+        reason: Option<String>,
+    },
+    /// The player may be offline if given by user id or full username.
+    Ban {
+        player: String,
+        reason: Option<String>,
+    },
+    /// A user id or a full username (banned players are offline).
+    Unban {
+        player: String,
+    },
+    Pm {
+        player: String,
+        text: String,
+    },
+    Hint {
+        text: String,
+    },
+    /// A server-wide message (`:m`).
+    Announce {
+        text: String,
+    },
+    Wanted {
+        player: String,
+    },
+    Unwanted {
+        player: String,
+    },
+    Jail {
+        player: String,
+    },
+    Unjail {
+        player: String,
+    },
+    /// Command text sent as typed (after the policy check; destructive ones need confirming).
+    Raw {
+        text: String,
+    },
+}
+
+impl ModAction {
+    /// The audit action name, e.g. `command.kick`.
+    pub fn audit_name(&self) -> &'static str {
+        match self {
+            Self::Kick { .. } => "command.kick",
+            Self::Ban { .. } => "command.ban",
+            Self::Unban { .. } => "command.unban",
+            Self::Pm { .. } => "command.pm",
+            Self::Hint { .. } => "command.hint",
+            Self::Announce { .. } => "command.announce",
+            Self::Wanted { .. } => "command.wanted",
+            Self::Unwanted { .. } => "command.unwanted",
+            Self::Jail { .. } => "command.jail",
+            Self::Unjail { .. } => "command.unjail",
+            Self::Raw { .. } => "command.raw",
+        }
+    }
+}
+
+/// What an action did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionReport {
+    pub server_label: String,
+    /// The exact text sent.
+    pub command_text: String,
+    /// Whether the command showed up in the server's command logs.
+    pub confirmation: Confirmation,
+    /// Seq of the audit intent.
+    pub audit_seq: u64,
+    /// The player the command named, resolved from what was typed.
+    pub player: Option<ResolvedPlayer>,
+}
+
+/// A command ready to send, with what its audit record needs.
+struct Prepared {
+    action: &'static str,
+    server_label: String,
+    text: String,
+    player: Option<ResolvedPlayer>,
+    extra: Value,
+}
+
+fn reason(reason: &Option<String>) -> Option<String> {
+    reason
+        .as_deref()
+        .map(normalize_text)
+        .filter(|r| !r.is_empty())
+}
+
+fn one(player: &ResolvedPlayer) -> Result<Targets, ActionError> {
+    Ok(Targets::one(player.target().map_err(ErlcError::from)?))
+}
+
+impl Services {
+    /// Check, resolve, build, audit and send one in-game action. Destructive raw commands
+    /// come back as [`ActionError::NeedsConfirmation`]; run them with [`Services::confirm`].
+    pub async fn run_action(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        source: Source,
+        server: Option<&str>,
+        action: ModAction,
+    ) -> Result<ActionReport, ActionError> {
+        let name = action.audit_name();
+        self.require(guild, actor, required_capability(&action), name, source)
+            .await?;
+        let (record, handle) = self.directory().resolve(guild, server).await?;
+        let (command, player) = match &action {
+            ModAction::Raw { text } => {
+                return self
+                    .prepare_raw(guild, actor, source, record.label, &handle, text)
+                    .await;
+            }
+            typed => self.build(&handle, typed).await?,
+        };
+        let text = command.to_checked_text().map_err(ErlcError::from)?;
+        let prepared = Prepared {
+            action: name,
+            server_label: record.label,
+            text,
+            player,
+            extra: json!({}),
+        };
+        self.execute(guild, actor, source, &handle, prepared).await
+    }
+
+    /// Run a destructive command someone asked for earlier, by its confirmation token. The
+    /// confirmer must be the person who asked, or an admin.
+    pub async fn confirm(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        token: &str,
+    ) -> Result<ActionReport, ActionError> {
+        let pending = self.inner.pending.take(guild, token.trim(), actor)?;
+        self.require(
+            guild,
+            actor,
+            Capability::RawCommand,
+            "command.raw",
+            Source::Button,
+        )
+        .await?;
+        let handle = self
+            .directory()
+            .handle(guild, &pending.server_label)
+            .await?;
+        let prepared = Prepared {
+            action: "command.raw",
+            server_label: pending.server_label,
+            text: pending.text,
+            player: None,
+            extra: json!({
+                "confirmed": true,
+                "requested_by": pending.actor.discord_id,
+                "requested_via": pending.source,
+            }),
+        };
+        self.execute(guild, actor, Source::Button, &handle, prepared)
+            .await
+    }
+
+    async fn prepare_raw(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        source: Source,
+        server_label: String,
+        handle: &ServerHandle,
+        text: &str,
+    ) -> Result<ActionReport, ActionError> {
+        let text = text.trim();
+        if let Err(violation) = handle.command_policy().check(text) {
+            let note = Note::new(
+                "command.raw",
+                None,
+                json!({ "server": server_label, "command": text }),
+            );
+            let outcome = Outcome::RefusedByPolicy(violation.to_string());
+            self.audit_refusal(guild, actor, source, note, outcome)
+                .await?;
+            return Err(ErlcError::Policy(violation).into());
+        }
+        if raw_is_destructive(text) {
+            let token = self.inner.pending.insert(PendingAction {
+                guild,
+                actor: actor.clone(),
+                source,
+                server_label,
+                text: text.to_owned(),
+                created_ms: 0,
+            });
+            return Err(ActionError::NeedsConfirmation {
+                token,
+                command_text: text.to_owned(),
+                expires_in: self.inner.pending.ttl(),
+            });
+        }
+        let prepared = Prepared {
+            action: "command.raw",
+            server_label,
+            text: text.to_owned(),
+            player: None,
+            extra: json!({}),
+        };
+        self.execute(guild, actor, source, handle, prepared).await
+    }
+
+    /// Turn a typed action into a command, resolving its player against the live list.
+    async fn build(
+        &self,
+        handle: &ServerHandle,
+        action: &ModAction,
+    ) -> Result<(GameCommand, Option<ResolvedPlayer>), ActionError> {
+        let online = |query: &str| {
+            let query = query.to_owned();
+            async move {
+                let players = handle.players().await?;
+                let refs: Vec<_> = players.into_iter().map(|p| p.player).collect();
+                let player = resolve_online(&query, &refs)?;
+                let targets = one(&player)?;
+                Ok::<_, ActionError>((player, targets))
+            }
+        };
+        Ok(match action {
+            ModAction::Kick { player, reason: r } => {
+                let (player, targets) = online(player).await?;
+                let reason = reason(r);
+                (GameCommand::Kick { targets, reason }, Some(player))
+            }
+            ModAction::Ban { player, reason: r } => {
+                let player = self.resolve_ban_target(handle, player).await?;
+                let target = player.target().map_err(ErlcError::from)?;
+                let reason = reason(r);
+                (GameCommand::Ban { target, reason }, Some(player))
+            }
+            ModAction::Unban { player } => {
+                let player = resolve_unban_target(handle, player).await?;
+                let target = match player.id {
+                    Some(id) => Target::Id(id),
+                    None => player.target().map_err(ErlcError::from)?,
+                };
+                (GameCommand::Unban { target }, Some(player))
+            }
+            ModAction::Pm { player, text } => {
+                let (player, targets) = online(player).await?;
+                let text = normalize_text(text);
+                (GameCommand::Pm { targets, text }, Some(player))
+            }
+            ModAction::Hint { text } => (GameCommand::Hint(normalize_text(text)), None),
+            ModAction::Announce { text } => (GameCommand::Message(normalize_text(text)), None),
+            ModAction::Wanted { player } => {
+                let (player, targets) = online(player).await?;
+                (GameCommand::Wanted(targets), Some(player))
+            }
+            ModAction::Unwanted { player } => {
+                let (player, targets) = online(player).await?;
+                (GameCommand::Unwanted(targets), Some(player))
+            }
+            ModAction::Jail { player } => {
+                let (player, targets) = online(player).await?;
+                (GameCommand::Jail(targets), Some(player))
+            }
+            ModAction::Unjail { player } => {
+                let (player, targets) = online(player).await?;
+                (GameCommand::Unjail(targets), Some(player))
+            }
+            ModAction::Raw { text } => (GameCommand::Raw(text.clone()), None),
+        })
+    }
+
+    /// A ban names an online player (exact or unique prefix), or anyone by user id or full
+    /// username even when offline.
+    async fn resolve_ban_target(
+        &self,
+        handle: &ServerHandle,
+        query: &str,
+    ) -> Result<ResolvedPlayer, ActionError> {
+        let players = handle.players().await?;
+        let refs: Vec<_> = players.into_iter().map(|p| p.player).collect();
+        match resolve_online(query, &refs) {
+            Err(ActionError::PlayerNotFound { .. }) => offline_player(query),
+            other => other,
+        }
+    }
+
+    /// Write the intent, send, write the outcome.
+    async fn execute(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        source: Source,
+        handle: &ServerHandle,
+        prepared: Prepared,
+    ) -> Result<ActionReport, ActionError> {
+        let mut args = json!({
+            "server": prepared.server_label,
+            "command": prepared.text,
+            "player_id": prepared.player.as_ref().and_then(|p| p.id),
+        });
+        if let (Some(args), Value::Object(extra)) = (args.as_object_mut(), prepared.extra) {
+            args.extend(extra);
+        }
+        let target = prepared.player.as_ref().map(|p| p.name.clone());
+        let note = Note::new(prepared.action, target, args);
+        let ticket = self.audit_begin(guild, actor, source, note).await?;
+        let audit_seq = ticket.seq();
+        let options = CommandOptions {
+            confirm_within: Some(self.options().command_confirm_within),
+            ..CommandOptions::default()
+        };
+        match handle.send_command(&prepared.text, &options).await {
+            Ok(receipt) => {
+                self.audit_complete(ticket, Outcome::Ok).await;
+                Ok(ActionReport {
+                    server_label: prepared.server_label,
+                    command_text: receipt.text,
+                    confirmation: receipt.confirmation,
+                    audit_seq,
+                    player: prepared.player,
+                })
+            }
+            Err(error) => {
+                self.audit_complete(ticket, erlc_outcome(&error)).await;
+                Err(error.into())
+            }
+        }
+    }
+}
+
+/// Someone not in the server, by user id or full username.
+fn offline_player(query: &str) -> Result<ResolvedPlayer, ActionError> {
+    let query = query.trim();
+    match Target::parse(query).map_err(ErlcError::from)? {
+        Target::Id(id) => Ok(ResolvedPlayer {
+            name: id.to_string(),
+            id: Some(id),
+        }),
+        Target::Name(name) => Ok(ResolvedPlayer {
+            name: name.to_string(),
+            id: None,
+        }),
+        Target::All | Target::Others => Err(ActionError::InvalidInput(
+            "Name one player (a username or a Roblox user id), not `all` or `others`.".into(),
+        )),
+    }
+}
+
+/// An unban names a user id, or a username; a username on the ban list is sent as its id.
+async fn resolve_unban_target(
+    handle: &ServerHandle,
+    query: &str,
+) -> Result<ResolvedPlayer, ActionError> {
+    let player = offline_player(query)?;
+    if player.id.is_some() {
+        return Ok(player);
+    }
+    // The ban list is a convenience (exact ids); without it the name still works.
+    let banned = handle.bans().await.map(|b| b.0).unwrap_or_default();
+    let by_name = banned
+        .into_iter()
+        .find(|(_, name)| name.eq_ignore_ascii_case(&player.name));
+    Ok(match by_name {
+        Some((id, name)) => ResolvedPlayer { name, id: Some(id) },
+        None => player,
+    })
+}

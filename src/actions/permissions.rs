@@ -1,0 +1,118 @@
+//! Who may do what: the person acting, the capability each action needs, and the check
+//! (admins have everything; others get the union of their roles' capabilities). A refusal is
+//! audited and explained with the command an admin runs to grant the capability.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use crate::store::{Capability, Outcome, Source};
+
+use super::audit_trail::Note;
+use super::{ActionError, ModAction, Services};
+
+/// The Discord member asking for something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub discord_id: u64,
+    /// Display name at the time, for the audit log.
+    pub name: String,
+    /// The member's role ids in this guild.
+    pub roles: Vec<u64>,
+    /// Guild owner, or a member with ADMINISTRATOR or MANAGE_GUILD.
+    pub is_admin: bool,
+}
+
+/// The capability an in-game action needs.
+pub fn required_capability(action: &ModAction) -> Capability {
+    match action {
+        ModAction::Pm { .. } | ModAction::Hint { .. } | ModAction::Announce { .. } => {
+            Capability::Message
+        }
+        ModAction::Kick { .. }
+        | ModAction::Wanted { .. }
+        | ModAction::Unwanted { .. }
+        | ModAction::Jail { .. }
+        | ModAction::Unjail { .. } => Capability::Moderate,
+        ModAction::Ban { .. } | ModAction::Unban { .. } => Capability::Ban,
+        ModAction::Raw { .. } => Capability::RawCommand,
+    }
+}
+
+/// The refusal text: what is missing and how an admin grants it.
+fn denial_hint(needed: Capability) -> String {
+    format!(
+        "You need the `{needed}` permission for this, and none of your roles has it. An admin \
+         (or anyone with `manage`) can grant it to one of your roles with \
+         `/permissions set role:@Role capabilities:{needed}`."
+    )
+}
+
+impl Services {
+    /// Everything `actor` may do in `guild`.
+    pub fn capabilities(
+        &self,
+        guild: u64,
+        actor: &Actor,
+    ) -> Result<BTreeSet<Capability>, ActionError> {
+        if actor.is_admin {
+            return Ok(Capability::ALL.into_iter().collect());
+        }
+        Ok(self
+            .store()
+            .settings()
+            .capabilities_for_roles(guild, &actor.roles)?)
+    }
+
+    /// Check that `actor` has `needed`. A refusal is written to the audit log (with
+    /// `action_name`, e.g. `command.kick`) and returned as [`ActionError::PermissionDenied`].
+    pub async fn require(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        needed: Capability,
+        action_name: &'static str,
+        source: Source,
+    ) -> Result<(), ActionError> {
+        if self.capabilities(guild, actor)?.contains(&needed) {
+            return Ok(());
+        }
+        let note = Note::new(action_name, None, json!({ "needed": needed.as_str() }));
+        let outcome = Outcome::PermissionDenied(format!("needs {needed}"));
+        self.audit_refusal(guild, actor, source, note, outcome)
+            .await?;
+        Err(ActionError::PermissionDenied {
+            needed,
+            hint: denial_hint(needed),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_maps_to_its_group() {
+        let kick = ModAction::Kick {
+            player: "a".into(),
+            reason: None,
+        };
+        assert_eq!(required_capability(&kick), Capability::Moderate);
+        let ban = ModAction::Unban { player: "a".into() };
+        assert_eq!(required_capability(&ban), Capability::Ban);
+        let hint = ModAction::Hint { text: "x".into() };
+        assert_eq!(required_capability(&hint), Capability::Message);
+        let raw = ModAction::Raw {
+            text: ":h x".into(),
+        };
+        assert_eq!(required_capability(&raw), Capability::RawCommand);
+    }
+
+    #[test]
+    fn the_hint_names_the_grant_command() {
+        let hint = denial_hint(Capability::Moderate);
+        assert!(hint.contains("`moderate`"));
+        assert!(hint.contains("/permissions set role:@Role capabilities:moderate"));
+    }
+}

@@ -1,0 +1,273 @@
+//! A guild's ER:LC servers: set one up (key checked live before it is saved, or the built-in
+//! sandbox), remove one, pick the default, list them. Keys never reach the audit log; only
+//! their fingerprints do.
+
+use serde_json::json;
+
+use crate::erlc::api::KeyValidation;
+use crate::erlc::{ServerHandle, ServerKey};
+use crate::events::validate_segment;
+use crate::sandbox::is_sandbox_keyword;
+use crate::store::{Capability, Outcome, ServerRecord, ServerStatus, Source};
+
+use super::audit_trail::{Note, erlc_outcome, failure_outcome};
+use super::confirm::random_token;
+use super::{ActionError, Actor, Services};
+
+/// Characters in a server's webhook token.
+const WEBHOOK_TOKEN_LEN: usize = 32;
+
+/// What `/server setup` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupReport {
+    pub record: ServerRecord,
+    /// The in-game server name, when the server could be read.
+    pub server_name: Option<String>,
+    /// The token in this server's webhook URL (also in `record.webhook_token`).
+    pub webhook_token: String,
+    /// Things that work only partly, each with its fix (e.g. the trusted-IP steps).
+    pub warnings: Vec<String>,
+    /// Seq of the audit intent.
+    pub audit_seq: u64,
+}
+
+/// What a live key check allows.
+struct Checked {
+    server_name: Option<String>,
+    status: ServerStatus,
+    warnings: Vec<String>,
+}
+
+fn normalise_label(label: &str) -> Result<String, ActionError> {
+    let label = label.trim().to_lowercase();
+    validate_segment(&label).map_err(|e| {
+        ActionError::InvalidInput(format!(
+            "`{label}` cannot be a server label: {e}. Use a short word such as `main` or `side`."
+        ))
+    })?;
+    Ok(label)
+}
+
+/// Decide from the live check whether to save the key, and what to warn about.
+fn judge(validation: KeyValidation) -> Result<Checked, Box<(Outcome, ActionError)>> {
+    let checked = |server_name, status, warnings| Checked {
+        server_name,
+        status,
+        warnings,
+    };
+    match validation {
+        KeyValidation::Ok(info) => Ok(checked(Some(info.name), ServerStatus::Ok, vec![])),
+        KeyValidation::NotAuthorized { server, error } => {
+            let warning = format!(
+                "Reading works, but this bot may not run commands on {} yet. {}",
+                server.name,
+                error.fix().unwrap_or_default()
+            );
+            Ok(checked(Some(server.name), ServerStatus::Ok, vec![warning]))
+        }
+        KeyValidation::ServerOffline(_) => {
+            let warning = "The game server is offline, so the key could only be partly \
+                           checked. Join the server in game; the bot connects by itself."
+                .to_owned();
+            Ok(checked(None, ServerStatus::Offline, vec![warning]))
+        }
+        KeyValidation::Invalid(error) | KeyValidation::Banned(error) => Err(Box::new((
+            erlc_outcome(&error),
+            ActionError::KeyRejected(format!("{} Nothing was saved.", error.user_message())),
+        ))),
+        rate_limited @ KeyValidation::RateLimited { .. } => Err(Box::new((
+            Outcome::Failed("rate limited while checking the key".into()),
+            ActionError::KeyCheckUnavailable(format!(
+                "{} Nothing was saved.",
+                rate_limited.user_message()
+            )),
+        ))),
+        KeyValidation::Unavailable(error) => Err(Box::new((
+            erlc_outcome(&error),
+            ActionError::KeyCheckUnavailable(format!(
+                "The key could not be checked, so nothing was saved. {}",
+                error.user_message()
+            )),
+        ))),
+    }
+}
+
+impl Services {
+    /// Connect a guild to an ER:LC server. `key_text` is the pasted server key, or `sandbox`
+    /// for the built-in simulator. The key is checked live (a read, then a harmless `:log`
+    /// command) before it is saved; a server whose commands are not authorized is saved
+    /// with the trusted-IP steps in [`SetupReport::warnings`].
+    pub async fn setup_server(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        label: &str,
+        key_text: &str,
+    ) -> Result<SetupReport, ActionError> {
+        let source = Source::SlashCommand;
+        self.require(guild, actor, Capability::Manage, "server.add", source)
+            .await?;
+        let label = normalise_label(label)?;
+        if self.directory().labels(guild)?.contains(&label) {
+            return Err(ActionError::InvalidInput(format!(
+                "A server labelled `{label}` already exists here. Pick another label, or remove \
+                 that server first with /server remove."
+            )));
+        }
+        let sandbox = is_sandbox_keyword(key_text);
+        let (key, handle) = self.key_and_handle(guild, key_text, sandbox).await?;
+        let note = Note::new(
+            "server.add",
+            Some(label.clone()),
+            json!({ "label": label, "key_fingerprint": key.fingerprint(), "sandbox": sandbox }),
+        );
+        let ticket = self.audit_begin(guild, actor, source, note).await?;
+        let audit_seq = ticket.seq();
+        let checked = match judge(handle.validate_key(true).await) {
+            Ok(checked) => checked,
+            Err(rejected) => {
+                let (outcome, error) = *rejected;
+                self.audit_complete(ticket, outcome).await;
+                return Err(error);
+            }
+        };
+        match self.save_server(guild, actor, &label, &key, sandbox, &checked) {
+            Ok((record, webhook_token)) => {
+                self.audit_complete(ticket, Outcome::Ok).await;
+                Ok(SetupReport {
+                    record,
+                    server_name: checked.server_name,
+                    webhook_token,
+                    warnings: checked.warnings,
+                    audit_seq,
+                })
+            }
+            Err(error) => {
+                self.audit_complete(ticket, failure_outcome(&error)).await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn key_and_handle(
+        &self,
+        guild: u64,
+        key_text: &str,
+        sandbox: bool,
+    ) -> Result<(ServerKey, ServerHandle), ActionError> {
+        if sandbox {
+            let instance = self.directory().sandbox().ensure(guild).await?;
+            let key = instance.key().clone();
+            let handle = instance.handle(key.clone());
+            return Ok((key, handle));
+        }
+        let key = ServerKey::parse(key_text)?;
+        let handle = self.directory().client().server(key.clone());
+        Ok((key, handle))
+    }
+
+    fn save_server(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        label: &str,
+        key: &ServerKey,
+        sandbox: bool,
+        checked: &Checked,
+    ) -> Result<(ServerRecord, String), ActionError> {
+        let settings = self.store().settings();
+        let (by, name) = (actor.discord_id, actor.name.as_str());
+        if sandbox {
+            settings.add_sandbox_server(guild, label, key, by, name)?;
+        } else {
+            settings.add_server(guild, label, key, by, name)?;
+        }
+        if checked.status != ServerStatus::Ok {
+            settings.set_server_status(guild, label, checked.status.clone())?;
+        }
+        let token = random_token(WEBHOOK_TOKEN_LEN);
+        let record = settings.set_webhook_token(guild, label, Some(&token))?;
+        Ok((record, token))
+    }
+
+    /// Remove a server and its key (and stop its sandbox).
+    pub async fn remove_server(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        label: &str,
+    ) -> Result<ServerRecord, ActionError> {
+        self.require(
+            guild,
+            actor,
+            Capability::Manage,
+            "server.remove",
+            Source::SlashCommand,
+        )
+        .await?;
+        let record = self.directory().record(guild, label)?;
+        let note = Note::new(
+            "server.remove",
+            Some(record.label.clone()),
+            json!({ "label": record.label, "key_fingerprint": record.key_fingerprint }),
+        );
+        let removed = self
+            .audited(guild, actor, note, async || {
+                Ok(self
+                    .store()
+                    .settings()
+                    .remove_server(guild, &record.label)?)
+            })
+            .await?;
+        if removed.sandbox {
+            self.directory().sandbox().stop(guild).await;
+        }
+        Ok(removed)
+    }
+
+    /// Make `label` the server commands use when none is named.
+    pub async fn set_default_server(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        label: &str,
+    ) -> Result<ServerRecord, ActionError> {
+        self.require(
+            guild,
+            actor,
+            Capability::Manage,
+            "server.default",
+            Source::SlashCommand,
+        )
+        .await?;
+        let record = self.directory().record(guild, label)?;
+        let note = Note::new(
+            "server.default",
+            Some(record.label.clone()),
+            json!({ "label": record.label }),
+        );
+        self.audited(guild, actor, note, async || {
+            let settings = self.store().settings();
+            settings.set_default_server(guild, &record.label)?;
+            Ok(settings.server(guild, &record.label)?)
+        })
+        .await
+    }
+
+    /// The guild's servers, in label order.
+    pub async fn list_servers(
+        &self,
+        guild: u64,
+        actor: &Actor,
+    ) -> Result<Vec<ServerRecord>, ActionError> {
+        self.require(
+            guild,
+            actor,
+            Capability::View,
+            "server.list",
+            Source::SlashCommand,
+        )
+        .await?;
+        Ok(self.store().settings().list_servers(guild)?)
+    }
+}

@@ -1,0 +1,279 @@
+//! Server management through `Services`: live key checks before saving, the sandbox (and its
+//! key surviving a restart), trusted-IP warnings, and keys kept out of the audit log.
+
+mod actions_common;
+
+use actions_common::*;
+use erlc_bot::actions::{ActionError, ModAction};
+use erlc_bot::sim::MessageKind;
+use erlc_bot::store::{AuditQuery, Outcome, Source};
+
+#[tokio::test]
+async fn a_rejected_key_saves_nothing_and_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start_sim().await;
+    let services = services(open_store(dir.path()), sim.base_url());
+
+    let malformed = services
+        .setup_server(GUILD, &admin(), "main", "not a key")
+        .await
+        .unwrap_err();
+    assert!(matches!(malformed, ActionError::BadKey(_)), "{malformed:?}");
+    assert!(malformed.user_message().contains("Private Server Settings"));
+
+    let wrong_key = "WrongSecret12345-abcdef";
+    let rejected = services
+        .setup_server(GUILD, &admin(), "main", wrong_key)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(rejected, ActionError::KeyRejected(_)),
+        "{rejected:?}"
+    );
+    let message = rejected.user_message();
+    assert!(message.contains("Nothing was saved"), "{message}");
+    assert!(message.contains("setup again"), "{message}");
+    assert!(
+        services
+            .list_servers(GUILD, &admin())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let entries = audit_entries(&services, "server.add");
+    assert_eq!(entries.len(), 1, "the malformed key never reached PRC");
+    assert!(
+        matches!(entries[0].outcome(), Outcome::PrcError { code: 2002, .. }),
+        "{:?}",
+        entries[0].outcome()
+    );
+
+    let bad_label = services
+        .setup_server(GUILD, &admin(), "main server!", &sim_key(&sim))
+        .await
+        .unwrap_err();
+    assert!(
+        bad_label
+            .user_message()
+            .contains("cannot be a server label")
+    );
+
+    let none = services
+        .run_action(GUILD, &admin(), Source::SlashCommand, None, hint("hi"))
+        .await
+        .unwrap_err();
+    assert!(
+        none.user_message().contains("run /server setup"),
+        "{none:?}"
+    );
+
+    let export = services.audit_export(GUILD, &admin()).await.unwrap();
+    let text = String::from_utf8(export).unwrap();
+    assert!(!text.contains("WrongSecret12345"), "{text}");
+}
+
+fn hint(text: &str) -> ModAction {
+    ModAction::Hint { text: text.into() }
+}
+
+#[tokio::test]
+async fn commands_not_authorized_saves_with_the_trusted_ip_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start_sim().await;
+    sim.server(0).unwrap().set_trusted_ips(vec![]);
+    let services = services(open_store(dir.path()), sim.base_url());
+    let report = services
+        .setup_server(GUILD, &admin(), "Main", &sim_key(&sim))
+        .await
+        .unwrap();
+    assert_eq!(report.record.label, "main");
+    assert!(report.record.is_default && !report.record.sandbox);
+    assert_eq!(report.warnings.len(), 1);
+    assert!(
+        report.warnings[0].contains("Trusted IP"),
+        "{:?}",
+        report.warnings
+    );
+    assert!(report.warnings[0].contains("may not run commands"));
+    assert_eq!(report.webhook_token.len(), 32);
+    assert!(
+        report
+            .webhook_token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric())
+    );
+    assert_eq!(
+        report.record.webhook_token.as_deref(),
+        Some(report.webhook_token.as_str())
+    );
+    assert_eq!(
+        services
+            .store()
+            .settings()
+            .find_by_webhook_token(&report.webhook_token)
+            .unwrap(),
+        Some((GUILD, "main".to_owned()))
+    );
+
+    let error = services
+        .run_action(GUILD, &admin(), Source::SlashCommand, None, hint("hello"))
+        .await
+        .unwrap_err();
+    assert!(error.user_message().contains("Trusted IP"), "{error:?}");
+    let entries = audit_entries(&services, "command.hint");
+    assert!(matches!(
+        entries[0].outcome(),
+        Outcome::PrcError { code: 4000, .. }
+    ));
+
+    let duplicate = services
+        .setup_server(GUILD, &admin(), "main", &sim_key(&sim))
+        .await
+        .unwrap_err();
+    assert!(
+        duplicate.user_message().contains("already exists"),
+        "{duplicate:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_works_and_its_stored_key_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    // The real API base is never used by a sandbox; nothing listens here.
+    let unused_base = "http://127.0.0.1:9".to_owned();
+    let first = services(open_store(dir.path()), unused_base.clone());
+    let report = first
+        .setup_server(GUILD, &admin(), "try", " Sandbox ")
+        .await
+        .unwrap();
+    assert!(report.record.sandbox);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let (record, handle) = first.directory().resolve(GUILD, None).await.unwrap();
+    assert_eq!(record.label, "try");
+    let players = handle.players().await.unwrap();
+    assert_eq!(players.len(), 8);
+    let info = handle.server_info().await.unwrap();
+    assert_eq!(Some(info.name.clone()), report.server_name);
+    first.shutdown().await.unwrap();
+    drop((first, handle));
+
+    let second = services(open_store(dir.path()), unused_base);
+    let (_, handle) = second.directory().resolve(GUILD, None).await.unwrap();
+    assert_eq!(handle.server_info().await.unwrap().name, info.name);
+    let report = second
+        .run_action(
+            GUILD,
+            &admin(),
+            Source::SlashCommand,
+            None,
+            hint("welcome to the sandbox"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.server_label, "try");
+    let sandbox = second.directory().sandbox().running(GUILD).await.unwrap();
+    let messages = sandbox.sim().server(0).unwrap().messages();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.kind == MessageKind::Hint && m.text == "welcome to the sandbox"),
+        "{messages:?}"
+    );
+    let all = second.directory().all().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(second.directory().labels(GUILD).unwrap(), ["try"]);
+
+    let removed = second.remove_server(GUILD, &admin(), "try").await.unwrap();
+    assert!(removed.sandbox);
+    assert!(second.directory().sandbox().running(GUILD).await.is_none());
+    second.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn keys_never_reach_the_audit_log() {
+    let env = env().await;
+    let key = sim_key(&env.sim);
+    let secret = key.split_once('-').unwrap().0.to_owned();
+    let services = &env.services;
+    services
+        .setup_server(GUILD, &admin(), "side", "sandbox")
+        .await
+        .unwrap();
+    services
+        .set_default_server(GUILD, &admin(), "side")
+        .await
+        .unwrap();
+    services
+        .feeds_add(GUILD, &admin(), 77, "joins main/kill", Default::default())
+        .await
+        .unwrap();
+    let feeds = services.feeds_list(GUILD, &admin()).await.unwrap();
+    assert_eq!(feeds[0].patterns.len(), 3);
+    services
+        .permissions_set(GUILD, &admin(), 5, "view")
+        .await
+        .unwrap();
+    services
+        .run_action(
+            GUILD,
+            &admin(),
+            Source::SlashCommand,
+            Some("main"),
+            ModAction::Raw {
+                text: format!(":log {key}"),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(services.feeds_remove(GUILD, &admin(), 77).await.unwrap());
+    services
+        .remove_server(GUILD, &admin(), "main")
+        .await
+        .unwrap();
+
+    let sandbox_key = services
+        .directory()
+        .sandbox()
+        .running(GUILD)
+        .await
+        .unwrap()
+        .key()
+        .expose()
+        .to_owned();
+    let export = services.audit_export(GUILD, &admin()).await.unwrap();
+    let text = String::from_utf8(export).unwrap();
+    assert!(!text.contains(&secret), "the key leaked into the audit log");
+    assert!(!text.contains(&sandbox_key), "the sandbox key leaked");
+    assert!(text.contains("server.add") && text.contains("feed.add"));
+    let lines = text.lines().count();
+    let report = services.audit_verify(GUILD, &admin()).await.unwrap();
+    assert!(report.is_intact());
+    assert_eq!(report.records as usize, lines);
+
+    let page = services
+        .audit_search(
+            GUILD,
+            &admin(),
+            &AuditQuery {
+                action: Some("server.add".into()),
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.entries.len(), 2);
+    assert!(page.entries.iter().all(|e| e.outcome() == &Outcome::Ok));
+
+    let viewer = member(3, &[5]);
+    let denied = services.audit_export(GUILD, &viewer).await.unwrap_err();
+    assert!(
+        denied.user_message().contains("capabilities:manage"),
+        "{denied:?}"
+    );
+    assert_eq!(
+        services.list_servers(GUILD, &viewer).await.unwrap().len(),
+        1
+    );
+    services.shutdown().await.unwrap();
+}
