@@ -1,60 +1,48 @@
-//! A 911 call reported both by webhook and by polling is stored once, with the same start
-//! time and card identity, whichever arrives first: both sides use the shared dedupe key.
+//! A 911 call reported both by webhook and by the tracker's polling is stored once, with the
+//! same start time and card identity, whichever arrives first: both use the shared key.
 
 mod webhook_common;
 
-use erlc_bot::erlc::models::{EmergencyCall, Include};
-use erlc_bot::erlc::{ClientConfig, ErlcClient, ServerHandle, ServerKey};
-use erlc_bot::events::catalog::{
-    CallPhase, EmergencyCallInfo, EventPayload, PlayerInfo, emergency_dedupe_key,
-};
-use erlc_bot::events::{EventType, NewEvent};
+use std::time::Duration;
+
+use erlc_bot::erlc::models::Include;
+use erlc_bot::erlc::{ClientConfig, ErlcClient, ServerKey};
+use erlc_bot::events::EventType;
+use erlc_bot::events::catalog::EventPayload;
 use erlc_bot::feeds::render_event;
+use erlc_bot::http::HttpState;
 use erlc_bot::sim::{PlayerSpec, WebhookSendOptions};
+use erlc_bot::tracker::{TrackedServer, Tracker, TrackerConfig};
 use serde_json::json;
 use webhook_common::{Bot, GUILD, LABEL, wait_for};
 
-fn handle(bot: &Bot) -> ServerHandle {
+/// A tracker polling the bot's server (first poll is its silent baseline).
+async fn tracker(bot: &Bot) -> Tracker {
     let client = ErlcClient::new(ClientConfig {
         base_url: bot.sim.base_url(),
         clock: bot.clock.clone(),
         ..ClientConfig::default()
     })
     .unwrap();
-    client.server(ServerKey::new(bot.server.info().key))
-}
-
-async fn polled_calls(bot: &Bot) -> Vec<EmergencyCall> {
-    handle(bot)
-        .snapshot(Include::none().emergency_calls())
-        .await
-        .unwrap()
-        .emergency_calls
-        .unwrap_or_default()
-}
-
-/// What the tracker stores for a call it sees in `EmergencyCalls`.
-fn polled_event(call: &EmergencyCall, phase: CallPhase, time: i64) -> NewEvent {
-    let info = EmergencyCallInfo {
-        call_number: call.call_number,
-        team: call.team.as_str().to_owned(),
-        caller: call.caller.map(|id| PlayerInfo {
-            name: format!("polled {id}"),
-            id: Some(id),
-            ..PlayerInfo::default()
-        }),
-        responders: Vec::new(),
-        description: call.description.clone(),
-        location: call.position_descriptor.clone(),
-        position: Some(call.position),
-        started_at: call.started_at,
-    };
-    let payload = match phase {
-        CallPhase::Started => EventPayload::EmergencyStarted { call: info },
-        CallPhase::Ended => EventPayload::EmergencyEnded { call: info },
-    };
-    let key = emergency_dedupe_key(call.call_number, call.started_at, phase);
-    payload.into_new_event(LABEL, time, Some(key)).unwrap()
+    let tracker = Tracker::new(
+        bot.store.clone(),
+        TrackerConfig {
+            seed: Some(3),
+            ..TrackerConfig::default()
+        },
+    );
+    tracker
+        .add_server(TrackedServer {
+            guild: GUILD,
+            label: LABEL.into(),
+            handle: client.server(ServerKey::new(bot.server.info().key)),
+            include: Include::all(),
+            want_bans: false,
+        })
+        .unwrap();
+    let baseline = tracker.poll_once(GUILD, LABEL).await.unwrap();
+    assert!(baseline.events.is_empty());
+    tracker
 }
 
 fn event_type(kind: &str) -> EventType {
@@ -64,6 +52,7 @@ fn event_type(kind: &str) -> EventType {
 #[tokio::test]
 async fn webhook_first_then_poll_gives_one_started_and_one_ended_event() {
     let bot = Bot::start().await;
+    let tracker = tracker(&bot).await;
     bot.register_webhook().await;
     let caller = bot
         .server
@@ -77,64 +66,47 @@ async fn webhook_first_then_poll_gives_one_started_and_one_ended_event() {
         bot.events_of("emergency/started") == 1
     })
     .await;
-
-    let calls = polled_calls(&bot).await;
-    assert_eq!(calls.len(), 1);
-    let polled = &calls[0];
-    assert_eq!(polled.call_number as u64, number);
-    let again = bot
-        .store
-        .events()
-        .append(
-            GUILD,
-            vec![polled_event(polled, CallPhase::Started, polled.started_at)],
-        )
-        .unwrap();
-    assert!(again.is_empty(), "the polled copy is dropped");
-    assert_eq!(bot.events_of("emergency/started"), 1);
-
-    let stored = bot
+    let webhook_event = bot
         .store
         .events()
         .latest(GUILD, &event_type("emergency/started"))
         .unwrap()
         .unwrap();
-    assert_eq!(stored.source_time, polled.started_at);
-    let EventPayload::EmergencyStarted { call } = EventPayload::from_json(&stored.payload).unwrap()
+
+    bot.clock.advance_ms(15_000);
+    let report = tracker.poll_once(GUILD, LABEL).await.unwrap();
+    assert!(
+        !report
+            .events
+            .iter()
+            .any(|e| e.event_type == event_type("emergency/started")),
+        "the tracker's copy was dropped: {:?}",
+        report.events
+    );
+    assert_eq!(bot.events_of("emergency/started"), 1);
+
+    let EventPayload::EmergencyStarted { call } =
+        EventPayload::from_json(&webhook_event.payload).unwrap()
     else {
         panic!("not a started call");
     };
-    assert_eq!(call.started_at, polled.started_at);
+    assert_eq!(call.call_number as u64, number);
+    assert_eq!(webhook_event.source_time, call.started_at);
     assert_eq!(
         call.caller.map(|c| c.name),
         Some("Caller_911".to_owned()),
         "named from the live player list"
     );
-    let subject = render_event(&stored).live.unwrap().subject;
-    assert_eq!(
-        subject,
-        format!("emergency:{}-{}", polled.call_number, polled.started_at),
-        "the feed card identity is the one polling would give"
-    );
+    let subject = render_event(&webhook_event).live.unwrap().subject;
+    assert_eq!(subject, format!("emergency:{number}-{}", call.started_at));
 
     bot.server.end_emergency_call(number).unwrap();
     wait_for("the webhook end of the call", || async {
         bot.events_of("emergency/ended") == 1
     })
     .await;
-    let again = bot
-        .store
-        .events()
-        .append(
-            GUILD,
-            vec![polled_event(
-                polled,
-                CallPhase::Ended,
-                polled.started_at + 60,
-            )],
-        )
-        .unwrap();
-    assert!(again.is_empty());
+    bot.clock.advance_ms(15_000);
+    tracker.poll_once(GUILD, LABEL).await.unwrap();
     assert_eq!(bot.events_of("emergency/ended"), 1);
     bot.shutdown().await;
 }
@@ -142,35 +114,40 @@ async fn webhook_first_then_poll_gives_one_started_and_one_ended_event() {
 #[tokio::test]
 async fn poll_first_then_webhook_gives_one_event() {
     let bot = Bot::start().await;
+    let tracker = tracker(&bot).await;
     let caller = bot
         .server
         .add_player(PlayerSpec::named("Caller_Two").with_id(5_000_000_011))
         .unwrap();
     // No webhook URL yet: the call is only seen by polling.
-    bot.server
+    let number = bot
+        .server
         .start_emergency_call(caller, "Fire", "kitchen fire")
         .unwrap();
-    let polled = polled_calls(&bot).await.remove(0);
-    let stored = bot
+    bot.clock.advance_ms(15_000);
+    tracker.poll_once(GUILD, LABEL).await.unwrap();
+    assert_eq!(bot.events_of("emergency/started"), 1);
+    let polled = bot
         .store
         .events()
-        .append(
-            GUILD,
-            vec![polled_event(&polled, CallPhase::Started, polled.started_at)],
-        )
+        .latest(GUILD, &event_type("emergency/started"))
+        .unwrap()
         .unwrap();
-    assert_eq!(stored.len(), 1);
+    let Some(EventPayload::EmergencyStarted { call }) = EventPayload::from_json(&polled.payload)
+    else {
+        panic!("not a started call");
+    };
 
     // The webhook arrives late, in a batch with another, new call; once that one is stored
     // the whole batch has been handled.
     let event = |number: i64| {
         json!({"event": "EmergencyCallStarted", "origin": caller.to_string(),
-               "timestamp": polled.started_at,
-               "data": {"team": "Fire", "caller": caller, "players": [], "position": polled.position,
-                        "startedAt": polled.started_at, "callNumber": number,
+               "timestamp": call.started_at,
+               "data": {"team": "Fire", "caller": caller, "players": [], "position": call.position,
+                        "startedAt": call.started_at, "callNumber": number,
                         "description": "kitchen fire"}})
     };
-    let body = json!({"server": "x", "events": [event(polled.call_number), event(999)]});
+    let body = json!({"server": "x", "events": [event(number as i64), event(999)]});
     let statuses = bot
         .sim
         .send_webhook_raw(
@@ -190,5 +167,48 @@ async fn poll_first_then_webhook_gives_one_event() {
         1,
         "only call 999 was new"
     );
+    bot.shutdown().await;
+}
+
+#[tokio::test]
+async fn metrics_and_health_include_the_tracker() {
+    let bot = Bot::start().await;
+    let tracker = tracker(&bot).await;
+    let state: HttpState = bot
+        .state
+        .clone()
+        .with_tracker(tracker.clone(), Duration::from_secs(15));
+    let listener = erlc_bot::http::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(erlc_bot::http::serve(
+        state,
+        listener,
+        std::future::pending(),
+    ));
+    let get = |path: &'static str| {
+        let url = format!("{base}{path}");
+        let client = bot.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let metrics = get("/metrics").await;
+    assert!(
+        metrics.contains("# TYPE erlc_bot_polls_total counter\nerlc_bot_polls_total 1\n"),
+        "{metrics}"
+    );
+    let health: serde_json::Value = serde_json::from_str(&get("/healthz").await).unwrap();
+    assert_eq!(
+        (
+            health["status"].as_str(),
+            health["last_poll_age_secs"].as_i64()
+        ),
+        (Some("ok"), Some(0))
+    );
+
+    bot.clock.advance_ms(10 * 60 * 1000);
+    let health: serde_json::Value = serde_json::from_str(&get("/healthz").await).unwrap();
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert_eq!(health["last_poll_age_secs"], 600);
     bot.shutdown().await;
 }

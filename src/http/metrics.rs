@@ -8,6 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use crate::erlc::ErlcClient;
 use crate::store::Store;
+use crate::tracker::Tracker;
 
 /// Collects metric families and writes them with one `# HELP` and `# TYPE` line each.
 #[derive(Debug, Default)]
@@ -319,6 +320,70 @@ impl MetricsSource for StoreMetrics {
                 );
             }
             Err(e) => tracing::warn!(error = %e, "metrics: could not read the outbox"),
+        }
+    }
+}
+
+/// The tracker's counters: polls, poll errors by PRC code, 429s, events, gaps.
+#[derive(Clone)]
+pub struct TrackerMetricsSource(pub Tracker);
+
+impl MetricsSource for TrackerMetricsSource {
+    fn collect(&self, out: &mut MetricsWriter) {
+        let metrics = self.0.metrics();
+        let counters = [
+            (
+                "erlc_bot_polls_total",
+                "Snapshot polls of PRC that got an answer.",
+                metrics.polls,
+            ),
+            (
+                "erlc_bot_ban_polls_total",
+                "Ban list polls of PRC that got an answer.",
+                metrics.ban_polls,
+            ),
+            (
+                "erlc_bot_poll_errors_total",
+                "Polls that failed.",
+                metrics.poll_errors,
+            ),
+            (
+                "erlc_bot_poll_rate_limited_total",
+                "Polls that still got 429 after the client's own waiting and retries.",
+                metrics.rate_limited,
+            ),
+            (
+                "erlc_bot_tracker_events_total",
+                "Events stored by the tracker.",
+                metrics.events,
+            ),
+            (
+                "erlc_bot_feed_gaps_total",
+                "Times the bot was away longer than PRC's log window.",
+                metrics.gaps,
+            ),
+        ];
+        for (name, help, value) in counters {
+            out.counter(name, help, &[], value);
+        }
+        for (code, count) in &metrics.errors_by_code {
+            out.counter(
+                "erlc_bot_prc_errors_total",
+                "Failed polls by PRC error code (or kind, e.g. network, without a code).",
+                &[("code", code)],
+                *count,
+            );
+        }
+        for server in self.0.health() {
+            out.gauge(
+                "erlc_bot_poll_consecutive_errors",
+                "Failed polls in a row per tracked server.",
+                &[
+                    ("guild", &server.guild.to_string()),
+                    ("server", &server.label),
+                ],
+                f64::from(server.consecutive_errors),
+            );
         }
     }
 }

@@ -12,7 +12,8 @@ use crate::custom_commands::{CommandRouter, ServerHandles};
 use crate::erlc::{WebhookKeyError, WebhookVerifier};
 use crate::store::Store;
 
-use super::metrics::{MetricsSource, WebhookCounters};
+use super::metrics::{MetricsSource, TrackerMetricsSource, WebhookCounters};
+use crate::tracker::Tracker;
 
 /// Unix seconds of the tracker's last completed poll, `None` before the first one.
 pub type LastPoll = Arc<dyn Fn() -> Option<i64> + Send + Sync>;
@@ -93,6 +94,30 @@ impl HttpState {
         self.poll_interval = poll_interval;
         self
     }
+
+    /// The tracker's counters in `/metrics` and its stalest server's last poll in `/healthz`.
+    pub fn with_tracker(self, tracker: Tracker, poll_interval: Duration) -> Self {
+        let source = TrackerMetricsSource(tracker.clone());
+        self.with_metrics(Arc::new(source))
+            .with_last_poll(tracker_last_poll(tracker), poll_interval)
+    }
+}
+
+/// Unix seconds of the oldest "last successful poll" among the servers being polled: the
+/// stalest server decides whether the bot is healthy. `None` until every one has polled.
+pub fn tracker_last_poll(tracker: Tracker) -> LastPoll {
+    Arc::new(move || {
+        let polling: Vec<_> = tracker.health().into_iter().filter(|s| s.polling).collect();
+        if polling.is_empty() {
+            return None;
+        }
+        polling
+            .iter()
+            .map(|s| s.last_poll_ms)
+            .collect::<Option<Vec<i64>>>()
+            .and_then(|times| times.into_iter().min())
+            .map(|ms| ms.div_euclid(1000))
+    })
 }
 
 /// The verifier for a configuration: `PRC_WEBHOOK_PUBLIC_KEY` when set, else PRC's key.
