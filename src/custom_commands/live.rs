@@ -1,6 +1,6 @@
-//! Reaching a guild's game server: the [`ServerHandles`] seam (the bot plugs in its server
-//! directory; [`StoreHandles`] opens keys straight from the store), and the live player list
-//! read to find who typed a command and where they are.
+//! Reaching a guild's game server: the [`ServerHandles`] seam (implemented by the bot's
+//! `ServerDirectory`, and by [`StoreHandles`], which opens keys straight from the store),
+//! and the live player list read to find who typed a command and where they are.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -52,6 +52,21 @@ impl ServerHandles for StoreHandles {
                     reason: e.to_string(),
                 })?;
             Ok(self.client.server(key))
+        })
+    }
+}
+
+/// The bot's server directory: real servers through the shared client, sandbox servers
+/// through the built-in simulator.
+impl ServerHandles for crate::actions::ServerDirectory {
+    fn handle<'a>(&'a self, guild: u64, label: &'a str) -> HandleFuture<'a> {
+        Box::pin(async move {
+            crate::actions::ServerDirectory::handle(self, guild, label)
+                .await
+                .map_err(|e| HandleError {
+                    label: label.to_owned(),
+                    reason: e.user_message(),
+                })
         })
     }
 }
