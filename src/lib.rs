@@ -6,10 +6,12 @@
 pub mod actions;
 pub mod clock;
 pub mod config;
+pub mod custom_commands;
 pub mod discord;
 pub mod erlc;
 pub mod events;
 pub mod feeds;
+pub mod http;
 pub mod sandbox;
 pub mod sim;
 pub mod store;

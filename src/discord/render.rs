@@ -80,13 +80,19 @@ pub fn reply(message: &FeedMessage, ephemeral: bool) -> poise::CreateReply {
     reply
 }
 
-/// A new channel message.
+/// A new channel message. The only ping it can carry is the message's own
+/// [`FeedMessage::ping_role`] (set by the bot from guild settings, never from game text).
 pub fn create_message(message: &FeedMessage) -> serenity::CreateMessage {
+    let roles: Vec<serenity::RoleId> = message
+        .allowed_role_mentions()
+        .into_iter()
+        .map(serenity::RoleId::new)
+        .collect();
     let mut out = serenity::CreateMessage::new()
         .embeds(embeds(message))
         .components(action_rows(message))
-        .allowed_mentions(no_mentions());
-    if let Some(content) = &message.content {
+        .allowed_mentions(no_mentions().roles(roles));
+    if let Some(content) = message.content_with_ping() {
         out = out.content(content);
     }
     out
@@ -163,11 +169,29 @@ mod tests {
                     .footer("Foot"),
             ],
             buttons,
+            ping_role: None,
         }
     }
 
     fn to_json(value: &impl serde::Serialize) -> Value {
         serde_json::to_value(value).unwrap()
+    }
+
+    #[test]
+    fn only_the_configured_role_can_be_pinged() {
+        let mut message = sample();
+        message.ping_role = Some(77);
+        let body = to_json(&create_message(&message));
+        assert_eq!(body["content"], json!("<@&77> @everyone hi"));
+        assert_eq!(body["allowed_mentions"]["parse"], json!([]));
+        assert_eq!(body["allowed_mentions"]["roles"], json!(["77"]));
+        let plain = to_json(&create_message(&sample()));
+        assert!(
+            plain["allowed_mentions"]["roles"]
+                .as_array()
+                .is_none_or(|r| r.is_empty()),
+            "{plain}"
+        );
     }
 
     #[test]

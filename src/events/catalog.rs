@@ -233,6 +233,31 @@ impl EventPayload {
     }
 }
 
+/// Which moment of a 911 call an event records, for [`emergency_dedupe_key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallPhase {
+    Started,
+    Ended,
+}
+
+impl CallPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallPhase::Started => "started",
+            CallPhase::Ended => "ended",
+        }
+    }
+}
+
+/// The store dedupe key of an `emergency/started` or `emergency/ended` event. The tracker
+/// (polling `EmergencyCalls`) and the webhook receiver (`EmergencyCallStarted/Ended`) both use
+/// it, so one call reported both ways is stored — and posted — once. The start time is part
+/// of the key because call numbers restart when a server restarts; it is also the time feeds
+/// use for the card's identity (`emergency:<call number>-<started at>`).
+pub fn emergency_dedupe_key(call_number: i64, started_at: i64, phase: CallPhase) -> String {
+    format!("emergency:{call_number}-{started_at}:{}", phase.as_str())
+}
+
 /// Every kind the bot can produce, for help texts, validation and the README.
 pub const ALL_KINDS: &[&str] = &[
     "player/join",
@@ -287,6 +312,24 @@ mod tests {
         assert_eq!(ev.event_type.as_str(), "main/kill");
         assert_eq!(ev.players, vec![2, 5_873_310_294]);
         assert_eq!(EventPayload::from_json(&ev.payload), Some(kill));
+    }
+
+    #[test]
+    fn emergency_keys_differ_by_call_start_and_phase() {
+        let started = emergency_dedupe_key(18, 1_767_226_210, CallPhase::Started);
+        assert_eq!(started, "emergency:18-1767226210:started");
+        assert_ne!(
+            started,
+            emergency_dedupe_key(18, 1_767_226_210, CallPhase::Ended)
+        );
+        assert_ne!(
+            started,
+            emergency_dedupe_key(18, 1_767_226_211, CallPhase::Started)
+        );
+        assert_ne!(
+            started,
+            emergency_dedupe_key(1, 81_767_226_210, CallPhase::Started)
+        );
     }
 
     #[test]

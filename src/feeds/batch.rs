@@ -198,6 +198,7 @@ impl Batcher {
             content: None,
             embeds: open.embeds,
             buttons: Vec::new(),
+            ping_role: None,
         };
         message.clamp();
         let planned = PlannedMessage {

@@ -245,21 +245,48 @@ impl Button {
 
 /// A message to post in (or edit into) one channel.
 ///
-/// Mentions: a feed message never pings anyone. Every sink must send it with
-/// `allowed_mentions` empty (Discord: `{"parse": []}`); the Discord sink asserts
-/// [`FeedMessage::ALLOWS_MENTIONS`] is false. Escaping game text (see `escape`) is the second
-/// guard, so a leaked `@everyone` would render inert even without the first.
+/// Mentions: nothing in a feed message's text ever pings anyone. Every sink must send it
+/// with `allowed_mentions` allowing nothing parsed from text (Discord: `{"parse": []}`); the
+/// Discord sink asserts [`FeedMessage::ALLOWS_MENTIONS`] is false. Escaping game text (see
+/// `escape`) is the second guard, so a leaked `@everyone` would render inert even without the
+/// first.
+///
+/// The one exception is [`FeedMessage::ping_role`], set only by the bot itself from a guild's
+/// own settings (the staff role of `;staff` alerts): a sink puts `<@&id>` in front of the
+/// content and allows exactly that role (Discord: `{"parse": [], "roles": [id]}`). Game text
+/// can never choose the role.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FeedMessage {
     pub content: Option<String>,
     pub embeds: Vec<Embed>,
     /// Laid out left to right in rows of five ([`FeedMessage::button_rows`]); at most 25.
     pub buttons: Vec<Button>,
+    /// A role to ping with this message (see the type's docs); `None` for every feed card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ping_role: Option<u64>,
 }
 
 impl FeedMessage {
-    /// Feed messages never allow mentions; sinks send `allowed_mentions` with nothing allowed.
+    /// Text in feed messages never allows mentions; sinks send `allowed_mentions` with
+    /// nothing parsed (only [`FeedMessage::ping_role`], when set, is allowed explicitly).
     pub const ALLOWS_MENTIONS: bool = false;
+
+    /// The content a sink sends: `<@&role> ` in front of [`FeedMessage::content`] when the
+    /// message pings a role, else the content unchanged.
+    pub fn content_with_ping(&self) -> Option<String> {
+        match (self.ping_role, self.content.as_deref()) {
+            (None, content) => content.map(str::to_owned),
+            (Some(role), None) => Some(format!("<@&{role}>")),
+            (Some(role), Some(content)) => {
+                Some(truncate(&format!("<@&{role}> {content}"), MAX_CONTENT))
+            }
+        }
+    }
+
+    /// The role ids a sink lists in `allowed_mentions.roles`: only [`FeedMessage::ping_role`].
+    pub fn allowed_role_mentions(&self) -> Vec<u64> {
+        self.ping_role.into_iter().collect()
+    }
 
     /// Buttons in rows of at most five, as Discord lays out action rows.
     pub fn button_rows(&self) -> impl Iterator<Item = &[Button]> {
@@ -328,6 +355,7 @@ impl FeedMessage {
             content: None,
             embeds: vec![embed],
             buttons,
+            ping_role: None,
         };
         message.clamp();
         message
@@ -407,6 +435,7 @@ mod tests {
             content: Some("c".repeat(3000)),
             embeds: vec![embed; 12],
             buttons: Vec::new(),
+            ping_role: None,
         };
         assert!(!message.within_limits());
         message.clamp();
@@ -424,6 +453,7 @@ mod tests {
             buttons: (0..30)
                 .map(|n| Button::new(&id(n), "Kick", ButtonStyle::Danger))
                 .collect(),
+            ping_role: None,
         };
         message
             .buttons
@@ -443,6 +473,27 @@ mod tests {
         let rows: Vec<usize> = message.button_rows().map(<[Button]>::len).collect();
         assert_eq!(rows, vec![5; 5]);
         const { assert!(!FeedMessage::ALLOWS_MENTIONS) };
+    }
+
+    #[test]
+    fn only_the_chosen_role_is_pinged() {
+        let mut message = FeedMessage::single(Embed::new().title("t"), Vec::new());
+        assert_eq!(message.content_with_ping(), None);
+        assert!(message.allowed_role_mentions().is_empty());
+        message.ping_role = Some(42);
+        assert_eq!(message.content_with_ping().as_deref(), Some("<@&42>"));
+        message.content = Some("staff needed".into());
+        assert_eq!(
+            message.content_with_ping().as_deref(),
+            Some("<@&42> staff needed")
+        );
+        assert_eq!(message.allowed_role_mentions(), vec![42]);
+        let old: FeedMessage =
+            serde_json::from_str(r#"{"content":"x","embeds":[],"buttons":[]}"#).unwrap();
+        assert_eq!(
+            old.ping_role, None,
+            "messages stored before the field still read"
+        );
     }
 
     proptest! {
@@ -468,7 +519,7 @@ mod tests {
         ) {
             let mut embed = Embed { title: Some(title), description: Some(description), ..Embed::default() };
             embed.fields = fields.iter().map(|(n, v)| EmbedField { name: n.clone(), value: v.clone(), inline: true }).collect();
-            let mut message = FeedMessage { content: None, embeds: vec![embed; copies], buttons: Vec::new() };
+            let mut message = FeedMessage { content: None, embeds: vec![embed; copies], buttons: Vec::new(), ping_role: None };
             message.clamp();
             prop_assert!(message.within_limits());
         }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::erlc::ErlcError;
-use crate::events::catalog::EventPayload;
+use crate::events::catalog::{CallPhase, EventPayload, emergency_dedupe_key};
 use crate::events::{Event, NewEvent};
 use crate::store::Store;
 
@@ -289,7 +289,21 @@ fn assemble(
             EventPayload::EmergencyStarted { call } => call.started_at,
             _ => now,
         };
-        events.push(build(payload, time, None)?);
+        // The key webhooks use too, so a call reported both ways is stored once.
+        let key = match &payload {
+            EventPayload::EmergencyStarted { call } => Some(emergency_dedupe_key(
+                call.call_number,
+                call.started_at,
+                CallPhase::Started,
+            )),
+            EventPayload::EmergencyEnded { call } => Some(emergency_dedupe_key(
+                call.call_number,
+                call.started_at,
+                CallPhase::Ended,
+            )),
+            _ => None,
+        };
+        events.push(build(payload, time, key)?);
     }
     Ok(events)
 }

@@ -17,6 +17,9 @@ pub struct GuildSettings {
     pub discord_invite: Option<String>,
     /// Whether in-game `;` custom commands are answered.
     pub custom_commands_enabled: bool,
+    /// Built-in `;` commands switched off one by one (canonical names such as `report`),
+    /// while the others stay on.
+    pub disabled_custom_commands: Vec<String>,
     /// Channel that receives a copy of every audit record.
     pub audit_channel: Option<u64>,
 }

@@ -1,0 +1,264 @@
+//! The Discord cards `;staff` and `;report` post: who, where, why, with player-panel buttons.
+//! Game text is escaped; the only mention is the guild's own staff role (`ping_role`).
+
+use crate::events::catalog::PlayerInfo;
+use crate::feeds::custom_id::{ButtonAction, CustomId};
+use crate::feeds::escape::{escape_text, plain_line};
+use crate::feeds::message::{Button, ButtonStyle, Embed, FeedMessage};
+use crate::feeds::render::{colours, display_name, player_link, relative_time};
+
+use super::live::LivePlayer;
+
+/// Who typed the command: resolved from the live list, or only their id when they were not
+/// in it (left already, or the list could not be read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    Online(LivePlayer),
+    IdOnly(u64),
+}
+
+impl Caller {
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Caller::Online(p) => Some(&p.name),
+            Caller::IdOnly(_) => None,
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        match self {
+            Caller::Online(p) => p.id.unwrap_or_default(),
+            Caller::IdOnly(id) => *id,
+        }
+    }
+
+    fn link(&self) -> String {
+        match self {
+            Caller::Online(p) => player_link(&p.info()),
+            Caller::IdOnly(id) => player_link(&PlayerInfo {
+                name: format!("user {id}"),
+                id: Some(*id),
+                ..PlayerInfo::default()
+            }),
+        }
+    }
+
+    fn team(&self) -> String {
+        match self {
+            Caller::Online(p) => display_name(&p.team),
+            Caller::IdOnly(_) => "unknown".into(),
+        }
+    }
+
+    fn location(&self) -> String {
+        match self {
+            Caller::Online(p) => p
+                .location()
+                .map_or_else(|| "unknown".into(), |l| display_name(&l)),
+            Caller::IdOnly(_) => "unknown (not in the player list)".into(),
+        }
+    }
+}
+
+/// Where and when, shared by both cards.
+#[derive(Debug, Clone, Copy)]
+pub struct CardPlace<'a> {
+    pub server: &'a str,
+    /// Unix seconds of the chat line.
+    pub time: i64,
+}
+
+fn base(place: CardPlace<'_>, title: &str, colour: u32, command: &str) -> Embed {
+    let embed = Embed::new()
+        .title(title)
+        .colour(colour)
+        .footer(&plain_line(&format!("{} · ;{command}", place.server)));
+    if place.time > 0 {
+        embed.timestamp(place.time)
+    } else {
+        embed
+    }
+}
+
+fn reason_text(reason: Option<&str>) -> String {
+    reason
+        .map(escape_text)
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "*No reason given.*".into())
+}
+
+fn panel(server: &str, id: u64, actions: &[(ButtonAction, &str, ButtonStyle)]) -> Vec<Button> {
+    actions
+        .iter()
+        .filter_map(|(action, label, style)| {
+            CustomId::player(*action, server, id)
+                .ok()
+                .map(|custom_id| Button::new(&custom_id, label, *style))
+        })
+        .collect()
+}
+
+/// `;staff` / `;modcall`: pings `ping_role` (when configured) with who and where.
+pub fn staff_card(
+    place: CardPlace<'_>,
+    caller: &Caller,
+    reason: Option<&str>,
+    ping_role: Option<u64>,
+) -> FeedMessage {
+    let embed = base(place, "Staff requested in game", colours::PENDING, "staff")
+        .description(&format!(
+            "{} asked for staff {}",
+            caller.link(),
+            relative_time(place.time)
+        ))
+        .field("Player", &caller.link(), true)
+        .field("Team", &caller.team(), true)
+        .field("Location", &caller.location(), true)
+        .field("Server", &display_name(place.server), true)
+        .field("Reason", &reason_text(reason), false);
+    let buttons = panel(
+        place.server,
+        caller.id(),
+        &[
+            (ButtonAction::PlayerPm, "PM", ButtonStyle::Primary),
+            (
+                ButtonAction::PlayerRefresh,
+                "Player",
+                ButtonStyle::Secondary,
+            ),
+        ],
+    );
+    let mut message = FeedMessage::single(embed, buttons);
+    message.content = Some(format!("Staff needed on {}", plain_line(place.server)));
+    message.ping_role = ping_role;
+    message
+}
+
+/// The player a report names: found online, or only the typed name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reported {
+    Online(LivePlayer),
+    /// Not (uniquely) online; the card shows what was typed and has no buttons.
+    Typed(String),
+}
+
+/// `;report <player> <reason>`: the reported player's panel buttons, no ping.
+pub fn report_card(
+    place: CardPlace<'_>,
+    reporter: &Caller,
+    reported: &Reported,
+    reason: &str,
+) -> FeedMessage {
+    let (reported_text, buttons) = match reported {
+        Reported::Online(player) => (
+            player_link(&player.info()),
+            player.id.map_or_else(Vec::new, |id| {
+                panel(
+                    place.server,
+                    id,
+                    &[
+                        (ButtonAction::PlayerKick, "Kick", ButtonStyle::Danger),
+                        (ButtonAction::PlayerBan, "Ban", ButtonStyle::Danger),
+                        (ButtonAction::PlayerPm, "PM", ButtonStyle::Primary),
+                        (
+                            ButtonAction::PlayerRefresh,
+                            "Player",
+                            ButtonStyle::Secondary,
+                        ),
+                    ],
+                )
+            }),
+        ),
+        Reported::Typed(name) => (
+            format!("{} (not found online)", display_name(name)),
+            Vec::new(),
+        ),
+    };
+    let embed = base(place, "Player report", colours::WARNING, "report")
+        .description(&format!(
+            "{} reported {} {}",
+            reporter.link(),
+            reported_text,
+            relative_time(place.time)
+        ))
+        .field("Reported", &reported_text, true)
+        .field("Reporter", &reporter.link(), true)
+        .field("Reporter location", &reporter.location(), true)
+        .field("Server", &display_name(place.server), true)
+        .field("Reason", &reason_text(Some(reason)), false);
+    FeedMessage::single(embed, buttons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn online(name: &str, id: u64) -> LivePlayer {
+        LivePlayer {
+            name: name.into(),
+            id: Some(id),
+            team: "Police".into(),
+            permission: "Normal".into(),
+            callsign: None,
+            postal: Some("307".into()),
+            street: Some("Harbor Road".into()),
+        }
+    }
+
+    const PLACE: CardPlace<'static> = CardPlace {
+        server: "main",
+        time: 1_767_226_200,
+    };
+
+    #[test]
+    fn staff_card_pings_only_the_role_and_escapes_game_text() {
+        let caller = Caller::Online(online("Evil_@everyone", 42));
+        let card = staff_card(PLACE, &caller, Some("<@&1> @here *help*"), Some(777));
+        assert!(card.within_limits());
+        assert_eq!(card.ping_role, Some(777));
+        assert_eq!(card.allowed_role_mentions(), vec![777]);
+        let text = serde_json::to_string(&card.embeds).unwrap();
+        assert!(
+            !text.contains("@everyone") && !text.contains("@here"),
+            "{text}"
+        );
+        assert!(!text.contains("<@&1>"), "{text}");
+        assert!(text.contains("Postal 307, Harbor Road"));
+        assert!(text.contains("Police"));
+        let ids: Vec<_> = card.buttons.iter().map(|b| b.custom_id.as_str()).collect();
+        assert_eq!(ids, ["erlc:pl_pm:main:42", "erlc:pl_refresh:main:42"]);
+        let unpinged = staff_card(PLACE, &Caller::IdOnly(5), None, None);
+        assert_eq!(unpinged.ping_role, None);
+        let text = serde_json::to_string(&unpinged.embeds).unwrap();
+        assert!(text.contains("No reason given") && text.contains("not in the player list"));
+    }
+
+    #[test]
+    fn report_card_has_panel_buttons_only_for_a_found_player() {
+        let reporter = Caller::Online(online("Reporter", 1));
+        let found = report_card(
+            PLACE,
+            &reporter,
+            &Reported::Online(online("Bad_Driver", 99)),
+            "ran me over",
+        );
+        assert!(found.within_limits());
+        assert_eq!(found.ping_role, None);
+        let actions: Vec<_> = found
+            .buttons
+            .iter()
+            .map(|b| CustomId::parse(&b.custom_id).unwrap())
+            .map(|id| (id.action(), id.roblox_id()))
+            .collect();
+        assert_eq!(actions.len(), 4);
+        assert!(actions.iter().all(|(_, id)| *id == Some(99)));
+        assert_eq!(actions[0].0, ButtonAction::PlayerKick);
+        let typed = report_card(PLACE, &reporter, &Reported::Typed("gh*st".into()), "x");
+        assert!(typed.buttons.is_empty());
+        assert!(
+            serde_json::to_string(&typed.embeds)
+                .unwrap()
+                .contains("gh\\\\*st")
+        );
+    }
+}

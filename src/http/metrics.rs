@@ -1,0 +1,437 @@
+//! `/metrics` in Prometheus text format: our webhook counters plus whatever the bot plugs in
+//! through [`MetricsSource`] (client stats, outbox depth and feed lag, tracker counters).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use crate::erlc::ErlcClient;
+use crate::store::Store;
+use crate::tracker::Tracker;
+
+/// Collects metric families and writes them with one `# HELP` and `# TYPE` line each.
+#[derive(Debug, Default)]
+pub struct MetricsWriter {
+    families: BTreeMap<String, Family>,
+}
+
+#[derive(Debug)]
+struct Family {
+    help: String,
+    kind: &'static str,
+    samples: Vec<(String, String)>,
+}
+
+impl MetricsWriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A monotonically increasing count.
+    pub fn counter(&mut self, name: &str, help: &str, labels: &[(&str, &str)], value: u64) {
+        self.sample(name, help, "counter", labels, value.to_string());
+    }
+
+    /// A value that goes up and down.
+    pub fn gauge(&mut self, name: &str, help: &str, labels: &[(&str, &str)], value: f64) {
+        let text = if value.is_finite() {
+            value.to_string()
+        } else {
+            "NaN".to_owned()
+        };
+        self.sample(name, help, "gauge", labels, text);
+    }
+
+    fn sample(
+        &mut self,
+        name: &str,
+        help: &str,
+        kind: &'static str,
+        labels: &[(&str, &str)],
+        value: String,
+    ) {
+        let family = self
+            .families
+            .entry(name.to_owned())
+            .or_insert_with(|| Family {
+                help: help.replace('\\', "\\\\").replace('\n', "\\n"),
+                kind,
+                samples: Vec::new(),
+            });
+        family.samples.push((label_text(labels), value));
+    }
+
+    /// The exposition text.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (name, family) in &self.families {
+            let _ = writeln!(out, "# HELP {name} {}", family.help);
+            let _ = writeln!(out, "# TYPE {name} {}", family.kind);
+            for (labels, value) in &family.samples {
+                let _ = writeln!(out, "{name}{labels} {value}");
+            }
+        }
+        out
+    }
+}
+
+/// `{a="x",b="y"}` with values escaped, or nothing.
+fn label_text(labels: &[(&str, &str)]) -> String {
+    if labels.is_empty() {
+        return String::new();
+    }
+    let pairs: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| {
+            let v = v
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n");
+            format!("{k}=\"{v}\"")
+        })
+        .collect();
+    format!("{{{}}}", pairs.join(","))
+}
+
+/// Something that adds metrics to `/metrics`. Closures `Fn(&mut MetricsWriter)` qualify.
+pub trait MetricsSource: Send + Sync {
+    fn collect(&self, out: &mut MetricsWriter);
+}
+
+impl<F: Fn(&mut MetricsWriter) + Send + Sync> MetricsSource for F {
+    fn collect(&self, out: &mut MetricsWriter) {
+        self(out)
+    }
+}
+
+/// Counters of the webhook endpoint and the `;` commands it routes.
+#[derive(Debug, Default)]
+pub struct WebhookCounters {
+    accepted: AtomicU64,
+    duplicates: AtomicU64,
+    stored_events: AtomicU64,
+    rejected: Mutex<BTreeMap<&'static str, u64>>,
+    events: Mutex<BTreeMap<&'static str, u64>>,
+    commands: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+fn bump(map: &Mutex<BTreeMap<&'static str, u64>>, label: &'static str) {
+    let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
+    *map.entry(label).or_default() += 1;
+}
+
+fn read(map: &Mutex<BTreeMap<&'static str, u64>>) -> BTreeMap<&'static str, u64> {
+    map.lock().unwrap_or_else(PoisonError::into_inner).clone()
+}
+
+impl WebhookCounters {
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates.load(Ordering::Relaxed)
+    }
+
+    pub fn stored_events(&self) -> u64 {
+        self.stored_events.load(Ordering::Relaxed)
+    }
+
+    /// Rejections so far, by reason label.
+    pub fn rejected(&self) -> BTreeMap<&'static str, u64> {
+        read(&self.rejected)
+    }
+
+    /// `;` commands so far, by how they were handled.
+    pub fn commands(&self) -> BTreeMap<&'static str, u64> {
+        read(&self.commands)
+    }
+
+    pub(crate) fn count_accepted(&self) {
+        self.accepted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_duplicate(&self) {
+        self.duplicates.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_stored(&self, events: usize) {
+        let events = u64::try_from(events).unwrap_or(u64::MAX);
+        self.stored_events.fetch_add(events, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_rejected(&self, reason: &'static str) {
+        bump(&self.rejected, reason);
+    }
+
+    pub(crate) fn count_event(&self, kind: &'static str) {
+        bump(&self.events, kind);
+    }
+
+    pub(crate) fn count_command(&self, result: &'static str) {
+        bump(&self.commands, result);
+    }
+}
+
+impl MetricsSource for WebhookCounters {
+    fn collect(&self, out: &mut MetricsWriter) {
+        out.counter(
+            "erlc_bot_webhook_accepted_total",
+            "Webhook requests that passed verification and were processed.",
+            &[],
+            self.accepted(),
+        );
+        out.counter(
+            "erlc_bot_webhook_duplicates_total",
+            "Webhook requests acknowledged but ignored as repeats (same timestamp and body).",
+            &[],
+            self.duplicates(),
+        );
+        out.counter(
+            "erlc_bot_webhook_stored_events_total",
+            "Events from webhooks stored (repeats of polled events excluded).",
+            &[],
+            self.stored_events(),
+        );
+        for (reason, count) in self.rejected() {
+            out.counter(
+                "erlc_bot_webhook_rejected_total",
+                "Webhook requests refused, by reason.",
+                &[("reason", reason)],
+                count,
+            );
+        }
+        for (kind, count) in read(&self.events) {
+            out.counter(
+                "erlc_bot_webhook_events_total",
+                "Events received in accepted webhook batches, by PRC event name.",
+                &[("event", kind)],
+                count,
+            );
+        }
+        for (result, count) in self.commands() {
+            out.counter(
+                "erlc_bot_custom_commands_total",
+                "In-game ; commands, by how they were handled.",
+                &[("result", result)],
+                count,
+            );
+        }
+    }
+}
+
+/// The PRC client's counters.
+#[derive(Debug, Clone)]
+pub struct ClientMetrics(pub ErlcClient);
+
+impl MetricsSource for ClientMetrics {
+    fn collect(&self, out: &mut MetricsWriter) {
+        let stats = self.0.stats();
+        let counters = [
+            (
+                "erlc_bot_prc_requests_total",
+                "HTTP requests sent to the PRC API (retries included).",
+                stats.requests_sent,
+            ),
+            (
+                "erlc_bot_prc_retries_total",
+                "PRC reads repeated after a retryable failure.",
+                stats.retries,
+            ),
+            (
+                "erlc_bot_prc_rate_limited_total",
+                "HTTP 429 answers from the PRC API.",
+                stats.rate_limited,
+            ),
+            (
+                "erlc_bot_prc_rate_limit_waits_total",
+                "Requests that waited locally for an empty rate-limit bucket.",
+                stats.rate_limit_waits,
+            ),
+            (
+                "erlc_bot_prc_network_errors_total",
+                "PRC requests that got no HTTP answer.",
+                stats.network_errors,
+            ),
+            (
+                "erlc_bot_prc_breaker_opens_total",
+                "Times a PRC circuit breaker opened.",
+                stats.breaker_opens,
+            ),
+            (
+                "erlc_bot_prc_cache_hits_total",
+                "PRC reads answered from the cache.",
+                stats.cache_hits,
+            ),
+            (
+                "erlc_bot_prc_coalesced_total",
+                "PRC reads that joined an identical read in flight.",
+                stats.coalesced,
+            ),
+        ];
+        for (name, help, value) in counters {
+            out.counter(name, help, &[], value);
+        }
+        let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+        for record in self.0.recent_requests() {
+            if let Some(status) = record.status.filter(|s| *s >= 400) {
+                *errors.entry(status.to_string()).or_default() += 1;
+            }
+        }
+        for (status, count) in errors {
+            out.gauge(
+                "erlc_bot_prc_recent_error_responses",
+                "PRC answers with an HTTP error status among the most recent requests (a window, not a total).",
+                &[("status", &status)],
+                count as f64,
+            );
+        }
+    }
+}
+
+/// Outbox depth and feed lag (age of the oldest undelivered message).
+#[derive(Debug, Clone)]
+pub struct StoreMetrics(pub Store);
+
+impl MetricsSource for StoreMetrics {
+    fn collect(&self, out: &mut MetricsWriter) {
+        let outbox = self.0.outbox();
+        match outbox.depth() {
+            Ok(depth) => out.gauge(
+                "erlc_bot_outbox_depth",
+                "Messages waiting in the outbox for delivery to Discord.",
+                &[],
+                depth as f64,
+            ),
+            Err(e) => tracing::warn!(error = %e, "metrics: could not read the outbox depth"),
+        }
+        match outbox.pending(1) {
+            Ok(oldest) => {
+                let now = self.0.clock().now_ms();
+                let lag_ms = oldest
+                    .first()
+                    .map_or(0, |p| now.saturating_sub(p.enqueued_at_ms).max(0));
+                out.gauge(
+                    "erlc_bot_feed_lag_seconds",
+                    "Age of the oldest message not yet delivered (0 when the outbox is empty).",
+                    &[],
+                    lag_ms as f64 / 1000.0,
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics: could not read the outbox"),
+        }
+    }
+}
+
+/// The tracker's counters: polls, poll errors by PRC code, 429s, events, gaps.
+#[derive(Clone)]
+pub struct TrackerMetricsSource(pub Tracker);
+
+impl MetricsSource for TrackerMetricsSource {
+    fn collect(&self, out: &mut MetricsWriter) {
+        let metrics = self.0.metrics();
+        let counters = [
+            (
+                "erlc_bot_polls_total",
+                "Snapshot polls of PRC that got an answer.",
+                metrics.polls,
+            ),
+            (
+                "erlc_bot_ban_polls_total",
+                "Ban list polls of PRC that got an answer.",
+                metrics.ban_polls,
+            ),
+            (
+                "erlc_bot_poll_errors_total",
+                "Polls that failed.",
+                metrics.poll_errors,
+            ),
+            (
+                "erlc_bot_poll_rate_limited_total",
+                "Polls that still got 429 after the client's own waiting and retries.",
+                metrics.rate_limited,
+            ),
+            (
+                "erlc_bot_tracker_events_total",
+                "Events stored by the tracker.",
+                metrics.events,
+            ),
+            (
+                "erlc_bot_feed_gaps_total",
+                "Times the bot was away longer than PRC's log window.",
+                metrics.gaps,
+            ),
+        ];
+        for (name, help, value) in counters {
+            out.counter(name, help, &[], value);
+        }
+        for (code, count) in &metrics.errors_by_code {
+            out.counter(
+                "erlc_bot_prc_errors_total",
+                "Failed polls by PRC error code (or kind, e.g. network, without a code).",
+                &[("code", code)],
+                *count,
+            );
+        }
+        for server in self.0.health() {
+            out.gauge(
+                "erlc_bot_poll_consecutive_errors",
+                "Failed polls in a row per tracked server.",
+                &[
+                    ("guild", &server.guild.to_string()),
+                    ("server", &server.label),
+                ],
+                f64::from(server.consecutive_errors),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_help_and_type_line_per_family_and_escaped_labels() {
+        let mut out = MetricsWriter::new();
+        out.counter("x_total", "Things.", &[("reason", "a")], 1);
+        out.counter("x_total", "Things.", &[("reason", "b\"\\\n")], 2);
+        out.gauge("a_gauge", "Level.", &[], 1.5);
+        out.gauge("b_gauge", "Broken.", &[], f64::INFINITY);
+        let text = out.render();
+        assert_eq!(text.matches("# HELP x_total Things.").count(), 1);
+        assert_eq!(text.matches("# TYPE x_total counter").count(), 1);
+        assert!(text.contains("x_total{reason=\"a\"} 1\n"));
+        assert!(
+            text.contains("x_total{reason=\"b\\\"\\\\\\n\"} 2\n"),
+            "{text}"
+        );
+        assert!(text.contains("# TYPE a_gauge gauge\na_gauge 1.5\n"));
+        assert!(text.contains("b_gauge NaN"));
+        assert!(
+            text.find("a_gauge") < text.find("x_total"),
+            "sorted by name"
+        );
+    }
+
+    #[test]
+    fn webhook_counters_and_closures_report() {
+        let counters = WebhookCounters::default();
+        counters.count_accepted();
+        counters.count_rejected("bad_signature");
+        counters.count_rejected("bad_signature");
+        counters.count_event("CustomCommand");
+        counters.count_command("ran_ok");
+        let extra = |out: &mut MetricsWriter| out.gauge("erlc_bot_extra", "Extra.", &[], 3.0);
+        let mut out = MetricsWriter::new();
+        counters.collect(&mut out);
+        extra.collect(&mut out);
+        let text = out.render();
+        assert!(text.contains("erlc_bot_webhook_accepted_total 1\n"));
+        assert!(text.contains("erlc_bot_webhook_rejected_total{reason=\"bad_signature\"} 2\n"));
+        assert!(text.contains("erlc_bot_webhook_events_total{event=\"CustomCommand\"} 1\n"));
+        assert!(text.contains("erlc_bot_custom_commands_total{result=\"ran_ok\"} 1\n"));
+        assert!(text.contains("erlc_bot_extra 3\n"));
+    }
+}

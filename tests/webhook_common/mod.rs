@@ -1,0 +1,167 @@
+//! Shared setup for the webhook tests: a simulator and the bot's HTTP server on 127.0.0.1,
+//! one store in a temporary directory, the simulator's signing key as the verifier key, a
+//! server connected with a webhook token, and a recording sink for cards.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use erlc_bot::clock::ManualClock;
+use erlc_bot::custom_commands::{CommandRouter, RouterConfig, StoreHandles};
+use erlc_bot::erlc::{ClientConfig, ErlcClient, ServerKey, WebhookVerifier};
+use erlc_bot::feeds::RecordingSink;
+use erlc_bot::http::{self, HttpState, StoreMetrics, ensure_webhook_token};
+use erlc_bot::sim::{BucketLimit, SimConfig, SimHandle, SimServer, Simulator};
+use erlc_bot::store::{MasterKeySource, Store, StoreConfig};
+use tokio::sync::{oneshot, watch};
+
+/// 2026-01-01T00:00:00Z.
+pub const START_MS: i64 = 1_767_225_600_000;
+pub const GUILD: u64 = 4242;
+pub const LABEL: &str = "main";
+pub const MODCALL_CHANNEL: u64 = 555;
+pub const STAFF_ROLE: u64 = 777;
+
+pub struct Bot {
+    pub sim: SimHandle,
+    pub server: SimServer,
+    pub clock: Arc<ManualClock>,
+    pub store: Store,
+    pub state: HttpState,
+    pub sink: Arc<RecordingSink>,
+    pub wake: watch::Receiver<u64>,
+    pub base: String,
+    pub token: String,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Bot {
+    /// Simulator, store, router and HTTP server, all wired as the bot would.
+    pub async fn start() -> Bot {
+        let clock = Arc::new(ManualClock::new(START_MS));
+        let sim = Simulator::start(SimConfig {
+            clock: clock.clone(),
+            read_limit: BucketLimit::new(10_000, 10),
+            command_limit: BucketLimit::new(10_000, 5),
+            ..SimConfig::default()
+        })
+        .await
+        .expect("simulator starts");
+        let server = sim.server(0).expect("one server");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store_config = StoreConfig::new(dir.path(), MasterKeySource::Env("11".repeat(32)));
+        store_config.clock = clock.clone();
+        let store = Store::open(store_config).expect("store opens");
+        store
+            .settings()
+            .add_server(GUILD, LABEL, &ServerKey::new(server.info().key), 1, "Owner")
+            .expect("server added");
+        let token = ensure_webhook_token(&store, GUILD, LABEL).expect("token");
+        let client = ErlcClient::new(ClientConfig {
+            base_url: sim.base_url(),
+            clock: clock.clone(),
+            ..ClientConfig::default()
+        })
+        .expect("client");
+        let handles = Arc::new(StoreHandles::new(store.clone(), client));
+        let sink = Arc::new(RecordingSink::new());
+        let router = Arc::new(CommandRouter::new(RouterConfig::new(
+            store.clone(),
+            handles.clone(),
+            sink.clone(),
+        )));
+        let verifier = WebhookVerifier::from_spki_base64(&sim.webhook_public_key_spki_base64())
+            .expect("simulator key is valid SPKI");
+        let (wake_tx, wake) = watch::channel(0);
+        let state = HttpState::new(store.clone(), verifier, wake_tx)
+            .with_commands(router)
+            .with_handles(handles)
+            .with_metrics(Arc::new(StoreMetrics(store.clone())));
+        let listener = http::bind("127.0.0.1:0".parse().expect("address"))
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(http::serve(state.clone(), listener, async {
+            let _ = stopped.await;
+        }));
+        Bot {
+            sim,
+            server,
+            clock,
+            store,
+            state,
+            sink,
+            wake,
+            base,
+            token,
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("client"),
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    pub fn webhook_url(&self) -> String {
+        http::webhook_url(&self.base, &self.token)
+    }
+
+    /// Point the simulated server at our webhook URL (it sends a signed probe first).
+    pub async fn register_webhook(&self) {
+        self.server
+            .set_webhook_url(Some(self.webhook_url()))
+            .await
+            .expect("the probe is answered 2xx");
+    }
+
+    pub fn events_of(&self, kind: &str) -> u64 {
+        let event_type =
+            erlc_bot::events::EventType::parse(&format!("{LABEL}/{kind}")).expect("event type");
+        self.store
+            .events()
+            .count_type(GUILD, &event_type)
+            .expect("count")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.sim.shutdown().await;
+    }
+}
+
+/// Poll `check` until it is true, failing the test after 10 s.
+pub async fn wait_for<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
