@@ -77,9 +77,9 @@ pub fn health(servers: &[ServerHealthView], now_ms: i64) -> FeedMessage {
         )
     } else {
         format!(
-            "{} · {} need attention",
+            "{} · {} attention",
             count(servers.len(), "server", "servers"),
-            troubled
+            count(troubled, "needs", "need")
         )
     });
     let shown = servers.len().min(MAX_FIELDS);

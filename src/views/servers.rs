@@ -189,7 +189,10 @@ pub fn server_list(servers: &[ServerRecord], sandbox_labels: &[&str]) -> FeedMes
         if problems == 0 {
             "all working".to_owned()
         } else {
-            format!("{} need attention", count(problems, "server", "servers"))
+            format!(
+                "{} attention",
+                count(problems, "server needs", "servers need")
+            )
         }
     ));
     if problems > 0 {

@@ -88,7 +88,7 @@ fn server_list_shows_status_fix_and_markers() {
         "invalid or was regenerated",
         "**How to fix:** Copy the current key",
         "Added by Ann <t:1700000000:R>",
-        "1 server need attention",
+        "1 server needs attention",
     ] {
         assert!(text.contains(fact), "missing {fact:?} in {text}");
     }
