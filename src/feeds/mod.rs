@@ -15,7 +15,7 @@ pub mod route;
 pub mod sink;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 pub use batch::{BatchConfig, Batcher, EditTarget, EventRef, PlannedMessage, nonce_for};
 pub use custom_id::{ButtonAction, CustomId, CustomIdError};

@@ -1,9 +1,9 @@
 //! `/health`: per server, whether polling runs, its lag, rate-limit headroom, the next poll and
 //! the last PRC error with its fix, as a green / amber / red light.
 
-use crate::feeds::escape::{escape_text, plain_line};
+use crate::feeds::escape::{escape_name, escape_text};
 use crate::feeds::message::{Embed, FeedMessage, MAX_FIELDS};
-use crate::feeds::render::{colours, relative_time};
+use crate::feeds::render::{colours, display_name, relative_time};
 
 use super::common::{Light, count, defuse_mentions, duration_ms};
 
@@ -77,25 +77,25 @@ pub fn health(servers: &[ServerHealthView], now_ms: i64) -> FeedMessage {
         )
     } else {
         format!(
-            "{} · {} need attention",
+            "{} · {} attention",
             count(servers.len(), "server", "servers"),
-            troubled
+            count(troubled, "needs", "need")
         )
     });
     let shown = servers.len().min(MAX_FIELDS);
     let mut ordered: Vec<&ServerHealthView> = servers.iter().collect();
     ordered.sort_by(|a, b| b.light().cmp(&a.light()).then(a.label.cmp(&b.label)));
     for server in &ordered[..shown] {
-        let heading = plain_line(&format!(
-            "{} {} · {}",
+        let status = if server.status.trim().is_empty() {
+            "unknown".to_owned()
+        } else {
+            escape_name(&server.status)
+        };
+        let heading = format!(
+            "{} {} · {status}",
             server.light().dot(),
-            server.label,
-            if server.status.trim().is_empty() {
-                "unknown"
-            } else {
-                &server.status
-            }
-        ));
+            display_name(&server.label)
+        );
         embed = embed.field(&heading, &server_text(server, now_ms), false);
     }
     FeedMessage::single(embed, Vec::new())

@@ -2,7 +2,7 @@
 //! with relative times, paged with buttons; an empty page says so and suggests a wider range.
 
 use crate::events::{EventTypeError, Pattern};
-use crate::feeds::escape::plain_line;
+use crate::feeds::escape::{escape_name, plain_line};
 use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION};
 use crate::feeds::render::{colours, display_name};
 use crate::store::events::Page;
@@ -122,7 +122,7 @@ pub fn logs_page(request: &LogsRequest<'_>, page: &Page) -> (FeedMessage, PageIn
     let info = PageInfo::of_query(request.page, page.more_follows);
     let mut filters = Vec::new();
     if let Some(range) = request.range {
-        filters.push(plain_line(range));
+        filters.push(escape_name(range));
     }
     if let Some(player) = request.player.filter(|p| !p.trim().is_empty()) {
         filters.push(format!("player **{}**", display_name(player)));

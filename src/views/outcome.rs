@@ -5,7 +5,7 @@
 use crate::erlc::ErlcError;
 use crate::erlc::api::{CommandReceipt, Confirmation};
 use crate::feeds::custom_id::{ButtonAction, CustomId, CustomIdError};
-use crate::feeds::escape::{code_span, plain_line};
+use crate::feeds::escape::{code_span, escape_name};
 use crate::feeds::message::{Button, ButtonStyle, Embed, FeedMessage};
 use crate::feeds::render::{colours, display_name, relative_time};
 use crate::store::settings::Capability;
@@ -29,7 +29,7 @@ pub struct ActionReport<'a> {
 /// The outcome of an action: the exact command, PRC's acceptance, confirmation in the
 /// command logs (or not yet seen), and the audit number.
 pub fn action_report(report: &ActionReport<'_>) -> FeedMessage {
-    let action = plain_line(report.action);
+    let action = escape_name(report.action);
     let receipt = report.receipt;
     let (title, colour, status) = if receipt.dry_run {
         (

@@ -153,7 +153,9 @@ fn activity_counts(events: &[&Event], id: Option<u64>) -> String {
             Some(EventPayload::Command { .. } | EventPayload::CustomCommand { .. }) => {
                 commands += 1
             }
-            Some(EventPayload::ModCallNew { caller, .. }) if caller.id == id => calls += 1,
+            Some(EventPayload::ModCallNew { caller, .. }) if id.is_some() && caller.id == id => {
+                calls += 1
+            }
             _ => {}
         }
     }

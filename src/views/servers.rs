@@ -189,7 +189,10 @@ pub fn server_list(servers: &[ServerRecord], sandbox_labels: &[&str]) -> FeedMes
         if problems == 0 {
             "all working".to_owned()
         } else {
-            format!("{} need attention", count(problems, "server", "servers"))
+            format!(
+                "{} attention",
+                count(problems, "server needs", "servers need")
+            )
         }
     ));
     if problems > 0 {
@@ -232,14 +235,18 @@ fn status_icon(status: &ServerStatus) -> &'static str {
 }
 
 fn server_heading(record: &ServerRecord, sandbox: bool) -> String {
-    let mut heading = format!("{} {}", status_icon(&record.status), record.label);
+    let mut heading = format!(
+        "{} {}",
+        status_icon(&record.status),
+        display_name(&record.label)
+    );
     if record.is_default {
         heading.push_str(" · ⭐ default");
     }
     if sandbox {
         heading.push_str(" · 🧪 sandbox");
     }
-    plain_line(&heading)
+    heading
 }
 
 fn server_details(record: &ServerRecord) -> String {
@@ -286,10 +293,7 @@ pub struct SetupOutcome<'a> {
 /// the trusted-IP steps), or a red card saying why nothing was saved and how to fix it.
 pub fn setup_result(outcome: &SetupOutcome<'_>) -> FeedMessage {
     let label = display_name(outcome.label);
-    let footer = plain_line(&format!(
-        "{} · key {}",
-        outcome.label, outcome.key_fingerprint
-    ));
+    let footer = plain_line(&format!("{} · server setup", outcome.label));
     if !outcome.saved {
         let (explanation, fix) = validation_problem(outcome.validation);
         let embed = Embed::new()

@@ -55,12 +55,12 @@ pub fn emergency_calls(
             .map_or_else(|| user_link(id), |p| ref_link(&p.player))
     };
     for call in &sorted[..shown] {
-        let heading = plain_line(&format!(
+        let heading = format!(
             "{} #{} · {}",
             team_swatch(&call.team),
             call.call_number,
-            call.team.as_str()
-        ));
+            display_name(call.team.as_str())
+        );
         embed = embed.field(&heading, &call_text(call, &name_of, per_field), false);
     }
     if sorted.len() > shown {

@@ -10,7 +10,7 @@ pub use lists::{bans_page, vehicles_page};
 use std::collections::HashSet;
 
 use crate::erlc::models::{IdMap, Player, StaffV2, Team};
-use crate::feeds::escape::plain_line;
+use crate::feeds::escape::{code_span, plain_line};
 use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION, MAX_FIELD_VALUE};
 use crate::feeds::render::{colours, display_name, name_link, stars, team_colour, user_link};
 
@@ -111,11 +111,11 @@ fn empty_players_text(players: &[Player], filter: Option<&str>) -> String {
     }
 }
 
-/// `[name](profile) · `1A-12` · 🛡 Mod · ★★`
+/// `[name](profile) · `1A-12` · 🛡 Mod · ★★` (the team is the heading above).
 fn player_line(player: &Player) -> String {
-    let mut line = format!("{} {}", team_swatch(&player.team), ref_link(&player.player));
+    let mut line = ref_link(&player.player);
     if let Some(callsign) = player.callsign.as_deref().filter(|c| !c.trim().is_empty()) {
-        line.push_str(&format!(" · {}", crate::feeds::escape::code_span(callsign)));
+        line.push_str(&format!(" · {}", code_span(callsign)));
     }
     if let Some(badge) = permission_badge(&player.permission) {
         line.push_str(&format!(" · {badge}"));

@@ -1,0 +1,190 @@
+//! Builders for live PRC data, store records and client results used by the view tests.
+
+use crate::erlc::api::{CommandReceipt, Confirmation, KeyValidation};
+use crate::erlc::models::Permission;
+use crate::erlc::models::{
+    AccVerifiedReq, Bans, EmergencyCall, Location, Player, PlayerRef, ServerInfo, StaffV2, Team,
+    V2Server, Vehicle,
+};
+use crate::erlc::{ErlcError, PrcErrorInfo};
+use crate::store::audit::{Actor, AuditEntry, AuditRecord, Outcome, Source};
+use crate::store::settings::{ServerRecord, ServerStatus};
+
+pub const NOW: i64 = 1_700_000_000;
+
+pub fn info(name: &str, join_key: &str, players: u32) -> ServerInfo {
+    ServerInfo {
+        name: name.into(),
+        owner_id: 1_842_760_391,
+        co_owner_ids: vec![3_371_029_946],
+        current_players: players,
+        max_players: 40,
+        join_key: join_key.into(),
+        acc_verified_req: AccVerifiedReq::Email,
+        team_balance: true,
+        extra: Default::default(),
+    }
+}
+
+pub fn player(name: &str, id: u64, team: Team, permission: Permission) -> Player {
+    Player {
+        player: PlayerRef::new(name, Some(id)),
+        permission,
+        callsign: None,
+        team,
+        wanted_stars: None,
+        location: None,
+        extra: Default::default(),
+    }
+}
+
+pub fn location(postal: &str, street: &str) -> Location {
+    Location {
+        location_x: 1018.4,
+        location_z: -60.2,
+        postal_code: Some(postal.into()),
+        street_name: Some(street.into()),
+        building_number: Some("12".into()),
+        extra: Default::default(),
+    }
+}
+
+/// `n` players spread over every known team, every tenth one a moderator.
+pub fn crowd(n: u64) -> Vec<Player> {
+    (0..n)
+        .map(|i| {
+            let team = Team::KNOWN[(i % Team::KNOWN.len() as u64) as usize].clone();
+            let permission = if i % 10 == 0 {
+                Permission::Moderator
+            } else {
+                Permission::Normal
+            };
+            let mut p = player(&format!("player_{i:03}"), 1_000_000 + i, team, permission);
+            p.callsign = (i % 3 == 0).then(|| format!("{i}A-12"));
+            p.wanted_stars = Some((i % 5) as u32);
+            p
+        })
+        .collect()
+}
+
+pub fn snapshot(players: Vec<Player>, queue: Vec<u64>) -> V2Server {
+    let mut server_info = info("Riverside County RP", "RCRPx", players.len() as u32);
+    server_info.current_players = players.len() as u32;
+    V2Server {
+        info: server_info,
+        players: Some(players),
+        staff: Some(StaffV2::default()),
+        join_logs: None,
+        queue: Some(queue),
+        kill_logs: None,
+        command_logs: None,
+        mod_calls: None,
+        emergency_calls: None,
+        vehicles: None,
+    }
+}
+
+pub fn vehicle(name: &str, owner: &str, plate: &str, hex: &str, colour: &str) -> Vehicle {
+    Vehicle {
+        name: name.into(),
+        owner: owner.into(),
+        texture: Some("Standard".into()),
+        plate: Some(plate.into()),
+        color_hex: Some(hex.into()),
+        color_name: Some(colour.into()),
+        extra: Default::default(),
+    }
+}
+
+pub fn bans(entries: &[(u64, &str)]) -> Bans {
+    entries.iter().map(|(id, n)| (*id, n.to_string())).collect()
+}
+
+pub fn emergency(number: i64, caller: u64, responders: Vec<u64>, text: &str) -> EmergencyCall {
+    EmergencyCall {
+        team: Team::Police,
+        caller: Some(caller),
+        players: responders,
+        position: [1018.0, -60.0],
+        started_at: NOW - 120,
+        call_number: number,
+        description: Some(text.into()),
+        position_descriptor: Some("Harbor Road, Postal 307".into()),
+        extra: Default::default(),
+    }
+}
+
+pub fn record(label: &str, status: ServerStatus, is_default: bool, added_by: &str) -> ServerRecord {
+    ServerRecord {
+        label: label.into(),
+        key_fingerprint: "fp:1a2b3c4d".into(),
+        added_by: 42,
+        added_by_name: added_by.into(),
+        added_at_ms: NOW * 1000,
+        status,
+        is_default,
+        webhook_token: None,
+    }
+}
+
+pub fn prc_error(code: i64) -> ErlcError {
+    ErlcError::from_code(
+        code,
+        PrcErrorInfo {
+            endpoint: "POST /v1/server/command".into(),
+            http_status: 403,
+            message: "nope".into(),
+            command_id: None,
+        },
+    )
+}
+
+pub fn not_authorized() -> KeyValidation {
+    KeyValidation::NotAuthorized {
+        server: info("Riverside County RP", "RCRPx", 3),
+        error: prc_error(4000),
+    }
+}
+
+pub fn receipt(text: &str, confirmation: Confirmation) -> CommandReceipt {
+    CommandReceipt {
+        text: text.into(),
+        dry_run: false,
+        response: None,
+        confirmation,
+    }
+}
+
+pub fn audit_entry(
+    seq: u64,
+    actor: Actor,
+    action: &str,
+    target: &str,
+    outcome: Outcome,
+) -> AuditEntry {
+    let base = AuditRecord {
+        seq,
+        time_ms: NOW * 1000,
+        actor,
+        source: Source::SlashCommand,
+        action: action.into(),
+        target: Some(target.into()),
+        args: serde_json::json!({"reason": "RDM in the city", "n": 1}),
+        outcome: Outcome::Pending,
+        completes: None,
+        completed_at_ms: None,
+        prev_hash: "00".into(),
+        hash: "11".into(),
+    };
+    let completion = (outcome != Outcome::Pending).then(|| AuditRecord {
+        seq: seq + 1,
+        outcome,
+        completes: Some(seq),
+        completed_at_ms: Some(NOW * 1000 + 500),
+        ..base.clone()
+    });
+    AuditEntry {
+        intent: base,
+        completion,
+    }
+}

@@ -1,0 +1,355 @@
+//! Setup, server list, health, audit, admin and outcome replies.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::fixtures::*;
+use super::{all_text, assert_fits, labels};
+use crate::erlc::api::{Confirmation, KeyValidation};
+use crate::events::Pattern;
+use crate::feeds::custom_id::{ButtonAction, CustomId};
+use crate::store::audit::{Actor, Outcome, VerifyReport};
+use crate::store::settings::{Capability, FeedFilters, FeedSubscription, ServerStatus};
+use crate::views::admin::{
+    capabilities_help, feed_list, feed_removed, feed_saved, permissions_list, permissions_saved,
+};
+use crate::views::audit::{audit_page, audit_verify};
+use crate::views::health::{ServerHealthView, health};
+use crate::views::outcome::{
+    ActionReport, action_report, cancelled, confirm_prompt, erlc_error, error, permission_denied,
+};
+use crate::views::servers::{SetupOutcome, removed, server_list, setup_result};
+use crate::views::{Light, PageTarget, PagedView};
+
+fn setup(validation: &KeyValidation, saved: bool, sandbox: bool) -> String {
+    let message = setup_result(&SetupOutcome {
+        label: "main",
+        key_fingerprint: "fp:1a2b3c4d",
+        validation,
+        saved,
+        sandbox,
+        is_default: true,
+    });
+    assert_fits(&message);
+    all_text(&message)
+}
+
+#[test]
+fn setup_results_cover_success_warning_and_failure() {
+    let ok = KeyValidation::Ok(info("Riverside County RP", "RCRPx", 3));
+    let text = setup(&ok, true, false);
+    assert!(
+        text.contains("✅ Server connected") && text.contains("`RCRPx`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`fp:1a2b3c4d`") && text.contains("Working"),
+        "{text}"
+    );
+
+    let text = setup(&not_authorized(), true, false);
+    assert!(text.contains("commands are blocked"), "{text}");
+    assert!(text.contains("Trusted IPs"), "the trusted-IP steps: {text}");
+
+    let text = setup(&ok, true, true);
+    assert!(text.contains("🧪 Sandbox connected"), "{text}");
+
+    let text = setup(&KeyValidation::Invalid(prc_error(2002)), false, false);
+    assert!(
+        text.contains("❌ Server not saved") && text.contains("not valid any more"),
+        "{text}"
+    );
+    assert!(text.contains("Private Server Settings"), "the fix: {text}");
+
+    let text = setup(
+        &KeyValidation::RateLimited { retry_after: None },
+        false,
+        false,
+    );
+    assert!(text.contains("busy"), "{text}");
+    let text = setup(&KeyValidation::ServerOffline(prc_error(3002)), true, false);
+    assert!(text.contains("Saved, but not working yet"), "{text}");
+}
+
+#[test]
+fn server_list_shows_status_fix_and_markers() {
+    let servers = vec![
+        record("main", ServerStatus::Ok, true, "Ann"),
+        record("side", ServerStatus::KeyInvalid, false, "Bob"),
+        record("sandbox", ServerStatus::Ok, false, "Ann"),
+    ];
+    let message = server_list(&servers, &["sandbox"]);
+    assert_fits(&message);
+    let text = all_text(&message);
+    for fact in [
+        "✅ main · ⭐ default",
+        "⛔ side",
+        "🧪 sandbox",
+        "`fp:1a2b3c4d`",
+        "invalid or was regenerated",
+        "**How to fix:** Copy the current key",
+        "Added by Ann <t:1700000000:R>",
+        "1 server needs attention",
+    ] {
+        assert!(text.contains(fact), "missing {fact:?} in {text}");
+    }
+    let many: Vec<_> = (0..40)
+        .map(|i| record(&format!("s{i}"), ServerStatus::Offline, false, "x"))
+        .collect();
+    let message = server_list(&many, &[]);
+    assert_fits(&message);
+    assert!(all_text(&message).contains("…and 16 more"));
+    let message = server_list(&[], &[]);
+    assert!(all_text(&message).contains("/server setup"));
+    let message = removed("side", Some("main"));
+    assert!(all_text(&message).contains("**main** is now the default"));
+}
+
+fn view(label: &str) -> ServerHealthView {
+    ServerHealthView {
+        label: label.into(),
+        polling: true,
+        status: "ok".into(),
+        last_poll_ms: Some(NOW * 1000 - 5_000),
+        lag_ms: Some(4_000),
+        consecutive_errors: 0,
+        last_error: None,
+        headroom: Some((35, 40, Some(12))),
+        next_poll_ms: Some(NOW * 1000 + 3_000),
+    }
+}
+
+#[test]
+fn health_lights_and_the_fix_for_the_last_error() {
+    let green = view("main");
+    let mut amber = view("side");
+    amber.consecutive_errors = 1;
+    let mut red = view("third");
+    red.consecutive_errors = 4;
+    red.last_error = Some((
+        Some(2002),
+        "The server key is not valid any more.".into(),
+        Some("Copy the new key.".into()),
+    ));
+    let mut low = view("low");
+    low.headroom = Some((1, 40, None));
+    assert_eq!(
+        [green.light(), amber.light(), red.light(), low.light()],
+        [Light::Green, Light::Amber, Light::Red, Light::Amber]
+    );
+    let stopped = ServerHealthView {
+        polling: false,
+        ..view("stopped")
+    };
+    assert_eq!(stopped.light(), Light::Red);
+
+    let message = health(&[green, amber, red], NOW * 1000);
+    assert_fits(&message);
+    assert_eq!(message.embeds[0].colour, Some(Light::Red.colour()));
+    let text = all_text(&message);
+    assert!(
+        text.find("🔴 third").unwrap() < text.find("🟢 main").unwrap(),
+        "worst first: {text}"
+    );
+    for fact in [
+        "(PRC code 2002)",
+        "**How to fix:** Copy the new key.",
+        "Rate limit: 35/40 left, resets in 12 s",
+        "Feed lag: 4 s",
+        "2 need attention",
+    ] {
+        assert!(text.contains(fact), "missing {fact:?} in {text}");
+    }
+    assert_fits(&health(&[], NOW * 1000));
+    let many: Vec<_> = (0..40).map(|i| view(&format!("s{i}"))).collect();
+    assert_fits(&health(&many, NOW * 1000));
+}
+
+#[test]
+fn audit_pages_and_verification() {
+    let entries = vec![
+        audit_entry(
+            1,
+            Actor::Discord {
+                id: 9,
+                name: "Ann".into(),
+            },
+            "command.kick",
+            "minty",
+            Outcome::Ok,
+        ),
+        audit_entry(
+            3,
+            Actor::System("tracker".into()),
+            "server.status",
+            "main",
+            Outcome::PrcError {
+                code: 2002,
+                message: "bad key".into(),
+            },
+        ),
+        audit_entry(
+            5,
+            Actor::Player {
+                id: Some(7),
+                name: "Avery".into(),
+            },
+            "modcall.claim",
+            "x",
+            Outcome::Pending,
+        ),
+    ];
+    let (message, info) = audit_page(&entries, 0, true, Some("actor Ann"), "ann");
+    assert_fits(&message);
+    assert!(info.has_next);
+    let text = all_text(&message);
+    for fact in [
+        "`#1`",
+        "✅ **command.kick** → minty · by **Ann**",
+        "reason: `RDM in the city`",
+        "❌ **server.status**",
+        "PRC error 2002: bad key",
+        "⏳ **modcall.claim**",
+        "(in game)",
+    ] {
+        assert!(text.contains(fact), "missing {fact:?} in {text}");
+    }
+    let next = CustomId::parse(&message.buttons.last().unwrap().custom_id).unwrap();
+    let target = PageTarget::from_custom_id(&next).unwrap();
+    assert_eq!(
+        (
+            target.view,
+            target.page,
+            target.filter.as_str(),
+            next.server()
+        ),
+        (PagedView::Audit, 1, "ann", "_")
+    );
+    let (message, _) = audit_page(&[], 0, false, None, "");
+    assert!(all_text(&message).contains("No audit records match all actions"));
+    let many: Vec<_> = (0..1000)
+        .map(|i| audit_entry(i, Actor::System("cli".into()), "a", "t", Outcome::Ok))
+        .collect();
+    assert_fits(&audit_page(&many, 0, false, None, "").0);
+
+    let intact = audit_verify(&VerifyReport {
+        records: 42,
+        first_broken: None,
+    });
+    assert!(all_text(&intact).contains("Checked **42** records"));
+    let broken = audit_verify(&VerifyReport {
+        records: 7,
+        first_broken: Some((8, "hash mismatch".into())),
+    });
+    let text = all_text(&broken);
+    assert!(
+        text.contains("Record **#8**")
+            && text.contains("hash mismatch")
+            && text.contains("How to fix"),
+        "{text}"
+    );
+}
+
+#[test]
+fn admin_lists() {
+    let feeds = vec![FeedSubscription {
+        channel_id: 55,
+        patterns: vec![
+            Pattern::parse("main/player/*").unwrap(),
+            Pattern::parse("?/kill").unwrap(),
+        ],
+        filters: FeedFilters {
+            teams: vec!["Police".into()],
+            players: vec![7],
+        },
+    }];
+    let text = all_text(&feed_list(&feeds));
+    assert!(
+        text.contains("<#55> ← `main/player/*` `?/kill` · teams: Police · 1 player: [User 7]"),
+        "{text}"
+    );
+    assert!(all_text(&feed_list(&[])).contains("/feed add"));
+    assert!(all_text(&feed_saved(&feeds[0])).contains("<#55> now receives"));
+    assert!(all_text(&feed_removed(55, false)).contains("has no feed"));
+
+    let roles = BTreeMap::from([(10, BTreeSet::from([Capability::View, Capability::Ban]))]);
+    let text = all_text(&permissions_list(&roles));
+    assert!(text.contains("<@&10> → `view`, `ban`"), "{text}");
+    assert!(all_text(&permissions_list(&BTreeMap::new())).contains("/permissions set"));
+    assert!(
+        all_text(&permissions_saved(10, &BTreeSet::new())).contains("no longer has any capability")
+    );
+    let help = capabilities_help();
+    assert_fits(&help);
+    assert_eq!(help.embeds[0].fields.len(), Capability::ALL.len());
+}
+
+#[test]
+fn outcomes_errors_and_confirmation() {
+    let confirmed = receipt(
+        ":kick minty RDM",
+        Confirmation::Confirmed { logged_at: NOW },
+    );
+    let report = ActionReport {
+        server: "main",
+        action: "Kick",
+        target: Some("minty"),
+        receipt: &confirmed,
+        audit_seq: Some(12),
+    };
+    let text = all_text(&action_report(&report));
+    for fact in [
+        "✅ Kick done",
+        "`:kick minty RDM`",
+        "#12",
+        "minty",
+        "Confirmed in the server's command logs",
+    ] {
+        assert!(text.contains(fact), "missing {fact:?} in {text}");
+    }
+    let unseen = receipt(":kick minty", Confirmation::NotSeen);
+    let text = all_text(&action_report(&ActionReport {
+        receipt: &unseen,
+        ..report
+    }));
+    assert!(text.contains("not seen in the logs yet"), "{text}");
+    let mut dry = receipt(":ban x", Confirmation::NotRequested);
+    dry.dry_run = true;
+    assert!(
+        all_text(&action_report(&ActionReport {
+            receipt: &dry,
+            ..report
+        }))
+        .contains("dry run")
+    );
+
+    let message = error("The player is not in game.", Some("Check the name."));
+    assert_fits(&message);
+    assert!(all_text(&message).contains("How to fix"));
+    let text = all_text(&erlc_error(&prc_error(4000)));
+    assert!(
+        text.contains("Trusted IP") && text.contains("code 4000"),
+        "{text}"
+    );
+    let text = all_text(&permission_denied(Capability::Ban, Some(4)));
+    assert!(
+        text.contains("`ban`") && text.contains("audit #4"),
+        "{text}"
+    );
+
+    let prompt = confirm_prompt(
+        "main",
+        ":shutdown",
+        "This stops the server for everyone.",
+        "tok123",
+    )
+    .unwrap();
+    assert_fits(&prompt);
+    assert_eq!(labels(&prompt), ["Confirm", "Cancel"]);
+    let confirm = CustomId::parse(&prompt.buttons[0].custom_id).unwrap();
+    assert_eq!(
+        (confirm.action(), confirm.target()),
+        (ButtonAction::CommandConfirm, "tok123")
+    );
+    assert!(confirm_prompt("main", ":shutdown", "why", "bad token").is_err());
+    assert!(all_text(&cancelled(":shutdown")).contains("Nothing was sent"));
+}
