@@ -8,7 +8,6 @@ use crate::erlc::models::Include;
 use crate::feeds::escape::escape_name;
 use crate::feeds::message::{Embed, FeedMessage};
 use crate::feeds::render::colours;
-use crate::store::ServerRecord;
 use crate::views;
 
 /// How long the key form stays open.
@@ -112,24 +111,12 @@ fn setup_card(report: &SetupReport, public_url: Option<&str>) -> FeedMessage {
     FeedMessage::single(embed, Vec::new())
 }
 
-fn sandbox_labels(servers: &[ServerRecord]) -> Vec<&str> {
-    servers
-        .iter()
-        .filter(|s| s.sandbox)
-        .map(|s| s.label.as_str())
-        .collect()
-}
-
 /// List the ER:LC servers connected to this Discord server
 #[poise::command(slash_command)]
 async fn list(ctx: Context<'_>) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;
     let servers = ctx.data().services.list_servers(guild, &actor).await?;
-    show(
-        ctx,
-        &views::servers::server_list(&servers, &sandbox_labels(&servers)),
-    )
-    .await
+    show(ctx, &views::servers::server_list(&servers)).await
 }
 
 /// Show a server's status: players, queue, staff online, join code
@@ -163,11 +150,7 @@ async fn default(
     let services = &ctx.data().services;
     services.set_default_server(guild, &actor, &server).await?;
     let servers = services.list_servers(guild, &actor).await?;
-    show(
-        ctx,
-        &views::servers::server_list(&servers, &sandbox_labels(&servers)),
-    )
-    .await
+    show(ctx, &views::servers::server_list(&servers)).await
 }
 
 /// Disconnect a server and delete its key

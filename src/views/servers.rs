@@ -168,8 +168,8 @@ fn team_counts(players: &[Player]) -> String {
     pack_lines(parts, MAX_FIELD_VALUE).replace('\n', " · ")
 }
 
-/// `/server list`. `sandbox_labels` names the servers that are the built-in simulator.
-pub fn server_list(servers: &[ServerRecord], sandbox_labels: &[&str]) -> FeedMessage {
+/// `/server list`.
+pub fn server_list(servers: &[ServerRecord]) -> FeedMessage {
     let mut embed = Embed::new().title("ER:LC servers").colour(colours::STAFF);
     if servers.is_empty() {
         embed = embed.description(
@@ -204,9 +204,8 @@ pub fn server_list(servers: &[ServerRecord], sandbox_labels: &[&str]) -> FeedMes
         servers.len()
     };
     for record in &servers[..shown] {
-        let sandbox = sandbox_labels.contains(&record.label.as_str());
         embed = embed.field(
-            &server_heading(record, sandbox),
+            &server_heading(record, record.sandbox),
             &server_details(record),
             false,
         );

@@ -124,6 +124,7 @@ pub fn record(label: &str, status: ServerStatus, is_default: bool, added_by: &st
         status,
         is_default,
         webhook_token: None,
+        sandbox: false,
     }
 }
 

@@ -8,7 +8,9 @@ use crate::erlc::api::{Confirmation, KeyValidation};
 use crate::events::Pattern;
 use crate::feeds::custom_id::{ButtonAction, CustomId};
 use crate::store::audit::{Actor, Outcome, VerifyReport};
-use crate::store::settings::{Capability, FeedFilters, FeedSubscription, ServerStatus};
+use crate::store::settings::{
+    Capability, FeedFilters, FeedSubscription, ServerRecord, ServerStatus,
+};
 use crate::views::admin::{
     capabilities_help, feed_list, feed_removed, feed_saved, permissions_list, permissions_saved,
 };
@@ -75,9 +77,12 @@ fn server_list_shows_status_fix_and_markers() {
     let servers = vec![
         record("main", ServerStatus::Ok, true, "Ann"),
         record("side", ServerStatus::KeyInvalid, false, "Bob"),
-        record("sandbox", ServerStatus::Ok, false, "Ann"),
+        ServerRecord {
+            sandbox: true,
+            ..record("sandbox", ServerStatus::Ok, false, "Ann")
+        },
     ];
-    let message = server_list(&servers, &["sandbox"]);
+    let message = server_list(&servers);
     assert_fits(&message);
     let text = all_text(&message);
     for fact in [
@@ -95,10 +100,10 @@ fn server_list_shows_status_fix_and_markers() {
     let many: Vec<_> = (0..40)
         .map(|i| record(&format!("s{i}"), ServerStatus::Offline, false, "x"))
         .collect();
-    let message = server_list(&many, &[]);
+    let message = server_list(&many);
     assert_fits(&message);
     assert!(all_text(&message).contains("…and 16 more"));
-    let message = server_list(&[], &[]);
+    let message = server_list(&[]);
     assert!(all_text(&message).contains("/server setup"));
     let message = removed("side", Some("main"));
     assert!(all_text(&message).contains("**main** is now the default"));

@@ -200,7 +200,7 @@ fn stored_and_settings_views_keep_game_text_inert() {
 
         let mut record = record("main", ServerStatus::Error(hostile.into()), true, hostile);
         record.key_fingerprint = hostile.into();
-        assert_inert(&server_list(&[record], &[]), hostile);
+        assert_inert(&server_list(&[record]), hostile);
         let mut server = info(hostile, hostile, 1);
         server.name = hostile.into();
         for validation in [
