@@ -171,8 +171,9 @@ async fn a_replayed_delivery_is_acknowledged_and_ignored() {
         .await
         .unwrap();
     assert_eq!(statuses, [200, 200], "both deliveries are acknowledged");
-    wait_for("the first delivery to be stored", || async {
-        bot.events_of("emergency/started") == 1
+    // The event becomes readable just before the ingest task bumps its counter.
+    wait_for("the first delivery to be stored and counted", || async {
+        bot.events_of("emergency/started") == 1 && bot.state.counters.stored_events() == 1
     })
     .await;
     assert_eq!(bot.state.counters.accepted(), 1);
