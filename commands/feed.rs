@@ -69,7 +69,7 @@ async fn add(
         .services
         .feeds_add(guild, &actor, channel.id.get(), &events, filters)
         .await?;
-    ctx.data().feeds_changed();
+    ctx.data().feeds_changed(guild).await;
     show(ctx, &views::admin::feed_saved(&saved)).await
 }
 
@@ -87,7 +87,7 @@ async fn remove(
         .services
         .feeds_remove(guild, &actor, channel.id.get())
         .await?;
-    ctx.data().feeds_changed();
+    ctx.data().feeds_changed(guild).await;
     show(ctx, &views::admin::feed_removed(channel.id.get(), existed)).await
 }
 

@@ -16,7 +16,7 @@ const KEY_FORM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10 
 /// Manage the ER:LC servers connected to this Discord server
 #[poise::command(
     slash_command,
-    subcommands("setup", "list", "status", "default", "remove"),
+    subcommands("setup", "list", "status", "default", "remove", "webhook"),
     subcommand_required
 )]
 pub async fn server(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -59,7 +59,7 @@ async fn setup(
         .directory()
         .open(guild, &report.record)
         .await?;
-    tracking::track(&data.tracker, guild, &report.record, handle);
+    tracking::track(&data.tracker, data.store(), guild, &report.record, handle);
     let public_url = ctx.data().config.public_url.as_deref();
     show_private(any, &setup_card(&report, public_url)).await
 }
@@ -97,10 +97,12 @@ fn setup_card(report: &SetupReport, public_url: Option<&str>) -> FeedMessage {
             true,
         );
     if let Some(base) = public_url {
-        let url = format!("{base}/webhooks/prc/{}", report.webhook_token);
+        let url = crate::http::webhook_url(base, &report.webhook_token);
         embed = embed.field(
             "Webhook URL (optional, faster events)",
-            &format!("Paste in game under Private Server Settings → ER:LC API:\n`{url}`"),
+            &format!(
+                "Paste in game under Private Server Settings → search \"Event Webhook\":\n`{url}`"
+            ),
             false,
         );
     }
@@ -172,6 +174,44 @@ async fn remove(
             &removed.label,
             new_default.as_ref().map(|r| r.label.as_str()),
         ),
+    )
+    .await
+}
+
+/// Show the URL to paste in game for event webhooks (`;` commands, 911 calls)
+#[poise::command(slash_command)]
+async fn webhook(
+    ctx: Context<'_>,
+    #[description = "Which server (default: the guild's default server)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    let (guild, actor) = caller(ctx).await?;
+    let services = &ctx.data().services;
+    services
+        .require(
+            guild,
+            &actor,
+            crate::store::Capability::Manage,
+            "server.webhook",
+            crate::store::Source::SlashCommand,
+        )
+        .await?;
+    let (record, _) = services
+        .directory()
+        .resolve(guild, server.as_deref())
+        .await?;
+    let token = crate::http::ensure_webhook_token(services.store(), guild, &record.label)
+        .map_err(crate::actions::ActionError::Store)?;
+    let url = ctx
+        .data()
+        .config
+        .public_url
+        .as_deref()
+        .map(|base| crate::http::webhook_url(base, &token));
+    show_private(
+        ctx,
+        &views::servers::webhook_instructions(&record.label, url.as_deref()),
     )
     .await
 }

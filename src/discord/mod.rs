@@ -38,13 +38,15 @@ impl Data {
         self.services.store()
     }
 
-    /// Tell the feed pipeline that subscriptions changed.
-    pub fn feeds_changed(&self) {
+    /// A guild's feed subscriptions changed: reload the pipeline's routes and re-plan that
+    /// guild's polls so they ask PRC for exactly what the feeds now need.
+    pub async fn feeds_changed(&self, guild: u64) {
         if let Some(pipeline) = self.pipeline.get()
             && let Err(e) = pipeline.reload_routes()
         {
             tracing::warn!("feeds changed but the pipeline could not reload them: {e}");
         }
+        tracking::retrack_guild(&self.tracker, &self.services, guild).await;
     }
 }
 

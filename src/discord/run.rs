@@ -1,6 +1,8 @@
 //! `erlc-bot run`: connect to Discord and serve. Start order: config → database → ER:LC client
-//! → token check → framework and gateway; stop order on SIGINT/SIGTERM: close the gateway,
-//! then flush the database. Every failure to start exits non-zero with what to fix.
+//! → token check → HTTP server (webhooks, metrics) → framework and gateway, tracker, feed
+//! pipeline and store upkeep; stop order on SIGINT/SIGTERM: close the gateway, stop polling
+//! and the HTTP server, deliver what is queued, then flush the database. Every failure to
+//! start exits non-zero with what to fix.
 
 use std::sync::{Arc, OnceLock};
 
@@ -13,8 +15,11 @@ use super::sink::DiscordSink;
 use super::{Data, tracking};
 use crate::actions::{Services, ServicesOptions};
 use crate::config::{Config, DiscordToken};
+use crate::custom_commands::{CommandRouter, RouterConfig};
 use crate::erlc::{ClientConfig, CommandPolicy, ErlcClient, ErlcError};
-use crate::feeds::pipeline::{FeedPipeline, PipelineConfig};
+use crate::feeds::pipeline::{FeedPipeline, PipelineConfig, PipelineStats};
+use crate::http::{self, ClientMetrics, HttpState, MetricsWriter, StoreMetrics};
+use crate::store::maintenance::{self, MaintenanceConfig};
 use crate::store::{MasterKeySource, Store, StoreConfig, StoreError};
 use crate::tracker::{Tracker, TrackerConfig};
 
@@ -46,6 +51,13 @@ pub enum RunError {
     Unreachable(serenity::Error),
     #[error("could not start the feed pipeline: {0}")]
     Pipeline(crate::feeds::pipeline::PipelineError),
+    #[error("could not start the HTTP server: {0}")]
+    Http(#[from] crate::http::HttpError),
+    #[error(
+        "PRC_WEBHOOK_PUBLIC_KEY is not a usable Ed25519 public key ({0}); leave it empty to \
+         use PRC's published key"
+    )]
+    WebhookKey(crate::erlc::WebhookKeyError),
     #[error(
         "Discord closed the gateway connection: {0}. If it says authentication failed, the \
          token in DISCORD_TOKEN is wrong; if it mentions intents, enable them in the Developer \
@@ -64,11 +76,14 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     let token = config.discord_token.clone().ok_or(RunError::NoToken)?;
     let store = open_store(&config)?;
     let erlc = ErlcClient::new(erlc_client_config(&config))?;
+    let verifier = http::verifier_from_config(&config).map_err(RunError::WebhookKey)?;
+    let listener = http::bind(config.http_bind).await?;
     let http = discord_http(&token, config.discord_api_base.as_deref());
     check_token(&http).await?;
 
     let registration = Registration::from_dev_guild(config.dev_guild_id);
-    let services = Services::new(store.clone(), erlc, ServicesOptions::default());
+    let poll_interval = config.poll_interval;
+    let services = Services::new(store.clone(), erlc.clone(), ServicesOptions::default());
     let tracker = Tracker::new(store.clone(), tracker_config(&config));
     let tracked = tracking::track_all(&tracker, &services).await;
     tracing::info!(servers = tracked, "tracking stored servers");
@@ -94,13 +109,35 @@ pub async fn run(config: Config) -> Result<(), RunError> {
 
     let sink = Arc::new(DiscordSink::new(client.http.clone(), client.cache.clone()));
     let pipeline = Arc::new(
-        FeedPipeline::new(store.clone(), sink, PipelineConfig::default())
+        FeedPipeline::new(store.clone(), sink.clone(), PipelineConfig::default())
             .map_err(RunError::Pipeline)?,
     );
     let _ = pipeline_slot.set(pipeline.clone());
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let wake = tracker.subscribe_new_events();
+    // The pipeline wakes when the tracker or a webhook stored events.
+    let (webhook_wake, webhook_stored) = watch::channel(0);
+    let wake = merge_wakes(tracker.subscribe_new_events(), webhook_stored);
+
+    let directory = Arc::new(services.directory().clone());
+    let router = CommandRouter::new(RouterConfig::new(store.clone(), directory.clone(), sink));
+    let pipeline_stats = pipeline.stats();
+    let state = HttpState::new(store.clone(), verifier, webhook_wake)
+        .with_commands(Arc::new(router))
+        .with_handles(directory)
+        .with_metrics(Arc::new(ClientMetrics(erlc)))
+        .with_metrics(Arc::new(StoreMetrics(store.clone())))
+        .with_metrics(Arc::new(move |out: &mut MetricsWriter| {
+            pipeline_metrics(&pipeline_stats, out)
+        }))
+        .with_tracker(tracker.clone(), poll_interval);
+    let web = tokio::spawn(http::serve(state, listener, stopped(stop_rx.clone())));
+
+    let upkeep = tokio::spawn(maintenance::run(
+        store.clone(),
+        MaintenanceConfig::default(),
+        stopped(stop_rx.clone()),
+    ));
     let polling_stop = stop_rx.clone();
     let polling = tokio::spawn(async move {
         tracker.run(stopped(polling_stop)).await;
@@ -114,7 +151,16 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     let outcome = client.start().await;
     signals.abort();
     let _ = stop_tx.send(true);
-    for (name, task) in [("tracker", polling), ("feed pipeline", feeds)] {
+    match web.await {
+        Ok(Err(e)) => tracing::warn!("the HTTP server stopped with an error: {e}"),
+        Err(e) => tracing::warn!("the HTTP server task ended abnormally: {e}"),
+        Ok(Ok(())) => {}
+    }
+    for (name, task) in [
+        ("tracker", polling),
+        ("feed pipeline", feeds),
+        ("store upkeep", upkeep),
+    ] {
         if let Err(e) = task.await {
             tracing::warn!("the {name} task ended abnormally: {e}");
         }
@@ -129,6 +175,59 @@ pub async fn run(config: Config) -> Result<(), RunError> {
             Ok(())
         }
         Err(e) => Err(RunError::Gateway(e)),
+    }
+}
+
+/// One wake signal for the pipeline from the tracker's and the webhooks' "events stored"
+/// counters. Ends when both senders are gone.
+fn merge_wakes(
+    mut tracker: watch::Receiver<u64>,
+    mut webhooks: watch::Receiver<u64>,
+) -> watch::Receiver<u64> {
+    let (tx, rx) = watch::channel(0u64);
+    tokio::spawn(async move {
+        loop {
+            let changed = tokio::select! {
+                r = tracker.changed() => r,
+                r = webhooks.changed() => r,
+            };
+            let next = tx.borrow().wrapping_add(1);
+            if changed.is_err() || tx.send(next).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// The feed pipeline's counters for `/metrics`.
+fn pipeline_metrics(stats: &PipelineStats, out: &mut MetricsWriter) {
+    let now = stats.snapshot(0);
+    out.counter(
+        "erlc_bot_feed_messages_delivered_total",
+        "Feed messages that reached Discord (created or edited).",
+        &[],
+        now.delivered(),
+    );
+    out.counter(
+        "erlc_bot_feed_delivery_failures_total",
+        "Feed delivery attempts that failed and will be retried.",
+        &[],
+        now.failed_attempts,
+    );
+    out.counter(
+        "erlc_bot_feed_messages_parked_total",
+        "Feed messages Discord refused for good (e.g. missing channel permissions).",
+        &[],
+        now.parked,
+    );
+    if let Some(lag) = now.last_lag_ms {
+        out.gauge(
+            "erlc_bot_feed_lag_seconds",
+            "Time from an event being stored to its feed message reaching Discord (latest).",
+            &[],
+            lag as f64 / 1000.0,
+        );
     }
 }
 

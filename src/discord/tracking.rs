@@ -1,27 +1,52 @@
-//! Keeping the tracker in step with the guilds' servers: every stored server at start, a new
-//! one after `/server setup`, none after `/server remove`.
+//! Keeping the tracker in step with the guilds' servers and feeds: every stored server at
+//! start, a new one after `/server setup`, none after `/server remove`, and each server's
+//! polls asking only for what the guild's feeds need (re-planned after `/feed` changes).
 
 use crate::actions::Services;
 use crate::erlc::ServerHandle;
-use crate::erlc::models::Include;
-use crate::store::ServerRecord;
-use crate::tracker::{TrackedServer, Tracker};
+use crate::store::{ServerRecord, Store};
+use crate::tracker::{TrackedServer, Tracker, sections_for};
 
-fn tracked(guild: u64, record: &ServerRecord, handle: ServerHandle) -> TrackedServer {
+/// The tracker entry for one server: the sections come from the guild's feed patterns.
+fn tracked(
+    store: &Store,
+    guild: u64,
+    record: &ServerRecord,
+    handle: ServerHandle,
+) -> TrackedServer {
+    let subscriptions = store
+        .settings()
+        .feed_subscriptions(guild)
+        .unwrap_or_else(|e| {
+            tracing::warn!(
+                guild,
+                "cannot read the guild's feeds, polling everything: {e}"
+            );
+            Vec::new()
+        });
+    let patterns: Vec<_> = subscriptions
+        .iter()
+        .flat_map(|s| s.patterns.iter())
+        .collect();
+    let sections = sections_for(&record.label, patterns);
     TrackedServer {
         guild,
         label: record.label.clone(),
         handle,
-        // One v2 request costs the same whatever it includes; feeds, cards and panels use
-        // every section.
-        include: Include::all(),
-        want_bans: true,
+        include: sections.include,
+        want_bans: sections.bans,
     }
 }
 
 /// Track one server; a failure is logged (the server still answers commands).
-pub fn track(tracker: &Tracker, guild: u64, record: &ServerRecord, handle: ServerHandle) {
-    if let Err(e) = tracker.add_server(tracked(guild, record, handle)) {
+pub fn track(
+    tracker: &Tracker,
+    store: &Store,
+    guild: u64,
+    record: &ServerRecord,
+    handle: ServerHandle,
+) {
+    if let Err(e) = tracker.add_server(tracked(store, guild, record, handle)) {
         tracing::warn!(guild, label = %record.label, "cannot track the server: {e}");
     }
 }
@@ -32,7 +57,7 @@ pub async fn track_all(tracker: &Tracker, services: &Services) -> usize {
         Ok(servers) => {
             let count = servers.len();
             for (guild, record, handle) in servers {
-                track(tracker, guild, &record, handle);
+                track(tracker, services.store(), guild, &record, handle);
             }
             count
         }
@@ -40,5 +65,44 @@ pub async fn track_all(tracker: &Tracker, services: &Services) -> usize {
             tracing::warn!("cannot list the stored servers to track: {e}");
             0
         }
+    }
+}
+
+/// Re-plan one guild's polls after its feeds changed.
+pub async fn retrack_guild(tracker: &Tracker, services: &Services, guild: u64) {
+    for record in guild_servers(services, guild) {
+        match services.directory().open(guild, &record).await {
+            Ok(handle) => track(tracker, services.store(), guild, &record, handle),
+            Err(e) => tracing::warn!(guild, label = %record.label, "cannot re-plan polls: {e}"),
+        }
+    }
+}
+
+fn guild_servers(services: &Services, guild: u64) -> Vec<ServerRecord> {
+    services
+        .store()
+        .settings()
+        .list_servers(guild)
+        .unwrap_or_else(|e| {
+            tracing::warn!(guild, "cannot list the guild's servers: {e}");
+            Vec::new()
+        })
+}
+
+/// Forget everything about a guild the bot was removed from: stop polling its servers and
+/// sandbox, then delete its keys, settings, events and queued posts (the audit log follows
+/// the operator's retention setting).
+pub async fn forget_guild(tracker: &Tracker, services: &Services, guild: u64) {
+    for record in guild_servers(services, guild) {
+        tracker.remove_server(guild, &record.label);
+    }
+    services.directory().sandbox().stop(guild).await;
+    match services.store().remove_guild(guild) {
+        Ok(removed) => tracing::info!(
+            guild,
+            ?removed,
+            "removed the data of a guild that removed the bot"
+        ),
+        Err(e) => tracing::warn!(guild, "could not remove the guild's data: {e}"),
     }
 }

@@ -413,3 +413,28 @@ pub fn removed(label: &str, new_default: Option<&str>) -> FeedMessage {
         .description(&text);
     FeedMessage::single(embed, Vec::new())
 }
+
+/// `/server webhook`: the URL to paste in game for PRC's event webhooks, or how to get one.
+pub fn webhook_instructions(label: &str, url: Option<&str>) -> FeedMessage {
+    let embed = Embed::new()
+        .title(&format!("🔗 Event webhook for {}", display_name(label)))
+        .colour(colours::STAFF);
+    let embed = match url {
+        Some(url) => embed
+            .description(
+                "Event webhooks bring in-game `;` commands and 911 calls to the bot at once. \
+                 In game, open **Private Server Settings**, search for **Event Webhook** and \
+                 paste this URL. ER:LC checks it before saving, so the bot must be reachable \
+                 over https at that address.",
+            )
+            .field("URL", &code_span(url), false)
+            .footer("Every delivery is checked against PRC's signature; the URL itself only names your server."),
+        None => embed.description(
+            "This bot has no public address yet, so ER:LC cannot reach it. The bot's operator \
+             must put its HTTP server (HTTP_BIND) behind an https reverse proxy and set \
+             PUBLIC_URL to that address (see the README, \"Event webhooks\"). Polling keeps \
+             working without it.",
+        ),
+    };
+    FeedMessage::single(embed, Vec::new())
+}

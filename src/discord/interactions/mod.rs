@@ -19,11 +19,24 @@ pub fn on_event<'a>(
     event: &'a serenity::FullEvent,
 ) -> poise::BoxFuture<'a, Result<(), BotError>> {
     Box::pin(async move {
+        let data = framework.user_data;
+        if let serenity::FullEvent::GuildDelete { incomplete, .. } = event {
+            // `unavailable` means a Discord outage, not a removal: keep the data then.
+            if !incomplete.unavailable {
+                let guild = incomplete.id.get();
+                super::tracking::forget_guild(&data.tracker, &data.services, guild).await;
+                if let Some(pipeline) = data.pipeline.get()
+                    && let Err(e) = pipeline.reload_routes()
+                {
+                    tracing::warn!("could not reload feed routes after a guild left: {e}");
+                }
+            }
+            return Ok(());
+        }
         let serenity::FullEvent::InteractionCreate { interaction } = event else {
             return Ok(());
         };
         let ctx = framework.serenity_context;
-        let data = framework.user_data;
         match interaction {
             serenity::Interaction::Component(click) => on_click(ctx, data, click).await,
             serenity::Interaction::Modal(submit) => player::on_submit(ctx, data, submit).await,

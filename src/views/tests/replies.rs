@@ -358,3 +358,19 @@ fn outcomes_errors_and_confirmation() {
     assert!(confirm_prompt("main", ":shutdown", "why", "bad token").is_err());
     assert!(all_text(&cancelled(":shutdown")).contains("Nothing was sent"));
 }
+
+#[test]
+fn webhook_instructions_give_the_url_or_the_missing_step() {
+    use crate::views::servers::webhook_instructions;
+    let with = webhook_instructions("main", Some("https://bot.example.org/prc/webhook/abc"));
+    assert_fits(&with);
+    let text = all_text(&with);
+    assert!(
+        text.contains("https://bot.example.org/prc/webhook/abc"),
+        "{text}"
+    );
+    assert!(text.contains("Event Webhook"), "{text}");
+    let without = webhook_instructions("main", None);
+    assert_fits(&without);
+    assert!(all_text(&without).contains("PUBLIC_URL"));
+}
