@@ -5,9 +5,11 @@
 
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod erlc;
 pub mod events;
 pub mod feeds;
 pub mod sim;
+pub mod stack;
 pub mod store;
 pub mod tracker;
