@@ -43,13 +43,19 @@ pub struct DemoArgs {
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error(transparent)]
-    Stack(#[from] StackError),
+    Stack(Box<StackError>),
     #[error("a demo preset is missing or invalid: {0}")]
     Preset(String),
     #[error("could not listen for stop signals: {0}")]
     Signal(std::io::Error),
     #[error("--interval must be at least 1 second")]
     Interval,
+}
+
+impl From<StackError> for DemoError {
+    fn from(error: StackError) -> Self {
+        Self::Stack(Box::new(error))
+    }
 }
 
 fn demo_feeds() -> Result<Vec<(u64, FeedSubscription)>, DemoError> {
