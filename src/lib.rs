@@ -3,6 +3,7 @@
 //! Layers, each using only those listed before it: `erlc` (PRC API client), `sim` (PRC API
 //! simulator), `events`, `store`, then the tracker, feeds, HTTP server and Discord front end.
 
+pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod demo;

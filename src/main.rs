@@ -18,6 +18,8 @@ enum Command {
     Sim(erlc_bot::sim::cli::SimArgs),
     /// Watch live feeds from two simulated servers on the console (no Discord needed).
     Demo(erlc_bot::demo::DemoArgs),
+    /// Measure the running system against the simulator (CPU, memory, throughput, 429s).
+    Bench(erlc_bot::bench::BenchArgs),
     /// Write a backup of the database (JSON Lines; server keys stay encrypted).
     Backup(cli::BackupArgs),
     /// Restore a backup into an empty data directory (or over one, with --force).
@@ -47,6 +49,10 @@ fn main() -> anyhow::Result<()> {
         Command::Demo(args) => {
             let runtime = tokio::runtime::Runtime::new()?;
             return Ok(runtime.block_on(erlc_bot::demo::run(args))?);
+        }
+        Command::Bench(args) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(erlc_bot::bench::run(args))?
         }
         Command::Backup(args) => cli::run_backup(&args)?,
         Command::Restore(args) => cli::run_restore(&args)?,
