@@ -102,6 +102,8 @@ struct Inner {
     metrics: Metrics,
     rng: Mutex<StdRng>,
     learned: Mutex<Learned>,
+    /// The interval queued polls were planned with.
+    base_interval: Mutex<Duration>,
     next_seq: AtomicU64,
 }
 
@@ -127,6 +129,7 @@ impl Tracker {
             None => StdRng::from_entropy(),
         };
         let (events_tx, _) = watch::channel(0);
+        let base_interval = Mutex::new(config.interval);
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -138,6 +141,7 @@ impl Tracker {
                 metrics: Metrics::default(),
                 rng: Mutex::new(rng),
                 learned: Mutex::new(Learned::default()),
+                base_interval,
                 next_seq: AtomicU64::new(1),
             }),
         }

@@ -130,7 +130,8 @@ pub(super) async fn poll(
     if let Some(prev) = &previous {
         world.carry_over(prev);
     }
-    let (bans, bans_error) = if with_bans {
+    // An offline server answers every read with 3002; its bans wait for the next poll.
+    let (bans, bans_error) = if with_bans && !prc_offline {
         match server.handle.bans().await {
             Ok(bans) => (Some(bans.into_inner()), None),
             Err(e) => (None, Some(e)),
@@ -174,7 +175,12 @@ pub(super) async fn poll(
         store
             .events()
             .append_with_checkpoint(server.guild, &server.label, events, &bytes)?;
-    store.events().flush_async().await?;
+    // Durable before anyone hears of them. A poll without events needs no flush: losing its
+    // checkpoint only means the next poll diffs against the one before, which matches the
+    // events stored.
+    if !stored.is_empty() {
+        store.events().flush_async().await?;
+    }
     if !baseline {
         mark_handled(store, config, server, &fresh_rows)?;
     }

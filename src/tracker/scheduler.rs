@@ -23,6 +23,9 @@ pub(super) struct DueQueue(BTreeSet<(Instant, u64, ServerId)>);
 
 /// When nothing is queued the loop still wakes now and then to look again.
 const IDLE_RECHECK: Duration = Duration::from_secs(60);
+/// How often expired dedupe keys are swept, and how many per batch.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+const SWEEP_BATCH: usize = 1_000;
 
 impl Tracker {
     /// Poll every tracked server until `shutdown` completes; polls in flight then finish.
@@ -33,6 +36,8 @@ impl Tracker {
         let config = &self.inner.config;
         let permits = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
         let mut tasks = JoinSet::new();
+        let (stop_sweeper, sweeper_stopped) = tokio::sync::watch::channel(false);
+        tasks.spawn(self.clone().sweep_dedupe(sweeper_stopped));
         // The earliest moment the next request may be sent.
         let mut next_send = Instant::now();
         loop {
@@ -69,7 +74,30 @@ impl Tracker {
                 drop(permit);
             });
         }
+        let _ = stop_sweeper.send(true);
         while tasks.join_next().await.is_some() {}
+    }
+
+    /// Drop expired dedupe keys now and then, in small batches, until told to stop.
+    async fn sweep_dedupe(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut ticks = tokio::time::interval(SWEEP_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = stop.changed() => return,
+                _ = ticks.tick() => {}
+            }
+            loop {
+                match self.inner.store.dedupe().sweep_expired(SWEEP_BATCH) {
+                    Ok(0) => break,
+                    Ok(_) => tokio::task::yield_now().await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not sweep expired dedupe keys");
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     /// The first queued poll that is due, skipping entries of removed or replaced servers.
@@ -119,7 +147,9 @@ impl Tracker {
             return;
         }
         let config = &self.inner.config;
-        let base = config.interval.max(self.plan().interval);
+        let plan = self.plan();
+        let base = config.interval.max(plan.interval);
+        self.adopt_base_interval(base);
         let delay = match result {
             Ok(report) if report.prc_offline => backoff(base, offline_streak, config.max_backoff),
             Ok(report) if !report.online => base
@@ -128,10 +158,47 @@ impl Tracker {
             Ok(_) => base,
             Err(_) => backoff(base, errors, config.max_backoff),
         };
-        let delay = self.jittered(self.plan().spacing, delay);
+        let delay = self.jittered(plan.spacing, delay);
         self.schedule(slot, delay);
     }
 }
+
+impl Tracker {
+    /// When the planned interval changes a lot (the real bucket was learned, or servers came
+    /// or went), move every queued poll by the same factor, so polls planned under the old
+    /// assumption neither wait far too long nor all come due at once.
+    fn adopt_base_interval(&self, base: Duration) {
+        let old = {
+            let mut current = lock(&self.inner.base_interval);
+            let old = *current;
+            let ratio = base.as_secs_f64() / old.as_secs_f64().max(f64::MIN_POSITIVE);
+            if (1.0 / RESCALE_AT..=RESCALE_AT).contains(&ratio) {
+                return;
+            }
+            *current = base;
+            old
+        };
+        let ratio = base.as_secs_f64() / old.as_secs_f64().max(f64::MIN_POSITIVE);
+        let now = Instant::now();
+        let entries: Vec<_> = std::mem::take(&mut lock(&self.inner.queue).0)
+            .into_iter()
+            .map(|(due, seq, id)| {
+                let wait = due.saturating_duration_since(now).mul_f64(ratio);
+                (now + wait, seq, id)
+            })
+            .collect();
+        for (due, seq, id) in &entries {
+            if let Some(slot) = lock(&self.inner.servers).get(id).filter(|s| s.seq == *seq) {
+                lock(&slot.health).next_due = Some(*due);
+            }
+        }
+        lock(&self.inner.queue).0.extend(entries);
+        self.inner.wake.notify_one();
+    }
+}
+
+/// The planned interval must change by more than this factor to move queued polls.
+const RESCALE_AT: f64 = 1.25;
 
 /// `base` doubled per failure in a row, capped (but never below `base`).
 pub(super) fn backoff(base: Duration, failures: u32, cap: Duration) -> Duration {

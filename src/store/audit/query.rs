@@ -144,47 +144,23 @@ impl AuditLog {
             Some(anchor) => (anchor.first_seq, anchor.prev_hash),
             None => (1, hex::encode(GENESIS)),
         };
-        let mut expected = first_seq;
         let mut records = 0;
-        let broken = |seq: u64, why: String, records| {
-            Ok(VerifyReport {
-                records,
-                first_broken: Some((seq, why)),
-            })
-        };
-        for entry in self.records.scan_prefix(db::guild_prefix(guild)) {
+        for (expected, entry) in
+            (first_seq..).zip(self.records.scan_prefix(db::guild_prefix(guild)))
+        {
             let (key, raw) = entry?;
-            let Some(key_seq) = db::read_u64(&key, 8) else {
-                return broken(expected, "a record key is malformed".into(), records);
-            };
-            if key_seq != expected {
-                return broken(expected, format!("record {expected} is missing"), records);
-            }
-            let record = match StoredRecord::decode(&raw) {
-                Ok(record) => record,
-                Err(e) => {
-                    return broken(key_seq, format!("the record is unreadable: {e}"), records);
+            match check_link(expected, &prev_hash, &key, &raw)? {
+                Ok(record) => {
+                    records += 1;
+                    prev_hash = record.hash;
                 }
-            };
-            if record.seq != key_seq {
-                let why = format!("stored at {key_seq} but numbered {}", record.seq);
-                return broken(key_seq, why, records);
+                Err(broken) => {
+                    return Ok(VerifyReport {
+                        records,
+                        first_broken: Some(broken),
+                    });
+                }
             }
-            if record.prev_hash != prev_hash {
-                let why = "it does not link to the previous record's hash".to_owned();
-                return broken(key_seq, why, records);
-            }
-            if record.compute_hash()? != record.hash {
-                let why = "its contents do not match its hash (edited after writing)".to_owned();
-                return broken(key_seq, why, records);
-            }
-            if record.completes.is_some_and(|intent| intent >= key_seq) {
-                let why = "it completes an intent that comes after it".to_owned();
-                return broken(key_seq, why, records);
-            }
-            records += 1;
-            expected += 1;
-            prev_hash = record.hash;
         }
         Ok(VerifyReport {
             records,
@@ -211,4 +187,39 @@ impl AuditLog {
             .map_err(|e| StoreError::io("write the audit export", e))?;
         Ok(count)
     }
+}
+
+/// Check one stored record against the chain so far: the record if it links correctly, or
+/// the seq where the chain breaks and why.
+fn check_link(
+    expected: u64,
+    prev_hash: &str,
+    key: &[u8],
+    raw: &[u8],
+) -> Result<Result<StoredRecord, (u64, String)>, StoreError> {
+    let Some(key_seq) = db::read_u64(key, 8) else {
+        return Ok(Err((expected, "a record key is malformed".into())));
+    };
+    if key_seq != expected {
+        return Ok(Err((expected, format!("record {expected} is missing"))));
+    }
+    let record = match StoredRecord::decode(raw) {
+        Ok(record) => record,
+        Err(e) => return Ok(Err((key_seq, format!("the record is unreadable: {e}")))),
+    };
+    let problem = if record.seq != key_seq {
+        Some(format!("stored at {key_seq} but numbered {}", record.seq))
+    } else if record.prev_hash != prev_hash {
+        Some("it does not link to the previous record's hash".to_owned())
+    } else if record.compute_hash()? != record.hash {
+        Some("its contents do not match its hash (edited after writing)".to_owned())
+    } else if record.completes.is_some_and(|intent| intent >= key_seq) {
+        Some("it completes an intent that comes after it".to_owned())
+    } else {
+        None
+    };
+    Ok(match problem {
+        Some(why) => Err((key_seq, why)),
+        None => Ok(record),
+    })
 }
