@@ -4,9 +4,11 @@
 //! simulator), `events`, `store`, then the tracker, feeds, HTTP server and Discord front end.
 
 pub mod actions;
+pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod custom_commands;
+pub mod demo;
 pub mod discord;
 pub mod erlc;
 pub mod events;
@@ -14,6 +16,7 @@ pub mod feeds;
 pub mod http;
 pub mod sandbox;
 pub mod sim;
+pub mod stack;
 pub mod store;
 pub mod tracker;
 pub mod views;

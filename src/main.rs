@@ -19,6 +19,10 @@ enum Command {
     Run,
     /// Run the PRC API simulator on its own (a local stand-in for the ER:LC API).
     Sim(erlc_bot::sim::cli::SimArgs),
+    /// Watch live feeds from two simulated servers on the console (no Discord needed).
+    Demo(erlc_bot::demo::DemoArgs),
+    /// Measure the running system against the simulator (CPU, memory, throughput, 429s).
+    Bench(erlc_bot::bench::BenchArgs),
     /// Write a backup of the database (JSON Lines; server keys stay encrypted).
     Backup(cli::BackupArgs),
     /// Restore a backup into an empty data directory (or over one, with --force).
@@ -62,6 +66,14 @@ fn main() -> anyhow::Result<()> {
         Command::Sim(args) => {
             let runtime = tokio::runtime::Runtime::new()?;
             return runtime.block_on(erlc_bot::sim::cli::run(args));
+        }
+        Command::Demo(args) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            return Ok(runtime.block_on(erlc_bot::demo::run(args))?);
+        }
+        Command::Bench(args) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(erlc_bot::bench::run(args))?
         }
         Command::Backup(args) => cli::run_backup(&args)?,
         Command::Restore(args) => cli::run_restore(&args)?,

@@ -1,0 +1,353 @@
+//! `erlc-bot bench`: measurements of the running system against the simulator. `bench tracker`
+//! runs the local stack (simulator with activity, tracker, scratch store, feed pipeline with a
+//! counting sink) for a while and reports CPU per 1,000 polls, peak memory, event throughput
+//! and 429s. CPU is read from /proc (Linux), with the simulator's own threads subtracted.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::events::Pattern;
+use crate::feeds::{FeedMessage, PipelineConfig, Sink, SinkFuture};
+use crate::sim::{ActivityConfig, BucketLimit, SimConfig};
+use crate::stack::{LocalStack, SIM_THREAD_NAME, StackConfig, StackError};
+use crate::store::{FeedFilters, FeedSubscription};
+use crate::tracker::TrackerConfig;
+
+/// Servers per simulated guild; each guild has one feed following everything.
+const SERVERS_PER_GUILD: usize = 10;
+/// Linux reports CPU time in clock ticks of this many per second (USER_HZ).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub target: BenchTarget,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchTarget {
+    /// Poll N simulated servers and push their events through store and feeds.
+    Tracker(TrackerBenchArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrackerBenchArgs {
+    /// Simulated servers to track.
+    #[arg(long, default_value_t = 100)]
+    pub servers: usize,
+    /// Seconds between two polls of one server.
+    #[arg(long, default_value_t = 30)]
+    pub interval: u64,
+    /// Seconds to measure for (set-up and shutdown are not measured).
+    #[arg(long, default_value_t = 60)]
+    pub duration: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads of the in-process simulator.
+    #[arg(long, default_value_t = 1)]
+    pub sim_threads: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Stack(Box<StackError>),
+    #[error("--servers, --interval and --duration must be at least 1")]
+    Arguments,
+    #[error("could not read process statistics from /proc ({0}); the benchmark needs Linux")]
+    Proc(String),
+}
+
+impl From<StackError> for BenchError {
+    fn from(error: StackError) -> Self {
+        Self::Stack(Box::new(error))
+    }
+}
+
+/// A sink that only counts.
+#[derive(Debug, Default)]
+pub struct CountingSink {
+    creates: AtomicU64,
+    edits: AtomicU64,
+}
+
+impl CountingSink {
+    pub fn creates(&self) -> u64 {
+        self.creates.load(Ordering::Relaxed)
+    }
+
+    pub fn edits(&self) -> u64 {
+        self.edits.load(Ordering::Relaxed)
+    }
+}
+
+impl Sink for CountingSink {
+    fn create<'a>(
+        &'a self,
+        _channel_id: u64,
+        _message: &'a FeedMessage,
+        _nonce: &'a str,
+    ) -> SinkFuture<'a, String> {
+        let id = self.creates.fetch_add(1, Ordering::Relaxed) + 1;
+        Box::pin(async move { Ok(id.to_string()) })
+    }
+
+    fn edit<'a>(
+        &'a self,
+        _channel_id: u64,
+        _message_id: &'a str,
+        _message: &'a FeedMessage,
+    ) -> SinkFuture<'a, ()> {
+        self.edits.fetch_add(1, Ordering::Relaxed);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// CPU seconds used so far: the whole process, and the simulator's threads.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CpuTimes {
+    pub process: f64,
+    pub sim: f64,
+}
+
+/// utime + stime, in seconds, from the text of a `/proc/.../stat` file, and the thread name.
+pub fn parse_stat(text: &str) -> Option<(String, f64)> {
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let name = text.get(open + 1..close)?.to_owned();
+    // After the name: state is field 3, utime field 14, stime field 15.
+    let fields: Vec<&str> = text.get(close + 1..)?.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((name, (utime + stime) as f64 / TICKS_PER_SECOND))
+}
+
+/// The `VmHWM` (peak resident set) line of `/proc/self/status`, in KiB.
+pub fn parse_peak_rss_kib(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+}
+
+fn read_proc(path: &str) -> Result<String, BenchError> {
+    std::fs::read_to_string(path).map_err(|e| BenchError::Proc(format!("{path}: {e}")))
+}
+
+fn cpu_times() -> Result<CpuTimes, BenchError> {
+    let (_, process) = parse_stat(&read_proc("/proc/self/stat")?)
+        .ok_or_else(|| BenchError::Proc("/proc/self/stat is not in the expected form".into()))?;
+    let mut sim = 0.0;
+    let tasks = std::fs::read_dir("/proc/self/task")
+        .map_err(|e| BenchError::Proc(format!("/proc/self/task: {e}")))?;
+    for task in tasks.flatten() {
+        // A thread may end between listing and reading: skip it.
+        let Ok(text) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        if let Some((name, seconds)) = parse_stat(&text) {
+            if name.starts_with(SIM_THREAD_NAME) {
+                sim += seconds;
+            }
+        }
+    }
+    Ok(CpuTimes { process, sim })
+}
+
+/// One benchmark run's results.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrackerBenchReport {
+    pub servers: usize,
+    pub seconds: f64,
+    pub polls: u64,
+    pub poll_errors: u64,
+    /// Bot CPU (process minus simulator threads) per 1,000 polls.
+    pub cpu_per_1000_polls: f64,
+    pub bot_cpu: f64,
+    pub sim_cpu: f64,
+    pub peak_rss_mib: f64,
+    pub events_stored_per_sec: f64,
+    pub events_routed_per_sec: f64,
+    pub messages_per_sec: f64,
+    pub http_429s: u64,
+    pub planned_interval: Duration,
+    pub mean_lag_ms: Option<i64>,
+    pub max_lag_ms: Option<i64>,
+}
+
+fn bench_config(args: &TrackerBenchArgs) -> StackConfig {
+    // Room for every server's polls in one bucket, twice over.
+    let per_window = args.servers.saturating_mul(10) / args.interval.max(1) as usize;
+    let read_limit = u32::try_from(per_window.saturating_mul(2))
+        .unwrap_or(u32::MAX)
+        .max(35);
+    let servers: Vec<(u64, String)> = (0..args.servers)
+        .map(|i| {
+            let guild = 1 + (i / SERVERS_PER_GUILD) as u64;
+            (guild, format!("s{}", i % SERVERS_PER_GUILD))
+        })
+        .collect();
+    let mut guilds: Vec<u64> = servers.iter().map(|(guild, _)| *guild).collect();
+    guilds.dedup();
+    let everything = Pattern::parse("*").ok().into_iter().collect::<Vec<_>>();
+    let feeds = guilds
+        .into_iter()
+        .map(|guild| {
+            (
+                guild,
+                FeedSubscription {
+                    channel_id: 1_000_000 + guild,
+                    patterns: everything.clone(),
+                    filters: FeedFilters::default(),
+                },
+            )
+        })
+        .collect();
+    StackConfig {
+        sim: SimConfig {
+            servers: args.servers,
+            seed: args.seed,
+            initial_players: 10,
+            read_limit: BucketLimit::new(read_limit, 10),
+            activity: Some(ActivityConfig {
+                interval: Duration::from_secs(2),
+                target_players: 12,
+            }),
+            ..SimConfig::default()
+        },
+        sim_threads: args.sim_threads,
+        tracker: TrackerConfig {
+            interval: Duration::from_secs(args.interval),
+            ..TrackerConfig::default()
+        },
+        pipeline: PipelineConfig::default(),
+        servers,
+        feeds,
+    }
+}
+
+/// Run `bench tracker` and measure.
+pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport, BenchError> {
+    if args.servers == 0 || args.interval == 0 || args.duration == 0 {
+        return Err(BenchError::Arguments);
+    }
+    let sink = Arc::new(CountingSink::default());
+    let stack = LocalStack::start(bench_config(args), sink.clone()).await?;
+    let cpu_before = cpu_times()?;
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(args.duration)).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu_after = cpu_times()?;
+    let polls = stack.tracker.metrics();
+    let feeds = stack.pipeline.stats().snapshot(0);
+    let http_429s = stack.client.stats().rate_limited;
+    let planned_interval = stack.tracker.plan().interval;
+    let peak_rss_kib = parse_peak_rss_kib(&read_proc("/proc/self/status")?)
+        .ok_or_else(|| BenchError::Proc("no VmHWM in /proc/self/status".into()))?;
+    stack.stop().await?;
+    let sim_cpu = cpu_after.sim - cpu_before.sim;
+    let bot_cpu = (cpu_after.process - cpu_before.process) - sim_cpu;
+    Ok(TrackerBenchReport {
+        servers: args.servers,
+        seconds,
+        polls: polls.polls,
+        poll_errors: polls.poll_errors,
+        cpu_per_1000_polls: bot_cpu * 1000.0 / polls.polls.max(1) as f64,
+        bot_cpu,
+        sim_cpu,
+        peak_rss_mib: peak_rss_kib as f64 / 1024.0,
+        events_stored_per_sec: polls.events as f64 / seconds,
+        events_routed_per_sec: feeds.events_routed as f64 / seconds,
+        messages_per_sec: (sink.creates() + sink.edits()) as f64 / seconds,
+        http_429s,
+        planned_interval,
+        mean_lag_ms: feeds.mean_lag_ms,
+        max_lag_ms: feeds.max_lag_ms,
+    })
+}
+
+/// The report as a Markdown table.
+pub fn table(reports: &[TrackerBenchReport]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| servers | seconds | polls | poll errors | bot CPU s / 1,000 polls | bot CPU s | sim CPU s \
+         | peak RSS MiB (incl. sim) | events/s stored | events/s routed | messages/s | 429s \
+         | planned interval s | feed lag mean / max ms |"
+    );
+    let _ = writeln!(out, "|{}", "---|".repeat(14));
+    let lag = |v: Option<i64>| v.map_or("–".to_owned(), |v| v.to_string());
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {} | {} | {:.3} | {:.2} | {:.2} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {:.0} | {} / {} |",
+            r.servers,
+            r.seconds,
+            r.polls,
+            r.poll_errors,
+            r.cpu_per_1000_polls,
+            r.bot_cpu,
+            r.sim_cpu,
+            r.peak_rss_mib,
+            r.events_stored_per_sec,
+            r.events_routed_per_sec,
+            r.messages_per_sec,
+            r.http_429s,
+            r.planned_interval.as_secs_f64(),
+            lag(r.mean_lag_ms),
+            lag(r.max_lag_ms),
+        );
+    }
+    out
+}
+
+/// Run the chosen benchmark; returns the table to print.
+pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
+    match args.target {
+        BenchTarget::Tracker(args) => {
+            let report = bench_tracker(&args).await?;
+            Ok(table(&[report]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cpu_time_and_thread_names_from_stat() {
+        let stat = "4242 (erlc-sim (1)) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 3 0 100 0 0";
+        let (name, seconds) = parse_stat(stat).unwrap();
+        assert_eq!(name, "erlc-sim (1)");
+        assert!((seconds - 3.0).abs() < 1e-9);
+        assert_eq!(parse_stat("4242 (x) S 1 2"), None);
+        assert_eq!(parse_stat("no parentheses"), None);
+    }
+
+    #[test]
+    fn reads_peak_rss() {
+        let status = "Name:\terlc-bot\nVmPeak:\t  900 kB\nVmHWM:\t   51200 kB\nVmRSS:\t 4 kB\n";
+        assert_eq!(parse_peak_rss_kib(status), Some(51_200));
+        assert_eq!(parse_peak_rss_kib("VmRSS: 4 kB"), None);
+    }
+
+    #[test]
+    fn the_bucket_fits_every_server_and_guilds_hold_ten() {
+        let args = TrackerBenchArgs {
+            servers: 1_000,
+            interval: 30,
+            duration: 1,
+            seed: 1,
+            sim_threads: 1,
+        };
+        let config = bench_config(&args);
+        assert_eq!(config.sim.read_limit.limit, 666);
+        assert_eq!(config.servers.len(), 1_000);
+        assert_eq!(config.feeds.len(), 100);
+        assert_eq!(config.servers[10], (2, "s0".to_owned()));
+    }
+}
