@@ -11,6 +11,7 @@ pub mod info;
 pub mod logs;
 pub mod permissions;
 pub mod server;
+pub mod settings;
 
 use poise::serenity_prelude as serenity;
 
@@ -63,6 +64,7 @@ pub fn all_commands() -> Vec<Command> {
         (actions::raw_command(), Admins),
         (feed::feed(), Admins),
         (permissions::permissions(), Admins),
+        (settings::settings(), Admins),
         (audit::audit(), Admins),
         (health::health(), Members),
     ];

@@ -11,6 +11,7 @@ mod error;
 mod manage_audit;
 mod manage_feeds;
 mod manage_roles;
+mod manage_settings;
 mod moderation;
 mod permissions;
 mod players;

@@ -1,5 +1,6 @@
 //! Guild configuration replies: feeds (`/feed list|add|remove`), role permissions
-//! (`/permissions list|set`) and what each capability allows. Channels and roles appear as
+//! (`/permissions list|set`), in-game command settings (`/settings`) and what each
+//! capability allows. Channels and roles appear as
 //! `<#id>` / `<@&id>`: our own text, which Discord renders as names and never pings in embeds.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -7,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::feeds::escape::code_span;
 use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION, MAX_FIELD_VALUE};
 use crate::feeds::render::{colours, display_name, user_link};
-use crate::store::settings::{Capability, FeedSubscription};
+use crate::store::settings::{Capability, FeedSubscription, GuildSettings};
 
 use super::common::{count, pack_lines};
 
@@ -133,6 +134,28 @@ pub fn permissions_saved(role_id: u64, capabilities: &BTreeSet<Capability>) -> F
         .title("✅ Permissions saved")
         .colour(colours::JOIN)
         .description(&text);
+    FeedMessage::single(embed, Vec::new())
+}
+
+/// `/settings modcall|ingame`: the in-game command settings as they now stand.
+pub fn ingame_settings_saved(settings: &GuildSettings) -> FeedMessage {
+    let channel = settings
+        .modcall_channel
+        .map_or("not set (`;staff` and `;report` cannot post)".to_owned(), |c| format!("<#{c}>"));
+    let role = settings
+        .modcall_ping_role
+        .map_or("nobody".to_owned(), |r| format!("<@&{r}>"));
+    let state = if settings.custom_commands_enabled {
+        "on"
+    } else {
+        "off (turn them on with `/settings ingame enabled:True`)"
+    };
+    let embed = Embed::new()
+        .title("✅ Settings saved")
+        .colour(colours::JOIN)
+        .field("In-game `;` commands", state, false)
+        .field("Mod-call channel", &channel, true)
+        .field("Pinged role", &role, true);
     FeedMessage::single(embed, Vec::new())
 }
 

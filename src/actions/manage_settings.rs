@@ -1,0 +1,71 @@
+//! Guild settings for in-game `;` commands: where mod calls go, which role they ping, and
+//! whether the commands are answered at all. Manage capability; every change is audited.
+
+use serde_json::json;
+
+use crate::store::{Capability, GuildSettings, Source};
+
+use super::audit_trail::Note;
+use super::{ActionError, Actor, Services};
+
+impl Services {
+    /// Post `;staff`/`;modcall` and `;report` cards in `channel`, pinging `ping_role` (none
+    /// when `None`). Returns the guild's new settings.
+    pub async fn settings_modcall(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        channel: u64,
+        ping_role: Option<u64>,
+    ) -> Result<GuildSettings, ActionError> {
+        self.require(
+            guild,
+            actor,
+            Capability::Manage,
+            "settings.modcall",
+            Source::SlashCommand,
+        )
+        .await?;
+        let note = Note::new(
+            "settings.modcall",
+            Some(channel.to_string()),
+            json!({ "channel": channel, "ping_role": ping_role }),
+        );
+        self.audited(guild, actor, note, async || {
+            Ok(self.store().settings().update_guild_settings(guild, |g| {
+                g.modcall_channel = Some(channel);
+                g.modcall_ping_role = ping_role;
+            })?)
+        })
+        .await
+    }
+
+    /// Switch the in-game `;` commands on or off for the guild.
+    pub async fn settings_ingame_commands(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        enabled: bool,
+    ) -> Result<GuildSettings, ActionError> {
+        self.require(
+            guild,
+            actor,
+            Capability::Manage,
+            "settings.ingame_commands",
+            Source::SlashCommand,
+        )
+        .await?;
+        let note = Note::new(
+            "settings.ingame_commands",
+            None,
+            json!({ "enabled": enabled }),
+        );
+        self.audited(guild, actor, note, async || {
+            Ok(self
+                .store()
+                .settings()
+                .update_guild_settings(guild, |g| g.custom_commands_enabled = enabled)?)
+        })
+        .await
+    }
+}
