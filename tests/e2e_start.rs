@@ -48,6 +48,7 @@ async fn binary_registers_answers_and_stops_cleanly_on_sigterm() {
         "command",
         "feed",
         "permissions",
+        "settings",
         "audit",
         "health",
     ] {

@@ -139,9 +139,10 @@ pub fn permissions_saved(role_id: u64, capabilities: &BTreeSet<Capability>) -> F
 
 /// `/settings modcall|ingame`: the in-game command settings as they now stand.
 pub fn ingame_settings_saved(settings: &GuildSettings) -> FeedMessage {
-    let channel = settings
-        .modcall_channel
-        .map_or("not set (`;staff` and `;report` cannot post)".to_owned(), |c| format!("<#{c}>"));
+    let channel = settings.modcall_channel.map_or(
+        "not set (`;staff` and `;report` cannot post)".to_owned(),
+        |c| format!("<#{c}>"),
+    );
     let role = settings
         .modcall_ping_role
         .map_or("nobody".to_owned(), |r| format!("<@&{r}>"));

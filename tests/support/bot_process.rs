@@ -109,13 +109,26 @@ impl BotProcess {
 
     /// Waits until a stderr line contains `text`.
     pub async fn wait_for_log(&self, text: &str, timeout: Duration) {
+        self.wait_for_log_line(text, timeout).await;
+    }
+
+    /// Waits until a stderr line contains `text` and returns the first such line.
+    pub async fn wait_for_log_line(&self, text: &str, timeout: Duration) -> String {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.output.changed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if self.stderr().contains(text) {
-                return;
+            let found = self
+                .output
+                .lines
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .find(|line| line.contains(text))
+                .cloned();
+            if let Some(line) = found {
+                return line;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 panic!(
@@ -124,6 +137,23 @@ impl BotProcess {
                 );
             }
         }
+    }
+
+    /// `http://<addr>` of the bot's HTTP server (bound to port 0 by [`BotEnv`]), read from its
+    /// "HTTP server listening" log line.
+    pub async fn http_base(&self, timeout: Duration) -> String {
+        let line = self
+            .wait_for_log_line("HTTP server listening", timeout)
+            .await;
+        let addr = line
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix("addr="))
+            .unwrap_or_else(|| panic!("no addr= in the listening line: {line:?}"));
+        let addr: std::net::SocketAddr = addr
+            .parse()
+            .unwrap_or_else(|e| panic!("addr={addr:?} is not an address: {e}"));
+        assert!(addr.ip().is_loopback(), "the bot listens on {addr}");
+        format!("http://{addr}")
     }
 
     /// Sends SIGTERM, as a service manager does.

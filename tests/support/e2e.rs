@@ -59,7 +59,12 @@ impl World {
 
     /// Starts `erlc-bot run` and waits until it is READY with its commands registered.
     pub async fn start_bot(&self) -> BotProcess {
-        let bot = BotProcess::start(&self.env(), &["run"]);
+        self.start_bot_with(&self.env()).await
+    }
+
+    /// Like [`World::start_bot`], with a changed environment (see [`World::env`]).
+    pub async fn start_bot_with(&self, env: &BotEnv) -> BotProcess {
+        let bot = BotProcess::start(env, &["run"]);
         self.fake
             .wait_for_ready_count(self.fake.ready_count() + 1, WAIT)
             .await;
