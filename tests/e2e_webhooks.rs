@@ -341,6 +341,14 @@ async fn staff_typed_in_game_pings_the_staff_role_in_the_modcall_channel() {
             Opt::role("role", STAFF_ROLE),
         ],
     );
+    let refused = world
+        .slash_as(ids::MEMBER, "settings", vec![modcall.clone()])
+        .await;
+    assert!(
+        refused.is_ephemeral() && embed_text(&refused).contains("manage"),
+        "only Manage may route mod calls:\n{}",
+        embed_text(&refused)
+    );
     world.slash_ok(ids::OWNER, "settings", vec![modcall]).await;
     let ingame = Opt::sub("ingame", vec![Opt::boolean("enabled", true)]);
     let saved = world.slash_ok(ids::OWNER, "settings", vec![ingame]).await;

@@ -200,3 +200,29 @@ pub fn capabilities_help() -> FeedMessage {
     }
     FeedMessage::single(embed, Vec::new())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ingame_settings_show_channel_role_and_switch() {
+        let saved = ingame_settings_saved(&GuildSettings {
+            modcall_channel: Some(5),
+            modcall_ping_role: Some(7),
+            custom_commands_enabled: true,
+            ..GuildSettings::default()
+        });
+        let text = serde_json::to_string(&saved.embeds).unwrap();
+        assert!(text.contains("<#5>") && text.contains("<@&7>"), "{text}");
+        assert!(text.contains("\"value\":\"on\""), "{text}");
+
+        let unset = serde_json::to_string(&ingame_settings_saved(&GuildSettings::default()).embeds)
+            .unwrap();
+        assert!(
+            unset.contains("not set") && unset.contains("nobody"),
+            "{unset}"
+        );
+        assert!(unset.contains("/settings ingame"), "{unset}");
+    }
+}
