@@ -133,11 +133,19 @@ async fn mod_call_cards_are_edited_in_place_claimed_and_resolved() {
             WAIT,
         )
         .await;
-    assert!(resolved.custom_ids().is_empty(), "{:?}", resolved.custom_ids());
+    assert!(
+        resolved.custom_ids().is_empty(),
+        "{:?}",
+        resolved.custom_ids()
+    );
     let search = Opt::sub("search", vec![Opt::string("action", "modcall.resolve")]);
     let log = embed_text(&world.slash_ok(ids::OWNER, "audit", vec![search]).await);
     assert!(log.contains("modperson"), "{log}");
-    assert_eq!(cards_naming(&world, "CallerTwo"), 1, "every step edited one card");
+    assert_eq!(
+        cards_naming(&world, "CallerTwo"),
+        1,
+        "every step edited one card"
+    );
 
     // A member without `moderate` cannot claim: told privately, the card is unchanged.
     server.add_mod_call(CALLER).expect("a third call");
@@ -145,16 +153,27 @@ async fn mod_call_cards_are_edited_in_place_claimed_and_resolved() {
         .fake
         .wait_for_message(
             ids::LOG_CHANNEL,
-            |m| m.id != card.id && embed_text(m).contains("CallerOne") && button(m, "mc_claim").is_some(),
+            |m| {
+                m.id != card.id
+                    && embed_text(m).contains("CallerOne")
+                    && button(m, "mc_claim").is_some()
+            },
             WAIT,
         )
         .await;
     let claim = button(&third, "mc_claim").expect("Claim");
     let refused = answer(&world.click(ids::MEMBER, third.id, &claim)).await;
     assert!(refused.is_ephemeral(), "a refusal is private");
-    assert!(embed_text(&refused).contains("moderate"), "{}", embed_text(&refused));
+    assert!(
+        embed_text(&refused).contains("moderate"),
+        "{}",
+        embed_text(&refused)
+    );
     let unchanged = world.fake.message(third.id).expect("the card");
-    assert_eq!(unchanged.edit_count, 0, "a refused claim does not touch the card");
+    assert_eq!(
+        unchanged.edit_count, 0,
+        "a refused claim does not touch the card"
+    );
 
     assert!(bot.stop(WAIT).await.success());
     world.assert_clean();

@@ -59,7 +59,12 @@ impl World {
 
     /// Starts `erlc-bot run` and waits until it is READY with its commands registered.
     pub async fn start_bot(&self) -> BotProcess {
-        let bot = BotProcess::start(&self.env(), &["run"]);
+        self.start_bot_with(&self.env()).await
+    }
+
+    /// Like [`World::start_bot`] with a changed environment (e.g. `PUBLIC_URL` in `extra`).
+    pub async fn start_bot_with(&self, env: &BotEnv) -> BotProcess {
+        let bot = BotProcess::start(env, &["run"]);
         self.fake
             .wait_for_ready_count(self.fake.ready_count() + 1, WAIT)
             .await;
@@ -216,7 +221,8 @@ impl World {
                 .sim
                 .requests()
                 .iter()
-                .filter(|r| r.path.starts_with("/v2/server") && r.status == 200)
+                // `/v2/server/command` is not a poll (setup probes commands with it).
+                .filter(|r| r.path == "/v2/server" && r.status == 200)
                 .count();
             if polls >= n {
                 return;
@@ -281,7 +287,10 @@ impl World {
     /// nothing it wrote (player names, reasons, pasted text) could ping anyone.
     pub fn assert_nothing_pings(&self) {
         let calls = self.fake.calls();
-        let bodies: Vec<_> = calls.iter().filter_map(|c| message_body(c).map(|b| (c, b))).collect();
+        let bodies: Vec<_> = calls
+            .iter()
+            .filter_map(|c| message_body(c).map(|b| (c, b)))
+            .collect();
         assert!(!bodies.is_empty(), "the bot sent no message at all");
         for (call, body) in bodies {
             assert_eq!(
