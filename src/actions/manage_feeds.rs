@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use crate::events::Pattern;
+use crate::events::catalog::ALL_KINDS;
+use crate::events::{EventType, Pattern, PatternSegment};
 use crate::feeds::{preset, presets};
 use crate::store::{Capability, FeedFilters, FeedSubscription, Source};
 
@@ -35,6 +36,15 @@ pub fn parse_feed_patterns(text: &str) -> Result<Vec<Pattern>, ActionError> {
                 preset_names()
             ))
         })?;
+        if let Some(dead) = patterns.iter().find(|p| !matches_some_kind(p)) {
+            return Err(ActionError::InvalidInput(format!(
+                "`{dead}` matches no event the bot posts, so the channel would stay silent. \
+                 Patterns are `<server>/<event>` such as `main/player/join`, `?/kill` or \
+                 `main/*`; events: {}. Presets: {}.",
+                ALL_KINDS.join(", "),
+                preset_names()
+            )));
+        }
         for pattern in patterns {
             if !out.iter().any(|p| p.as_str() == pattern.as_str()) {
                 out.push(pattern);
@@ -48,6 +58,20 @@ pub fn parse_feed_patterns(text: &str) -> Result<Vec<Pattern>, ActionError> {
         )));
     }
     Ok(out)
+}
+
+/// Whether `pattern` can match some event the bot produces. A typo such as
+/// `main/palyer/join` is a well-formed pattern, but saving it would leave the channel silent
+/// with no hint why.
+fn matches_some_kind(pattern: &Pattern) -> bool {
+    // The first segment is a server label; any label will do when the pattern has a wildcard.
+    let label = match pattern.segments().first() {
+        Some(PatternSegment::Exact(label)) => label.as_str(),
+        _ => "main",
+    };
+    ALL_KINDS
+        .iter()
+        .any(|kind| EventType::parse(&format!("{label}/{kind}")).is_ok_and(|t| pattern.matches(&t)))
 }
 
 impl Services {
@@ -162,5 +186,26 @@ mod tests {
         let err = parse_feed_patterns("main/**").unwrap_err().user_message();
         assert!(err.contains("`main/**`") && err.contains("joins"), "{err}");
         assert!(parse_feed_patterns(" , ").is_err());
+    }
+
+    #[test]
+    fn patterns_that_match_no_event_are_refused() {
+        for typo in ["main/palyer/join", "such", "main/no", "main/kill/extra"] {
+            let err = parse_feed_patterns(typo).unwrap_err().user_message();
+            assert!(err.contains(&format!("`{typo}` matches no event")), "{err}");
+        }
+        for fine in [
+            "main/*",
+            "*",
+            "?/kill",
+            "alt/modcall/*",
+            "?/?/join",
+            "main/feed/gap",
+        ] {
+            assert!(parse_feed_patterns(fine).is_ok(), "{fine}");
+        }
+        for preset in presets() {
+            assert!(parse_feed_patterns(preset.name).is_ok(), "{}", preset.name);
+        }
     }
 }

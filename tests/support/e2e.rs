@@ -62,7 +62,7 @@ impl World {
         self.start_bot_with(&self.env()).await
     }
 
-    /// Like [`World::start_bot`], with a changed environment (see [`World::env`]).
+    /// Like [`World::start_bot`] with a changed environment (e.g. `PUBLIC_URL` in `extra`).
     pub async fn start_bot_with(&self, env: &BotEnv) -> BotProcess {
         let bot = BotProcess::start(env, &["run"]);
         self.fake
@@ -221,7 +221,8 @@ impl World {
                 .sim
                 .requests()
                 .iter()
-                .filter(|r| r.path.starts_with("/v2/server") && r.status == 200)
+                // `/v2/server/command` is not a poll (setup probes commands with it).
+                .filter(|r| r.path == "/v2/server" && r.status == 200)
                 .count();
             if polls >= n {
                 return;
@@ -232,5 +233,81 @@ impl World {
             );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// Waits (re-checking every 20 ms) until `check` holds; fails with `what` after [`WAIT`].
+/// For simulator state, which has no change notification of its own.
+pub async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !check() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {WAIT:?} waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// The message-carrying body of a REST call the bot made (channel post or edit, interaction
+/// reply, update, follow-up or edit), or `None` for every other call.
+fn message_body(call: &super::fake_discord::transcript::Call) -> Option<&serde_json::Value> {
+    use super::fake_discord::transcript::path_matches;
+    let sends_message = match call.method.as_str() {
+        "POST" => {
+            path_matches("/channels/*/messages", &call.path)
+                || path_matches("/webhooks/*/*", &call.path)
+        }
+        "PATCH" => {
+            path_matches("/channels/*/messages/*", &call.path)
+                || path_matches("/webhooks/*/*/messages/*", &call.path)
+        }
+        _ => false,
+    };
+    if sends_message {
+        return Some(&call.body);
+    }
+    let callback = call.method == "POST" && path_matches("/interactions/*/*/callback", &call.path);
+    // 4: reply, 7: update the clicked message; the other callback types carry no message.
+    (callback && matches!(call.body["type"].as_u64(), Some(4 | 7))).then(|| &call.body["data"])
+}
+
+impl World {
+    /// Clicks the button `custom_id` on message `message_id` as `user`.
+    pub fn click(&self, user: u64, message_id: u64, custom_id: &str) -> InteractionHandle {
+        let click = self
+            .fake
+            .button(message_id, custom_id)
+            .unwrap_or_else(|e| panic!("click {custom_id}: {e}"))
+            .as_member(user);
+        self.fake.dispatch(click)
+    }
+
+    /// Every message the bot sent or edited so far said `allowed_mentions: {parse: []}`, so
+    /// nothing it wrote (player names, reasons, pasted text) could ping anyone.
+    pub fn assert_nothing_pings(&self) {
+        let calls = self.fake.calls();
+        let bodies: Vec<_> = calls
+            .iter()
+            .filter_map(|c| message_body(c).map(|b| (c, b)))
+            .collect();
+        assert!(!bodies.is_empty(), "the bot sent no message at all");
+        for (call, body) in bodies {
+            assert_eq!(
+                body["allowed_mentions"]["parse"],
+                serde_json::json!([]),
+                "{} {} may ping: {body}",
+                call.method,
+                call.path
+            );
+        }
+    }
+
+    /// The checks every end-to-end test ends with: no Discord rule broken, no route the fake
+    /// does not know, nothing that pings.
+    pub fn assert_clean(&self) {
+        self.fake.assert_no_violations();
+        self.fake.assert_no_unknown_routes();
+        self.assert_nothing_pings();
     }
 }

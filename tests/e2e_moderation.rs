@@ -1,0 +1,210 @@
+//! End to end: every in-game action command through the real binary reaches the simulator
+//! (`/ban`, `/unban`, `/pm`, `/hint`, `/announce`, `/wanted`, `/jail`, `/command` with its
+//! Confirm/Cancel for destructive commands), the player panel's Ban/PM forms and
+//! Wanted/Refresh buttons work, and `/players` pages with its buttons.
+
+mod support;
+
+use erlc_bot::sim::{MessageKind, PlayerSpec, SimServer};
+use support::e2e::{WAIT, World, answer, embed_text, wait_for};
+use support::fake_discord::options::Opt;
+use support::fake_discord::state::{StoredMessage, ids};
+
+fn applied(server: &SimServer, name: &str, target: u64) -> bool {
+    server
+        .applied_commands()
+        .iter()
+        .any(|c| c.name == name && c.targets.contains(&target))
+}
+
+fn message_sent(server: &SimServer, kind: MessageKind, text: &str) -> bool {
+    server
+        .messages()
+        .iter()
+        .any(|m| m.kind == kind && m.text.contains(text))
+}
+
+fn id_starting(message: &StoredMessage, prefix: &str) -> String {
+    message
+        .custom_ids()
+        .into_iter()
+        .find(|id| id.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix}… in {:?}", message.custom_ids()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_command_reaches_the_game() {
+    let world = World::start(30).await;
+    world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/player/join"]);
+    let server = world.sim.server(0).expect("simulated server");
+    for (id, name) in [(1001, "Builderman"), (1002, "Noob"), (1003, "Guest")] {
+        server
+            .add_player(PlayerSpec::named(name).with_id(id).with_team("Civilian"))
+            .expect("add a player");
+    }
+    let mut bot = world.start_bot().await;
+    world.grant_moderators().await;
+    let player = |name: &str| vec![Opt::string("player", name)];
+    let with = |mut options: Vec<Opt>, name: &str, value: &str| {
+        options.push(Opt::string(name, value));
+        options
+    };
+
+    let pm = with(player("Builderman"), "message", "hello there");
+    world.slash_ok(ids::MODERATOR, "pm", pm).await;
+    assert!(message_sent(
+        &server,
+        MessageKind::PrivateMessage,
+        "hello there"
+    ));
+    let hint = vec![Opt::string("message", "restart soon")];
+    world.slash_ok(ids::MODERATOR, "hint", hint).await;
+    assert!(message_sent(&server, MessageKind::Hint, "restart soon"));
+    let announce = vec![Opt::string("message", "event at noon")];
+    world.slash_ok(ids::MODERATOR, "announce", announce).await;
+    assert!(message_sent(&server, MessageKind::Message, "event at noon"));
+    world
+        .slash_ok(ids::MODERATOR, "wanted", player("Builderman"))
+        .await;
+    assert!(applied(&server, "wanted", 1001));
+    world.slash_ok(ids::MODERATOR, "jail", player("Noob")).await;
+    assert!(applied(&server, "jail", 1002));
+    let ban = with(player("Guest"), "reason", "exploiting");
+    world.slash_ok(ids::MODERATOR, "ban", ban).await;
+    assert!(applied(&server, "ban", 1003));
+    world
+        .slash_ok(ids::MODERATOR, "unban", player("1003"))
+        .await;
+    assert!(applied(&server, "unban", 1003));
+
+    // /command: a harmless one runs at once; a destructive one waits for Confirm.
+    let raw = |text: &str| vec![Opt::string("command", text)];
+    let ran = world
+        .slash_as(ids::OWNER, "command", raw(":weather rain"))
+        .await;
+    assert!(ran.is_ephemeral());
+    wait_for("the weather command", || {
+        server
+            .applied_commands()
+            .iter()
+            .any(|c| c.name == "weather")
+    })
+    .await;
+    let prompt = world
+        .slash_as(ids::OWNER, "command", raw(":shutdown"))
+        .await;
+    let cancel = id_starting(&prompt, "erlc:cmd_cancel:");
+    let cancelled = world.click(ids::OWNER, prompt.id, &cancel);
+    assert_eq!(cancelled.await_response(WAIT).await.kind, 6);
+    world
+        .fake
+        .wait_for_message(
+            ids::GENERAL_CHANNEL,
+            |m| m.id == prompt.id && m.embed_title() == "Cancelled",
+            WAIT,
+        )
+        .await;
+    assert!(
+        !server
+            .applied_commands()
+            .iter()
+            .any(|c| c.name == "shutdown")
+    );
+    let prompt = world
+        .slash_as(ids::OWNER, "command", raw(":shutdown"))
+        .await;
+    assert!(
+        embed_text(&prompt).contains("Confirm"),
+        "{}",
+        embed_text(&prompt)
+    );
+    let confirm = id_starting(&prompt, "erlc:cmd_confirm:");
+    let confirmed = world.click(ids::OWNER, prompt.id, &confirm);
+    assert_eq!(confirmed.await_response(WAIT).await.kind, 6);
+    wait_for("the shutdown to empty the server", || {
+        server.players().is_empty()
+    })
+    .await;
+
+    assert!(bot.stop(WAIT).await.success());
+    world.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn player_panel_buttons_and_player_pages() {
+    let world = World::start(30).await;
+    world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/player/join"]);
+    let server = world.sim.server(0).expect("simulated server");
+    for (id, name) in [(1001, "Builderman"), (1002, "Noob")] {
+        server
+            .add_player(PlayerSpec::named(name).with_id(id))
+            .expect("add a player");
+    }
+    let mut bot = world.start_bot().await;
+    world.grant_moderators().await;
+
+    // /players with more players than one page: Next redraws the same message.
+    let players = world.slash_ok(ids::MODERATOR, "players", vec![]).await;
+    let next = id_starting(&players, "erlc:page:");
+    let paged = world.click(ids::MODERATOR, players.id, &next);
+    assert_eq!(paged.await_response(WAIT).await.kind, 6);
+    world
+        .fake
+        .wait_for_message(
+            ids::GENERAL_CHANNEL,
+            |m| m.id == players.id && m.edit_count >= 1,
+            WAIT,
+        )
+        .await;
+
+    let panel = world
+        .slash_ok(
+            ids::MODERATOR,
+            "player",
+            vec![Opt::string("name", "Builderman")],
+        )
+        .await;
+    // PM form.
+    let pm = "erlc:pl_pm:main:1001";
+    let form = world.click(ids::MODERATOR, panel.id, pm);
+    assert_eq!(form.await_response(WAIT).await.kind, 9, "PM opens a form");
+    let submit = world
+        .fake
+        .modal_submit(pm, &[("text", "please stop")])
+        .expect("submit")
+        .as_member(ids::MODERATOR);
+    assert!(answer(&world.fake.dispatch(submit)).await.is_ephemeral());
+    wait_for("the panel PM", || {
+        message_sent(&server, MessageKind::PrivateMessage, "please stop")
+    })
+    .await;
+    // Wanted acts at once, privately.
+    let wanted = answer(&world.click(ids::MODERATOR, panel.id, "erlc:pl_wanted:main:1001")).await;
+    assert!(wanted.is_ephemeral());
+    assert!(applied(&server, "wanted", 1001));
+    // Refresh redraws the panel in place.
+    let refresh = world.click(ids::MODERATOR, panel.id, "erlc:pl_refresh:main:1001");
+    assert_eq!(refresh.await_response(WAIT).await.kind, 6);
+    world
+        .fake
+        .wait_for_message(
+            ids::GENERAL_CHANNEL,
+            |m| m.id == panel.id && m.edit_count >= 1,
+            WAIT,
+        )
+        .await;
+    // Ban form.
+    let ban = "erlc:pl_ban:main:1001";
+    let form = world.click(ids::MODERATOR, panel.id, ban);
+    assert_eq!(form.await_response(WAIT).await.kind, 9, "Ban opens a form");
+    let submit = world
+        .fake
+        .modal_submit(ban, &[("text", "RDM")])
+        .expect("submit")
+        .as_member(ids::MODERATOR);
+    assert!(answer(&world.fake.dispatch(submit)).await.is_ephemeral());
+    wait_for("the panel ban", || applied(&server, "ban", 1001)).await;
+
+    assert!(bot.stop(WAIT).await.success());
+    world.assert_clean();
+}
