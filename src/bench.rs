@@ -40,7 +40,8 @@ pub struct TrackerBenchArgs {
     /// Seconds between two polls of one server.
     #[arg(long, default_value_t = 30)]
     pub interval: u64,
-    /// Seconds to measure for (set-up and shutdown are not measured).
+    /// Seconds to measure for, after every server had its first poll (set-up, first polls
+    /// and shutdown are not measured).
     #[arg(long, default_value_t = 60)]
     pub duration: u64,
     #[arg(long, default_value_t = 1)]
@@ -58,6 +59,11 @@ pub enum BenchError {
     Arguments,
     #[error("could not read process statistics from /proc ({0}); the benchmark needs Linux")]
     Proc(String),
+    #[error(
+        "only {polls} first polls finished in {seconds} s; the simulator or the machine is too \
+         slow for this many servers (try fewer, or a longer --interval)"
+    )]
+    WarmUp { polls: u64, seconds: u64 },
 }
 
 impl From<StackError> for BenchError {
@@ -161,6 +167,9 @@ fn cpu_times() -> Result<CpuTimes, BenchError> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrackerBenchReport {
     pub servers: usize,
+    /// Until every server's first (baseline) poll; not measured.
+    pub warm_up_seconds: f64,
+    /// The measured time, after the warm-up.
     pub seconds: f64,
     pub polls: u64,
     pub poll_errors: u64,
@@ -229,13 +238,30 @@ fn bench_config(args: &TrackerBenchArgs) -> StackConfig {
     }
 }
 
-/// Run `bench tracker` and measure.
+/// Run `bench tracker`: wait until every server had its first poll, then measure for
+/// `duration` seconds. Feed lag is over the whole run.
 pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport, BenchError> {
     if args.servers == 0 || args.interval == 0 || args.duration == 0 {
         return Err(BenchError::Arguments);
     }
     let sink = Arc::new(CountingSink::default());
     let stack = LocalStack::start(bench_config(args), sink.clone()).await?;
+    // Measure the steady state: first polls only record a baseline and store no events.
+    let warm_up = Instant::now();
+    let warm_up_limit = Duration::from_secs(args.interval.saturating_mul(3).saturating_add(60));
+    while stack.tracker.metrics().polls < args.servers as u64 {
+        if warm_up.elapsed() > warm_up_limit {
+            return Err(BenchError::WarmUp {
+                polls: stack.tracker.metrics().polls,
+                seconds: warm_up_limit.as_secs(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let warm_up_seconds = warm_up.elapsed().as_secs_f64();
+    let before = (stack.tracker.metrics(), stack.pipeline.stats().snapshot(0));
+    let delivered_before = sink.creates() + sink.edits();
+    let rate_limited_before = stack.client.stats().rate_limited;
     let cpu_before = cpu_times()?;
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs(args.duration)).await;
@@ -243,25 +269,29 @@ pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport
     let cpu_after = cpu_times()?;
     let polls = stack.tracker.metrics();
     let feeds = stack.pipeline.stats().snapshot(0);
-    let http_429s = stack.client.stats().rate_limited;
+    let http_429s = stack.client.stats().rate_limited - rate_limited_before;
+    let delivered = sink.creates() + sink.edits() - delivered_before;
     let planned_interval = stack.tracker.plan().interval;
     let peak_rss_kib = parse_peak_rss_kib(&read_proc("/proc/self/status")?)
         .ok_or_else(|| BenchError::Proc("no VmHWM in /proc/self/status".into()))?;
     stack.stop().await?;
     let sim_cpu = cpu_after.sim - cpu_before.sim;
     let bot_cpu = (cpu_after.process - cpu_before.process) - sim_cpu;
+    let (polls_before, feeds_before) = before;
+    let measured_polls = polls.polls - polls_before.polls;
     Ok(TrackerBenchReport {
         servers: args.servers,
+        warm_up_seconds,
         seconds,
-        polls: polls.polls,
-        poll_errors: polls.poll_errors,
-        cpu_per_1000_polls: bot_cpu * 1000.0 / polls.polls.max(1) as f64,
+        polls: measured_polls,
+        poll_errors: polls.poll_errors - polls_before.poll_errors,
+        cpu_per_1000_polls: bot_cpu * 1000.0 / measured_polls.max(1) as f64,
         bot_cpu,
         sim_cpu,
         peak_rss_mib: peak_rss_kib as f64 / 1024.0,
-        events_stored_per_sec: polls.events as f64 / seconds,
-        events_routed_per_sec: feeds.events_routed as f64 / seconds,
-        messages_per_sec: (sink.creates() + sink.edits()) as f64 / seconds,
+        events_stored_per_sec: (polls.events - polls_before.events) as f64 / seconds,
+        events_routed_per_sec: (feeds.events_routed - feeds_before.events_routed) as f64 / seconds,
+        messages_per_sec: delivered as f64 / seconds,
         http_429s,
         planned_interval,
         mean_lag_ms: feeds.mean_lag_ms,
@@ -274,17 +304,18 @@ pub fn table(reports: &[TrackerBenchReport]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| servers | seconds | polls | poll errors | bot CPU s / 1,000 polls | bot CPU s | sim CPU s \
+        "| servers | warm-up s | measured s | polls | poll errors | bot CPU s / 1,000 polls | bot CPU s | sim CPU s \
          | peak RSS MiB (incl. sim) | events/s stored | events/s routed | messages/s | 429s \
          | planned interval s | feed lag mean / max ms |"
     );
-    let _ = writeln!(out, "|{}", "---|".repeat(14));
+    let _ = writeln!(out, "|{}", "---|".repeat(15));
     let lag = |v: Option<i64>| v.map_or("–".to_owned(), |v| v.to_string());
     for r in reports {
         let _ = writeln!(
             out,
-            "| {} | {:.0} | {} | {} | {:.3} | {:.2} | {:.2} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {:.0} | {} / {} |",
+            "| {} | {:.0} | {:.0} | {} | {} | {:.3} | {:.2} | {:.2} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {:.0} | {} / {} |",
             r.servers,
+            r.warm_up_seconds,
             r.seconds,
             r.polls,
             r.poll_errors,
