@@ -227,10 +227,29 @@ async fn keys_never_reach_the_audit_log() {
         .await
         .unwrap();
     assert!(services.feeds_remove(GUILD, &admin(), 77).await.unwrap());
+    // What a tracker left for the server is forgotten with it, so a server connected later
+    // under the same label starts from a fresh baseline.
+    let store = services.store();
+    store
+        .events()
+        .append_with_checkpoint(GUILD, "main", vec![], b"last view")
+        .unwrap();
+    store
+        .dedupe()
+        .set_watermark(&format!("{GUILD}/main/kills"), "newest", 10)
+        .unwrap();
     services
         .remove_server(GUILD, &admin(), "main")
         .await
         .unwrap();
+    assert_eq!(store.events().checkpoint(GUILD, "main").unwrap(), None);
+    assert_eq!(
+        store
+            .dedupe()
+            .watermark(&format!("{GUILD}/main/kills"), "newest")
+            .unwrap(),
+        None
+    );
 
     let sandbox_key = services
         .directory()

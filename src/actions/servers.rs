@@ -222,6 +222,7 @@ impl Services {
         if removed.sandbox {
             self.directory().sandbox().stop(guild).await;
         }
+        self.store().forget_server_tracking(guild, &removed.label)?;
         Ok(removed)
     }
 

@@ -214,6 +214,16 @@ impl Store {
         })
     }
 
+    /// Forget what was tracked for one removed server: its tracker checkpoint and its log
+    /// dedupe keys and watermarks (scopes `<guild>/<label>/…`), so a server connected later
+    /// under the same label starts from a fresh baseline. Its stored events stay (history).
+    pub fn forget_server_tracking(&self, guild: u64, label: &str) -> Result<(), StoreError> {
+        self.events().clear_checkpoint(guild, label)?;
+        self.dedupe()
+            .purge_scope_prefix(&format!("{guild}/{label}/"))?;
+        self.flush()
+    }
+
     /// Write a backup of every tree to `file` (see [`backup`]).
     pub fn backup(&self, file: &Path) -> Result<BackupReport, StoreError> {
         backup::write_backup(&self.inner.db, file, self.inner.clock.now_ms())

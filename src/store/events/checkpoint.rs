@@ -22,6 +22,13 @@ impl EventStore {
         self.append_in_batch(guild, events, batch)
     }
 
+    /// Forget the checkpoint of `(guild, server)` (the server was removed), so a server added
+    /// later under the same label starts from a fresh baseline.
+    pub fn clear_checkpoint(&self, guild: u64, server: &str) -> Result<(), StoreError> {
+        self.tree.remove(layout::checkpoint_key(guild, server)?)?;
+        Ok(())
+    }
+
     /// The checkpoint last written for `(guild, server)`, if any.
     pub fn checkpoint(&self, guild: u64, server: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
@@ -74,6 +81,11 @@ mod tests {
         );
         assert_eq!(store.checkpoint(1, "side").unwrap(), None);
         assert_eq!(store.checkpoint(2, "main").unwrap(), None);
+        store.clear_checkpoint(1, "main").unwrap();
+        assert_eq!(store.checkpoint(1, "main").unwrap(), None);
+        store
+            .append_with_checkpoint(1, "main", vec![], b"state-3")
+            .unwrap();
         store.purge_guild(1).unwrap();
         assert_eq!(store.checkpoint(1, "main").unwrap(), None);
     }
