@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::erlc::GlobalKey;
+use crate::store::AuditRetention;
 
 /// The Discord bot token. Debug never shows it.
 #[derive(Clone)]
@@ -48,6 +49,8 @@ pub struct Config {
     pub poll_interval: Duration,
     /// Override of PRC's webhook verification key (base64 SPKI), for tests.
     pub prc_webhook_public_key: Option<String>,
+    /// What happens to a guild's audit log when the guild's data is removed.
+    pub audit_retention: AuditRetention,
 }
 
 /// All the problems found in the environment.
@@ -127,6 +130,16 @@ impl Config {
             problems.push("POLL_INTERVAL_SECS must be at least 1".into());
         }
 
+        let audit_retention = match get("AUDIT_RETENTION") {
+            None => AuditRetention::default(),
+            Some(v) => v.parse().unwrap_or_else(|_| {
+                problems.push(format!(
+                    "AUDIT_RETENTION={v:?} must be keep-all, drop, or a number of days like 90d"
+                ));
+                AuditRetention::default()
+            }),
+        };
+
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
         }
@@ -146,6 +159,7 @@ impl Config {
             public_url,
             poll_interval: Duration::from_secs(poll_secs),
             prc_webhook_public_key: get("PRC_WEBHOOK_PUBLIC_KEY"),
+            audit_retention,
         })
     }
 }
@@ -247,6 +261,18 @@ mod tests {
     fn token_never_printed() {
         let c = Config::from_map(&vars(&[("DISCORD_TOKEN", "MTIz.secret-token")])).unwrap();
         assert!(!format!("{c:?}").contains("secret-token"));
+    }
+
+    #[test]
+    fn audit_retention_is_read_and_checked() {
+        assert_eq!(
+            Config::from_map(&HashMap::new()).unwrap().audit_retention,
+            AuditRetention::KeepAll
+        );
+        let c = Config::from_map(&vars(&[("AUDIT_RETENTION", "90d")])).unwrap();
+        assert_eq!(c.audit_retention, AuditRetention::KeepDays(90));
+        let err = Config::from_map(&vars(&[("AUDIT_RETENTION", "forever")])).unwrap_err();
+        assert!(err.to_string().contains("AUDIT_RETENTION"), "{err}");
     }
 
     #[test]

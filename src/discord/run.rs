@@ -248,7 +248,9 @@ fn open_store(config: &Config) -> Result<Store, StoreError> {
         Some(text) => MasterKeySource::Env(text.clone()),
         None => MasterKeySource::Auto,
     };
-    Store::open(StoreConfig::new(&config.data_dir, key))
+    let mut store_config = StoreConfig::new(&config.data_dir, key);
+    store_config.audit_retention = config.audit_retention;
+    Store::open(store_config)
 }
 
 fn erlc_client_config(config: &Config) -> ClientConfig {
