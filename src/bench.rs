@@ -60,10 +60,19 @@ pub enum BenchError {
     #[error("could not read process statistics from /proc ({0}); the benchmark needs Linux")]
     Proc(String),
     #[error(
-        "only {polls} first polls finished in {seconds} s; the simulator or the machine is too \
-         slow for this many servers (try fewer, or a longer --interval)"
+        "only {polls} first polls finished in {seconds} s (the tracker plans one poll per server \
+         every {planned_interval:?}); the machine is too slow for this many servers, try fewer \
+         or a longer --interval"
     )]
-    WarmUp { polls: u64, seconds: u64 },
+    WarmUp {
+        polls: u64,
+        seconds: u64,
+        planned_interval: Duration,
+    },
+    #[error("stopped by {0} before the measurement finished")]
+    Interrupted(&'static str),
+    #[error("could not listen for stop signals: {0}")]
+    Signal(std::io::Error),
 }
 
 impl From<StackError> for BenchError {
@@ -246,6 +255,35 @@ pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport
     }
     let sink = Arc::new(CountingSink::default());
     let stack = LocalStack::start(bench_config(args), sink.clone()).await?;
+    // Whatever happens, the stack is stopped and its scratch directory removed.
+    let measured = tokio::select! {
+        report = measure(&stack, &sink, args) => report,
+        signal = interrupted() => Err(signal),
+    };
+    let stopped = stack.stop().await;
+    let report = measured?;
+    stopped?;
+    Ok(report)
+}
+
+/// Completes with the reason on Ctrl-C or SIGTERM.
+async fn interrupted() -> BenchError {
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    let mut terminate = match terminate {
+        Ok(terminate) => terminate,
+        Err(error) => return BenchError::Signal(error),
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => BenchError::Interrupted("Ctrl-C"),
+        _ = terminate.recv() => BenchError::Interrupted("SIGTERM"),
+    }
+}
+
+async fn measure(
+    stack: &LocalStack,
+    sink: &CountingSink,
+    args: &TrackerBenchArgs,
+) -> Result<TrackerBenchReport, BenchError> {
     // Measure the steady state: first polls only record a baseline and store no events.
     let warm_up = Instant::now();
     let warm_up_limit = Duration::from_secs(args.interval.saturating_mul(3).saturating_add(60));
@@ -254,12 +292,14 @@ pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport
             return Err(BenchError::WarmUp {
                 polls: stack.tracker.metrics().polls,
                 seconds: warm_up_limit.as_secs(),
+                planned_interval: stack.tracker.plan().interval,
             });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let warm_up_seconds = warm_up.elapsed().as_secs_f64();
-    let before = (stack.tracker.metrics(), stack.pipeline.stats().snapshot(0));
+    let polls_before = stack.tracker.metrics();
+    let feeds_before = stack.pipeline.stats().snapshot(0);
     let delivered_before = sink.creates() + sink.edits();
     let rate_limited_before = stack.client.stats().rate_limited;
     let cpu_before = cpu_times()?;
@@ -271,13 +311,10 @@ pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport
     let feeds = stack.pipeline.stats().snapshot(0);
     let http_429s = stack.client.stats().rate_limited - rate_limited_before;
     let delivered = sink.creates() + sink.edits() - delivered_before;
-    let planned_interval = stack.tracker.plan().interval;
     let peak_rss_kib = parse_peak_rss_kib(&read_proc("/proc/self/status")?)
         .ok_or_else(|| BenchError::Proc("no VmHWM in /proc/self/status".into()))?;
-    stack.stop().await?;
     let sim_cpu = cpu_after.sim - cpu_before.sim;
     let bot_cpu = (cpu_after.process - cpu_before.process) - sim_cpu;
-    let (polls_before, feeds_before) = before;
     let measured_polls = polls.polls - polls_before.polls;
     Ok(TrackerBenchReport {
         servers: args.servers,
@@ -293,7 +330,7 @@ pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport
         events_routed_per_sec: (feeds.events_routed - feeds_before.events_routed) as f64 / seconds,
         messages_per_sec: delivered as f64 / seconds,
         http_429s,
-        planned_interval,
+        planned_interval: stack.tracker.plan().interval,
         mean_lag_ms: feeds.mean_lag_ms,
         max_lag_ms: feeds.max_lag_ms,
     })

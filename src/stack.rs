@@ -90,6 +90,28 @@ impl Drop for ScratchDir {
     }
 }
 
+/// The simulator's runtime. Dropped from async code (a failed start, a stack dropped without
+/// `stop`), a runtime must not block, so it is shut down in the background.
+struct SimRuntime(Option<tokio::runtime::Runtime>);
+
+impl SimRuntime {
+    fn spawn<F>(&self, future: F) -> Option<JoinHandle<F::Output>>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0.as_ref().map(|runtime| runtime.spawn(future))
+    }
+}
+
+impl Drop for SimRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
 /// A running stack. Stop it with [`LocalStack::stop`].
 pub struct LocalStack {
     pub sim: SimHandle,
@@ -97,7 +119,7 @@ pub struct LocalStack {
     pub client: ErlcClient,
     pub tracker: Tracker,
     pub pipeline: Arc<FeedPipeline>,
-    sim_runtime: tokio::runtime::Runtime,
+    sim_runtime: SimRuntime,
     tracker_stop: watch::Sender<bool>,
     tracker_task: JoinHandle<()>,
     pipeline_stop: oneshot::Sender<()>,
@@ -119,7 +141,7 @@ impl LocalStack {
     /// start the tracker and the pipeline delivering to `sink`.
     pub async fn start(config: StackConfig, sink: Arc<dyn Sink>) -> Result<Self, StackError> {
         let scratch = ScratchDir::create("erlc-bot-local")?;
-        let sim_runtime = tokio::runtime::Builder::new_multi_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config.sim_threads.max(1))
             .thread_name(SIM_THREAD_NAME)
             .enable_all()
@@ -128,8 +150,11 @@ impl LocalStack {
                 what: "start the simulator's runtime".into(),
                 source,
             })?;
-        let sim = sim_runtime
+        let sim_runtime = SimRuntime(Some(runtime));
+        let starting = sim_runtime
             .spawn(Simulator::start(config.sim.clone()))
+            .ok_or_else(|| StackError::Task("the simulator's runtime is gone".into()))?;
+        let sim = starting
             .await
             .map_err(|e| StackError::Task(e.to_string()))??;
         let available = sim.servers().len();
@@ -217,8 +242,10 @@ impl LocalStack {
         let _ = self.pipeline_stop.send(());
         let piped = self.pipeline_task.await;
         let sim = self.sim;
-        let _ = self.sim_runtime.spawn(sim.shutdown()).await;
-        self.sim_runtime.shutdown_background();
+        if let Some(stopping) = self.sim_runtime.spawn(sim.shutdown()) {
+            let _ = stopping.await;
+        }
+        drop(self.sim_runtime);
         let flushed = self.store.flush_on_shutdown();
         drop(self.pipeline);
         drop(self.tracker);
