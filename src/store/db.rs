@@ -53,14 +53,44 @@ pub fn open_sled(data_dir: &Path) -> Result<sled::Db, StoreError> {
         )
     })?;
     let config = sled::Config::new().path(&path);
-    let opened = catch_unwind(AssertUnwindSafe(|| config.open()));
-    match opened {
-        Ok(Ok(db)) => Ok(db),
-        Ok(Err(err)) => Err(classify_open_error(&path, err)),
-        Err(panic) => Err(StoreError::corrupt(
-            format!("sled files in {}", path.display()),
-            format!("opening the database crashed: {}", panic_text(&panic)),
-        )),
+    let started = std::time::Instant::now();
+    loop {
+        let opened = catch_unwind(AssertUnwindSafe(|| config.open()));
+        return match opened {
+            Ok(Ok(db)) => Ok(db),
+            Ok(Err(err)) => match classify_open_error(&path, err) {
+                // sled lets go of its file lock a moment after the last handle is dropped
+                // (its flusher thread finishes first), so a restart in the same process, or
+                // one right after the previous process exited, can find it still held.
+                StoreError::Locked { .. } if started.elapsed() < LOCK_GRACE => {
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                    continue;
+                }
+                other => Err(other),
+            },
+            Err(panic) => Err(StoreError::corrupt(
+                format!("sled files in {}", path.display()),
+                format!("opening the database crashed: {}", panic_text(&panic)),
+            )),
+        };
+    }
+}
+
+/// How long opening waits for a lock that a closing instance is about to release.
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Open a sled database at `path` for tests, waiting out the lock of a handle just dropped.
+#[cfg(test)]
+pub(crate) fn open_test_db(path: &Path) -> sled::Db {
+    let started = std::time::Instant::now();
+    loop {
+        match sled::Config::new().path(path).open() {
+            Ok(db) => return db,
+            Err(_) if started.elapsed() < LOCK_GRACE * 5 => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(e) => panic!("could not reopen the test database: {e}"),
+        }
     }
 }
 

@@ -244,14 +244,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(5_000));
         {
-            let db = sled::Config::new().path(dir.path()).open().unwrap();
+            let db = crate::store::db::open_test_db(dir.path());
             let set = DedupeSet::open(&db, clock.clone()).unwrap();
             assert!(set.insert_if_new("guild:1/", b"a", MINUTE).unwrap());
             assert!(set.insert_if_new("guild:10/", b"a", MINUTE).unwrap());
             set.set_watermark("guild:1/", "kills", -42).unwrap();
             db.flush().unwrap();
         }
-        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let db = crate::store::db::open_test_db(dir.path());
         let set = DedupeSet::open(&db, clock).unwrap();
         assert!(!set.insert_if_new("guild:1/", b"a", MINUTE).unwrap());
         assert_eq!(set.watermark("guild:1/", "kills").unwrap(), Some(-42));

@@ -48,7 +48,7 @@ fn query(max_results: usize, order: Order) -> EventQuery {
 fn ids_are_monotonic_per_server_and_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let db = crate::store::db::open_test_db(dir.path());
         let store = EventStore::open(&db, clock()).unwrap();
         let stored = store
             .append(
@@ -68,7 +68,7 @@ fn ids_are_monotonic_per_server_and_survive_reopen() {
         assert_eq!(stored[0].recorded_at_ms, 1_700_000_000_000);
         db.flush().unwrap();
     }
-    let db = sled::Config::new().path(dir.path()).open().unwrap();
+    let db = crate::store::db::open_test_db(dir.path());
     let store = EventStore::open(&db, clock()).unwrap();
     let stored = store
         .append(GUILD, vec![new_event("main/kill", 4, &[])])

@@ -99,7 +99,7 @@ fn message_ids_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(0));
     {
-        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let db = crate::store::db::open_test_db(dir.path());
         let outbox = Outbox::open(&db, clock.clone()).unwrap();
         outbox.enqueue(entry("modcall-1", "chan-1")).unwrap();
         outbox.enqueue(answered_card()).unwrap();
@@ -108,7 +108,7 @@ fn message_ids_survive_reopen() {
             .unwrap();
         db.flush().unwrap();
     }
-    let db = sled::Config::new().path(dir.path()).open().unwrap();
+    let db = crate::store::db::open_test_db(dir.path());
     let outbox = Outbox::open(&db, clock).unwrap();
     assert_eq!(
         outbox.delivered_message_id("modcall-1").unwrap().as_deref(),
