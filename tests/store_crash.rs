@@ -82,17 +82,8 @@ fn player(id: u64) -> PlayerInfo {
 #[ignore = "the writer half of store_survives_sigkill, run by it as a child process"]
 fn crash_child_writer() {
     let dir = std::env::var_os(CHILD_DIR_ENV).expect("run by store_survives_sigkill");
-    // The parent's check may still be letting go of the database lock.
-    let deadline = std::time::Instant::now() + LINE_TIMEOUT;
-    let store = loop {
-        match open_store(Path::new(&dir)) {
-            Ok(store) => break store,
-            Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Err(e) => panic!("the child cannot open the store: {e}"),
-        }
-    };
+    // Store::open waits out the lock the parent's check is still letting go of.
+    let store = open_store(Path::new(&dir)).expect("the child opens the store");
     let mut out = std::io::stdout().lock();
     for n in 0..CHILD_MAX_ITERATIONS {
         if write_one(&store, n, &mut out).is_err() {

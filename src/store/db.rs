@@ -52,46 +52,45 @@ pub fn open_sled(data_dir: &Path) -> Result<sled::Db, StoreError> {
             e,
         )
     })?;
-    let config = sled::Config::new().path(&path);
-    let started = std::time::Instant::now();
-    loop {
-        let opened = catch_unwind(AssertUnwindSafe(|| config.open()));
-        return match opened {
-            Ok(Ok(db)) => Ok(db),
-            Ok(Err(err)) => match classify_open_error(&path, err) {
-                // sled lets go of its file lock a moment after the last handle is dropped
-                // (its flusher thread finishes first), so a restart in the same process, or
-                // one right after the previous process exited, can find it still held.
-                StoreError::Locked { .. } if started.elapsed() < LOCK_GRACE => {
-                    std::thread::sleep(std::time::Duration::from_millis(25));
-                    continue;
-                }
-                other => Err(other),
-            },
-            Err(panic) => Err(StoreError::corrupt(
-                format!("sled files in {}", path.display()),
-                format!("opening the database crashed: {}", panic_text(&panic)),
-            )),
-        };
+    let opened = catch_unwind(AssertUnwindSafe(|| open_waiting_for_lock(&path)));
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(err)) => Err(classify_open_error(&path, err)),
+        Err(panic) => Err(StoreError::corrupt(
+            format!("sled files in {}", path.display()),
+            format!("opening the database crashed: {}", panic_text(&panic)),
+        )),
     }
 }
 
 /// How long opening waits for a lock that a closing instance is about to release.
 const LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Open a sled database at `path` for tests, waiting out the lock of a handle just dropped.
-#[cfg(test)]
-pub(crate) fn open_test_db(path: &Path) -> sled::Db {
+/// Open sled at `path`. sled lets go of its file lock a moment after the last handle is
+/// dropped (its flusher thread finishes first), so a restart in the same process, or one
+/// right after the previous process exited, can find it still held: wait up to
+/// [`LOCK_GRACE`] for it before giving up.
+fn open_waiting_for_lock(path: &Path) -> sled::Result<sled::Db> {
+    let config = sled::Config::new().path(path);
     let started = std::time::Instant::now();
     loop {
-        match sled::Config::new().path(path).open() {
-            Ok(db) => return db,
-            Err(_) if started.elapsed() < LOCK_GRACE * 5 => {
+        match config.open() {
+            Err(sled::Error::Io(io)) if is_lock_error(&io) && started.elapsed() < LOCK_GRACE => {
                 std::thread::sleep(std::time::Duration::from_millis(25));
             }
-            Err(e) => panic!("could not reopen the test database: {e}"),
+            other => return other,
         }
     }
+}
+
+fn is_lock_error(io: &std::io::Error) -> bool {
+    io.to_string().contains("could not acquire lock")
+}
+
+/// Open a sled database at `path` for tests that reopen one they just dropped.
+#[cfg(test)]
+pub(crate) fn open_test_db(path: &Path) -> sled::Db {
+    open_waiting_for_lock(path).expect("the test database reopens")
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -107,11 +106,9 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// Turn sled's open errors into ones that say what to do.
 fn classify_open_error(path: &Path, err: sled::Error) -> StoreError {
     match err {
-        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-            StoreError::Locked {
-                path: path.to_owned(),
-            }
-        }
+        sled::Error::Io(io) if is_lock_error(&io) => StoreError::Locked {
+            path: path.to_owned(),
+        },
         sled::Error::Corruption { at, .. } => StoreError::corrupt(
             format!("sled files in {}", path.display()),
             match at {

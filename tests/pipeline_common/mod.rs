@@ -13,28 +13,17 @@ use erlc_bot::events::{Event, Pattern};
 use erlc_bot::feeds::{
     BatchConfig, FeedPipeline, PipelineConfig, PipelineError, RetryPolicy, Sink,
 };
-use erlc_bot::store::{
-    FeedFilters, FeedSubscription, MasterKeySource, Store, StoreConfig, StoreError,
-};
+use erlc_bot::store::{FeedFilters, FeedSubscription, MasterKeySource, Store, StoreConfig};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub const TIME: i64 = 1_700_000_000;
 
-/// Open the store in `dir`. A store just dropped may hold sled's file lock a moment longer
-/// (its flusher thread lets go asynchronously), so a lock held by this process is waited out.
+/// Open the store in `dir` (`Store::open` waits out the lock of a store just dropped).
 pub fn open_store(dir: &Path) -> Store {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let key = MasterKeySource::Env(hex::encode([7u8; 32]));
-        match Store::open(StoreConfig::new(dir, key)) {
-            Ok(store) => return store,
-            Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(error) => panic!("the store does not open: {error}"),
-        }
-    }
+    let key = MasterKeySource::Env(hex::encode([7u8; 32]));
+    Store::open(StoreConfig::new(dir, key))
+        .unwrap_or_else(|error| panic!("the store does not open: {error}"))
 }
 
 /// Timings short enough for tests; batching still gathers everything stored before a cycle.

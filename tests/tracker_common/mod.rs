@@ -14,7 +14,7 @@ use erlc_bot::erlc::models::Include;
 use erlc_bot::erlc::{ClientConfig, ErlcClient, ServerKey};
 use erlc_bot::events::Event;
 use erlc_bot::sim::{BucketLimit, SimConfig, SimHandle, Simulator};
-use erlc_bot::store::{MasterKeySource, Store, StoreConfig, StoreError};
+use erlc_bot::store::{MasterKeySource, Store, StoreConfig};
 use erlc_bot::tracker::{TrackedServer, Tracker, TrackerConfig};
 
 /// 2026-01-01T00:00:00Z.
@@ -26,22 +26,11 @@ pub fn master_key() -> MasterKeySource {
     MasterKeySource::Env("11".repeat(32))
 }
 
-/// Open the store in `dir`. A store just dropped may still hold sled's file lock for a moment
-/// (its background flusher lets go asynchronously), so a lock held by this very process is
-/// waited out.
+/// Open the store in `dir` (`Store::open` waits out the lock of a store just dropped).
 pub fn open_store(dir: &Path, clock: SharedClock) -> Store {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let mut config = StoreConfig::new(dir, master_key());
-        config.clock = clock.clone();
-        match Store::open(config) {
-            Ok(store) => return store,
-            Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(e) => panic!("store does not open: {e}"),
-        }
-    }
+    let mut config = StoreConfig::new(dir, master_key());
+    config.clock = clock;
+    Store::open(config).unwrap_or_else(|e| panic!("store does not open: {e}"))
 }
 
 /// A simulator with a manual clock and limits no test here reaches.
