@@ -12,6 +12,7 @@ mod db;
 pub mod dedupe;
 pub mod error;
 pub mod events;
+mod flusher;
 pub mod keys;
 pub mod maintenance;
 mod master_key;
@@ -91,6 +92,7 @@ pub struct Store {
 #[derive(Debug)]
 struct Inner {
     db: sled::Db,
+    group_flush: flusher::GroupFlush,
     data_dir: PathBuf,
     key_source: MasterKeySource,
     keys: Arc<crypto::KeyRing>,
@@ -120,6 +122,7 @@ impl Store {
         db.flush()?;
         Ok(Self {
             inner: Arc::new(Inner {
+                group_flush: flusher::GroupFlush::new((*db).clone()),
                 db,
                 data_dir: config.data_dir,
                 key_source: config.master_key,
@@ -174,10 +177,9 @@ impl Store {
         Ok(())
     }
 
-    /// [`Store::flush`] without blocking the async runtime.
+    /// [`Store::flush`] without blocking the async runtime; concurrent callers share flushes.
     pub async fn flush_async(&self) -> Result<(), StoreError> {
-        self.inner.db.flush_async().await?;
-        Ok(())
+        self.inner.group_flush.flush().await
     }
 
     /// The last step of a clean shutdown (after the bot stopped taking work): flush and log.

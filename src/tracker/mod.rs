@@ -87,6 +87,13 @@ impl Slot {
     }
 }
 
+/// How many servers are polled, and how many of them also read bans.
+#[derive(Debug, Default, Clone, Copy)]
+struct PollingCounts {
+    polling: usize,
+    with_bans: usize,
+}
+
 /// What the tracker learned about PRC's read bucket.
 #[derive(Debug, Default)]
 struct Learned {
@@ -106,6 +113,11 @@ struct Inner {
     learned: Mutex<Learned>,
     /// The interval queued polls were planned with.
     base_interval: Mutex<Duration>,
+    /// Servers being polled, counted when the set changes rather than on every dispatch
+    /// (the planner runs for every poll; 10,000 servers made walking them the hot spot).
+    /// Bumped by every change; the cache holds the generation it was counted at.
+    polling_generation: AtomicU64,
+    polling_counts: Mutex<Option<(u64, PollingCounts)>>,
     next_seq: AtomicU64,
 }
 
@@ -144,6 +156,8 @@ impl Tracker {
                 rng: Mutex::new(rng),
                 learned: Mutex::new(Learned::default()),
                 base_interval,
+                polling_generation: AtomicU64::new(0),
+                polling_counts: Mutex::new(None),
                 next_seq: AtomicU64::new(1),
             }),
         }
@@ -171,8 +185,8 @@ impl Tracker {
         });
         servers.insert(id, Arc::clone(&slot));
         drop(servers);
-        let spread = self.jittered(Duration::ZERO, self.inner.config.interval);
-        self.schedule(&slot, spread);
+        self.recount();
+        self.schedule(&slot, self.first_poll_delay());
         Ok(())
     }
 
@@ -182,6 +196,7 @@ impl Tracker {
         let removed = lock(&self.inner.servers)
             .remove(&(guild, label.to_owned()))
             .is_some();
+        self.recount();
         self.inner.wake.notify_one();
         removed
     }
@@ -243,17 +258,9 @@ impl Tracker {
     /// the configured assumption before anything was learned).
     pub fn plan(&self) -> Plan {
         let config = &self.inner.config;
-        let (polling, with_bans) = {
-            let servers = lock(&self.inner.servers);
-            let active: Vec<&Arc<Slot>> = servers
-                .values()
-                .filter(|s| lock(&s.health).stopped.is_none())
-                .collect();
-            let bans = active.iter().filter(|s| s.server.want_bans).count();
-            (active.len(), bans)
-        };
+        let counts = self.polling_counts();
         let every = usize::try_from(config.bans_every.max(1)).unwrap_or(usize::MAX);
-        let requests = polling + with_bans.div_ceil(every);
+        let requests = counts.polling + counts.with_bans.div_ceil(every);
         let learned = lock(&self.inner.learned);
         let budget = RateBudget {
             limit: learned
@@ -266,6 +273,44 @@ impl Tracker {
                 .unwrap_or(config.assumed_budget.window),
         };
         plan(requests, budget, config.interval, config.budget_share)
+    }
+
+    fn polling_counts(&self) -> PollingCounts {
+        let generation = self.inner.polling_generation.load(Ordering::SeqCst);
+        if let Some((counted_at, counts)) = *lock(&self.inner.polling_counts)
+            && counted_at == generation
+        {
+            return counts;
+        }
+        let counts = {
+            let servers = lock(&self.inner.servers);
+            let mut counts = PollingCounts::default();
+            for slot in servers.values() {
+                if lock(&slot.health).stopped.is_none() {
+                    counts.polling += 1;
+                    counts.with_bans += usize::from(slot.server.want_bans);
+                }
+            }
+            counts
+        };
+        // A change while counting bumped the generation past this one: counted again next time.
+        *lock(&self.inner.polling_counts) = Some((generation, counts));
+        counts
+    }
+
+    /// The set of polled servers changed: count again at the next plan.
+    fn recount(&self) {
+        self.inner.polling_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A new server's first poll: anywhere within the configured interval, so servers added
+    /// together (every server at start-up) spread out instead of coming due at once. Not the
+    /// planned round: before PRC's bucket is learned that rests on a guess, and queued polls
+    /// are moved anyway when the plan changes (`adopt_base_interval`).
+    fn first_poll_delay(&self) -> Duration {
+        use rand::Rng;
+        let interval = self.inner.config.interval;
+        interval.mul_f64(lock(&self.inner.rng).gen_range(0.0..1.0))
     }
 
     /// `base` moved by up to ± the configured jitter fraction, never below `floor`.
@@ -379,6 +424,7 @@ impl Tracker {
                     "stopped polling a server until its key is fixed"
                 );
                 health.stopped = Some(status.clone());
+                self.recount();
                 status
             }
             Verdict::Retry(status) => status,

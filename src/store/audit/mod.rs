@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::StoreError;
 use super::db::{self, Write, trees};
+use super::flusher::GroupFlush;
 use super::settings::Settings;
 use crate::clock::SharedClock;
 
@@ -48,6 +49,7 @@ pub struct AuditLog {
     clock: SharedClock,
     /// Appends read the chain's tip and write after it; one at a time.
     append_lock: Arc<Mutex<()>>,
+    group_flush: GroupFlush,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -74,8 +76,10 @@ impl AuditLog {
         settings: Settings,
         clock: SharedClock,
     ) -> Result<Self, StoreError> {
+        let records = db.open_tree(trees::AUDIT)?;
         Ok(Self {
-            records: db.open_tree(trees::AUDIT)?,
+            group_flush: GroupFlush::new(records.clone()),
+            records,
             outcomes: db.open_tree(trees::AUDIT_OUTCOMES)?,
             meta: db.open_tree(trees::META)?,
             settings,
@@ -105,7 +109,7 @@ impl AuditLog {
         intent: AuditIntent,
     ) -> Result<AuditTicket, StoreError> {
         let ticket = self.begin_deferred(guild, intent)?;
-        self.records.flush_async().await?;
+        self.group_flush.flush().await?;
         Ok(ticket)
     }
 
@@ -148,7 +152,7 @@ impl AuditLog {
         outcome: Outcome,
     ) -> Result<u64, StoreError> {
         let seq = self.complete_deferred(ticket, outcome)?;
-        self.records.flush_async().await?;
+        self.group_flush.flush().await?;
         Ok(seq)
     }
 

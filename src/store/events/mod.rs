@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::SharedClock;
 use crate::events::{Event, EventType, NewEvent, Pattern};
 use crate::store::StoreError;
+use crate::store::flusher::GroupFlush;
 use crate::store::keys::{corrupt, decode_json, decode_u64, encode_json};
 
 pub use query::{Cursor, EventQuery, MAX_PAGE_SIZE, Order, Page, PartitionHead};
@@ -46,6 +47,7 @@ pub struct EventStore {
     clock: SharedClock,
     retention: Arc<RetentionConfig>,
     write_lock: Arc<Mutex<()>>,
+    group_flush: GroupFlush,
 }
 
 impl std::fmt::Debug for EventStore {
@@ -80,8 +82,10 @@ impl EventStore {
         retention: RetentionConfig,
     ) -> Result<Self, StoreError> {
         retention.validate()?;
+        let tree = db.open_tree(EVENTS_TREE)?;
         Ok(Self {
-            tree: db.open_tree(EVENTS_TREE)?,
+            group_flush: GroupFlush::new(tree.clone()),
+            tree,
             clock,
             retention: Arc::new(retention),
             write_lock: Arc::new(Mutex::new(())),
@@ -275,9 +279,9 @@ impl EventStore {
         }
     }
 
-    /// Make everything written so far durable. Returns the number of bytes flushed.
-    pub async fn flush_async(&self) -> Result<usize, StoreError> {
-        Ok(self.tree.flush_async().await?)
+    /// Make everything written so far durable; concurrent callers share flushes.
+    pub async fn flush_async(&self) -> Result<(), StoreError> {
+        self.group_flush.flush().await
     }
 }
 
