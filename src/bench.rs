@@ -181,6 +181,9 @@ pub struct TrackerBenchReport {
     /// The measured time, after the warm-up.
     pub seconds: f64,
     pub polls: u64,
+    /// Polls the schedule asked for in the measured time (servers × seconds / interval):
+    /// fewer `polls` than this means the machine could not keep up.
+    pub polls_due: f64,
     pub poll_errors: u64,
     /// Bot CPU (process minus simulator threads) per 1,000 polls.
     pub cpu_per_1000_polls: f64,
@@ -194,6 +197,9 @@ pub struct TrackerBenchReport {
     pub planned_interval: Duration,
     pub mean_lag_ms: Option<i64>,
     pub max_lag_ms: Option<i64>,
+    /// How late each server's last poll started, over all servers.
+    pub mean_poll_lateness_ms: Option<i64>,
+    pub max_poll_lateness_ms: Option<i64>,
 }
 
 fn bench_config(args: &TrackerBenchArgs) -> StackConfig {
@@ -316,11 +322,19 @@ async fn measure(
     let sim_cpu = cpu_after.sim - cpu_before.sim;
     let bot_cpu = (cpu_after.process - cpu_before.process) - sim_cpu;
     let measured_polls = polls.polls - polls_before.polls;
+    let planned_interval = stack.tracker.plan().interval;
+    let lateness: Vec<i64> = stack
+        .tracker
+        .health()
+        .iter()
+        .filter_map(|h| h.lag_ms)
+        .collect();
     Ok(TrackerBenchReport {
         servers: args.servers,
         warm_up_seconds,
         seconds,
         polls: measured_polls,
+        polls_due: args.servers as f64 * seconds / planned_interval.as_secs_f64().max(1e-3),
         poll_errors: polls.poll_errors - polls_before.poll_errors,
         cpu_per_1000_polls: bot_cpu * 1000.0 / measured_polls.max(1) as f64,
         bot_cpu,
@@ -330,10 +344,17 @@ async fn measure(
         events_routed_per_sec: (feeds.events_routed - feeds_before.events_routed) as f64 / seconds,
         messages_per_sec: delivered as f64 / seconds,
         http_429s,
-        planned_interval: stack.tracker.plan().interval,
+        planned_interval,
         mean_lag_ms: feeds.mean_lag_ms,
         max_lag_ms: feeds.max_lag_ms,
+        mean_poll_lateness_ms: mean(&lateness),
+        max_poll_lateness_ms: lateness.iter().copied().max(),
     })
+}
+
+fn mean(values: &[i64]) -> Option<i64> {
+    let count = i64::try_from(values.len()).ok().filter(|n| *n > 0)?;
+    Some(values.iter().sum::<i64>() / count)
 }
 
 /// The report as a Markdown table.
@@ -341,20 +362,21 @@ pub fn table(reports: &[TrackerBenchReport]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| servers | warm-up s | measured s | polls | poll errors | bot CPU s / 1,000 polls | bot CPU s | sim CPU s \
+        "| servers | warm-up s | measured s | polls / due | poll errors | bot CPU s / 1,000 polls | bot CPU s | sim CPU s \
          | peak RSS MiB (incl. sim) | events/s stored | events/s routed | messages/s | 429s \
-         | planned interval s | feed lag mean / max ms |"
+         | planned interval s | poll lateness mean / max ms | feed lag mean / max ms |"
     );
-    let _ = writeln!(out, "|{}", "---|".repeat(15));
+    let _ = writeln!(out, "|{}", "---|".repeat(16));
     let lag = |v: Option<i64>| v.map_or("–".to_owned(), |v| v.to_string());
     for r in reports {
         let _ = writeln!(
             out,
-            "| {} | {:.0} | {:.0} | {} | {} | {:.3} | {:.2} | {:.2} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {:.0} | {} / {} |",
+            "| {} | {:.0} | {:.0} | {} / {:.0} | {} | {:.3} | {:.2} | {:.2} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {:.0} | {} / {} | {} / {} |",
             r.servers,
             r.warm_up_seconds,
             r.seconds,
             r.polls,
+            r.polls_due,
             r.poll_errors,
             r.cpu_per_1000_polls,
             r.bot_cpu,
@@ -365,6 +387,8 @@ pub fn table(reports: &[TrackerBenchReport]) -> String {
             r.messages_per_sec,
             r.http_429s,
             r.planned_interval.as_secs_f64(),
+            lag(r.mean_poll_lateness_ms),
+            lag(r.max_poll_lateness_ms),
             lag(r.mean_lag_ms),
             lag(r.max_lag_ms),
         );

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use erlc_bot::clock::{self, SharedClock};
+use erlc_bot::clock::{self, Clock, SharedClock};
 use erlc_bot::erlc::ServerKey;
 use erlc_bot::erlc::key::fingerprint;
 use erlc_bot::sim::{BucketLimit, RecordedRequest, SimConfig, SimHandle, Simulator};
@@ -106,6 +106,7 @@ async fn two_hundred_servers_under_35_reads_per_window_get_no_429() {
     assert_eq!(plan.budget.limit, 35);
     assert_eq!(plan.budget.window, Duration::from_secs(1), "window learned");
     assert_eq!(plan.polls_per_window, 28, "80% of the bucket");
+    assert_eq!(plan.requests_per_round, 200);
     assert_eq!(plan.spacing, Duration::from_secs(1) / 28);
     assert!(plan.interval >= plan.spacing * 200, "{plan:?}");
     assert!(
@@ -168,6 +169,7 @@ async fn an_invalid_key_stops_polling_and_is_reported_with_its_fix() {
     tracker
         .add_server(tracked(&client, &sim, 2, "third"))
         .unwrap();
+    assert_eq!(tracker.plan().requests_per_round, 3);
     let (stop, task) = start_run(&tracker);
     let old_fp = fingerprint(&first_key);
     let others: Vec<String> = sim.servers()[1..]
@@ -240,6 +242,13 @@ async fn an_invalid_key_stops_polling_and_is_reported_with_its_fix() {
     assert_eq!(error.code, Some(2002));
     assert!(error.fix.is_some());
     assert_eq!(main.next_poll_ms, None);
+    assert_eq!(
+        tracker.plan().requests_per_round,
+        2,
+        "a stopped server leaves the plan"
+    );
+    assert!(tracker.remove_server(GUILD, "third"));
+    assert_eq!(tracker.plan().requests_per_round, 1);
     assert!(!error.message.contains(&first_key), "no key in errors");
     assert_eq!(tracker.metrics().errors_by_code.get("2002"), Some(&1));
     assert!(
@@ -271,10 +280,45 @@ async fn an_invalid_key_stops_polling_and_is_reported_with_its_fix() {
     let report = tracker.poll_once(GUILD, LABEL).await.unwrap();
     assert!(!report.baseline);
     assert!(tracker.health().iter().all(|h| h.polling));
+    assert_eq!(tracker.plan().requests_per_round, 2, "polled again");
     assert_ne!(fingerprint(&new_key), old_fp);
     assert_eq!(
         store.settings().server(GUILD, LABEL).unwrap().status,
         ServerStatus::Offline
     );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_added_together_spread_their_first_polls_over_the_interval() {
+    let (sim, clock) = generous_sim(100).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path(), clock.clone());
+    let client = client(&sim, clock.clone());
+    let tracker = Tracker::new(
+        store,
+        TrackerConfig {
+            interval: Duration::from_secs(100),
+            seed: Some(11),
+            ..TrackerConfig::default()
+        },
+    );
+    for index in 0..100 {
+        tracker
+            .add_server(tracked(&client, &sim, index, &format!("s{index}")))
+            .unwrap();
+    }
+    let now = clock.now_ms();
+    let waits_s: Vec<i64> = tracker
+        .health()
+        .iter()
+        .map(|h| (h.next_poll_ms.unwrap() - now) / 1_000)
+        .collect();
+    assert!(waits_s.iter().all(|w| (0..=100).contains(w)), "{waits_s:?}");
+    // Uniform over the interval: every tenth of it gets some first polls.
+    for tenth in 0..10 {
+        let in_tenth = waits_s.iter().filter(|w| **w / 10 == tenth).count();
+        assert!(in_tenth >= 2, "tenth {tenth}: {waits_s:?}");
+    }
     sim.shutdown().await;
 }

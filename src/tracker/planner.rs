@@ -16,6 +16,8 @@ pub struct RateBudget {
 /// What the planner decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
+    /// Requests one round takes: one per polled server, plus its share of ban reads.
+    pub requests_per_round: usize,
     /// Time between two polls of one server: the configured interval, or longer when the
     /// budget cannot poll every server that often.
     pub interval: Duration,
@@ -45,6 +47,7 @@ pub fn plan(
     let spacing = window / usable;
     let round = spacing.saturating_mul(u32::try_from(requests_per_round).unwrap_or(u32::MAX));
     Plan {
+        requests_per_round,
         interval: desired_interval.max(round),
         polls_per_window: usable,
         spacing,
