@@ -100,35 +100,32 @@ impl FeedPipeline {
     /// Deliver the due messages at the head of every channel's queue. Returns whether any
     /// message was delivered or parked, and how long until the earliest one held back is due.
     async fn deliver_round(&self) -> Result<(bool, Duration), PipelineError> {
-        let pending = self.store.outbox().pending(self.config.delivery_scan)?;
+        let ready = self
+            .store
+            .outbox()
+            .due_in_order(self.config.delivery_scan)?;
         let now = self.store.clock().now_ms();
-        let mut earliest_wait = self.config.recheck_interval;
+        let earliest_wait = ready
+            .next_retry_at_ms
+            .map_or(self.config.recheck_interval, |at| {
+                let wait = Duration::from_millis(u64::try_from(at - now).unwrap_or(0));
+                wait.min(self.config.recheck_interval)
+            });
         let mut order: Vec<String> = Vec::new();
-        let mut lanes: HashMap<String, (bool, Vec<PendingDelivery>)> = HashMap::new();
-        for delivery in pending {
-            let lane = lanes
-                .entry(delivery.entry.destination.clone())
+        let mut lanes: HashMap<String, Vec<PendingDelivery>> = HashMap::new();
+        for delivery in ready.due {
+            let destination = delivery.entry.destination.clone();
+            lanes
+                .entry(destination.clone())
                 .or_insert_with(|| {
-                    order.push(delivery.entry.destination.clone());
-                    (false, Vec::new())
-                });
-            let (blocked, due) = lane;
-            if *blocked {
-                continue;
-            }
-            if delivery.next_attempt_at_ms > now {
-                *blocked = true;
-                let wait = (delivery.next_attempt_at_ms - now) as u64;
-                earliest_wait = earliest_wait.min(Duration::from_millis(wait));
-                continue;
-            }
-            due.push(delivery);
+                    order.push(destination);
+                    Vec::new()
+                })
+                .push(delivery);
         }
         let lanes: Vec<Vec<PendingDelivery>> = order
             .into_iter()
             .filter_map(|destination| lanes.remove(&destination))
-            .map(|(_, due)| due)
-            .filter(|due| !due.is_empty())
             .collect();
         let results: Vec<Result<usize, PipelineError>> = futures::stream::iter(lanes)
             .map(|lane| self.deliver_lane(lane))

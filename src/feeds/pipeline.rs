@@ -30,7 +30,7 @@ pub struct PipelineConfig {
     pub read_page: usize,
     /// Cards held in batches before they are queued early (bounds memory and redo work).
     pub max_held_cards: usize,
-    /// Pending outbox entries looked at per delivery round.
+    /// Due outbox entries taken per delivery round.
     pub delivery_scan: usize,
     /// Channels delivered to at the same time.
     pub delivery_concurrency: usize,

@@ -39,7 +39,9 @@ pub use events::{
 };
 pub use master_key::{NewMasterKey, RotationReport};
 pub use outbox::routing::RouteCursor;
-pub use outbox::{DeliveryState, Outbox, OutboxEntry, ParkedDelivery, PendingDelivery};
+pub use outbox::{
+    DeliveryState, DueDeliveries, Outbox, OutboxEntry, ParkedDelivery, PendingDelivery,
+};
 pub use schema::SCHEMA_VERSION;
 pub use settings::{
     Capability, FeedFilters, FeedSubscription, GuildSettings, ServerRecord, ServerStatus, Settings,

@@ -5,6 +5,8 @@
 //! refused for good are parked (see [`parked`]); the feed pipeline's routing cursors live
 //! here too (see [`routing`]) so that queueing messages and moving a cursor is one change.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
@@ -80,6 +82,16 @@ struct Stored {
     delivered: Option<Delivered>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     parked: Option<Parked>,
+}
+
+/// What is ready to deliver, per destination in queue order (see [`Outbox::due_in_order`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DueDeliveries {
+    /// Due entries, oldest first; for each destination only those before its first entry
+    /// that is not due yet.
+    pub due: Vec<PendingDelivery>,
+    /// The earliest retry time among destinations held back by an entry not due yet.
+    pub next_retry_at_ms: Option<i64>,
 }
 
 /// Where an entry stands.
@@ -286,36 +298,77 @@ impl Outbox {
         self.scan_pending(limit, self.clock.now_ms())
     }
 
+    /// Up to `limit` due entries that can go out now, in queue order. A destination whose
+    /// oldest pending entry waits for a retry is held back whole (its messages go out in
+    /// order), and its later entries neither count toward `limit` nor hide other
+    /// destinations' messages behind them, however many it has queued.
+    pub fn due_in_order(&self, limit: usize) -> Result<DueDeliveries, StoreError> {
+        let now = self.clock.now_ms();
+        let mut held_back: HashSet<String> = HashSet::new();
+        let mut found = DueDeliveries::default();
+        for pending in self.pending_entries() {
+            if found.due.len() >= limit {
+                break;
+            }
+            let pending = pending?;
+            if held_back.contains(&pending.entry.destination) {
+                continue;
+            }
+            if pending.next_attempt_at_ms > now {
+                found.next_retry_at_ms = Some(
+                    found
+                        .next_retry_at_ms
+                        .map_or(pending.next_attempt_at_ms, |t| {
+                            t.min(pending.next_attempt_at_ms)
+                        }),
+                );
+                held_back.insert(pending.entry.destination);
+                continue;
+            }
+            found.due.push(pending);
+        }
+        Ok(found)
+    }
+
     fn scan_pending(
         &self,
         limit: usize,
         due_by_ms: i64,
     ) -> Result<Vec<PendingDelivery>, StoreError> {
-        let mut found = Vec::new();
-        for entry in self.tree.scan_prefix([QUEUE]) {
-            if found.len() >= limit {
-                break;
-            }
-            let (_, key) = entry?;
-            let key = std::str::from_utf8(&key)
-                .map_err(|e| super::keys::corrupt("outbox queue entry", e))?;
-            // Delivered or purged since the queue entry was read: no longer pending.
-            let Some(bytes) = self.tree.get(entry_key(key))? else {
-                continue;
+        self.pending_entries()
+            .filter(|p| {
+                p.as_ref()
+                    .map_or(true, |p| p.next_attempt_at_ms <= due_by_ms)
+            })
+            .take(limit)
+            .collect()
+    }
+
+    /// Every pending (not delivered) entry, in queue order, read as the scan goes.
+    fn pending_entries(&self) -> impl Iterator<Item = Result<PendingDelivery, StoreError>> + '_ {
+        self.tree.scan_prefix([QUEUE]).filter_map(move |entry| {
+            let read = || -> Result<Option<PendingDelivery>, StoreError> {
+                let (_, key) = entry?;
+                let key = std::str::from_utf8(&key)
+                    .map_err(|e| super::keys::corrupt("outbox queue entry", e))?;
+                // Delivered or purged since the queue entry was read: no longer pending.
+                let Some(bytes) = self.tree.get(entry_key(key))? else {
+                    return Ok(None);
+                };
+                let stored: Stored = decode_json(&bytes, &format!("outbox entry `{key}`"))?;
+                if stored.delivered.is_some() {
+                    return Ok(None);
+                }
+                Ok(Some(PendingDelivery {
+                    entry: stored.entry,
+                    enqueued_at_ms: stored.enqueued_at_ms,
+                    attempts: stored.attempts,
+                    next_attempt_at_ms: stored.next_attempt_at_ms,
+                    last_error: stored.last_error,
+                }))
             };
-            let stored: Stored = decode_json(&bytes, &format!("outbox entry `{key}`"))?;
-            if stored.delivered.is_some() || stored.next_attempt_at_ms > due_by_ms {
-                continue;
-            }
-            found.push(PendingDelivery {
-                entry: stored.entry,
-                enqueued_at_ms: stored.enqueued_at_ms,
-                attempts: stored.attempts,
-                next_attempt_at_ms: stored.next_attempt_at_ms,
-                last_error: stored.last_error,
-            });
-        }
-        Ok(found)
+            read().transpose()
+        })
     }
 
     /// Record a failed attempt; the entry stays pending until `retry_at_ms`. A no-op for an

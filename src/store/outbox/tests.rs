@@ -293,3 +293,37 @@ fn queueing_and_moving_cursors_is_one_change() {
     assert_eq!(outbox.route_cursor(1, "main").unwrap(), 5);
     assert_eq!(outbox.state("d").unwrap(), None);
 }
+
+#[test]
+fn a_held_back_channel_neither_fills_the_round_nor_hides_other_channels() {
+    let clock = Arc::new(ManualClock::new(1_000));
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    let outbox = Outbox::open(&db, clock.clone()).unwrap();
+    outbox.enqueue(entry("early", "chan-2")).unwrap();
+    for i in 0..50 {
+        outbox
+            .enqueue(entry(&format!("stuck-{i:02}"), "chan-1"))
+            .unwrap();
+    }
+    outbox.enqueue(entry("late", "chan-2")).unwrap();
+    outbox.enqueue(entry("other", "chan-3")).unwrap();
+    outbox
+        .mark_attempt_failed("stuck-00", 9_000, "500")
+        .unwrap();
+    outbox.mark_attempt_failed("early", 4_000, "500").unwrap();
+
+    // chan-1's head waits, so its 49 later entries are skipped, not counted: 10 is plenty.
+    let ready = outbox.due_in_order(10).unwrap();
+    assert_eq!(keys(&ready.due), ["other"], "chan-2 waits for `early`");
+    assert_eq!(ready.next_retry_at_ms, Some(4_000));
+
+    clock.set_ms(4_000);
+    let ready = outbox.due_in_order(10).unwrap();
+    assert_eq!(keys(&ready.due), ["early", "late", "other"]);
+    assert_eq!(ready.next_retry_at_ms, Some(9_000));
+
+    clock.set_ms(9_000);
+    let ready = outbox.due_in_order(3).unwrap();
+    assert_eq!(keys(&ready.due), ["early", "stuck-00", "stuck-01"]);
+    assert_eq!(ready.next_retry_at_ms, None);
+}
