@@ -1,7 +1,7 @@
 //! End to end: every in-game action command through the real binary reaches the simulator
-//! (`/ban`, `/unban`, `/pm`, `/hint`, `/announce`, `/wanted`, `/jail`, `/command` with its
-//! Confirm/Cancel for destructive commands), the player panel's Ban/PM forms and
-//! Wanted/Refresh buttons work, and `/players` pages with its buttons.
+//! (`/ban`, `/unban`, `/pm`, `/hint`, `/announce`, `/wanted` and its clear, `/jail` and its
+//! release, `/command` with its Confirm/Cancel for destructive commands), the player panel's
+//! Ban/PM forms and Wanted/Refresh buttons work, and `/players` pages with its buttons.
 
 mod support;
 
@@ -69,6 +69,19 @@ async fn every_action_command_reaches_the_game() {
     assert!(applied(&server, "wanted", 1001));
     world.slash_ok(ids::MODERATOR, "jail", player("Noob")).await;
     assert!(applied(&server, "jail", 1002));
+    let undo = |name: &str, flag: &str| {
+        let mut options = player(name);
+        options.push(Opt::boolean(flag, true));
+        options
+    };
+    world
+        .slash_ok(ids::MODERATOR, "wanted", undo("Builderman", "clear"))
+        .await;
+    assert!(applied(&server, "unwanted", 1001));
+    world
+        .slash_ok(ids::MODERATOR, "jail", undo("Noob", "release"))
+        .await;
+    assert!(applied(&server, "unjail", 1002));
     let ban = with(player("Guest"), "reason", "exploiting");
     world.slash_ok(ids::MODERATOR, "ban", ban).await;
     assert!(applied(&server, "ban", 1003));
