@@ -131,6 +131,9 @@ pub async fn run(config: Config) -> Result<(), RunError> {
             pipeline_metrics(&pipeline_stats, out)
         }))
         .with_tracker(tracker.clone(), poll_interval);
+    // Batches a crash left unfinished: listed now, before new ones arrive, then processed
+    // beside them.
+    tokio::spawn(http::replay_inbox(&state));
     let web = tokio::spawn(http::serve(state, listener, stopped(stop_rx.clone())));
 
     let upkeep = tokio::spawn(maintenance::run(

@@ -2,23 +2,52 @@
 //! dedupe keys the tracker uses (so a 911 call seen both ways is stored, and posted, once),
 //! the feed pipeline woken, and `;` commands handed to the command router in order.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::custom_commands::{CommandCall, Handled, LivePlayer, find_by_id, live_players};
-use crate::erlc::{WebhookBatch, WebhookEmergencyCall, WebhookEventData};
+use crate::erlc::{WebhookBatch, WebhookEmergencyCall, WebhookEventData, decode_batch};
 use crate::events::NewEvent;
 use crate::events::catalog::{
     CallPhase, EmergencyCallInfo, EventPayload, PlayerInfo, emergency_dedupe_key,
 };
 
+use sha2::{Digest, Sha256};
+
 use super::HttpState;
+use crate::store::InboxBatch;
 
 /// Longest wait for the player list used to name 911 callers and responders.
 const NAME_LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Store the batch's events, wake the pipeline, then run its `;` commands.
-pub(super) async fn ingest(state: Arc<HttpState>, guild: u64, server: String, batch: WebhookBatch) {
+/// Where a batch stands in the store's inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Progress {
+    /// `None` when the batch could not be kept (it is processed all the same).
+    pub inbox_id: Option<u64>,
+    /// Commands of the batch that already ran (a replay skips them).
+    pub commands_done: u32,
+    /// Names the batch in its events' dedupe keys (see [`batch_digest`]).
+    pub digest: String,
+}
+
+/// A short digest of a batch's body: the same delivery kept and replayed gives the same
+/// event keys, so its events are stored once however often it is processed.
+pub(super) fn batch_digest(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Store the batch's events, wake the pipeline, run its `;` commands, then drop it from the
+/// inbox.
+pub(super) async fn ingest(
+    state: Arc<HttpState>,
+    guild: u64,
+    server: String,
+    batch: WebhookBatch,
+    progress: Progress,
+) {
     for event in &batch.events {
         state.counters.count_event(event_label(&event.data));
     }
@@ -41,6 +70,8 @@ pub(super) async fn ingest(state: Arc<HttpState>, guild: u64, server: String, ba
                     tracing::debug!(guild, "a ; command without a player id; ignored");
                     continue;
                 };
+                // Keyed by the batch, so storing it again on a replay is a no-op.
+                let key = Some(format!("webhook/{}/{}", progress.digest, commands.len()));
                 commands.push(CommandCall {
                     guild,
                     server: server.clone(),
@@ -54,7 +85,7 @@ pub(super) async fn ingest(state: Arc<HttpState>, guild: u64, server: String, ba
                     command: command.clone(),
                     argument: argument.clone(),
                 };
-                Some((payload, event.timestamp, None))
+                Some((payload, event.timestamp, key))
             }
             WebhookEventData::EmergencyCallStarted(call) => Some(emergency(
                 call,
@@ -73,37 +104,102 @@ pub(super) async fn ingest(state: Arc<HttpState>, guild: u64, server: String, ba
             }
         }
     }
-    store_and_wake(&state, guild, new_events).await;
+    if !store_and_wake(&state, guild, new_events).await {
+        // Left in the inbox: the next start tries again.
+        return;
+    }
     if let Some(router) = &state.commands {
-        for call in commands {
+        let skip = usize::try_from(progress.commands_done).unwrap_or(usize::MAX);
+        for (index, call) in commands.into_iter().enumerate().skip(skip) {
             let handled = router.handle(call).await;
             state.counters.count_command(handled_label(&handled));
+            if let Some(id) = progress.inbox_id {
+                let done = u32::try_from(index + 1).unwrap_or(u32::MAX);
+                if let Err(e) = state.store.inbox().set_commands_done(id, done) {
+                    tracing::warn!(guild, error = %e, "could not note a webhook command as done");
+                }
+            }
+        }
+    }
+    if let Some(id) = progress.inbox_id {
+        if let Err(e) = state.store.inbox().remove(id) {
+            tracing::warn!(guild, error = %e, "could not drop a processed webhook batch");
         }
     }
 }
 
-async fn store_and_wake(state: &HttpState, guild: u64, events: Vec<NewEvent>) {
+/// Process the webhook batches a previous run accepted but did not finish (it stopped or
+/// crashed in between), oldest first; the future returns how many. Call it once at start-up
+/// before the HTTP server takes new batches: the list is read at the call, so batches
+/// accepted while the replay runs are not taken twice.
+pub fn replay_inbox(state: &HttpState) -> impl Future<Output = usize> + Send + 'static {
+    let state = Arc::new(state.clone());
+    let pending = state.store.inbox().pending();
+    async move {
+        let pending = match pending {
+            Ok(pending) => pending,
+            Err(e) => {
+                tracing::error!(error = %e, "unfinished webhook batches could not be read");
+                return 0;
+            }
+        };
+        replay(&state, pending).await
+    }
+}
+
+async fn replay(state: &Arc<HttpState>, pending: Vec<(u64, InboxBatch)>) -> usize {
+    let count = pending.len();
+    for (id, kept) in pending {
+        let batch = match decode_batch(kept.body.as_bytes()) {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::warn!(guild = kept.guild, error = %e, "a kept webhook batch cannot be read; dropped");
+                if let Err(e) = state.store.inbox().remove(id) {
+                    tracing::warn!(error = %e, "could not drop an unreadable webhook batch");
+                }
+                continue;
+            }
+        };
+        let progress = Progress {
+            inbox_id: Some(id),
+            commands_done: kept.commands_done,
+            digest: batch_digest(kept.body.as_bytes()),
+        };
+        ingest(state.clone(), kept.guild, kept.server, batch, progress).await;
+    }
+    if count > 0 {
+        tracing::info!(
+            batches = count,
+            "replayed webhook batches left unfinished by the last run"
+        );
+    }
+    count
+}
+
+/// False when the events could not be stored.
+async fn store_and_wake(state: &HttpState, guild: u64, events: Vec<NewEvent>) -> bool {
     if events.is_empty() {
-        return;
+        return true;
     }
     let stored = match state.store.events().append(guild, events) {
         Ok(stored) => stored,
         Err(e) => {
             tracing::error!(guild, error = %e, "webhook events could not be stored");
-            return;
+            return false;
         }
     };
     if stored.is_empty() {
-        return;
+        return true;
     }
     if let Err(e) = state.store.events().flush_async().await {
         tracing::error!(guild, error = %e, "webhook events could not be flushed");
-        return;
+        return false;
     }
     state.counters.count_stored(stored.len());
     state
         .wake
         .send_modify(|generation| *generation = generation.wrapping_add(1));
+    true
 }
 
 /// Only 911 calls and commands name players; probes and unknown events need no lookup.

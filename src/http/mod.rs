@@ -20,6 +20,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
+pub use ingest::replay_inbox;
 pub use metrics::{ClientMetrics, MetricsSource, MetricsWriter, StoreMetrics, WebhookCounters};
 pub use state::{HttpState, LastPoll, verifier_from_config};
 pub use token::{ensure_webhook_token, generate_webhook_token, token_fingerprint, webhook_url};

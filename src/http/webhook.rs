@@ -20,7 +20,7 @@ use crate::erlc::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::erlc::{WebhookBatch, WebhookRejection, decode_batch};
 
 use super::HttpState;
-use super::ingest::ingest;
+use super::ingest::{Progress, batch_digest, ingest};
 use super::token::token_fingerprint;
 
 /// Largest webhook body accepted; PRC batches are far smaller.
@@ -176,6 +176,29 @@ fn unauthorized(rejection: &WebhookRejection) -> WebhookVerdict {
     )
 }
 
+/// Put an accepted batch in the store's inbox, on disk, before PRC hears it was accepted.
+/// `None` when the store failed (logged): the batch is still processed, as well as it can be
+/// (PRC would not send it again, and a second copy would be ignored as a repeat anyway).
+async fn keep_until_processed(
+    state: &HttpState,
+    guild: u64,
+    server: &str,
+    body: &[u8],
+) -> Option<u64> {
+    let body = String::from_utf8_lossy(body);
+    let kept = match state.store.inbox().put(guild, server, &body) {
+        Ok(id) => state.store.flush_async().await.map(|()| id),
+        Err(e) => Err(e),
+    };
+    match kept {
+        Ok(id) => Some(id),
+        Err(e) => {
+            tracing::error!(guild, error = %e, "an accepted webhook batch could not be stored");
+            None
+        }
+    }
+}
+
 /// The axum handler.
 pub(super) async fn receive(
     State(state): State<Arc<HttpState>>,
@@ -205,7 +228,12 @@ pub(super) async fn receive(
             batch,
         } => {
             let events = batch.events.len();
-            tokio::spawn(ingest(state.clone(), guild, server, batch));
+            let progress = Progress {
+                inbox_id: keep_until_processed(&state, guild, &server, &body).await,
+                commands_done: 0,
+                digest: batch_digest(&body),
+            };
+            tokio::spawn(ingest(state.clone(), guild, server, batch, progress));
             Json(json!({"status": "accepted", "events": events})).into_response()
         }
         WebhookVerdict::Duplicate => Json(json!({"status": "duplicate"})).into_response(),

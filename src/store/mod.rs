@@ -13,6 +13,7 @@ pub mod dedupe;
 pub mod error;
 pub mod events;
 mod flusher;
+pub mod inbox;
 pub mod keys;
 pub mod maintenance;
 mod master_key;
@@ -37,6 +38,7 @@ pub use events::{
     Cursor, EventQuery, EventStore, Order, Page, PartitionHead, PartitionRule, RetentionConfig,
     RetentionPolicy,
 };
+pub use inbox::{Inbox, InboxBatch};
 pub use master_key::{NewMasterKey, RotationReport};
 pub use outbox::routing::RouteCursor;
 pub use outbox::{
@@ -105,6 +107,7 @@ struct Inner {
     events: EventStore,
     dedupe: DedupeSet,
     outbox: Outbox,
+    inbox: Inbox,
 }
 
 impl Store {
@@ -121,6 +124,7 @@ impl Store {
         let events = EventStore::open(&db, config.clock.clone())?;
         let dedupe = DedupeSet::open(&db, config.clock.clone())?;
         let outbox = Outbox::open(&db, config.clock.clone())?;
+        let inbox = Inbox::open(&db, config.clock.clone())?;
         db.flush()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -136,6 +140,7 @@ impl Store {
                 events,
                 dedupe,
                 outbox,
+                inbox,
             }),
         })
     }
@@ -158,6 +163,11 @@ impl Store {
 
     pub fn outbox(&self) -> &Outbox {
         &self.inner.outbox
+    }
+
+    /// Webhook batches accepted but not yet fully processed.
+    pub fn inbox(&self) -> &Inbox {
+        &self.inner.inbox
     }
 
     pub fn clock(&self) -> &SharedClock {
@@ -206,6 +216,7 @@ impl Store {
         for channel in channels {
             self.outbox().purge_destination(&channel.to_string())?;
         }
+        self.inbox().purge_guild(guild)?;
         let settings = self.settings().purge_guild(guild)?;
         let audit_records = self
             .audit()
