@@ -2,7 +2,8 @@
 //! URL (taken from `/server webhook`) after a signed probe, then signs and posts batches to
 //! it. Broken deliveries are refused and counted in `/metrics`; `;staff` typed in game becomes
 //! a mod-call card pinging only the staff role set with `/settings`, plus a `:pm` to the
-//! caller; a 911 call seen by webhook and by polling gives one card, edited as it changes.
+//! caller; a 911 call seen by webhook and by polling gives one card, edited as it changes;
+//! a batch a stopped run left unfinished is finished at the next start.
 
 mod support;
 
@@ -514,4 +515,74 @@ async fn a_911_call_by_webhook_and_by_polling_gives_one_card_edited_in_place() {
             .expect("count events");
         assert_eq!(count, 1, "{kind}: the webhook and polled copies merge");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_left_unfinished_by_the_last_run_is_finished_at_the_next_start() {
+    let hooked = Hooked::start().await;
+    let modcall = Opt::sub(
+        "modcall",
+        vec![
+            Opt::channel("channel", MODCALL_CHANNEL),
+            Opt::role("role", STAFF_ROLE),
+        ],
+    );
+    hooked
+        .world
+        .slash_ok(ids::OWNER, "settings", vec![modcall])
+        .await;
+    let ingame = Opt::sub("ingame", vec![Opt::boolean("enabled", true)]);
+    hooked
+        .world
+        .slash_ok(ids::OWNER, "settings", vec![ingame])
+        .await;
+    hooked
+        .server()
+        .add_player(player("Caller_Two", 5_000_000_002))
+        .expect("add the caller");
+    let world = hooked.stop().await;
+
+    // What a run that accepted this batch and then died would have left in its database.
+    let store = Store::open(StoreConfig::new(
+        world.data.path(),
+        MasterKeySource::Env(MASTER_KEY_HEX.to_string()),
+    ))
+    .expect("open the stopped bot's store");
+    let body = json!({"server": "sim", "events": [{
+        "event": "CustomCommand", "origin": "5000000002", "timestamp": 1_767_225_600,
+        "data": {"command": "staff", "argument": "left behind by a crash"}
+    }]})
+    .to_string();
+    store
+        .inbox()
+        .put(world.fake.guild_id(), "main", &body)
+        .expect("keep the batch");
+    store.flush().expect("flush");
+    drop(store);
+
+    let mut bot = world.start_bot().await;
+    let card = world
+        .fake
+        .wait_for_message(
+            MODCALL_CHANNEL,
+            |m| embed_text(m).contains("left behind by a crash"),
+            WAIT,
+        )
+        .await;
+    assert!(
+        embed_text(&card).contains("Caller\\_Two"),
+        "{}",
+        embed_text(&card)
+    );
+    assert!(bot.stop(WAIT).await.success(), "SIGTERM is a clean exit");
+    let store = Store::open(StoreConfig::new(
+        world.data.path(),
+        MasterKeySource::Env(MASTER_KEY_HEX.to_string()),
+    ))
+    .expect("reopen the store");
+    assert!(
+        store.inbox().pending().expect("read the inbox").is_empty(),
+        "the batch was dropped once finished"
+    );
+    world.fake.assert_no_violations();
 }
