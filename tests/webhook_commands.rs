@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use erlc_bot::feeds::CustomId;
 use erlc_bot::sim::{Location, MessageKind, PlayerSpec};
 use erlc_bot::store::{Actor, AuditQuery, Outcome, Source};
-use webhook_common::{Bot, GUILD, MODCALL_CHANNEL, STAFF_ROLE, wait_for};
+use webhook_common::{Bot, GUILD, MODCALL_CHANNEL, STAFF_ROLE, enable_custom_commands, wait_for};
 
 fn player(name: &str, id: u64) -> PlayerSpec {
     PlayerSpec {
@@ -29,16 +29,7 @@ fn player(name: &str, id: u64) -> PlayerSpec {
 
 async fn configured_bot(disabled: &[&str]) -> Bot {
     let bot = Bot::start().await;
-    bot.store
-        .settings()
-        .update_guild_settings(GUILD, |g| {
-            g.custom_commands_enabled = true;
-            g.modcall_channel = Some(MODCALL_CHANNEL);
-            g.modcall_ping_role = Some(STAFF_ROLE);
-            g.discord_invite = Some("https://discord.gg/erlcbot".into());
-            g.disabled_custom_commands = disabled.iter().map(|d| d.to_string()).collect();
-        })
-        .unwrap();
+    enable_custom_commands(&bot, disabled);
     bot.register_webhook().await;
     bot
 }

@@ -6,19 +6,25 @@ mod webhook_common;
 
 use erlc_bot::http;
 use erlc_bot::sim::PlayerSpec;
-use webhook_common::{Bot, GUILD, LABEL, MODCALL_CHANNEL, STAFF_ROLE, wait_for};
+use webhook_common::{Bot, GUILD, LABEL, enable_custom_commands, wait_for};
 
 async fn bot_with_modcalls() -> Bot {
     let bot = Bot::start().await;
-    bot.store
-        .settings()
-        .update_guild_settings(GUILD, |g| {
-            g.custom_commands_enabled = true;
-            g.modcall_channel = Some(MODCALL_CHANNEL);
-            g.modcall_ping_role = Some(STAFF_ROLE);
-        })
-        .unwrap();
+    enable_custom_commands(&bot, &[]);
     bot
+}
+
+/// A batch of `;staff` calls from these players, kept as a stopped run would have left it
+/// with `done` of its commands run.
+fn unfinished(bot: &Bot, callers: &[u64], done: u32) -> u64 {
+    add_players(bot, callers);
+    let id = bot
+        .store
+        .inbox()
+        .put(GUILD, LABEL, &staff_batch(callers))
+        .unwrap();
+    bot.store.inbox().set_commands_done(id, done).unwrap();
+    id
 }
 
 /// A PRC batch of `;staff` calls, one per player id.
@@ -66,15 +72,8 @@ async fn a_processed_batch_leaves_the_inbox() {
 #[tokio::test]
 async fn a_start_replays_unfinished_batches_once_skipping_commands_already_run() {
     let bot = bot_with_modcalls().await;
-    let callers = [5_000_000_011, 5_000_000_012, 5_000_000_013];
-    add_players(&bot, &callers);
     // As a run that stopped after the first command of this batch ran.
-    let id = bot
-        .store
-        .inbox()
-        .put(GUILD, LABEL, &staff_batch(&callers))
-        .unwrap();
-    bot.store.inbox().set_commands_done(id, 1).unwrap();
+    unfinished(&bot, &[5_000_000_011, 5_000_000_012, 5_000_000_013], 1);
 
     assert_eq!(http::replay_inbox(&bot.state).await, 1);
     let creates = bot.sink.creates();
@@ -104,13 +103,7 @@ async fn a_start_replays_unfinished_batches_once_skipping_commands_already_run()
 async fn a_replay_after_the_events_were_stored_stores_none_twice() {
     let bot = bot_with_modcalls().await;
     let callers = [5_000_000_021, 5_000_000_022];
-    add_players(&bot, &callers);
-    let id = bot
-        .store
-        .inbox()
-        .put(GUILD, LABEL, &staff_batch(&callers))
-        .unwrap();
-    bot.store.inbox().set_commands_done(id, 2).unwrap();
+    let id = unfinished(&bot, &callers, 2);
     assert_eq!(http::replay_inbox(&bot.state).await, 1);
     assert_eq!(bot.events_of("customcommand"), 2);
     // The same delivery kept again, as when a run stored its events and ran its commands

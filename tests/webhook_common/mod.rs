@@ -147,6 +147,21 @@ impl Bot {
     }
 }
 
+/// Turn on `;` commands for the guild, with a mod-call channel, staff role and invite, and
+/// the given commands switched off.
+pub fn enable_custom_commands(bot: &Bot, disabled: &[&str]) {
+    bot.store
+        .settings()
+        .update_guild_settings(GUILD, |g| {
+            g.custom_commands_enabled = true;
+            g.modcall_channel = Some(MODCALL_CHANNEL);
+            g.modcall_ping_role = Some(STAFF_ROLE);
+            g.discord_invite = Some("https://discord.gg/erlcbot".into());
+            g.disabled_custom_commands = disabled.iter().map(|d| d.to_string()).collect();
+        })
+        .unwrap();
+}
+
 /// Poll `check` until it is true, failing the test after 10 s.
 pub async fn wait_for<F, Fut>(what: &str, mut check: F)
 where
