@@ -6,8 +6,8 @@ use poise::serenity_prelude as serenity;
 use crate::actions::{ActionError, Actor};
 use crate::discord::{BotError, Context, actor, render};
 use crate::erlc::ServerHandle;
-use crate::feeds::FeedMessage;
 use crate::store::{Capability, ServerRecord, Source};
+use crate::ui::Message;
 
 /// Discord's limit on autocomplete choices.
 const MAX_CHOICES: usize = 25;
@@ -60,13 +60,13 @@ pub async fn server_read(
 }
 
 /// Send a view as the reply (public).
-pub async fn show(ctx: Context<'_>, message: &FeedMessage) -> Result<(), BotError> {
+pub async fn show(ctx: Context<'_>, message: &Message) -> Result<(), BotError> {
     ctx.send(render::reply(message, false)).await?;
     Ok(())
 }
 
 /// Send a view only the invoker sees.
-pub async fn show_private(ctx: Context<'_>, message: &FeedMessage) -> Result<(), BotError> {
+pub async fn show_private(ctx: Context<'_>, message: &Message) -> Result<(), BotError> {
     ctx.send(render::reply(message, true)).await?;
     Ok(())
 }

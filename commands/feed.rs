@@ -5,6 +5,7 @@ use poise::serenity_prelude as serenity;
 use super::common::{caller, show};
 use super::info::TeamChoice;
 use crate::discord::{BotError, Context};
+use crate::erlc::models::Team;
 use crate::feeds::presets;
 use crate::store::FeedFilters;
 use crate::views;
@@ -60,7 +61,7 @@ async fn add(
     let (guild, actor) = caller(ctx).await?;
     let filters = FeedFilters {
         teams: team
-            .map(|t| vec![t.prc_name().to_owned()])
+            .map(|t| vec![Team::from(t).to_string()])
             .unwrap_or_default(),
         players: Vec::new(),
     };

@@ -3,7 +3,7 @@
 
 use super::common::{self, server_labels, show};
 use crate::discord::{BotError, Context};
-use crate::erlc::models::Include;
+use crate::erlc::models::{Include, Team};
 use crate::views::players::{self, BANS_PER_PAGE, PLAYERS_PER_PAGE, VEHICLES_PER_PAGE};
 
 /// A team to filter `/players` by.
@@ -18,16 +18,15 @@ pub enum TeamChoice {
     Jail,
 }
 
-impl TeamChoice {
-    /// The team as PRC names it (what the view matches, ignoring case).
-    pub fn prc_name(self) -> &'static str {
-        match self {
-            Self::Police => "Police",
-            Self::Sheriff => "Sheriff",
-            Self::Fire => "Fire",
-            Self::Dot => "DOT",
-            Self::Civilian => "Civilian",
-            Self::Jail => "Jail",
+impl From<TeamChoice> for Team {
+    fn from(choice: TeamChoice) -> Self {
+        match choice {
+            TeamChoice::Police => Team::Police,
+            TeamChoice::Sheriff => Team::Sheriff,
+            TeamChoice::Fire => Team::Fire,
+            TeamChoice::Dot => Team::Dot,
+            TeamChoice::Civilian => Team::Civilian,
+            TeamChoice::Jail => Team::Jail,
         }
     }
 }
@@ -51,11 +50,11 @@ pub async fn players(
 ) -> Result<(), BotError> {
     let read = common::server_read(ctx, server.as_deref(), "view.players").await?;
     let list = read.handle.players().await?;
-    let team = team.map(TeamChoice::prc_name);
+    let team = team.map(Team::from);
     let (message, _) = players::players_page(
         &read.record.label,
         &list,
-        team,
+        team.as_ref(),
         page_index(page),
         PLAYERS_PER_PAGE,
     );

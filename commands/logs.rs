@@ -155,7 +155,7 @@ pub fn log_view(
     player_text: Option<&str>,
     page: usize,
     now: i64,
-) -> Result<crate::feeds::FeedMessage, BotError> {
+) -> Result<crate::ui::Message, BotError> {
     let found = log_page(store, guild, label, filter, page, now)?;
     let range = filter.range_words();
     let token = filter.token();
@@ -316,7 +316,7 @@ pub fn player_panel(
     who: &PlayerRef,
     live: Option<&Player>,
     now: i64,
-) -> Result<crate::feeds::FeedMessage, BotError> {
+) -> Result<crate::ui::Message, BotError> {
     let timeline = match who.id {
         Some(id) => {
             let query = EventQuery {

@@ -5,9 +5,9 @@ use super::common::{self, caller, server_labels, show, show_private};
 use crate::actions::SetupReport;
 use crate::discord::{AppContext, BotError, Context, tracking};
 use crate::erlc::models::Include;
-use crate::feeds::escape::escape_name;
-use crate::feeds::message::{Embed, FeedMessage};
-use crate::feeds::render::colours;
+use crate::ui::colours;
+use crate::ui::escape::escape_name;
+use crate::ui::message::{Embed, Message};
 use crate::views;
 
 /// How long the key form stays open.
@@ -66,7 +66,7 @@ async fn setup(
 
 /// The answer to `/server setup`: what was connected, the webhook URL when the bot has a
 /// public address, and every warning with its fix (e.g. the trusted-IP steps).
-fn setup_card(report: &SetupReport, public_url: Option<&str>) -> FeedMessage {
+fn setup_card(report: &SetupReport, public_url: Option<&str>) -> Message {
     let record = &report.record;
     let name = report
         .server_name
@@ -110,7 +110,7 @@ fn setup_card(report: &SetupReport, public_url: Option<&str>) -> FeedMessage {
         embed = embed.field("To finish", warning, false);
     }
     embed = embed.footer(&format!("Audit record #{}", report.audit_seq));
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// List the ER:LC servers connected to this Discord server

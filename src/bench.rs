@@ -9,11 +9,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::events::Pattern;
-use crate::feeds::{FeedMessage, PipelineConfig, Sink, SinkFuture};
+use crate::feeds::{PipelineConfig, Sink, SinkFuture};
 use crate::sim::{ActivityConfig, BucketLimit, SimConfig};
 use crate::stack::{LocalStack, SIM_THREAD_NAME, StackConfig, StackError};
 use crate::store::{FeedFilters, FeedSubscription};
 use crate::tracker::TrackerConfig;
+use crate::ui::Message;
 
 /// Servers per simulated guild; each guild has one feed following everything.
 const SERVERS_PER_GUILD: usize = 10;
@@ -102,7 +103,7 @@ impl Sink for CountingSink {
     fn create<'a>(
         &'a self,
         _channel_id: u64,
-        _message: &'a FeedMessage,
+        _message: &'a Message,
         _nonce: &'a str,
     ) -> SinkFuture<'a, String> {
         let id = self.creates.fetch_add(1, Ordering::Relaxed) + 1;
@@ -113,7 +114,7 @@ impl Sink for CountingSink {
         &'a self,
         _channel_id: u64,
         _message_id: &'a str,
-        _message: &'a FeedMessage,
+        _message: &'a Message,
     ) -> SinkFuture<'a, ()> {
         self.edits.fetch_add(1, Ordering::Relaxed);
         Box::pin(async { Ok(()) })

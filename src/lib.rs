@@ -19,6 +19,7 @@ pub mod sim;
 pub mod stack;
 pub mod store;
 pub mod tracker;
+pub mod ui;
 pub mod views;
 
 /// Slash commands live at the top level of the repository (one file per group).

@@ -21,12 +21,13 @@ use erlc_bot::erlc::models::Include;
 use erlc_bot::erlc::{ClientConfig, ErlcClient, ServerKey};
 use erlc_bot::feeds::pipeline::route_of;
 use erlc_bot::feeds::{
-    BatchConfig, FeedMessage, FeedPipeline, PipelineConfig, RecordingSink, RetryPolicy, Router,
-    Sink, SinkError, SinkFuture, render_event,
+    BatchConfig, FeedPipeline, PipelineConfig, RecordingSink, RetryPolicy, Router, Sink, SinkError,
+    SinkFuture, render_event,
 };
 use erlc_bot::sim::{BucketLimit, SimConfig, Simulator};
 use erlc_bot::store::Store;
 use erlc_bot::tracker::{TrackedServer, Tracker, TrackerConfig};
+use erlc_bot::ui::Message;
 use pipeline_common::{Running, open_store, subscribe, wait_for};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -40,14 +41,14 @@ const ROUNDS: usize = 12;
 struct CreateRequest {
     channel_id: u64,
     nonce: String,
-    message: FeedMessage,
+    message: Message,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct EditRequest {
     channel_id: u64,
     message_id: String,
-    message: FeedMessage,
+    message: Message,
 }
 
 /// What the child needs to find the simulator, the sink and its data.
@@ -93,7 +94,7 @@ impl Sink for HttpSink {
     fn create<'a>(
         &'a self,
         channel_id: u64,
-        message: &'a FeedMessage,
+        message: &'a Message,
         nonce: &'a str,
     ) -> SinkFuture<'a, String> {
         Box::pin(async move {
@@ -110,7 +111,7 @@ impl Sink for HttpSink {
         &'a self,
         channel_id: u64,
         message_id: &'a str,
-        message: &'a FeedMessage,
+        message: &'a Message,
     ) -> SinkFuture<'a, ()> {
         Box::pin(async move {
             let body = EditRequest {
@@ -214,7 +215,7 @@ fn deliveries(sink: &RecordingSink) -> usize {
 /// What identifies a rendered card: its visible text.
 type CardText = (Option<String>, Option<String>, Option<String>, Option<i64>);
 
-fn card_text(embed: &erlc_bot::feeds::Embed) -> CardText {
+fn card_text(embed: &erlc_bot::ui::Embed) -> CardText {
     (
         embed.title.clone(),
         embed.description.clone(),

@@ -6,9 +6,9 @@ mod webhook_common;
 
 use std::collections::BTreeMap;
 
-use erlc_bot::feeds::CustomId;
 use erlc_bot::sim::{Location, MessageKind, PlayerSpec};
 use erlc_bot::store::{Actor, AuditQuery, Outcome, Source};
+use erlc_bot::ui::CustomId;
 use webhook_common::{Bot, GUILD, MODCALL_CHANNEL, STAFF_ROLE, enable_custom_commands, wait_for};
 
 fn player(name: &str, id: u64) -> PlayerSpec {

@@ -2,10 +2,12 @@
 //! Game text is escaped; the only mention is the guild's own staff role (`ping_role`).
 
 use crate::events::catalog::PlayerInfo;
-use crate::feeds::custom_id::{ButtonAction, CustomId};
-use crate::feeds::escape::{escape_text, plain_line};
-use crate::feeds::message::{Button, ButtonStyle, Embed, FeedMessage};
-use crate::feeds::render::{colours, display_name, player_link, relative_time};
+use crate::ui::colours;
+use crate::ui::custom_id::{ButtonAction, CustomId};
+use crate::ui::escape::{escape_text, plain_line};
+use crate::ui::message::{Button, ButtonStyle, Embed, Message};
+use crate::ui::names::{display_name, player_link};
+use crate::ui::time::relative_time;
 
 use super::live::LivePlayer;
 
@@ -104,7 +106,7 @@ pub fn staff_card(
     caller: &Caller,
     reason: Option<&str>,
     ping_role: Option<u64>,
-) -> FeedMessage {
+) -> Message {
     let embed = base(place, "Staff requested in game", colours::PENDING, "staff")
         .description(&format!(
             "{} asked for staff {}",
@@ -128,7 +130,7 @@ pub fn staff_card(
             ),
         ],
     );
-    let mut message = FeedMessage::single(embed, buttons);
+    let mut message = Message::single(embed, buttons);
     message.content = Some(format!("Staff needed on {}", plain_line(place.server)));
     message.ping_role = ping_role;
     message
@@ -148,7 +150,7 @@ pub fn report_card(
     reporter: &Caller,
     reported: &Reported,
     reason: &str,
-) -> FeedMessage {
+) -> Message {
     let (reported_text, buttons) = match reported {
         Reported::Online(player) => (
             player_link(&player.info()),
@@ -186,7 +188,7 @@ pub fn report_card(
         .field("Reporter location", &reporter.location(), true)
         .field("Server", &display_name(place.server), true)
         .field("Reason", &reason_text(Some(reason)), false);
-    FeedMessage::single(embed, buttons)
+    Message::single(embed, buttons)
 }
 
 #[cfg(test)]

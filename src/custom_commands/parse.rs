@@ -154,7 +154,7 @@ fn clean(text: &str) -> String {
 }
 
 fn limit(text: &str) -> String {
-    crate::feeds::message::truncate(text, MAX_REASON_CHARS)
+    crate::ui::message::truncate(text, MAX_REASON_CHARS)
 }
 
 /// The `;help` reply: every enabled command in one line.

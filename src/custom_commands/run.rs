@@ -223,7 +223,7 @@ impl CommandRouter {
         call: &CommandCall,
         settings: &GuildSettings,
         live: &Live,
-        card: crate::feeds::FeedMessage,
+        card: crate::ui::Message,
         done: &str,
     ) -> Result<String, String> {
         let Some(channel) = settings.modcall_channel else {
@@ -266,7 +266,7 @@ impl CommandRouter {
     async fn post(
         &self,
         channel: u64,
-        card: &crate::feeds::FeedMessage,
+        card: &crate::ui::Message,
         nonce: &str,
     ) -> Result<String, crate::feeds::SinkError> {
         let mut attempt = 1;

@@ -6,8 +6,8 @@ use poise::serenity_prelude as serenity;
 use super::Data;
 use crate::actions::ActionError;
 use crate::erlc::ErlcError;
-use crate::feeds::FeedMessage;
 use crate::store::StoreError;
+use crate::ui::Message;
 use crate::views;
 
 /// Why a command or a click could not be completed.
@@ -77,7 +77,7 @@ impl BotError {
     }
 
     /// The red card shown for this error.
-    pub fn card(&self) -> FeedMessage {
+    pub fn card(&self) -> Message {
         match self {
             Self::Action(action) => match action.as_ref() {
                 ActionError::PermissionDenied { needed, .. } => {

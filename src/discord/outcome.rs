@@ -4,7 +4,7 @@
 use crate::actions::{ActionReport, ModAction};
 use crate::erlc::CommandResponse;
 use crate::erlc::api::CommandReceipt;
-use crate::feeds::FeedMessage;
+use crate::ui::Message;
 use crate::views;
 
 /// The verb a report names the action by.
@@ -25,7 +25,7 @@ pub fn verb(action: &ModAction) -> &'static str {
 }
 
 /// The report of an action PRC accepted (the services return only accepted commands).
-pub fn report(report: &ActionReport, verb: &str) -> FeedMessage {
+pub fn report(report: &ActionReport, verb: &str) -> Message {
     let receipt = CommandReceipt {
         text: report.command_text.clone(),
         dry_run: false,

@@ -1,14 +1,14 @@
-//! Our message model ([`FeedMessage`]) rendered as serenity/poise builders. Every builder
+//! Our message model ([`Message`]) rendered as serenity/poise builders. Every builder
 //! carries an empty `allowed_mentions`, so nothing the bot sends ever pings anyone, whatever
 //! game text it holds.
 
 use poise::serenity_prelude as serenity;
 
-use crate::feeds::message::{Button, ButtonStyle, Embed, FeedMessage};
+use crate::ui::message::{Button, ButtonStyle, Embed, Message};
 
 /// No pings of any kind (Discord: `"allowed_mentions": {"parse": []}`).
 pub fn no_mentions() -> serenity::CreateAllowedMentions {
-    const { assert!(!FeedMessage::ALLOWS_MENTIONS) };
+    const { assert!(!Message::ALLOWS_MENTIONS) };
     serenity::CreateAllowedMentions::new()
 }
 
@@ -54,19 +54,19 @@ fn button(button: &Button) -> serenity::CreateButton {
 }
 
 /// The message's buttons as action rows of at most five.
-pub fn action_rows(message: &FeedMessage) -> Vec<serenity::CreateActionRow> {
+pub fn action_rows(message: &Message) -> Vec<serenity::CreateActionRow> {
     message
         .button_rows()
         .map(|row| serenity::CreateActionRow::Buttons(row.iter().map(button).collect()))
         .collect()
 }
 
-fn embeds(message: &FeedMessage) -> Vec<serenity::CreateEmbed> {
+fn embeds(message: &Message) -> Vec<serenity::CreateEmbed> {
     message.embeds.iter().map(embed).collect()
 }
 
 /// A slash-command reply (initial response or follow-up).
-pub fn reply(message: &FeedMessage, ephemeral: bool) -> poise::CreateReply {
+pub fn reply(message: &Message, ephemeral: bool) -> poise::CreateReply {
     let mut reply = poise::CreateReply::default()
         .ephemeral(ephemeral)
         .allowed_mentions(no_mentions())
@@ -81,8 +81,8 @@ pub fn reply(message: &FeedMessage, ephemeral: bool) -> poise::CreateReply {
 }
 
 /// A new channel message. The only ping it can carry is the message's own
-/// [`FeedMessage::ping_role`] (set by the bot from guild settings, never from game text).
-pub fn create_message(message: &FeedMessage) -> serenity::CreateMessage {
+/// [`Message::ping_role`] (set by the bot from guild settings, never from game text).
+pub fn create_message(message: &Message) -> serenity::CreateMessage {
     let roles: Vec<serenity::RoleId> = message
         .allowed_role_mentions()
         .into_iter()
@@ -99,7 +99,7 @@ pub fn create_message(message: &FeedMessage) -> serenity::CreateMessage {
 }
 
 /// A replacement for a channel message posted earlier (every part is replaced).
-pub fn edit_message(message: &FeedMessage) -> serenity::EditMessage {
+pub fn edit_message(message: &Message) -> serenity::EditMessage {
     serenity::EditMessage::new()
         .content(message.content.clone().unwrap_or_default())
         .embeds(embeds(message))
@@ -109,7 +109,7 @@ pub fn edit_message(message: &FeedMessage) -> serenity::EditMessage {
 
 /// The body of an interaction response (a reply to a click, or the message a click updates).
 pub fn interaction_message(
-    message: &FeedMessage,
+    message: &Message,
     ephemeral: bool,
 ) -> serenity::CreateInteractionResponseMessage {
     serenity::CreateInteractionResponseMessage::new()
@@ -122,7 +122,7 @@ pub fn interaction_message(
 
 /// A replacement for an interaction's message (after a deferred click, the message the
 /// button sits on).
-pub fn edit_response(message: &FeedMessage) -> serenity::EditInteractionResponse {
+pub fn edit_response(message: &Message) -> serenity::EditInteractionResponse {
     serenity::EditInteractionResponse::new()
         .content(message.content.clone().unwrap_or_default())
         .embeds(embeds(message))
@@ -131,10 +131,7 @@ pub fn edit_response(message: &FeedMessage) -> serenity::EditInteractionResponse
 }
 
 /// A follow-up after an interaction was acknowledged (e.g. after a modal submit).
-pub fn followup(
-    message: &FeedMessage,
-    ephemeral: bool,
-) -> serenity::CreateInteractionResponseFollowup {
+pub fn followup(message: &Message, ephemeral: bool) -> serenity::CreateInteractionResponseFollowup {
     let mut out = serenity::CreateInteractionResponseFollowup::new()
         .embeds(embeds(message))
         .components(action_rows(message))
@@ -149,15 +146,15 @@ pub fn followup(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::feeds::custom_id::{ButtonAction, CustomId};
+    use crate::ui::custom_id::{ButtonAction, CustomId};
     use serde_json::{Value, json};
 
-    fn sample() -> FeedMessage {
+    fn sample() -> Message {
         let kick = CustomId::player(ButtonAction::PlayerKick, "main", 42).unwrap();
         let buttons = (0..7)
             .map(|_| Button::new(&kick, "Kick", ButtonStyle::Danger))
             .collect();
-        FeedMessage {
+        Message {
             content: Some("@everyone hi".into()),
             embeds: vec![
                 Embed::new()

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use poise::serenity_prelude as serenity;
 
 use super::render;
-use crate::feeds::{FeedMessage, Sink, SinkError, SinkFuture};
+use crate::feeds::{Sink, SinkError, SinkFuture};
+use crate::ui::Message;
 
 /// Posts to Discord through serenity's HTTP client.
 pub struct DiscordSink {
@@ -130,7 +131,7 @@ impl Sink for DiscordSink {
     fn create<'a>(
         &'a self,
         channel_id: u64,
-        message: &'a FeedMessage,
+        message: &'a Message,
         nonce: &'a str,
     ) -> SinkFuture<'a, String> {
         Box::pin(async move {
@@ -149,7 +150,7 @@ impl Sink for DiscordSink {
         &'a self,
         channel_id: u64,
         message_id: &'a str,
-        message: &'a FeedMessage,
+        message: &'a Message,
     ) -> SinkFuture<'a, ()> {
         Box::pin(async move {
             let id: u64 = message_id.parse().map_err(|_| {

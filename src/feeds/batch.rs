@@ -9,9 +9,9 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::message::{Embed, FeedMessage, MAX_EMBED_TOTAL, MAX_EMBEDS};
 use super::render::{Card, render_event};
 use crate::events::Event;
+use crate::ui::message::{Embed, MAX_EMBED_TOTAL, MAX_EMBEDS, Message};
 
 /// Default longest wait before a batch is released.
 pub const DEFAULT_MAX_DELAY_MS: i64 = 2_000;
@@ -68,7 +68,7 @@ pub struct EditTarget {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedMessage {
     pub channel_id: u64,
-    pub message: FeedMessage,
+    pub message: Message,
     pub events: Vec<EventRef>,
     /// Deterministic from the channel and the events (or the card identity for live cards).
     pub idempotency_key: String,
@@ -194,7 +194,7 @@ impl Batcher {
     }
 
     fn close_batch(&mut self, channel_id: u64, open: OpenBatch, closed_at_ms: i64) {
-        let mut message = FeedMessage {
+        let mut message = Message {
             content: None,
             embeds: open.embeds,
             buttons: Vec::new(),
@@ -220,7 +220,7 @@ impl Batcher {
 
 /// A live or buttoned card as its own message; updates of a live card become edits.
 fn single_card(channel_id: u64, card: Card, event: EventRef) -> PlannedMessage {
-    let message = FeedMessage::single(card.embed, card.buttons);
+    let message = Message::single(card.embed, card.buttons);
     let (idempotency_key, edit) = match card.live {
         Some(live) => {
             let card_key = format!(

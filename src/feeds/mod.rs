@@ -1,14 +1,11 @@
 //! Feeds: turn stored events into channel posts. Route each event to the channels whose
-//! patterns and filters want it, render it as a card in our own message model, batch cards
-//! within Discord's limits, and hand planned messages to a [`Sink`]. Knows nothing of
+//! patterns and filters want it, render it as a card in the [`crate::ui`] message model, batch
+//! cards within Discord's limits, and hand planned messages to a [`Sink`]. Knows nothing of
 //! serenity or sled. The [`pipeline`] ties it together with the store: routing cursors,
 //! the outbox, and delivery with retries (see [`deliver`]).
 
 pub mod batch;
-pub mod custom_id;
 pub mod deliver;
-pub mod escape;
-pub mod message;
 pub mod pipeline;
 pub mod render;
 pub mod route;
@@ -18,9 +15,7 @@ pub mod sink;
 pub(crate) mod fixtures;
 
 pub use batch::{BatchConfig, Batcher, EditTarget, EventRef, PlannedMessage, nonce_for};
-pub use custom_id::{ButtonAction, CustomId, CustomIdError};
 pub use deliver::RetryPolicy;
-pub use message::{Button, ButtonStyle, Embed, EmbedField, FeedMessage};
 pub use pipeline::{FeedPipeline, PipelineConfig, PipelineError, PipelineStats, StatsSnapshot};
 pub use render::{Card, LiveCard, ModCallProgress, mod_call_progress, render_event};
 pub use route::{FeedFilters, FeedRoute, Preset, Router, preset, presets};

@@ -5,15 +5,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::feeds::escape::code_span;
-use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION, MAX_FIELD_VALUE};
-use crate::feeds::render::{colours, display_name, user_link};
 use crate::store::settings::{Capability, FeedSubscription, GuildSettings};
+use crate::ui::colours;
+use crate::ui::escape::code_span;
+use crate::ui::message::{Embed, MAX_DESCRIPTION, MAX_FIELD_VALUE, Message};
+use crate::ui::names::{display_name, user_link};
 
 use super::common::{count, pack_lines};
 
 /// `/feed list`.
-pub fn feed_list(feeds: &[FeedSubscription]) -> FeedMessage {
+pub fn feed_list(feeds: &[FeedSubscription]) -> Message {
     let embed = Embed::new().title("📡 Feeds").colour(colours::STAFF);
     let embed = if feeds.is_empty() {
         embed.description(
@@ -28,7 +29,7 @@ pub fn feed_list(feeds: &[FeedSubscription]) -> FeedMessage {
             pack_lines(lines, MAX_DESCRIPTION - 100)
         ))
     };
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// `<#id> ← `main/*` `?/kill` · teams: Police · 2 players`
@@ -60,7 +61,7 @@ fn feed_details(feed: &FeedSubscription) -> String {
 }
 
 /// `/feed add`: what the channel now receives.
-pub fn feed_saved(feed: &FeedSubscription) -> FeedMessage {
+pub fn feed_saved(feed: &FeedSubscription) -> Message {
     let embed = Embed::new()
         .title("✅ Feed saved")
         .colour(colours::JOIN)
@@ -71,11 +72,11 @@ pub fn feed_saved(feed: &FeedSubscription) -> FeedMessage {
             feed.channel_id,
             feed_details(feed)
         ));
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// `/feed remove`: `existed` says whether the channel had a feed.
-pub fn feed_removed(channel_id: u64, existed: bool) -> FeedMessage {
+pub fn feed_removed(channel_id: u64, existed: bool) -> Message {
     let embed = if existed {
         Embed::new()
             .title("🗑️ Feed removed")
@@ -91,7 +92,7 @@ pub fn feed_removed(channel_id: u64, existed: bool) -> FeedMessage {
                 "<#{channel_id}> has no feed. `/feed list` shows the channels that do."
             ))
     };
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 fn capability_list(capabilities: &BTreeSet<Capability>) -> String {
@@ -103,7 +104,7 @@ fn capability_list(capabilities: &BTreeSet<Capability>) -> String {
 }
 
 /// `/permissions list`: role → capabilities.
-pub fn permissions_list(roles: &BTreeMap<u64, BTreeSet<Capability>>) -> FeedMessage {
+pub fn permissions_list(roles: &BTreeMap<u64, BTreeSet<Capability>>) -> Message {
     let embed = Embed::new().title("🔐 Permissions").colour(colours::STAFF);
     let embed = if roles.is_empty() {
         embed.description(
@@ -117,11 +118,11 @@ pub fn permissions_list(roles: &BTreeMap<u64, BTreeSet<Capability>>) -> FeedMess
         embed.description(&pack_lines(lines, MAX_DESCRIPTION))
     };
     let embed = embed.footer("Capabilities add up across a member's roles; none implies another.");
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// `/permissions set`: the role's capabilities now (empty: removed).
-pub fn permissions_saved(role_id: u64, capabilities: &BTreeSet<Capability>) -> FeedMessage {
+pub fn permissions_saved(role_id: u64, capabilities: &BTreeSet<Capability>) -> Message {
     let text = if capabilities.is_empty() {
         format!("<@&{role_id}> no longer has any capability.")
     } else {
@@ -134,11 +135,11 @@ pub fn permissions_saved(role_id: u64, capabilities: &BTreeSet<Capability>) -> F
         .title("✅ Permissions saved")
         .colour(colours::JOIN)
         .description(&text);
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// `/settings modcall|ingame`: the in-game command settings as they now stand.
-pub fn ingame_settings_saved(settings: &GuildSettings) -> FeedMessage {
+pub fn ingame_settings_saved(settings: &GuildSettings) -> Message {
     let channel = settings.modcall_channel.map_or(
         "not set (`;staff` and `;report` cannot post)".to_owned(),
         |c| format!("<#{c}>"),
@@ -157,7 +158,7 @@ pub fn ingame_settings_saved(settings: &GuildSettings) -> FeedMessage {
         .field("In-game `;` commands", state, false)
         .field("Mod-call channel", &channel, true)
         .field("Pinged role", &role, true);
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// What a capability allows, in words and commands.
@@ -183,7 +184,7 @@ pub fn capability_summary(capability: Capability) -> &'static str {
 }
 
 /// What each capability allows, for `/permissions` help.
-pub fn capabilities_help() -> FeedMessage {
+pub fn capabilities_help() -> Message {
     let mut embed = Embed::new()
         .title("🔐 Capabilities")
         .colour(colours::STAFF)
@@ -194,11 +195,11 @@ pub fn capabilities_help() -> FeedMessage {
     for capability in Capability::ALL {
         embed = embed.field(
             &format!("`{}`", capability.as_str()),
-            &crate::feeds::message::truncate(capability_summary(capability), MAX_FIELD_VALUE),
+            &crate::ui::message::truncate(capability_summary(capability), MAX_FIELD_VALUE),
             false,
         );
     }
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! `/audit search` and `/audit verify`: audit entries as compact lines (who, what, target,
 //! outcome, when), and the chain check in plain words.
 
-use crate::feeds::escape::{code_span, escape_name, plain_line};
-use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION, truncate};
-use crate::feeds::render::{colours, display_name, name_link, relative_time};
 use crate::store::audit::{Actor, AuditEntry, Outcome, VerifyReport};
+use crate::ui::colours;
+use crate::ui::escape::{code_span, escape_name, plain_line};
+use crate::ui::message::{Embed, MAX_DESCRIPTION, Message, truncate};
+use crate::ui::names::{display_name, name_link};
+use crate::ui::time::relative_time;
 
 use super::common::pack_lines;
 use super::paging::{GUILD_WIDE, PageInfo, PagedView, page_buttons};
@@ -23,7 +25,7 @@ pub fn audit_page(
     has_next: bool,
     search: Option<&str>,
     filter_token: &str,
-) -> (FeedMessage, PageInfo) {
+) -> (Message, PageInfo) {
     let info = PageInfo::of_query(page, has_next);
     let scope = search
         .filter(|s| !s.trim().is_empty())
@@ -46,7 +48,7 @@ pub fn audit_page(
             info.label()
         ));
     let buttons = page_buttons(GUILD_WIDE, PagedView::Audit, filter_token, &info);
-    (FeedMessage::single(embed, buttons), info)
+    (Message::single(embed, buttons), info)
 }
 
 /// `` `#12` <t:…:R> ✅ **command.kick** → bob · by Ann `` and, when given, the reason.
@@ -108,7 +110,7 @@ fn actor_text(actor: &Actor) -> String {
 }
 
 /// `/audit verify`.
-pub fn audit_verify(report: &VerifyReport) -> FeedMessage {
+pub fn audit_verify(report: &VerifyReport) -> Message {
     let embed = match &report.first_broken {
         None => Embed::new()
             .title("✅ Audit log intact")
@@ -136,7 +138,7 @@ pub fn audit_verify(report: &VerifyReport) -> FeedMessage {
                 false,
             ),
     };
-    FeedMessage::single(
+    Message::single(
         embed.footer(&plain_line("audit · hash chain check")),
         Vec::new(),
     )

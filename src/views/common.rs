@@ -1,35 +1,11 @@
-//! Small presentation helpers shared by the views: team swatches and order, permission badges,
-//! plurals, and packing lines into a field or description without breaking Discord's limits.
+//! Small presentation helpers shared by the views: permission badges, plurals, and packing
+//! lines into a field or description without breaking Discord's limits. Team colours,
+//! swatches and order are in [`crate::ui::team`].
 
-use crate::erlc::models::{Permission, PlayerRef, Team};
-use crate::feeds::message::char_len;
-use crate::feeds::render::{colours, name_link};
-
-/// A coloured dot matching the team's card colour, so lists scan by team at a glance.
-pub fn team_swatch(team: &Team) -> &'static str {
-    match team {
-        Team::Police => "🔵",
-        Team::Sheriff => "🟢",
-        Team::Fire => "🔴",
-        Team::Dot => "🟠",
-        Team::Civilian => "⚪",
-        Team::Jail => "⚫",
-        Team::Other(_) => "🟣",
-    }
-}
-
-/// Lists show services first, then civilians, then jail, then teams we do not know.
-pub fn team_rank(team: &Team) -> u8 {
-    match team {
-        Team::Police => 0,
-        Team::Sheriff => 1,
-        Team::Fire => 2,
-        Team::Dot => 3,
-        Team::Civilian => 4,
-        Team::Jail => 5,
-        Team::Other(_) => 6,
-    }
-}
+use crate::erlc::models::{Permission, PlayerRef};
+use crate::ui::colours;
+use crate::ui::message::char_len;
+use crate::ui::names::name_link;
 
 /// A short badge for staff levels; `None` for normal players.
 pub fn permission_badge(permission: &Permission) -> Option<&'static str> {
@@ -161,7 +137,6 @@ mod tests {
         assert_eq!(permission_badge(&Permission::Moderator), Some("🛡 Mod"));
         assert_eq!(count(1, "player", "players"), "1 player");
         assert_eq!(count(0, "player", "players"), "0 players");
-        assert!(team_rank(&Team::Police) < team_rank(&Team::Civilian));
         assert!(Light::Red > Light::Amber && Light::Amber > Light::Green);
         assert_eq!(duration_ms(850), "850 ms");
         assert_eq!(duration_ms(12_400), "12 s");

@@ -1,9 +1,11 @@
 //! `/health`: per server, whether polling runs, its lag, rate-limit headroom, the next poll and
 //! the last PRC error with its fix, as a green / amber / red light.
 
-use crate::feeds::escape::{escape_name, escape_text};
-use crate::feeds::message::{Embed, FeedMessage, MAX_FIELDS};
-use crate::feeds::render::{colours, display_name, relative_time};
+use crate::ui::colours;
+use crate::ui::escape::{escape_name, escape_text};
+use crate::ui::message::{Embed, MAX_FIELDS, Message};
+use crate::ui::names::display_name;
+use crate::ui::time::relative_time;
 
 use super::common::{Light, count, defuse_mentions, duration_ms};
 
@@ -53,7 +55,7 @@ impl ServerHealthView {
 }
 
 /// `/health` for every server of the guild.
-pub fn health(servers: &[ServerHealthView], now_ms: i64) -> FeedMessage {
+pub fn health(servers: &[ServerHealthView], now_ms: i64) -> Message {
     let mut embed = Embed::new()
         .title("🩺 Health")
         .footer("Lights: 🟢 working · 🟠 degraded · 🔴 not working")
@@ -62,7 +64,7 @@ pub fn health(servers: &[ServerHealthView], now_ms: i64) -> FeedMessage {
         embed = embed
             .colour(colours::NEUTRAL)
             .description("No server to watch yet. Run `/server setup` to connect one.");
-        return FeedMessage::single(embed, Vec::new());
+        return Message::single(embed, Vec::new());
     }
     let worst = servers
         .iter()
@@ -98,7 +100,7 @@ pub fn health(servers: &[ServerHealthView], now_ms: i64) -> FeedMessage {
         );
         embed = embed.field(&heading, &server_text(server, now_ms), false);
     }
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 fn at(ms: i64) -> String {

@@ -4,9 +4,10 @@
 
 use crate::events::Event;
 use crate::events::catalog::{EmergencyCallInfo, EventPayload, PlayerInfo};
-use crate::feeds::escape::{code_span, escape_name};
-use crate::feeds::message::truncate;
-use crate::feeds::render::{display_name, full_time, player_link, relative_time, user_link};
+use crate::ui::escape::{code_span, escape_name};
+use crate::ui::message::truncate;
+use crate::ui::names::{display_name, player_link, user_link};
+use crate::ui::time::{full_time, relative_time};
 
 /// Longest command or text quoted in one line, so a flood cannot fill a page alone.
 const MAX_QUOTED: usize = 120;
@@ -115,11 +116,11 @@ fn payload_text(payload: &EventPayload, subject: Option<u64>) -> String {
         ServerOffline { name } => format!("⚫ **{}** went offline", display_name(name)),
         BanAdded { user_id, name } => format!(
             "🔨 {} was banned",
-            crate::feeds::render::name_link(name, Some(*user_id))
+            crate::ui::names::name_link(name, Some(*user_id))
         ),
         BanRemoved { user_id, name } => format!(
             "🔓 {} was unbanned",
-            crate::feeds::render::name_link(name, Some(*user_id))
+            crate::ui::names::name_link(name, Some(*user_id))
         ),
         FeedGap { since, until, .. } => format!(
             "⚠️ entries between {} and {} may be missing (the bot could not read the server)",

@@ -2,10 +2,11 @@
 //! with relative times, paged with buttons; an empty page says so and suggests a wider range.
 
 use crate::events::{EventTypeError, Pattern};
-use crate::feeds::escape::{escape_name, plain_line};
-use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION};
-use crate::feeds::render::{colours, display_name};
 use crate::store::events::Page;
+use crate::ui::colours;
+use crate::ui::escape::{escape_name, plain_line};
+use crate::ui::message::{Embed, MAX_DESCRIPTION, Message};
+use crate::ui::names::display_name;
 
 use super::common::pack_lines;
 use super::lines::event_line;
@@ -118,7 +119,7 @@ pub struct LogsRequest<'a> {
 }
 
 /// One page of a log from the event store (newest first, as the store returns it).
-pub fn logs_page(request: &LogsRequest<'_>, page: &Page) -> (FeedMessage, PageInfo) {
+pub fn logs_page(request: &LogsRequest<'_>, page: &Page) -> (Message, PageInfo) {
     let info = PageInfo::of_query(request.page, page.more_follows);
     let mut filters = Vec::new();
     if let Some(range) = request.range {
@@ -156,7 +157,7 @@ pub fn logs_page(request: &LogsRequest<'_>, page: &Page) -> (FeedMessage, PageIn
         )));
     let filter = format!("{}/{}", request.kind.as_str(), request.filter_token);
     let buttons = page_buttons(request.server, PagedView::Logs, &filter, &info);
-    (FeedMessage::single(embed, buttons), info)
+    (Message::single(embed, buttons), info)
 }
 
 impl LogKind {

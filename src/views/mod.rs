@@ -1,9 +1,9 @@
 //! Views: pure functions that turn live PRC data, stored events, audit records and guild
-//! settings into our own message model ([`FeedMessage`]), so every slash-command reply is one
+//! settings into our own message model ([`Message`]), so every slash-command reply is one
 //! call here and the Discord layer only converts messages into serenity builders. No I/O, no
 //! serenity, no sled. Game text is always escaped; every message is within Discord's limits.
 //!
-//! [`FeedMessage`]: crate::feeds::FeedMessage
+//! [`Message`]: crate::ui::Message
 
 pub mod admin;
 pub mod audit;

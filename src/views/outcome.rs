@@ -4,11 +4,13 @@
 
 use crate::erlc::ErlcError;
 use crate::erlc::api::{CommandReceipt, Confirmation};
-use crate::feeds::custom_id::{ButtonAction, CustomId, CustomIdError};
-use crate::feeds::escape::{code_span, escape_name};
-use crate::feeds::message::{Button, ButtonStyle, Embed, FeedMessage};
-use crate::feeds::render::{colours, display_name, relative_time};
 use crate::store::settings::Capability;
+use crate::ui::colours;
+use crate::ui::custom_id::{ButtonAction, CustomId, CustomIdError};
+use crate::ui::escape::{code_span, escape_name};
+use crate::ui::message::{Button, ButtonStyle, Embed, Message};
+use crate::ui::names::display_name;
+use crate::ui::time::relative_time;
 
 use super::admin::capability_summary;
 use super::common::defuse_mentions;
@@ -28,7 +30,7 @@ pub struct ActionReport<'a> {
 
 /// The outcome of an action: the exact command, PRC's acceptance, confirmation in the
 /// command logs (or not yet seen), and the audit number.
-pub fn action_report(report: &ActionReport<'_>) -> FeedMessage {
+pub fn action_report(report: &ActionReport<'_>) -> Message {
     let action = escape_name(report.action);
     let receipt = report.receipt;
     let (title, colour, status) = if receipt.dry_run {
@@ -73,13 +75,13 @@ pub fn action_report(report: &ActionReport<'_>) -> FeedMessage {
     if let Some(seq) = report.audit_seq {
         embed = embed.field("Audit", &format!("#{seq}"), true);
     }
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// A red card: what went wrong and how to fix it. Both are our own words (markdown allowed);
 /// mentions are defused anyway.
-pub fn error(explanation: &str, fix: Option<&str>) -> FeedMessage {
-    FeedMessage::single(error_embed(explanation, fix), Vec::new())
+pub fn error(explanation: &str, fix: Option<&str>) -> Message {
+    Message::single(error_embed(explanation, fix), Vec::new())
 }
 
 fn error_embed(explanation: &str, fix: Option<&str>) -> Embed {
@@ -94,16 +96,16 @@ fn error_embed(explanation: &str, fix: Option<&str>) -> Embed {
 }
 
 /// [`error`] for a PRC client error, with its code when PRC sent one.
-pub fn erlc_error(error: &ErlcError) -> FeedMessage {
+pub fn erlc_error(error: &ErlcError) -> Message {
     let mut embed = error_embed(&error.explanation(), error.fix());
     if let Some(code) = error.prc_code() {
         embed = embed.footer(&format!("ER:LC API error code {code}"));
     }
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// A refusal: the member lacks `needed`. `audit_seq` is the refusal's audit record.
-pub fn permission_denied(needed: Capability, audit_seq: Option<u64>) -> FeedMessage {
+pub fn permission_denied(needed: Capability, audit_seq: Option<u64>) -> Message {
     let mut embed = Embed::new()
         .title("🔒 Not allowed")
         .colour(colours::DANGER)
@@ -125,7 +127,7 @@ pub fn permission_denied(needed: Capability, audit_seq: Option<u64>) -> FeedMess
     if let Some(seq) = audit_seq {
         embed = embed.footer(&format!("This refusal was recorded as audit #{seq}."));
     }
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// Ask before running a destructive command on `server`: shows the exact command and why it
@@ -136,7 +138,7 @@ pub fn confirm_prompt(
     command_text: &str,
     why: &str,
     token: &str,
-) -> Result<FeedMessage, CustomIdError> {
+) -> Result<Message, CustomIdError> {
     let confirm = CustomId::new(ButtonAction::CommandConfirm, server, token)?;
     let cancel = CustomId::new(ButtonAction::CommandCancel, server, token)?;
     let embed = Embed::new()
@@ -146,7 +148,7 @@ pub fn confirm_prompt(
         .field("Command", &code_span(command_text), false)
         .field("Server", &code_span(server), true)
         .footer("Nothing is sent until you press Confirm.");
-    Ok(FeedMessage::single(
+    Ok(Message::single(
         embed,
         vec![
             Button::new(&confirm, "Confirm", ButtonStyle::Danger),
@@ -156,11 +158,11 @@ pub fn confirm_prompt(
 }
 
 /// The prompt after Cancel (or after it expired): nothing was sent.
-pub fn cancelled(command_text: &str) -> FeedMessage {
+pub fn cancelled(command_text: &str) -> Message {
     let embed = Embed::new()
         .title("Cancelled")
         .colour(colours::NEUTRAL)
         .description("Nothing was sent.")
         .field("Command", &code_span(command_text), false);
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }

@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use crate::feeds::custom_id::{ButtonAction, CustomId, CustomIdError};
-use crate::feeds::message::{Button, ButtonStyle};
+use crate::ui::custom_id::{ButtonAction, CustomId, CustomIdError};
+use crate::ui::message::{Button, ButtonStyle};
 
 /// The server part written into page buttons of views that cover the whole guild (audit),
 /// where no server label applies. Handlers of those views ignore the server part.

@@ -5,12 +5,16 @@
 use crate::erlc::models::{Location, Player, PlayerRef};
 use crate::events::Event;
 use crate::events::catalog::EventPayload;
-use crate::feeds::custom_id::{ButtonAction, CustomId};
-use crate::feeds::escape::{code_span, plain_line};
-use crate::feeds::message::{Button, ButtonStyle, Embed, FeedMessage, MAX_FIELD_VALUE};
-use crate::feeds::render::{colours, display_name, profile_url, relative_time, stars, team_colour};
+use crate::ui::colours;
+use crate::ui::custom_id::{ButtonAction, CustomId};
+use crate::ui::escape::{code_span, plain_line};
+use crate::ui::message::{Button, ButtonStyle, Embed, MAX_FIELD_VALUE, Message};
+use crate::ui::names::{display_name, profile_url};
+use crate::ui::stars::stars;
+use crate::ui::team::TeamStyle;
+use crate::ui::time::relative_time;
 
-use super::common::{pack_lines, permission_badge, team_swatch};
+use super::common::{pack_lines, permission_badge};
 use super::lines::event_line;
 
 /// Timeline lines shown on a panel.
@@ -25,7 +29,7 @@ pub fn player_panel(
     live: Option<&Player>,
     timeline: &[Event],
     now: i64,
-) -> FeedMessage {
+) -> Message {
     let id = who.id.or_else(|| live.and_then(|p| p.player.id));
     let mut events: Vec<&Event> = timeline.iter().collect();
     events.sort_by(|a, b| {
@@ -59,18 +63,18 @@ pub fn player_panel(
         .footer(&plain_line(&format!("{label} · player panel")))
         .timestamp(now);
     let buttons = id.map_or_else(Vec::new, |id| panel_buttons(label, id, live.is_some()));
-    FeedMessage::single(embed, buttons)
+    Message::single(embed, buttons)
 }
 
 fn online_embed(label: &str, player: &Player) -> Embed {
-    let team = display_name(player.team.as_str());
+    let team = player.team.display_name();
     let mut embed = Embed::new()
         .title(&format!(
             "{} {}",
-            team_swatch(&player.team),
+            player.team.swatch(),
             display_name(&player.player.name)
         ))
-        .colour(team_colour(player.team.as_str()).unwrap_or(colours::NEUTRAL))
+        .colour(player.team.colour().unwrap_or(colours::NEUTRAL))
         .description(&format!(
             "🟢 **In game** on {} as **{team}**",
             code_span(label)

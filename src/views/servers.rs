@@ -5,12 +5,15 @@
 use crate::erlc::ErlcError;
 use crate::erlc::api::KeyValidation;
 use crate::erlc::models::{Player, ServerInfo, StaffV2, Team, V2Server};
-use crate::feeds::escape::{code_span, escape_text, plain_line};
-use crate::feeds::message::{Embed, FeedMessage, MAX_FIELD_VALUE, MAX_FIELDS};
-use crate::feeds::render::{colours, display_name, relative_time, user_link};
 use crate::store::settings::{ServerRecord, ServerStatus};
+use crate::ui::colours;
+use crate::ui::escape::{code_span, escape_text, plain_line};
+use crate::ui::message::{Embed, MAX_FIELD_VALUE, MAX_FIELDS, Message};
+use crate::ui::names::{display_name, user_link};
+use crate::ui::team::TeamStyle;
+use crate::ui::time::relative_time;
 
-use super::common::{count, pack_lines, team_rank, team_swatch};
+use super::common::{count, pack_lines};
 
 /// What a status reply can show: the server object plus whichever optional sections were
 /// fetched. Built from a v2 snapshot or from a v1 `/server` answer alone.
@@ -45,7 +48,7 @@ impl<'a> From<&'a ServerInfo> for StatusParts<'a> {
 }
 
 /// `/server status` for the server labelled `label`, as of `now` (Unix seconds).
-pub fn server_status<'a>(label: &str, server: impl Into<StatusParts<'a>>, now: i64) -> FeedMessage {
+pub fn server_status<'a>(label: &str, server: impl Into<StatusParts<'a>>, now: i64) -> Message {
     let parts = server.into();
     let info = parts.info;
     let online = info.current_players > 0;
@@ -119,7 +122,7 @@ pub fn server_status<'a>(label: &str, server: impl Into<StatusParts<'a>>, now: i
         .field("Ownership", &owners, false)
         .footer(&plain_line(&format!("{label} · server status")))
         .timestamp(now);
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 fn staff_online(players: Option<&[Player]>) -> String {
@@ -154,22 +157,18 @@ fn team_counts(players: &[Player]) -> String {
         }
     }
     teams.sort_by(|(a, _), (b, _)| {
-        team_rank(a)
-            .cmp(&team_rank(b))
+        a.rank()
+            .cmp(&b.rank())
             .then_with(|| a.as_str().cmp(b.as_str()))
     });
-    let parts = teams.iter().map(|(team, n)| {
-        format!(
-            "{} {} **{n}**",
-            team_swatch(team),
-            display_name(team.as_str())
-        )
-    });
+    let parts = teams
+        .iter()
+        .map(|(team, n)| format!("{} {} **{n}**", team.swatch(), team.display_name()));
     pack_lines(parts, MAX_FIELD_VALUE).replace('\n', " · ")
 }
 
 /// `/server list`.
-pub fn server_list(servers: &[ServerRecord]) -> FeedMessage {
+pub fn server_list(servers: &[ServerRecord]) -> Message {
     let mut embed = Embed::new().title("ER:LC servers").colour(colours::STAFF);
     if servers.is_empty() {
         embed = embed.description(
@@ -177,7 +176,7 @@ pub fn server_list(servers: &[ServerRecord]) -> FeedMessage {
              ER:LC: Private Server Settings → ER:LC API → API Key. Use the key `sandbox` to try \
              the bot against a simulated server first.",
         );
-        return FeedMessage::single(embed, Vec::new());
+        return Message::single(embed, Vec::new());
     }
     let problems = servers
         .iter()
@@ -221,7 +220,7 @@ pub fn server_list(servers: &[ServerRecord]) -> FeedMessage {
             false,
         );
     }
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 fn status_icon(status: &ServerStatus) -> &'static str {
@@ -290,7 +289,7 @@ pub struct SetupOutcome<'a> {
 
 /// The reply to `/server setup`: success, success with warnings (commands not authorized:
 /// the trusted-IP steps), or a red card saying why nothing was saved and how to fix it.
-pub fn setup_result(outcome: &SetupOutcome<'_>) -> FeedMessage {
+pub fn setup_result(outcome: &SetupOutcome<'_>) -> Message {
     let label = display_name(outcome.label);
     let footer = plain_line(&format!("{} · server setup", outcome.label));
     if !outcome.saved {
@@ -305,7 +304,7 @@ pub fn setup_result(outcome: &SetupOutcome<'_>) -> FeedMessage {
                 false,
             )
             .footer(&footer);
-        return FeedMessage::single(embed, Vec::new());
+        return Message::single(embed, Vec::new());
     }
     let mut embed = match outcome.validation {
         KeyValidation::Ok(info) if outcome.sandbox => Embed::new()
@@ -351,7 +350,7 @@ pub fn setup_result(outcome: &SetupOutcome<'_>) -> FeedMessage {
             true,
         )
         .footer(&footer);
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// Shown if the client ever reports a refusal without its own fix text.
@@ -396,7 +395,7 @@ fn validation_problem(validation: &KeyValidation) -> (String, Option<&'static st
 }
 
 /// The reply to `/server remove`. `new_default` is the server that became the default.
-pub fn removed(label: &str, new_default: Option<&str>) -> FeedMessage {
+pub fn removed(label: &str, new_default: Option<&str>) -> Message {
     let mut text = format!(
         "**{}** was removed. Its key was deleted from the bot, and its feeds and panels stop.",
         display_name(label)
@@ -411,11 +410,11 @@ pub fn removed(label: &str, new_default: Option<&str>) -> FeedMessage {
         .title("🗑️ Server removed")
         .colour(colours::LEAVE)
         .description(&text);
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// `/server webhook`: the URL to paste in game for PRC's event webhooks, or how to get one.
-pub fn webhook_instructions(label: &str, url: Option<&str>) -> FeedMessage {
+pub fn webhook_instructions(label: &str, url: Option<&str>) -> Message {
     let embed = Embed::new()
         .title(&format!("🔗 Event webhook for {}", display_name(label)))
         .colour(colours::STAFF);
@@ -436,5 +435,5 @@ pub fn webhook_instructions(label: &str, url: Option<&str>) -> FeedMessage {
              working without it.",
         ),
     };
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }

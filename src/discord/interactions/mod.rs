@@ -10,8 +10,8 @@ use poise::serenity_prelude as serenity;
 
 use super::{BotError, Data, actor, render};
 use crate::actions::Actor;
-use crate::feeds::FeedMessage;
-use crate::feeds::custom_id::{ButtonAction, CustomId, CustomIdError};
+use crate::ui::Message;
+use crate::ui::custom_id::{ButtonAction, CustomId, CustomIdError};
 
 /// poise's event hook: dispatch clicks and modal submits that carry our custom ids.
 pub fn on_event<'a>(
@@ -157,7 +157,7 @@ impl<'a> Reply<'a> {
     }
 
     /// Replace the message the button sits on (after [`Reply::defer_update`]).
-    pub async fn edit_message(&self, message: &FeedMessage) -> Result<(), BotError> {
+    pub async fn edit_message(&self, message: &Message) -> Result<(), BotError> {
         self.click
             .edit_response(self.ctx, render::edit_response(message))
             .await?;
@@ -166,7 +166,7 @@ impl<'a> Reply<'a> {
 
     /// A message only the clicker sees (after [`Reply::defer_private`] it fills the
     /// placeholder).
-    pub async fn private(&self, message: &FeedMessage) -> Result<(), BotError> {
+    pub async fn private(&self, message: &Message) -> Result<(), BotError> {
         if self.was_acknowledged() {
             self.click
                 .create_followup(self.ctx, render::followup(message, true))

@@ -5,9 +5,10 @@ use super::{Clicker, Reply};
 use crate::actions::{ActionError, ModAction, ModCallStep};
 use crate::discord::{BotError, Data};
 use crate::events::{Event, Pattern, catalog::EventPayload};
-use crate::feeds::custom_id::{ButtonAction, CustomId};
-use crate::feeds::{FeedMessage, ModCallProgress, mod_call_progress};
+use crate::feeds::{ModCallProgress, mod_call_progress};
 use crate::store::{EventQuery, Source, Store};
+use crate::ui::Message;
+use crate::ui::custom_id::{ButtonAction, CustomId};
 
 /// Pages of stored mod calls searched for the clicked one (newest first).
 const SEARCH_PAGES: usize = 5;
@@ -63,7 +64,7 @@ pub(super) async fn on_click(
     let card = mod_call_progress(&event, progress, &clicker.actor.name, now)
         .ok_or_else(|| BotError::user("This card is not a mod call."))?;
     reply
-        .edit_message(&FeedMessage::single(card.embed, card.buttons))
+        .edit_message(&Message::single(card.embed, card.buttons))
         .await?;
     if step == ModCallStep::Claim {
         tell_caller(reply, data, clicker, label, &event).await;

@@ -5,9 +5,9 @@ use super::{Clicker, Reply};
 use crate::commands::audit::audit_query;
 use crate::commands::logs::{LogFilter, log_view};
 use crate::discord::{BotError, Data, outcome};
-use crate::feeds::FeedMessage;
-use crate::feeds::custom_id::{ButtonAction, CustomId};
 use crate::store::{Capability, Source};
+use crate::ui::custom_id::{ButtonAction, CustomId};
+use crate::ui::{Message, team};
 use crate::views::{self, PageTarget, PagedView};
 
 pub(super) async fn on_page(
@@ -45,7 +45,7 @@ async fn server_page(
     clicker: &Clicker,
     label: &str,
     target: &PageTarget,
-) -> Result<FeedMessage, BotError> {
+) -> Result<Message, BotError> {
     use views::players::{BANS_PER_PAGE, PLAYERS_PER_PAGE, VEHICLES_PER_PAGE};
     let (record, handle) = data
         .services
@@ -57,7 +57,9 @@ async fn server_page(
     Ok(match target.view {
         PagedView::Players => {
             let list = handle.players().await?;
-            views::players::players_page(label, &list, filter, target.page, PLAYERS_PER_PAGE).0
+            let team = filter.map(team::parse);
+            views::players::players_page(label, &list, team.as_ref(), target.page, PLAYERS_PER_PAGE)
+                .0
         }
         PagedView::Vehicles => {
             let list = handle.vehicles().await?;
@@ -89,7 +91,7 @@ async fn audit_page(
     data: &Data,
     clicker: &Clicker,
     target: &PageTarget,
-) -> Result<FeedMessage, BotError> {
+) -> Result<Message, BotError> {
     let services = &data.services;
     let (guild, actor) = (clicker.guild, &clicker.actor);
     let mut found = services

@@ -7,8 +7,8 @@ use super::{Clicker, Reply, our_id};
 use crate::actions::{ModAction, required_capability};
 use crate::discord::{BotError, Data, outcome, render};
 use crate::erlc::models::PlayerRef;
-use crate::feeds::custom_id::{ButtonAction, CustomId};
 use crate::store::Source;
+use crate::ui::custom_id::{ButtonAction, CustomId};
 
 /// The one text input of a panel form.
 const INPUT_ID: &str = "text";
@@ -174,7 +174,7 @@ async fn run_submit(
     ctx: &serenity::Context,
     data: &Data,
     submit: &serenity::ModalInteraction,
-    parsed: Result<CustomId, crate::feeds::CustomIdError>,
+    parsed: Result<CustomId, crate::ui::CustomIdError>,
 ) -> Result<(), BotError> {
     let id = parsed.map_err(|e| BotError::user(format!("This form cannot be used: {e}.")))?;
     let clicker = Clicker::of(submit.guild_id, submit.member.as_ref())

@@ -1,7 +1,7 @@
 use super::*;
 use crate::events::catalog::EventPayload;
 use crate::feeds::fixtures::{call, event, player};
-use crate::feeds::message::Embed;
+use crate::ui::message::Embed;
 
 /// A card of `text_len + 1` counted characters (title "t", the rest in description and fields).
 fn card(text_len: usize) -> Card {

@@ -4,12 +4,13 @@
 
 use crate::events::catalog::{EventPayload, PlayerInfo};
 
-use super::super::escape::code_span;
-use super::super::message::Embed;
-use super::{Card, CardContext, colour_of, colours, display_name, name_link, player_link};
+use crate::ui::colours;
+use crate::ui::escape::code_span;
+use crate::ui::message::Embed;
+use crate::ui::names::{display_name, name_link, player_link, user_link};
+use crate::ui::stars::stars;
 
-/// Most stars drawn; the number is always shown too, so odd values stay readable.
-const MAX_STARS: u32 = 10;
+use super::{Card, CardContext, colour_of, team_colour_or};
 
 pub(super) fn render(payload: &EventPayload, cx: &CardContext<'_>) -> Card {
     use EventPayload::*;
@@ -26,7 +27,7 @@ pub(super) fn render(payload: &EventPayload, cx: &CardContext<'_>) -> Card {
             player,
         ),
         PlayerTeam { player, from, to } => cx
-            .embed("Team change", team_or(to, colours::NEUTRAL))
+            .embed("Team change", team_colour_or(to, colours::NEUTRAL))
             .description(&format!(
                 "{} switched from **{}** to **{}** {ago}",
                 player_link(player),
@@ -169,28 +170,6 @@ fn team_text(player: &PlayerInfo) -> String {
         .team
         .as_deref()
         .map_or_else(|| "unknown".to_owned(), display_name)
-}
-
-fn team_or(team: &str, fallback: u32) -> u32 {
-    super::team_colour(team).unwrap_or(fallback)
-}
-
-/// A user known only by id: link to the profile, labelled with the id.
-pub fn user_link(user_id: u64) -> String {
-    name_link(&format!("User {user_id}"), Some(user_id))
-}
-
-/// Wanted stars drawn as `★★★` (at most ten, then `…`), or "no stars".
-pub fn stars(count: u32) -> String {
-    let drawn = count.min(MAX_STARS) as usize;
-    let mut text = "★".repeat(drawn);
-    if count > MAX_STARS {
-        text.push('…');
-    }
-    if text.is_empty() {
-        text.push_str("no stars");
-    }
-    text
 }
 
 fn wanted_change(from: u32, to: u32) -> String {

@@ -5,12 +5,14 @@
 use crate::events::Event;
 use crate::events::catalog::{EmergencyCallInfo, EventPayload, PlayerInfo};
 
-use super::super::custom_id::{ButtonAction, CustomId};
-use super::super::escape::escape_text;
-use super::super::message::{Button, ButtonStyle, MAX_FIELD_VALUE, truncate};
-use super::{
-    Card, CardContext, LiveCard, colours, display_name, player_link, relative_time, team_colour,
-};
+use crate::ui::colours;
+use crate::ui::custom_id::{ButtonAction, CustomId};
+use crate::ui::escape::escape_text;
+use crate::ui::message::{Button, ButtonStyle, MAX_FIELD_VALUE, truncate};
+use crate::ui::names::{display_name, player_link};
+use crate::ui::time::relative_time;
+
+use super::{Card, CardContext, LiveCard, team_colour_or};
 
 const CLAIM: &str = "Claim";
 const RESOLVE: &str = "Resolve";
@@ -161,12 +163,12 @@ pub(super) fn emergency(call: &EmergencyCallInfo, stage: CallStage, cx: &CardCon
     let (title, colour, status) = match stage {
         CallStage::Started => (
             format!("911 · {service}"),
-            team_colour(&call.team).unwrap_or(colours::DANGER),
+            team_colour_or(&call.team, colours::DANGER),
             "Waiting for responders".to_owned(),
         ),
         CallStage::Responded => (
             format!("911 · {service}"),
-            team_colour(&call.team).unwrap_or(colours::DANGER),
+            team_colour_or(&call.team, colours::DANGER),
             format!("{} responding", call.responders.len()),
         ),
         CallStage::Ended => (

@@ -6,14 +6,14 @@ mod activity;
 mod calls;
 mod notices;
 
-pub use activity::{stars, user_link};
 pub use calls::{ModCallProgress, mod_call_progress};
 
 use crate::events::Event;
 use crate::events::catalog::{EventPayload, PlayerInfo};
-
-use super::escape::{escape_name, plain_line};
-use super::message::{Button, Embed};
+use crate::ui::escape::plain_line;
+use crate::ui::team::{self, TeamStyle};
+use crate::ui::time::relative_time;
+use crate::ui::{Button, Embed};
 
 /// What one event looks like in a channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,81 +108,9 @@ pub(crate) fn render_payload(payload: &EventPayload, cx: &CardContext<'_>) -> Ca
     }
 }
 
-/// `<t:UNIX:R>`.
-pub fn relative_time(unix_secs: i64) -> String {
-    format!("<t:{unix_secs}:R>")
-}
-
-/// `<t:UNIX:f>`: full date and time in the reader's zone.
-pub fn full_time(unix_secs: i64) -> String {
-    format!("<t:{unix_secs}:f>")
-}
-
-/// A Roblox profile address.
-pub fn profile_url(roblox_id: u64) -> String {
-    format!("https://www.roblox.com/users/{roblox_id}/profile")
-}
-
-/// A player's name, escaped, linked to their Roblox profile when the id is known
-/// (plain text for `Remote Server` and other id-less names).
-pub fn player_link(player: &PlayerInfo) -> String {
-    name_link(&player.name, player.id)
-}
-
-/// Like [`player_link`] for a bare name and optional id.
-pub fn name_link(name: &str, id: Option<u64>) -> String {
-    let shown = display_name(name);
-    match id {
-        Some(id) => format!("[{shown}]({})", profile_url(id)),
-        None => shown,
-    }
-}
-
-/// An escaped name, or a stand-in when nothing printable is left.
-pub fn display_name(name: &str) -> String {
-    let escaped = escape_name(name);
-    if escaped.is_empty() {
-        "(no name)".to_owned()
-    } else {
-        escaped
-    }
-}
-
-/// ER:LC team colours, so a glance tells which team was involved.
-pub mod colours {
-    pub const POLICE: u32 = 0x1F5FD1;
-    pub const SHERIFF: u32 = 0x6B8E23;
-    pub const FIRE: u32 = 0xD7263D;
-    pub const DOT: u32 = 0xF28C28;
-    pub const CIVILIAN: u32 = 0x95A5A6;
-    /// Near-black: Discord treats exactly 0 as "no colour".
-    pub const JAIL: u32 = 0x1B1B1B;
-    pub const JOIN: u32 = 0x2ECC71;
-    pub const LEAVE: u32 = 0x7F8C8D;
-    pub const KILL: u32 = 0x8B0000;
-    pub const COMMAND: u32 = 0x9B59B6;
-    pub const STAFF: u32 = 0x5865F2;
-    pub const PENDING: u32 = 0xF1C40F;
-    pub const ANSWERED: u32 = 0x2ECC71;
-    pub const ENDED: u32 = 0x4F545C;
-    pub const WARNING: u32 = 0xE67E22;
-    pub const DANGER: u32 = 0xC0392B;
-    pub const NEUTRAL: u32 = 0x99AAB5;
-}
-
-/// The colour of a team by its in-game name; `None` for teams we do not know.
-pub fn team_colour(team: &str) -> Option<u32> {
-    let team = team.trim().to_ascii_lowercase();
-    let colour = match team.as_str() {
-        "police" => colours::POLICE,
-        "sheriff" => colours::SHERIFF,
-        "fire" | "ems" | "fire department" => colours::FIRE,
-        "dot" | "department of transportation" => colours::DOT,
-        "civilian" => colours::CIVILIAN,
-        "jail" | "prisoner" => colours::JAIL,
-        _ => return None,
-    };
-    Some(colour)
+/// The colour of a team an event names, or `fallback` for teams we do not know.
+fn team_colour_or(team: &str, fallback: u32) -> u32 {
+    team::parse(team).colour().unwrap_or(fallback)
 }
 
 /// The player's team colour, or `fallback`.
@@ -190,8 +118,7 @@ fn colour_of(player: &PlayerInfo, fallback: u32) -> u32 {
     player
         .team
         .as_deref()
-        .and_then(team_colour)
-        .unwrap_or(fallback)
+        .map_or(fallback, |team| team_colour_or(team, fallback))
 }
 
 #[cfg(test)]

@@ -4,8 +4,12 @@
 
 use serde_json::Value;
 
-use super::super::escape::{code_span, escape_name, escape_text};
-use super::{Card, CardContext, colours, display_name, full_time};
+use crate::ui::colours;
+use crate::ui::escape::{code_span, escape_name, escape_text};
+use crate::ui::names::display_name;
+use crate::ui::time::full_time;
+
+use super::{Card, CardContext};
 
 /// Most payload values shown on a generic card.
 const MAX_GENERIC_FIELDS: usize = 10;

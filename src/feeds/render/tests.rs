@@ -1,9 +1,11 @@
 use std::collections::BTreeSet;
 
 use super::*;
+use crate::erlc::models::Team;
 use crate::events::catalog::{ALL_KINDS, EventPayload, PlayerInfo};
-use crate::feeds::custom_id::{ButtonAction, CustomId};
 use crate::feeds::fixtures::{TIME, call, event, every_kind, player, unknown_event};
+use crate::ui::colours;
+use crate::ui::custom_id::{ButtonAction, CustomId};
 
 /// Every piece of text in a card, for injection checks.
 fn all_text(card: &Card) -> Vec<String> {
@@ -95,26 +97,31 @@ fn join_links_the_profile_and_uses_the_team_colour() {
             "[Roblox](https://www.roblox.com/users/1/profile) joined <t:1700000000:R>"
         )
     );
-    assert_eq!(card.embed.colour, Some(colours::POLICE));
+    assert_eq!(card.embed.colour, Team::Police.colour());
     assert_eq!(field(&card, "Team"), Some("Police"));
     assert!(card.buttons.is_empty());
 }
 
 #[test]
 fn team_colours() {
-    assert_eq!(team_colour("Police"), Some(colours::POLICE));
-    assert_eq!(team_colour("sheriff"), Some(colours::SHERIFF));
-    assert_eq!(team_colour("Fire"), Some(colours::FIRE));
-    assert_eq!(team_colour("DOT"), Some(colours::DOT));
-    assert_eq!(team_colour("Civilian"), Some(colours::CIVILIAN));
-    assert_eq!(team_colour("Jail"), Some(colours::JAIL));
-    assert_eq!(team_colour("Mystery"), None);
+    let join_colour = |team: &str| {
+        let player = player("A", 1, team);
+        render_event(&event(1, EventPayload::PlayerJoin { player }))
+            .embed
+            .colour
+    };
+    for team in Team::KNOWN {
+        assert!(team.colour().is_some(), "{team}");
+        assert_eq!(join_colour(team.as_str()), team.colour(), "{team}");
+    }
+    assert_eq!(join_colour("sheriff"), Team::Sheriff.colour());
+    assert_eq!(join_colour("Mystery"), Some(colours::JOIN));
     let kill = EventPayload::Kill {
         killer: player("A", 1, "Sheriff"),
         killed: player("B", 2, "Jail"),
     };
     let card = render_event(&event(1, kill));
-    assert_eq!(card.embed.colour, Some(colours::SHERIFF));
+    assert_eq!(card.embed.colour, Team::Sheriff.colour());
     assert_eq!(field(&card, "Victim team"), Some("Jail"));
 }
 
@@ -269,7 +276,7 @@ fn emergency_card_through_its_life() {
         },
     ));
     assert_eq!(started.embed.title.as_deref(), Some("911 · Police"));
-    assert_eq!(started.embed.colour, Some(colours::POLICE));
+    assert_eq!(started.embed.colour, Team::Police.colour());
     assert_eq!(description(&started), "Shots fired near the bank");
     assert_eq!(field(&started, "Location"), Some("Springfield Bank"));
     assert_eq!(field(&started, "Responders"), Some("none yet"));

@@ -8,9 +8,9 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::super::message::{ButtonStyle, Embed, FeedMessage};
 use super::terminal::{Paint, date_time, to_terminal};
 use super::{Sink, SinkError, SinkFuture};
+use crate::ui::{ButtonStyle, Embed, Message};
 
 const BAR: &str = "▌";
 const RULE_WIDTH: usize = 60;
@@ -72,7 +72,7 @@ impl ConsoleSink {
         }
     }
 
-    fn print(&self, header: &str, message: &FeedMessage) -> Result<(), SinkError> {
+    fn print(&self, header: &str, message: &Message) -> Result<(), SinkError> {
         let text = self.layout(header, message);
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         out.write_all(text.as_bytes())
@@ -81,7 +81,7 @@ impl ConsoleSink {
     }
 
     /// The whole printout of one message.
-    fn layout(&self, header: &str, message: &FeedMessage) -> String {
+    fn layout(&self, header: &str, message: &Message) -> String {
         let p = self.paint;
         let rule = "─".repeat(RULE_WIDTH.saturating_sub(header.chars().count() + 4));
         let mut text = format!("{}── {header} {rule}{}\n", p.dim(), p.reset());
@@ -228,7 +228,7 @@ impl Sink for ConsoleSink {
     fn create<'a>(
         &'a self,
         channel_id: u64,
-        message: &'a FeedMessage,
+        message: &'a Message,
         _nonce: &'a str,
     ) -> SinkFuture<'a, String> {
         Box::pin(async move {
@@ -243,7 +243,7 @@ impl Sink for ConsoleSink {
         &'a self,
         channel_id: u64,
         message_id: &'a str,
-        message: &'a FeedMessage,
+        message: &'a Message,
     ) -> SinkFuture<'a, ()> {
         Box::pin(async move {
             let header = format!(

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use super::message::FeedMessage;
+use crate::ui::Message;
 
 pub use console::{ConsoleSink, colour_wanted};
 pub use recording::{RecordedCreate, RecordedEdit, RecordingSink};
@@ -59,7 +59,7 @@ impl SinkError {
 /// A destination for feed messages.
 ///
 /// Implementations must send every message with no mentions allowed (see
-/// [`FeedMessage::ALLOWS_MENTIONS`]). `create` must pass `nonce` to the destination's
+/// [`Message::ALLOWS_MENTIONS`]). `create` must pass `nonce` to the destination's
 /// duplicate check (Discord: `nonce` plus `enforce_nonce: true`), so a retry of the same
 /// planned message never posts twice.
 pub trait Sink: Send + Sync {
@@ -67,7 +67,7 @@ pub trait Sink: Send + Sync {
     fn create<'a>(
         &'a self,
         channel_id: u64,
-        message: &'a FeedMessage,
+        message: &'a Message,
         nonce: &'a str,
     ) -> SinkFuture<'a, String>;
 
@@ -76,6 +76,6 @@ pub trait Sink: Send + Sync {
         &'a self,
         channel_id: u64,
         message_id: &'a str,
-        message: &'a FeedMessage,
+        message: &'a Message,
     ) -> SinkFuture<'a, ()>;
 }

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use super::super::message::FeedMessage;
 use super::{Sink, SinkError, SinkFuture};
+use crate::ui::Message;
 
 /// A successful create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +13,7 @@ pub struct RecordedCreate {
     pub channel_id: u64,
     pub message_id: String,
     pub nonce: String,
-    pub message: FeedMessage,
+    pub message: Message,
 }
 
 /// A successful edit.
@@ -21,7 +21,7 @@ pub struct RecordedCreate {
 pub struct RecordedEdit {
     pub channel_id: u64,
     pub message_id: String,
-    pub message: FeedMessage,
+    pub message: Message,
 }
 
 #[derive(Debug, Default)]
@@ -29,7 +29,7 @@ struct State {
     creates: Vec<RecordedCreate>,
     edits: Vec<RecordedEdit>,
     /// Message id → (channel, current content).
-    messages: HashMap<String, (u64, FeedMessage)>,
+    messages: HashMap<String, (u64, Message)>,
     /// Nonce → id of the first message created with it (for Discord-like dedupe).
     by_nonce: HashMap<String, String>,
     next_id: u64,
@@ -113,7 +113,7 @@ impl RecordingSink {
     }
 
     /// The current content of a message (after edits).
-    pub fn message(&self, message_id: &str) -> Option<FeedMessage> {
+    pub fn message(&self, message_id: &str) -> Option<Message> {
         self.state()
             .messages
             .get(message_id)
@@ -141,7 +141,7 @@ impl RecordingSink {
     fn record_create(
         &self,
         channel_id: u64,
-        message: &FeedMessage,
+        message: &Message,
         nonce: &str,
     ) -> Result<String, SinkError> {
         let mut state = self.state();
@@ -175,7 +175,7 @@ impl RecordingSink {
         &self,
         channel_id: u64,
         message_id: &str,
-        message: &FeedMessage,
+        message: &Message,
     ) -> Result<(), SinkError> {
         let mut state = self.state();
         if let Some(error) = Self::injected_failure(&mut state) {
@@ -202,7 +202,7 @@ impl Sink for RecordingSink {
     fn create<'a>(
         &'a self,
         channel_id: u64,
-        message: &'a FeedMessage,
+        message: &'a Message,
         nonce: &'a str,
     ) -> SinkFuture<'a, String> {
         Box::pin(async move { self.record_create(channel_id, message, nonce) })
@@ -212,7 +212,7 @@ impl Sink for RecordingSink {
         &'a self,
         channel_id: u64,
         message_id: &'a str,
-        message: &'a FeedMessage,
+        message: &'a Message,
     ) -> SinkFuture<'a, ()> {
         Box::pin(async move { self.record_edit(channel_id, message_id, message) })
     }
@@ -223,10 +223,10 @@ mod tests {
     use super::*;
     use futures::executor::block_on;
 
-    fn message(text: &str) -> FeedMessage {
-        FeedMessage {
+    fn message(text: &str) -> Message {
+        Message {
             content: Some(text.into()),
-            ..FeedMessage::default()
+            ..Message::default()
         }
     }
 

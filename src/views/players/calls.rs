@@ -1,11 +1,14 @@
 //! `/emergency`: active 911 calls, with callers and responders named from the player list.
 
 use crate::erlc::models::{EmergencyCall, Player};
-use crate::feeds::escape::{escape_text, plain_line};
-use crate::feeds::message::{Embed, FeedMessage, MAX_FIELD_VALUE, MAX_FIELDS, truncate};
-use crate::feeds::render::{colours, display_name, relative_time, team_colour, user_link};
+use crate::ui::colours;
+use crate::ui::escape::{escape_text, plain_line};
+use crate::ui::message::{Embed, MAX_FIELD_VALUE, MAX_FIELDS, Message, truncate};
+use crate::ui::names::{display_name, user_link};
+use crate::ui::team::TeamStyle;
+use crate::ui::time::relative_time;
 
-use super::super::common::{count, pack_lines, ref_link, team_swatch};
+use super::super::common::{count, pack_lines, ref_link};
 
 /// Characters shared by the call fields, leaving room for the title and description.
 const FIELDS_BUDGET: usize = 5400;
@@ -18,7 +21,7 @@ pub fn emergency_calls(
     calls: &[EmergencyCall],
     players: &[Player],
     now: i64,
-) -> FeedMessage {
+) -> Message {
     let mut sorted: Vec<&EmergencyCall> = calls.iter().collect();
     sorted.sort_by(|a, b| {
         b.started_at
@@ -39,7 +42,7 @@ pub fn emergency_calls(
         .timestamp(now);
     if sorted.is_empty() {
         embed = embed.description("No active 911 calls.");
-        return FeedMessage::single(embed, Vec::new());
+        return Message::single(embed, Vec::new());
     }
     let waiting = sorted.iter().filter(|c| c.players.is_empty()).count();
     embed = embed.description(&format!(
@@ -57,9 +60,9 @@ pub fn emergency_calls(
     for call in &sorted[..shown] {
         let heading = format!(
             "{} #{} · {}",
-            team_swatch(&call.team),
+            call.team.swatch(),
             call.call_number,
-            display_name(call.team.as_str())
+            call.team.display_name()
         );
         embed = embed.field(&heading, &call_text(call, &name_of, per_field), false);
     }
@@ -70,10 +73,10 @@ pub fn emergency_calls(
             false,
         );
     }
-    if let Some(colour) = sorted.first().and_then(|c| team_colour(c.team.as_str())) {
+    if let Some(colour) = sorted.first().and_then(|c| c.team.colour()) {
         embed = embed.colour(colour);
     }
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 fn call_text(call: &EmergencyCall, name_of: &dyn Fn(u64) -> String, budget: usize) -> String {

@@ -1,9 +1,10 @@
 //! `/vehicles` and `/bans`: paged lists.
 
 use crate::erlc::models::{Bans, Vehicle};
-use crate::feeds::escape::{code_span, plain_line};
-use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION};
-use crate::feeds::render::{colours, display_name, name_link};
+use crate::ui::colours;
+use crate::ui::escape::{code_span, plain_line};
+use crate::ui::message::{Embed, MAX_DESCRIPTION, Message};
+use crate::ui::names::{display_name, name_link};
 
 use super::super::common::pack_lines;
 use super::super::paging::{PageInfo, PagedView, page_buttons};
@@ -14,7 +15,7 @@ pub fn vehicles_page(
     vehicles: &[Vehicle],
     page: usize,
     per_page: usize,
-) -> (FeedMessage, PageInfo) {
+) -> (Message, PageInfo) {
     let mut sorted: Vec<&Vehicle> = vehicles.iter().collect();
     sorted.sort_by(|a, b| {
         a.owner
@@ -39,7 +40,7 @@ pub fn vehicles_page(
         .description(&description)
         .footer(&plain_line(&format!("{label} · {}", info.label())));
     let buttons = page_buttons(label, PagedView::Vehicles, "", &info);
-    (FeedMessage::single(embed, buttons), info)
+    (Message::single(embed, buttons), info)
 }
 
 /// `🟦 **2019 Falcon** · `RCP 118` · Navy · Avery_Cole`
@@ -95,12 +96,7 @@ pub(crate) fn swatch_of_hex(hex: &str) -> Option<&'static str> {
 }
 
 /// `/bans`: banned users by name, with profile links and ids.
-pub fn bans_page(
-    label: &str,
-    bans: &Bans,
-    page: usize,
-    per_page: usize,
-) -> (FeedMessage, PageInfo) {
+pub fn bans_page(label: &str, bans: &Bans, page: usize, per_page: usize) -> (Message, PageInfo) {
     let mut sorted: Vec<(&u64, &String)> = bans.iter().collect();
     sorted.sort_by_key(|(id, name)| (name.to_lowercase(), **id));
     let info = PageInfo::of_list(page, sorted.len(), per_page);
@@ -120,7 +116,7 @@ pub fn bans_page(
         .description(&description)
         .footer(&plain_line(&format!("{label} · {}", info.label())));
     let buttons = page_buttons(label, PagedView::Bans, "", &info);
-    (FeedMessage::single(embed, buttons), info)
+    (Message::single(embed, buttons), info)
 }
 
 #[cfg(test)]

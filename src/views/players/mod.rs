@@ -10,11 +10,14 @@ pub use lists::{bans_page, vehicles_page};
 use std::collections::HashSet;
 
 use crate::erlc::models::{IdMap, Player, StaffV2, Team};
-use crate::feeds::escape::{code_span, plain_line};
-use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION, MAX_FIELD_VALUE};
-use crate::feeds::render::{colours, display_name, name_link, stars, team_colour, user_link};
+use crate::ui::colours;
+use crate::ui::escape::{code_span, plain_line};
+use crate::ui::message::{Embed, MAX_DESCRIPTION, MAX_FIELD_VALUE, Message};
+use crate::ui::names::{name_link, user_link};
+use crate::ui::stars::stars;
+use crate::ui::team::TeamStyle;
 
-use super::common::{count, pack_lines, permission_badge, ref_link, team_rank, team_swatch};
+use super::common::{count, pack_lines, permission_badge, ref_link};
 use super::paging::{PageInfo, PagedView, page_buttons};
 
 /// Players per page of `/players`.
@@ -25,22 +28,22 @@ pub const VEHICLES_PER_PAGE: usize = 15;
 pub const BANS_PER_PAGE: usize = 25;
 
 /// `/players`: sorted by team then name, with callsign, staff badge and wanted stars.
-/// `team_filter` keeps one team (matched ignoring case); `page` counts from 0 and is clamped.
+/// `filter` keeps one team; `page` counts from 0 and is clamped.
 pub fn players_page(
     label: &str,
     players: &[Player],
-    team_filter: Option<&str>,
+    filter: Option<&Team>,
     page: usize,
     per_page: usize,
-) -> (FeedMessage, PageInfo) {
-    let filter = team_filter.map(str::trim).filter(|t| !t.is_empty());
+) -> (Message, PageInfo) {
     let mut shown: Vec<&Player> = players
         .iter()
-        .filter(|p| filter.is_none_or(|t| p.team.as_str().eq_ignore_ascii_case(t)))
+        .filter(|p| filter.is_none_or(|team| p.team == *team))
         .collect();
     shown.sort_by(|a, b| {
-        team_rank(&a.team)
-            .cmp(&team_rank(&b.team))
+        a.team
+            .rank()
+            .cmp(&b.team.rank())
             .then_with(|| a.team.as_str().cmp(b.team.as_str()))
             .then_with(|| {
                 a.player
@@ -53,13 +56,13 @@ pub fn players_page(
     let title = match filter {
         Some(team) => format!(
             "👥 {} players ({} of {})",
-            display_name(team),
+            team.display_name(),
             shown.len(),
             players.len()
         ),
         None => format!("👥 Players ({})", players.len()),
     };
-    let colour = filter.and_then(team_colour).unwrap_or(colours::STAFF);
+    let colour = filter.and_then(Team::colour).unwrap_or(colours::STAFF);
     let description = if shown.is_empty() {
         empty_players_text(players, filter)
     } else {
@@ -72,8 +75,8 @@ pub fn players_page(
                 current = Some(&player.team);
                 lines.push(format!(
                     "**{} {}** · {}",
-                    team_swatch(&player.team),
-                    display_name(player.team.as_str()),
+                    player.team.swatch(),
+                    player.team.display_name(),
                     team_sizes(&player.team)
                 ));
             }
@@ -86,26 +89,27 @@ pub fn players_page(
         .colour(colour)
         .description(&description)
         .footer(&plain_line(&format!("{label} · {}", info.label())));
-    let buttons = page_buttons(label, PagedView::Players, filter.unwrap_or(""), &info);
-    (FeedMessage::single(embed, buttons), info)
+    let token = filter.map_or("", Team::as_str);
+    let buttons = page_buttons(label, PagedView::Players, token, &info);
+    (Message::single(embed, buttons), info)
 }
 
-fn empty_players_text(players: &[Player], filter: Option<&str>) -> String {
+fn empty_players_text(players: &[Player], filter: Option<&Team>) -> String {
     match filter {
         None => "Nobody is in the server right now.".to_owned(),
         Some(team) => {
             let mut teams: Vec<&Team> = players.iter().map(|p| &p.team).collect();
-            teams.sort_by_key(|t| team_rank(t));
+            teams.sort_by_key(|t| t.rank());
             teams.dedup();
             let present = if teams.is_empty() {
                 "nobody is in the server".to_owned()
             } else {
-                let names: Vec<String> = teams.iter().map(|t| display_name(t.as_str())).collect();
+                let names: Vec<String> = teams.iter().map(|t| t.display_name()).collect();
                 format!("teams in game now: {}", names.join(", "))
             };
             format!(
                 "Nobody is on the team **{}** ({present}).",
-                display_name(team)
+                team.display_name()
             )
         }
     }
@@ -132,7 +136,7 @@ pub fn staff(
     online: &[Player],
     roster: Option<&StaffV2>,
     co_owners: &[u64],
-) -> FeedMessage {
+) -> Message {
     let mut in_game: Vec<&Player> = online.iter().filter(|p| p.permission.is_staff()).collect();
     in_game.sort_by(|a, b| {
         b.permission.rank().cmp(&a.permission.rank()).then_with(|| {
@@ -151,8 +155,8 @@ pub fn staff(
             format!(
                 "{badge} · {} · {} {}",
                 ref_link(&p.player),
-                team_swatch(&p.team),
-                display_name(p.team.as_str())
+                p.team.swatch(),
+                p.team.display_name()
             )
         });
         pack_lines(lines, MAX_DESCRIPTION)
@@ -190,7 +194,7 @@ pub fn staff(
     let embed = embed.footer(&plain_line(&format!(
         "{label} · 🟢 in game · ⚫ not in game"
     )));
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }
 
 /// Roster members, online first, then by name.
@@ -207,7 +211,7 @@ fn roster_lines(members: &IdMap, dot: &dyn Fn(u64) -> &'static str) -> String {
 }
 
 /// `/queue`: user ids in queue order, named where `name_of` knows them.
-pub fn queue(label: &str, queue: &[u64], name_of: &dyn Fn(u64) -> Option<String>) -> FeedMessage {
+pub fn queue(label: &str, queue: &[u64], name_of: &dyn Fn(u64) -> Option<String>) -> Message {
     let description = if queue.is_empty() {
         "Nobody is waiting to join.".to_owned()
     } else {
@@ -228,5 +232,5 @@ pub fn queue(label: &str, queue: &[u64], name_of: &dyn Fn(u64) -> Option<String>
         .colour(colours::NEUTRAL)
         .description(&description)
         .footer(&plain_line(&format!("{label} · queue")));
-    FeedMessage::single(embed, Vec::new())
+    Message::single(embed, Vec::new())
 }

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use super::fixtures::*;
 use super::{all_text, assert_fits, labels};
 use crate::erlc::models::{IdMap, Permission, StaffV2, Team};
-use crate::feeds::custom_id::CustomId;
+use crate::ui::custom_id::CustomId;
+use crate::ui::team;
 use crate::views::paging::{PageTarget, PagedView};
 use crate::views::players::{
     BANS_PER_PAGE, PLAYERS_PER_PAGE, VEHICLES_PER_PAGE, bans_page, emergency_calls, players_page,
@@ -128,20 +129,23 @@ fn five_hundred_players_page_within_limits_and_show_everyone_once() {
 #[test]
 fn team_filter_keeps_one_team_and_survives_in_buttons() {
     let players = crowd(100);
-    let (message, info) = players_page("main", &players, Some("police"), 0, 5);
+    let (message, info) = players_page("main", &players, Some(&Team::Police), 0, 5);
     assert_fits(&message);
     let police = players.iter().filter(|p| p.team == Team::Police).count();
     assert_eq!(info.total, Some(police));
     let text = all_text(&message);
     assert!(
-        text.contains(&format!("police players ({police} of 100)")),
+        text.contains(&format!("Police players ({police} of 100)")),
         "{text}"
     );
     assert!(!text.contains("Civilian"), "{text}");
     let next = CustomId::parse(&message.buttons.last().unwrap().custom_id).unwrap();
-    assert_eq!(PageTarget::from_custom_id(&next).unwrap().filter, "police");
+    let token = PageTarget::from_custom_id(&next).unwrap().filter;
+    assert_eq!(token, "Police");
+    assert_eq!(team::parse(&token), Team::Police);
 
-    let (message, info) = players_page("main", &players, Some("Coast Guard"), 3, 5);
+    let coast_guard = Team::Other("Coast Guard".into());
+    let (message, info) = players_page("main", &players, Some(&coast_guard), 3, 5);
     assert_fits(&message);
     assert_eq!((info.page, info.total), (0, Some(0)));
     assert!(all_text(&message).contains("Nobody is on the team **Coast Guard**"));

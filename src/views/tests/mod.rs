@@ -7,10 +7,10 @@ mod panels;
 mod replies;
 mod safety;
 
-use crate::feeds::message::FeedMessage;
+use crate::ui::message::Message;
 
 /// Every piece of text a message shows, one per line (button ids are data, never shown).
-pub(super) fn all_text(message: &FeedMessage) -> String {
+pub(super) fn all_text(message: &Message) -> String {
     let mut parts: Vec<&str> = Vec::new();
     parts.extend(message.content.as_deref());
     for embed in &message.embeds {
@@ -31,7 +31,7 @@ pub(super) fn all_text(message: &FeedMessage) -> String {
 
 /// The message is within every Discord limit, and says so loudly when not.
 #[track_caller]
-pub(super) fn assert_fits(message: &FeedMessage) {
+pub(super) fn assert_fits(message: &Message) {
     assert!(
         message.within_limits(),
         "over Discord's limits ({} characters): {message:#?}",
@@ -40,6 +40,6 @@ pub(super) fn assert_fits(message: &FeedMessage) {
 }
 
 /// Button labels in order.
-pub(super) fn labels(message: &FeedMessage) -> Vec<&str> {
+pub(super) fn labels(message: &Message) -> Vec<&str> {
     message.buttons.iter().map(|b| b.label.as_str()).collect()
 }

@@ -6,11 +6,11 @@ use super::fixtures::*;
 use super::{all_text, assert_fits, labels};
 use crate::erlc::api::{Confirmation, KeyValidation};
 use crate::events::Pattern;
-use crate::feeds::custom_id::{ButtonAction, CustomId};
 use crate::store::audit::{Actor, Outcome, VerifyReport};
 use crate::store::settings::{
     Capability, FeedFilters, FeedSubscription, ServerRecord, ServerStatus,
 };
+use crate::ui::custom_id::{ButtonAction, CustomId};
 use crate::views::admin::{
     capabilities_help, feed_list, feed_removed, feed_saved, permissions_list, permissions_saved,
 };

@@ -9,10 +9,10 @@ use crate::erlc::api::{Confirmation, KeyValidation};
 use crate::erlc::models::{IdMap, Location, Permission, PlayerRef, StaffV2, Team};
 use crate::events::Pattern;
 use crate::feeds::fixtures::{event, every_kind};
-use crate::feeds::message::FeedMessage;
 use crate::store::audit::{Actor, Outcome};
 use crate::store::events::Page;
 use crate::store::settings::{FeedFilters, FeedSubscription, ServerStatus};
+use crate::ui::message::Message;
 use crate::views::admin::feed_list;
 use crate::views::audit::audit_page;
 use crate::views::health::{ServerHealthView, health};
@@ -58,7 +58,7 @@ fn outside_code_spans(text: &str) -> String {
 }
 
 /// Nothing in the message can ping anyone.
-fn assert_no_ping(message: &FeedMessage, hostile: &str) {
+fn assert_no_ping(message: &Message, hostile: &str) {
     assert_fits(message);
     let text = all_text(message);
     for raw in ["@everyone", "@here", "<@"] {
@@ -70,7 +70,7 @@ fn assert_no_ping(message: &FeedMessage, hostile: &str) {
 }
 
 /// Text a hostile string must never leave behind in a view.
-fn assert_inert(message: &FeedMessage, hostile: &str) {
+fn assert_inert(message: &Message, hostile: &str) {
     assert_no_ping(message, hostile);
     let text = outside_code_spans(&all_text(message));
     for raw in [
@@ -144,7 +144,7 @@ fn live_views_keep_game_text_inert() {
         server.info.join_key = hostile.into();
         assert_inert(&server_status("main", &server, NOW), hostile);
         assert_inert(
-            &players_page("main", &players, Some(hostile), 0, 20).0,
+            &players_page("main", &players, Some(&Team::Other(hostile.into())), 0, 20).0,
             hostile,
         );
         assert_inert(&players_page("main", &players, None, 0, 20).0, hostile);

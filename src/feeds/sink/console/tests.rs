@@ -28,7 +28,7 @@ impl Shared {
     }
 }
 
-fn mod_call_message() -> FeedMessage {
+fn mod_call_message() -> Message {
     let mut batcher = Batcher::new(BatchConfig::default());
     let new = event(
         2,

@@ -1,5 +1,6 @@
-//! Our own message model for feed posts (content, embeds, buttons) and Discord's size limits.
-//! Builders and [`FeedMessage::clamp`] keep every message within the limits by truncating with
+//! Our own message model (content, embeds, buttons) for everything the bot posts, feed cards
+//! and command replies alike, and Discord's size limits.
+//! Builders and [`Message::clamp`] keep every message within the limits by truncating with
 //! "…" (on a character boundary) instead of failing, so a long player name never loses a post.
 
 use serde::{Deserialize, Serialize};
@@ -245,33 +246,33 @@ impl Button {
 
 /// A message to post in (or edit into) one channel.
 ///
-/// Mentions: nothing in a feed message's text ever pings anyone. Every sink must send it
+/// Mentions: nothing in a message's text ever pings anyone. Every sink must send it
 /// with `allowed_mentions` allowing nothing parsed from text (Discord: `{"parse": []}`); the
-/// Discord sink asserts [`FeedMessage::ALLOWS_MENTIONS`] is false. Escaping game text (see
+/// Discord sink asserts [`Message::ALLOWS_MENTIONS`] is false. Escaping game text (see
 /// `escape`) is the second guard, so a leaked `@everyone` would render inert even without the
 /// first.
 ///
-/// The one exception is [`FeedMessage::ping_role`], set only by the bot itself from a guild's
+/// The one exception is [`Message::ping_role`], set only by the bot itself from a guild's
 /// own settings (the staff role of `;staff` alerts): a sink puts `<@&id>` in front of the
 /// content and allows exactly that role (Discord: `{"parse": [], "roles": [id]}`). Game text
 /// can never choose the role.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct FeedMessage {
+pub struct Message {
     pub content: Option<String>,
     pub embeds: Vec<Embed>,
-    /// Laid out left to right in rows of five ([`FeedMessage::button_rows`]); at most 25.
+    /// Laid out left to right in rows of five ([`Message::button_rows`]); at most 25.
     pub buttons: Vec<Button>,
     /// A role to ping with this message (see the type's docs); `None` for every feed card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ping_role: Option<u64>,
 }
 
-impl FeedMessage {
-    /// Text in feed messages never allows mentions; sinks send `allowed_mentions` with
-    /// nothing parsed (only [`FeedMessage::ping_role`], when set, is allowed explicitly).
+impl Message {
+    /// Text in messages never allows mentions; sinks send `allowed_mentions` with
+    /// nothing parsed (only [`Message::ping_role`], when set, is allowed explicitly).
     pub const ALLOWS_MENTIONS: bool = false;
 
-    /// The content a sink sends: `<@&role> ` in front of [`FeedMessage::content`] when the
+    /// The content a sink sends: `<@&role> ` in front of [`Message::content`] when the
     /// message pings a role, else the content unchanged.
     pub fn content_with_ping(&self) -> Option<String> {
         match (self.ping_role, self.content.as_deref()) {
@@ -283,7 +284,7 @@ impl FeedMessage {
         }
     }
 
-    /// The role ids a sink lists in `allowed_mentions.roles`: only [`FeedMessage::ping_role`].
+    /// The role ids a sink lists in `allowed_mentions.roles`: only [`Message::ping_role`].
     pub fn allowed_role_mentions(&self) -> Vec<u64> {
         self.ping_role.into_iter().collect()
     }
@@ -365,7 +366,7 @@ impl FeedMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::feeds::custom_id::ButtonAction;
+    use crate::ui::custom_id::ButtonAction;
     use proptest::prelude::*;
 
     #[test]
@@ -431,7 +432,7 @@ mod tests {
     #[test]
     fn message_clamp_keeps_ten_embeds_within_six_thousand() {
         let embed = Embed::new().description(&"d".repeat(1000));
-        let mut message = FeedMessage {
+        let mut message = Message {
             content: Some("c".repeat(3000)),
             embeds: vec![embed; 12],
             buttons: Vec::new(),
@@ -447,7 +448,7 @@ mod tests {
     #[test]
     fn buttons_lay_out_in_rows_and_bad_ids_are_dropped() {
         let id = |n: u64| CustomId::player(ButtonAction::PlayerKick, "main", n).unwrap();
-        let mut message = FeedMessage {
+        let mut message = Message {
             content: Some("x".into()),
             embeds: Vec::new(),
             buttons: (0..30)
@@ -472,12 +473,12 @@ mod tests {
         assert_eq!(message.buttons[0].custom_id, id(0).to_string());
         let rows: Vec<usize> = message.button_rows().map(<[Button]>::len).collect();
         assert_eq!(rows, vec![5; 5]);
-        const { assert!(!FeedMessage::ALLOWS_MENTIONS) };
+        const { assert!(!Message::ALLOWS_MENTIONS) };
     }
 
     #[test]
     fn only_the_chosen_role_is_pinged() {
-        let mut message = FeedMessage::single(Embed::new().title("t"), Vec::new());
+        let mut message = Message::single(Embed::new().title("t"), Vec::new());
         assert_eq!(message.content_with_ping(), None);
         assert!(message.allowed_role_mentions().is_empty());
         message.ping_role = Some(42);
@@ -488,7 +489,7 @@ mod tests {
             Some("<@&42> staff needed")
         );
         assert_eq!(message.allowed_role_mentions(), vec![42]);
-        let old: FeedMessage =
+        let old: Message =
             serde_json::from_str(r#"{"content":"x","embeds":[],"buttons":[]}"#).unwrap();
         assert_eq!(
             old.ping_role, None,
@@ -519,7 +520,7 @@ mod tests {
         ) {
             let mut embed = Embed { title: Some(title), description: Some(description), ..Embed::default() };
             embed.fields = fields.iter().map(|(n, v)| EmbedField { name: n.clone(), value: v.clone(), inline: true }).collect();
-            let mut message = FeedMessage { content: None, embeds: vec![embed; copies], buttons: Vec::new(), ping_role: None };
+            let mut message = Message { content: None, embeds: vec![embed; copies], buttons: Vec::new(), ping_role: None };
             message.clamp();
             prop_assert!(message.within_limits());
         }
