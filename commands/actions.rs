@@ -4,8 +4,8 @@
 //! in the server's logs; these functions only collect the options and show the outcome.
 
 use super::common::{caller, player_names, server_labels, show, show_private};
-use crate::actions::{ActionError, ModAction, required_capability};
-use crate::discord::{BotError, Context, outcome};
+use crate::actions::{ActionError, ModAction};
+use crate::discord::{BotError, Context};
 use crate::store::Source;
 use crate::views;
 
@@ -14,12 +14,11 @@ use crate::views;
 async fn act(ctx: Context<'_>, server: Option<String>, action: ModAction) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;
     let services = &ctx.data().services;
-    let verb = outcome::verb(&action);
     services
         .require(
             guild,
             &actor,
-            required_capability(&action),
+            action.capability(),
             action.audit_name(),
             Source::SlashCommand,
         )
@@ -34,7 +33,7 @@ async fn act(ctx: Context<'_>, server: Option<String>, action: ModAction) -> Res
             action,
         )
         .await?;
-    show(ctx, &outcome::report(&report, verb)).await
+    show(ctx, &views::outcome::action_report(&report)).await
 }
 
 /// Kick a player from the game server
@@ -190,7 +189,7 @@ pub async fn raw_command(
         .require(
             guild,
             &actor,
-            required_capability(&action),
+            action.capability(),
             action.audit_name(),
             Source::SlashCommand,
         )
@@ -210,7 +209,7 @@ pub async fn raw_command(
         )
         .await;
     match ran {
-        Ok(report) => show_private(ctx, &outcome::report(&report, "Command")).await,
+        Ok(report) => show_private(ctx, &views::outcome::action_report(&report)).await,
         Err(ActionError::NeedsConfirmation {
             token,
             command_text,

@@ -3,7 +3,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use crate::actions::{ActionError, Actor};
+use crate::actions::{ActionError, Actor, AuditAction};
 use crate::discord::{BotError, Context, actor, render};
 use crate::erlc::ServerHandle;
 use crate::store::{Capability, ServerRecord, Source};
@@ -36,7 +36,7 @@ pub struct ServerRead {
 pub async fn server_read(
     ctx: Context<'_>,
     server: Option<&str>,
-    action: &'static str,
+    action: AuditAction,
 ) -> Result<ServerRead, BotError> {
     let (guild, actor) = caller(ctx).await?;
     let services = &ctx.data().services;

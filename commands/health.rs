@@ -1,6 +1,7 @@
 //! `/health`: how polling of each of the guild's servers is going, and what to fix.
 
 use super::common::{caller, show};
+use crate::actions::AuditAction;
 use crate::discord::{BotError, Context};
 use crate::store::{Capability, Source};
 use crate::tracker::ServerHealth;
@@ -54,7 +55,7 @@ pub async fn health(ctx: Context<'_>) -> Result<(), BotError> {
             guild,
             &actor,
             Capability::View,
-            "view.health",
+            AuditAction::ViewHealth,
             Source::SlashCommand,
         )
         .await?;

@@ -2,6 +2,7 @@
 //! `/bans` and `/emergency` (active 911 calls).
 
 use super::common::{self, server_labels, show};
+use crate::actions::AuditAction;
 use crate::discord::{BotError, Context};
 use crate::erlc::models::{Include, Team};
 use crate::views::players::{self, BANS_PER_PAGE, PLAYERS_PER_PAGE, VEHICLES_PER_PAGE};
@@ -48,7 +49,7 @@ pub async fn players(
     #[autocomplete = "server_labels"]
     server: Option<String>,
 ) -> Result<(), BotError> {
-    let read = common::server_read(ctx, server.as_deref(), "view.players").await?;
+    let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewPlayers).await?;
     let list = read.handle.players().await?;
     let team = team.map(Team::from);
     let (message, _) = players::players_page(
@@ -69,7 +70,7 @@ pub async fn staff(
     #[autocomplete = "server_labels"]
     server: Option<String>,
 ) -> Result<(), BotError> {
-    let read = common::server_read(ctx, server.as_deref(), "view.staff").await?;
+    let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewStaff).await?;
     let snapshot = read
         .handle
         .snapshot(Include::none().players().staff())
@@ -92,7 +93,7 @@ pub async fn queue(
     #[autocomplete = "server_labels"]
     server: Option<String>,
 ) -> Result<(), BotError> {
-    let read = common::server_read(ctx, server.as_deref(), "view.queue").await?;
+    let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewQueue).await?;
     let snapshot = read
         .handle
         .snapshot(Include::none().players().queue())
@@ -119,7 +120,7 @@ pub async fn vehicles(
     #[autocomplete = "server_labels"]
     server: Option<String>,
 ) -> Result<(), BotError> {
-    let read = common::server_read(ctx, server.as_deref(), "view.vehicles").await?;
+    let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewVehicles).await?;
     let list = read.handle.vehicles().await?;
     let (message, _) = players::vehicles_page(
         &read.record.label,
@@ -141,7 +142,7 @@ pub async fn bans(
     #[autocomplete = "server_labels"]
     server: Option<String>,
 ) -> Result<(), BotError> {
-    let read = common::server_read(ctx, server.as_deref(), "view.bans").await?;
+    let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewBans).await?;
     let list = read.handle.bans().await?;
     let (message, _) =
         players::bans_page(&read.record.label, &list, page_index(page), BANS_PER_PAGE);
@@ -156,7 +157,7 @@ pub async fn emergency(
     #[autocomplete = "server_labels"]
     server: Option<String>,
 ) -> Result<(), BotError> {
-    let read = common::server_read(ctx, server.as_deref(), "view.emergency").await?;
+    let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewEmergency).await?;
     let snapshot = read
         .handle
         .snapshot(Include::none().players().emergency_calls())

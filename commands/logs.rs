@@ -2,7 +2,7 @@
 //! filter, pages) and `/player`, a player's live details, timeline and moderation buttons.
 
 use super::common::{self, player_names, server_labels, show};
-use crate::actions::{ActionError, resolve_online};
+use crate::actions::{ActionError, AuditAction, resolve_online};
 use crate::discord::{BotError, Context};
 use crate::erlc::models::PlayerRef;
 use crate::erlc::{Player, ServerHandle};
@@ -213,7 +213,7 @@ async fn logs_of(
         .map(parse_span)
         .transpose()
         .map_err(BotError::User)?;
-    let read = common::server_read(ctx, server.as_deref(), "view.logs").await?;
+    let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewLogs).await?;
     let player_id = match &player {
         Some(typed) => {
             let (who, _) = find_player(&read.handle, typed).await?;
@@ -295,7 +295,7 @@ pub async fn player(
     #[autocomplete = "server_labels"]
     server: Option<String>,
 ) -> Result<(), BotError> {
-    let read = common::server_read(ctx, server.as_deref(), "view.player").await?;
+    let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewPlayer).await?;
     let (who, live) = find_player(&read.handle, &name).await?;
     let message = player_panel(
         ctx.data().store(),

@@ -2,12 +2,9 @@
 //! look after them. The key is pasted into a modal, so it never appears in the chat.
 
 use super::common::{self, caller, server_labels, show, show_private};
-use crate::actions::SetupReport;
+use crate::actions::AuditAction;
 use crate::discord::{AppContext, BotError, Context, tracking};
 use crate::erlc::models::Include;
-use crate::ui::colours;
-use crate::ui::escape::escape_name;
-use crate::ui::message::{Embed, Message};
 use crate::views;
 
 /// How long the key form stays open.
@@ -60,57 +57,14 @@ async fn setup(
         .open(guild, &report.record)
         .await?;
     tracking::track(&data.tracker, data.store(), guild, &report.record, handle);
-    let public_url = ctx.data().config.public_url.as_deref();
-    show_private(any, &setup_card(&report, public_url)).await
+    let url = webhook_url(any, &report.webhook_token);
+    show_private(any, &views::servers::setup_result(&report, url.as_deref())).await
 }
 
-/// The answer to `/server setup`: what was connected, the webhook URL when the bot has a
-/// public address, and every warning with its fix (e.g. the trusted-IP steps).
-fn setup_card(report: &SetupReport, public_url: Option<&str>) -> Message {
-    let record = &report.record;
-    let name = report
-        .server_name
-        .as_deref()
-        .map_or_else(|| "the server".to_owned(), escape_name);
-    let what = if record.sandbox {
-        format!(
-            "Connected **{}** to the built-in sandbox server: every command works on a \
-             simulated server, so you can try the bot before buying the API pack.",
-            record.label
-        )
-    } else {
-        format!("Connected **{}** to {name}.", record.label)
-    };
-    let colour = if report.warnings.is_empty() {
-        colours::ANSWERED
-    } else {
-        colours::WARNING
-    };
-    let mut embed = Embed::new()
-        .title("ER:LC server connected")
-        .description(&what)
-        .colour(colour)
-        .field("Key", &format!("`{}`", record.key_fingerprint), true)
-        .field(
-            "Default",
-            if record.is_default { "yes" } else { "no" },
-            true,
-        );
-    if let Some(base) = public_url {
-        let url = crate::http::webhook_url(base, &report.webhook_token);
-        embed = embed.field(
-            "Webhook URL (optional, faster events)",
-            &format!(
-                "Paste in game under Private Server Settings → search \"Event Webhook\":\n`{url}`"
-            ),
-            false,
-        );
-    }
-    for warning in &report.warnings {
-        embed = embed.field("To finish", warning, false);
-    }
-    embed = embed.footer(&format!("Audit record #{}", report.audit_seq));
-    Message::single(embed, Vec::new())
+/// The URL PRC posts a server's webhooks to, when the bot has a public address.
+fn webhook_url(ctx: Context<'_>, token: &str) -> Option<String> {
+    let public_url = ctx.data().config.public_url.as_deref();
+    public_url.map(|base| crate::http::webhook_url(base, token))
 }
 
 /// List the ER:LC servers connected to this Discord server
@@ -129,7 +83,7 @@ async fn status(
     #[autocomplete = "server_labels"]
     server: Option<String>,
 ) -> Result<(), BotError> {
-    let read = common::server_read(ctx, server.as_deref(), "server.status").await?;
+    let read = common::server_read(ctx, server.as_deref(), AuditAction::ServerStatus).await?;
     let include = Include::none().players().queue().staff();
     let snapshot = read.handle.snapshot(include).await?;
     let now = common::now_secs(ctx);
@@ -187,28 +141,12 @@ async fn webhook(
     server: Option<String>,
 ) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;
-    let services = &ctx.data().services;
-    services
-        .require(
-            guild,
-            &actor,
-            crate::store::Capability::Manage,
-            "server.webhook",
-            crate::store::Source::SlashCommand,
-        )
-        .await?;
-    let (record, _) = services
-        .directory()
-        .resolve(guild, server.as_deref())
-        .await?;
-    let token = crate::http::ensure_webhook_token(services.store(), guild, &record.label)
-        .map_err(crate::actions::ActionError::Store)?;
-    let url = ctx
+    let (record, token) = ctx
         .data()
-        .config
-        .public_url
-        .as_deref()
-        .map(|base| crate::http::webhook_url(base, &token));
+        .services
+        .webhook_token(guild, &actor, server.as_deref())
+        .await?;
+    let url = webhook_url(ctx, &token);
     show_private(
         ctx,
         &views::servers::webhook_instructions(&record.label, url.as_deref()),

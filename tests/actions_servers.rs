@@ -4,7 +4,7 @@
 mod actions_common;
 
 use actions_common::*;
-use erlc_bot::actions::{ActionError, ModAction};
+use erlc_bot::actions::{ActionError, ModAction, SetupWarning};
 use erlc_bot::sim::MessageKind;
 use erlc_bot::store::{AuditQuery, Outcome, Source};
 
@@ -89,19 +89,19 @@ async fn commands_not_authorized_saves_with_the_trusted_ip_steps() {
         .unwrap();
     assert_eq!(report.record.label, "main");
     assert!(report.record.is_default && !report.record.sandbox);
-    assert_eq!(report.warnings.len(), 1);
-    assert!(
-        report.warnings[0].contains("Trusted IP"),
-        "{:?}",
-        report.warnings
-    );
-    assert!(report.warnings[0].contains("may not run commands"));
-    assert_eq!(report.webhook_token.len(), 32);
+    match report.warnings.as_slice() {
+        [SetupWarning::CommandsNotAuthorized { fix: Some(fix) }] => {
+            assert!(fix.contains("Trusted IP"), "{fix}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same kind of token `/server webhook` makes: 256 bits, 43 URL-safe characters.
+    assert_eq!(report.webhook_token.len(), 43);
     assert!(
         report
             .webhook_token
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric())
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
     );
     assert_eq!(
         report.record.webhook_token.as_deref(),
@@ -295,4 +295,50 @@ async fn keys_never_reach_the_audit_log() {
         1
     );
     services.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_webhook_token_is_the_one_setup_made_and_showing_it_is_audited() {
+    let env = env().await;
+    let services = &env.services;
+    let settings = services.store().settings();
+    let made_at_setup = settings.server(GUILD, "main").unwrap().webhook_token;
+    let (record, token) = services.webhook_token(GUILD, &admin(), None).await.unwrap();
+    assert_eq!(record.label, "main");
+    assert_eq!(Some(token.clone()), made_at_setup);
+
+    // A server stored without a token gets one of the same kind, and keeps it.
+    settings.set_webhook_token(GUILD, "main", None).unwrap();
+    let (_, made) = services
+        .webhook_token(GUILD, &admin(), Some("main"))
+        .await
+        .unwrap();
+    assert_eq!(made.len(), token.len());
+    assert_ne!(made, token);
+    let (_, again) = services.webhook_token(GUILD, &admin(), None).await.unwrap();
+    assert_eq!(again, made);
+
+    let viewer = member(3, &[]);
+    let denied = services
+        .webhook_token(GUILD, &viewer, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(denied, ActionError::PermissionDenied { .. }),
+        "{denied:?}"
+    );
+    let entries = audit_entries(services, "server.webhook");
+    let outcomes: Vec<&Outcome> = entries.iter().map(|e| e.outcome()).collect();
+    assert_eq!(outcomes.len(), 4, "{outcomes:?}");
+    assert!(
+        outcomes[..3].iter().all(|o| **o == Outcome::Ok),
+        "{outcomes:?}"
+    );
+    assert!(matches!(outcomes[3], Outcome::PermissionDenied(_)));
+    let export = services.audit_export(GUILD, &admin()).await.unwrap();
+    let text = String::from_utf8(export).unwrap();
+    assert!(
+        !text.contains(&token) && !text.contains(&made),
+        "webhook tokens stay out of the audit log"
+    );
 }

@@ -1,5 +1,6 @@
 //! End to end: the admin commands through the real binary. A setup with a wrong (rotated) key
-//! is refused with the fix and saves nothing; `/server default|remove|webhook`, `/feed
+//! is refused with the fix and saves nothing; `/server default|remove|webhook` (the webhook
+//! URL is the one setup showed, and showing it is audited), `/feed
 //! add|remove|list` (preset, typed pattern, invalid pattern), `/permissions set|list` and
 //! `/audit search|verify|export` each answer and change what they say they change.
 
@@ -18,6 +19,14 @@ fn server_sub(name: &str, label: Option<&str>) -> Vec<Opt> {
         .map(|l| vec![Opt::string("server", l)])
         .unwrap_or_default();
     vec![Opt::sub(name, options)]
+}
+
+/// The webhook token in a reply's `<PUBLIC_URL>/prc/webhook/<token>` URL.
+fn webhook_token(text: &str) -> String {
+    let prefix = format!("{PUBLIC_URL}/prc/webhook/");
+    text.split_once(&prefix)
+        .map(|(_, rest)| rest.chars().take_while(|c| *c != '`').collect())
+        .unwrap_or_else(|| panic!("no webhook URL in:\n{text}"))
 }
 
 /// `/server list` as the owner, as text.
@@ -85,10 +94,16 @@ async fn setup_servers_feeds_permissions_and_audit_through_the_binary() {
     let text = embed_text(&webhook);
     assert!(text.contains("Event webhook for alt"), "{text}");
     assert!(text.contains(&format!("{PUBLIC_URL}/")), "{text}");
-    let webhook = world
-        .slash_as(ids::OWNER, "server", server_sub("webhook", Some("main")))
-        .await;
-    assert!(embed_text(&webhook).contains("Event webhook for main"));
+    let webhook = embed_text(
+        &world
+            .slash_as(ids::OWNER, "server", server_sub("webhook", Some("main")))
+            .await,
+    );
+    assert!(webhook.contains("Event webhook for main"), "{webhook}");
+    // Setup and `/server webhook` show the same token, of the kind `http::token` documents.
+    let token = webhook_token(&main_text);
+    assert_eq!(webhook_token(&webhook), token);
+    assert_eq!(token.len(), 43, "{token}");
 
     // /server remove: alt is gone, main becomes the default again.
     let removed = world
@@ -252,6 +267,7 @@ async fn setup_servers_feeds_permissions_and_audit_through_the_binary() {
     for action in [
         "server.add",
         "server.remove",
+        "server.webhook",
         "feed.add",
         "feed.remove",
         "permissions.set",
@@ -262,6 +278,7 @@ async fn setup_servers_feeds_permissions_and_audit_through_the_binary() {
         !text.contains(&fresh_key) && !text.contains(&stale_key),
         "no key in the export"
     );
+    assert!(!text.contains(&token), "no webhook token in the export");
 
     assert!(bot.stop(WAIT).await.success());
     world.assert_clean();

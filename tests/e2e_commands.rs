@@ -1,6 +1,6 @@
-//! End to end: moderation through the real binary. A kick from the player panel's form
-//! reaches the simulator; a member without the capability is refused privately and the
-//! refusal is audited; the read commands answer with embeds.
+//! End to end: moderation through the real binary. Player options suggest who is in game; a
+//! kick from the player panel's form reaches the simulator; a member without the capability
+//! is refused privately and the refusal is audited; the read commands answer with embeds.
 
 mod support;
 
@@ -37,6 +37,15 @@ async fn panel_kick_reaches_the_game_and_members_are_refused() {
         .expect("add a player");
     let mut bot = world.start_bot().await;
     world.grant_moderators().await;
+
+    // Autocomplete offers who is in game now, matching any part of the name in any case.
+    let typing = world
+        .fake
+        .autocomplete("kick", vec![Opt::string("player", "DERM")], "player")
+        .expect("/kick completes player names")
+        .as_member(ids::MODERATOR);
+    let response = world.fake.dispatch(typing).await_response(WAIT).await;
+    assert_eq!(response.choice_names(), ["Builderman"]);
 
     let name = vec![Opt::string("name", "Builderman")];
     let panel = world.slash_ok(ids::MODERATOR, "player", name).await;
@@ -87,6 +96,14 @@ async fn panel_kick_reaches_the_game_and_members_are_refused() {
         log.contains("regular") && log.contains("modperson"),
         "{log}"
     );
+    let refused = world.slash_as(ids::MEMBER, "players", vec![]).await;
+    assert!(refused.is_ephemeral(), "refusals are private");
+    let text = embed_text(&refused);
+    assert!(text.contains("`view`"), "{text}");
+    let search = Opt::sub("search", vec![Opt::string("action", "view.players")]);
+    let audit = world.slash_ok(ids::OWNER, "audit", vec![search]).await;
+    let log = embed_text(&audit);
+    assert!(log.contains("regular"), "{log}");
 
     // The read commands answer publicly with embeds.
     for (command, options) in [

@@ -9,7 +9,7 @@ use base64::Engine;
 use ed25519_dalek::{Signer, SigningKey};
 use erlc_bot::clock::ManualClock;
 use erlc_bot::erlc::{ServerKey, WebhookVerifier};
-use erlc_bot::http::{HttpState, WebhookVerdict, check_webhook, ensure_webhook_token};
+use erlc_bot::http::{HttpState, WebhookVerdict, check_webhook};
 use erlc_bot::store::{MasterKeySource, Store, StoreConfig};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -65,7 +65,7 @@ async fn ten_thousand_random_requests_are_all_refused() {
         .settings()
         .add_server(1, "main", &ServerKey::new("fuzz-key"), 1, "Owner")
         .unwrap();
-    let token = ensure_webhook_token(&store, 1, "main").unwrap();
+    let token = store.settings().ensure_webhook_token(1, "main").unwrap();
     let signing = SigningKey::from_bytes(&[7; 32]);
     let verifier = WebhookVerifier::from_spki_base64(&spki(&signing)).unwrap();
     let (wake, _rx) = watch::channel(0);

@@ -1,12 +1,14 @@
 //! Writing the audit trail around an action: the intent (flushed before the action runs) and
-//! the outcome after it, with PRC errors recorded as their code and plain explanation.
+//! the outcome after it, with PRC errors recorded as their code and plain explanation. Slash
+//! commands and buttons reach it through [`Services`]; the in-game `;` command router, whose
+//! actor is a player rather than a member, through [`begin_audit`] and [`complete_audit`].
 
 use serde_json::Value;
 
 use crate::erlc::ErlcError;
-use crate::store::{self, AuditIntent, AuditTicket, Outcome, Source};
+use crate::store::{self, AuditIntent, AuditTicket, Outcome, Source, Store, StoreError};
 
-use super::{ActionError, Actor, Services};
+use super::{ActionError, Actor, AuditAction, Services};
 
 /// The outcome to record for a failed command.
 pub(super) fn erlc_outcome(error: &ErlcError) -> Outcome {
@@ -46,9 +48,9 @@ impl Actor {
 }
 
 /// What an action is about, for its audit record.
-pub(super) struct Note {
-    /// A short verb such as `command.kick` or `server.add`.
-    pub action: &'static str,
+#[derive(Debug)]
+pub struct Note {
+    pub action: AuditAction,
     pub target: Option<String>,
     /// Arguments. Never put a key here (only its fingerprint); the store redacts known keys,
     /// but a key being set up is not known yet.
@@ -56,7 +58,7 @@ pub(super) struct Note {
 }
 
 impl Note {
-    pub fn new(action: &'static str, target: Option<String>, args: Value) -> Self {
+    pub fn new(action: AuditAction, target: Option<String>, args: Value) -> Self {
         Self {
             action,
             target,
@@ -65,8 +67,35 @@ impl Note {
     }
 }
 
+/// Record an intent by `actor` and wait until it is on disk.
+pub async fn begin_audit(
+    store: &Store,
+    guild: u64,
+    actor: store::Actor,
+    source: Source,
+    note: Note,
+) -> Result<AuditTicket, StoreError> {
+    let intent = AuditIntent {
+        actor,
+        source,
+        action: note.action.as_str().to_owned(),
+        target: note.target,
+        args: note.args,
+    };
+    store.audit().begin_async(guild, intent).await
+}
+
+/// Record how an intent ended. The action has already happened, so a failure to write is
+/// logged rather than returned (the intent stays visible as pending).
+pub async fn complete_audit(store: &Store, ticket: AuditTicket, outcome: Outcome) {
+    let seq = ticket.seq();
+    if let Err(e) = store.audit().complete_async(ticket, outcome).await {
+        tracing::error!(intent = seq, error = %e, "could not record an audit outcome");
+    }
+}
+
 impl Services {
-    /// Record an intent and wait until it is on disk.
+    /// Record an intent by a member and wait until it is on disk.
     pub(super) async fn audit_begin(
         &self,
         guild: u64,
@@ -74,23 +103,13 @@ impl Services {
         source: Source,
         note: Note,
     ) -> Result<AuditTicket, ActionError> {
-        let intent = AuditIntent {
-            actor: actor.audit_actor(),
-            source,
-            action: note.action.to_owned(),
-            target: note.target,
-            args: note.args,
-        };
-        Ok(self.store().audit().begin_async(guild, intent).await?)
+        let actor = actor.audit_actor();
+        Ok(begin_audit(self.store(), guild, actor, source, note).await?)
     }
 
-    /// Record how an intent ended. The action has already happened, so a failure to write
-    /// is logged rather than turned into an error (the intent stays visible as pending).
+    /// See [`complete_audit`].
     pub(super) async fn audit_complete(&self, ticket: AuditTicket, outcome: Outcome) {
-        let seq = ticket.seq();
-        if let Err(e) = self.store().audit().complete_async(ticket, outcome).await {
-            tracing::error!(intent = seq, error = %e, "could not record an audit outcome");
-        }
+        complete_audit(self.store(), ticket, outcome).await;
     }
 
     /// Record an action that was refused before it ran: intent and outcome together.

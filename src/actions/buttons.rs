@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::store::{Capability, Source};
 
 use super::audit_trail::Note;
-use super::{ActionError, Actor, Services};
+use super::{ActionError, Actor, AuditAction, Services};
 
 /// What a moderator did to a mod call from its card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,10 +17,10 @@ pub enum ModCallStep {
 }
 
 impl ModCallStep {
-    fn audit_name(self) -> &'static str {
+    fn audit_name(self) -> AuditAction {
         match self {
-            Self::Claim => "modcall.claim",
-            Self::Resolve => "modcall.resolve",
+            Self::Claim => AuditAction::ModcallClaim,
+            Self::Resolve => AuditAction::ModcallResolve,
         }
     }
 }

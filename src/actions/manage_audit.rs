@@ -2,7 +2,7 @@
 
 use crate::store::{AuditPage, AuditQuery, Capability, Source, VerifyReport};
 
-use super::{ActionError, Actor, Services};
+use super::{ActionError, Actor, AuditAction, Services};
 
 impl Services {
     /// One page of the guild's audit entries matching `query`.
@@ -16,7 +16,7 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "audit.search",
+            AuditAction::AuditSearch,
             Source::SlashCommand,
         )
         .await?;
@@ -33,7 +33,7 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "audit.verify",
+            AuditAction::AuditVerify,
             Source::SlashCommand,
         )
         .await?;
@@ -46,7 +46,7 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "audit.export",
+            AuditAction::AuditExport,
             Source::SlashCommand,
         )
         .await?;

@@ -8,7 +8,7 @@ use crate::feeds::{preset, presets};
 use crate::store::{Capability, FeedFilters, FeedSubscription, Source};
 
 use super::audit_trail::Note;
-use super::{ActionError, Actor, Services};
+use super::{ActionError, Actor, AuditAction, Services};
 
 /// Parse `joins, kills` or `main/player/* ?/kill`: preset names and event patterns, separated
 /// by commas or spaces. Duplicates are dropped; order is kept.
@@ -89,7 +89,7 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "feed.add",
+            AuditAction::FeedAdd,
             Source::SlashCommand,
         )
         .await?;
@@ -114,7 +114,7 @@ impl Services {
         }
         let patterns: Vec<&str> = subscription.patterns.iter().map(Pattern::as_str).collect();
         let note = Note::new(
-            "feed.add",
+            AuditAction::FeedAdd,
             Some(channel_id.to_string()),
             json!({ "channel": channel_id, "patterns": patterns, "filters": {
                 "teams": subscription.filters.teams, "players": subscription.filters.players,
@@ -138,12 +138,12 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "feed.remove",
+            AuditAction::FeedRemove,
             Source::SlashCommand,
         )
         .await?;
         let note = Note::new(
-            "feed.remove",
+            AuditAction::FeedRemove,
             Some(channel_id.to_string()),
             json!({ "channel": channel_id }),
         );
@@ -166,7 +166,7 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "feed.list",
+            AuditAction::FeedList,
             Source::SlashCommand,
         )
         .await?;

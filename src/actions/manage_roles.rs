@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::store::{Capability, Source};
 
 use super::audit_trail::Note;
-use super::{ActionError, Actor, Services};
+use super::{ActionError, Actor, AuditAction, Services};
 
 /// Parse `view,moderate` (commas or spaces). `all` means every capability; `none` (or
 /// nothing) means none, which removes the role's entry.
@@ -44,14 +44,14 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "permissions.set",
+            AuditAction::PermissionsSet,
             Source::SlashCommand,
         )
         .await?;
         let capabilities = parse_capabilities(capabilities)?;
         let names: Vec<&str> = capabilities.iter().map(|c| c.as_str()).collect();
         let note = Note::new(
-            "permissions.set",
+            AuditAction::PermissionsSet,
             Some(role_id.to_string()),
             json!({ "role": role_id, "capabilities": names }),
         );
@@ -74,7 +74,7 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "permissions.list",
+            AuditAction::PermissionsList,
             Source::SlashCommand,
         )
         .await?;

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::store::{Capability, GuildSettings, Source};
 
 use super::audit_trail::Note;
-use super::{ActionError, Actor, Services};
+use super::{ActionError, Actor, AuditAction, Services};
 
 impl Services {
     /// Post `;staff`/`;modcall` and `;report` cards in `channel`, pinging `ping_role` (none
@@ -22,12 +22,12 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "settings.modcall",
+            AuditAction::SettingsModcall,
             Source::SlashCommand,
         )
         .await?;
         let note = Note::new(
-            "settings.modcall",
+            AuditAction::SettingsModcall,
             Some(channel.to_string()),
             json!({ "channel": channel, "ping_role": ping_role }),
         );
@@ -51,12 +51,12 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "settings.ingame_commands",
+            AuditAction::SettingsIngameCommands,
             Source::SlashCommand,
         )
         .await?;
         let note = Note::new(
-            "settings.ingame_commands",
+            AuditAction::SettingsIngameCommands,
             None,
             json!({ "enabled": enabled }),
         );

@@ -3,6 +3,7 @@
 //! around every change, and server/feed/permission/audit management. No Discord types here:
 //! commands parse their input, call [`Services`], and render what comes back.
 
+mod audit_action;
 mod audit_trail;
 mod buttons;
 mod confirm;
@@ -12,11 +13,10 @@ mod manage_audit;
 mod manage_feeds;
 mod manage_roles;
 mod manage_settings;
+mod mod_action;
 mod moderation;
 mod permissions;
 mod players;
-mod raw;
-mod reads;
 mod servers;
 
 use std::sync::Arc;
@@ -26,16 +26,17 @@ use crate::erlc::ErlcClient;
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::store::Store;
 
+pub use audit_action::AuditAction;
+pub use audit_trail::{Note, begin_audit, complete_audit};
 pub use buttons::ModCallStep;
 pub use directory::ServerDirectory;
 pub use error::ActionError;
 pub use manage_feeds::parse_feed_patterns;
 pub use manage_roles::parse_capabilities;
-pub use moderation::{ActionReport, ModAction};
-pub use permissions::{Actor, required_capability};
+pub use mod_action::{ActionReport, ModAction};
+pub use permissions::Actor;
 pub use players::{ResolvedPlayer, resolve_online};
-pub use raw::raw_is_destructive;
-pub use servers::SetupReport;
+pub use servers::{SetupReport, SetupWarning};
 
 use confirm::PendingActions;
 

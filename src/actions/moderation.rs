@@ -4,97 +4,20 @@
 
 use serde_json::{Value, json};
 
-use crate::erlc::api::{CommandOptions, Confirmation};
-use crate::erlc::{ErlcError, GameCommand, ServerHandle, Target, Targets, command::normalize_text};
-use crate::store::{Capability, Outcome, Source};
+use crate::erlc::api::CommandOptions;
+use crate::erlc::{
+    ErlcError, GameCommand, ServerHandle, Target, Targets, command::normalize_text, is_destructive,
+};
+use crate::store::{Outcome, Source};
 
 use super::audit_trail::{Note, erlc_outcome};
 use super::confirm::PendingAction;
 use super::players::{ResolvedPlayer, resolve_online};
-use super::{ActionError, Actor, Services, raw_is_destructive, required_capability};
+use super::{ActionError, ActionReport, Actor, AuditAction, ModAction, Services};
 
-/// An in-game action a moderator asked for. Player fields hold what was typed: a username,
-/// the start of one, or a Roblox user id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ModAction {
-    Kick {
-        player: String,
-        reason: Option<String>,
-    },
-    /// The player may be offline if given by user id or full username.
-    Ban {
-        player: String,
-        reason: Option<String>,
-    },
-    /// A user id or a full username (banned players are offline).
-    Unban {
-        player: String,
-    },
-    Pm {
-        player: String,
-        text: String,
-    },
-    Hint {
-        text: String,
-    },
-    /// A server-wide message (`:m`).
-    Announce {
-        text: String,
-    },
-    Wanted {
-        player: String,
-    },
-    Unwanted {
-        player: String,
-    },
-    Jail {
-        player: String,
-    },
-    Unjail {
-        player: String,
-    },
-    /// Command text sent as typed (after the policy check; destructive ones need confirming).
-    Raw {
-        text: String,
-    },
-}
-
-impl ModAction {
-    /// The audit action name, e.g. `command.kick`.
-    pub fn audit_name(&self) -> &'static str {
-        match self {
-            Self::Kick { .. } => "command.kick",
-            Self::Ban { .. } => "command.ban",
-            Self::Unban { .. } => "command.unban",
-            Self::Pm { .. } => "command.pm",
-            Self::Hint { .. } => "command.hint",
-            Self::Announce { .. } => "command.announce",
-            Self::Wanted { .. } => "command.wanted",
-            Self::Unwanted { .. } => "command.unwanted",
-            Self::Jail { .. } => "command.jail",
-            Self::Unjail { .. } => "command.unjail",
-            Self::Raw { .. } => "command.raw",
-        }
-    }
-}
-
-/// What an action did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActionReport {
-    pub server_label: String,
-    /// The exact text sent.
-    pub command_text: String,
-    /// Whether the command showed up in the server's command logs.
-    pub confirmation: Confirmation,
-    /// Seq of the audit intent.
-    pub audit_seq: u64,
-    /// The player the command named, resolved from what was typed.
-    pub player: Option<ResolvedPlayer>,
-}
-
-/// A command ready to send, with what its audit record needs.
+/// A command ready to send, with what its audit record and its report need.
 struct Prepared {
-    action: &'static str,
+    action: ModAction,
     server_label: String,
     text: String,
     player: Option<ResolvedPlayer>,
@@ -123,9 +46,14 @@ impl Services {
         server: Option<&str>,
         action: ModAction,
     ) -> Result<ActionReport, ActionError> {
-        let name = action.audit_name();
-        self.require(guild, actor, required_capability(&action), name, source)
-            .await?;
+        self.require(
+            guild,
+            actor,
+            action.capability(),
+            action.audit_name(),
+            source,
+        )
+        .await?;
         let (record, handle) = self.directory().resolve(guild, server).await?;
         let (command, player) = match &action {
             ModAction::Raw { text } => {
@@ -137,7 +65,7 @@ impl Services {
         };
         let text = command.to_checked_text().map_err(ErlcError::from)?;
         let prepared = Prepared {
-            action: name,
+            action,
             server_label: record.label,
             text,
             player,
@@ -155,11 +83,14 @@ impl Services {
         token: &str,
     ) -> Result<ActionReport, ActionError> {
         let pending = self.inner.pending.take(guild, token.trim(), actor)?;
+        let action = ModAction::Raw {
+            text: pending.text.clone(),
+        };
         self.require(
             guild,
             actor,
-            Capability::RawCommand,
-            "command.raw",
+            action.capability(),
+            action.audit_name(),
             Source::Button,
         )
         .await?;
@@ -168,7 +99,7 @@ impl Services {
             .handle(guild, &pending.server_label)
             .await?;
         let prepared = Prepared {
-            action: "command.raw",
+            action,
             server_label: pending.server_label,
             text: pending.text,
             player: None,
@@ -194,7 +125,7 @@ impl Services {
         let text = text.trim();
         if let Err(violation) = handle.command_policy().check(text) {
             let note = Note::new(
-                "command.raw",
+                AuditAction::CommandRaw,
                 None,
                 json!({ "server": server_label, "command": text }),
             );
@@ -203,7 +134,7 @@ impl Services {
                 .await?;
             return Err(ErlcError::Policy(violation).into());
         }
-        if raw_is_destructive(text) {
+        if is_destructive(text) {
             let token = self.inner.pending.insert(PendingAction {
                 guild,
                 actor: actor.clone(),
@@ -219,7 +150,9 @@ impl Services {
             });
         }
         let prepared = Prepared {
-            action: "command.raw",
+            action: ModAction::Raw {
+                text: text.to_owned(),
+            },
             server_label,
             text: text.to_owned(),
             player: None,
@@ -324,7 +257,7 @@ impl Services {
             args.extend(extra);
         }
         let target = prepared.player.as_ref().map(|p| p.name.clone());
-        let note = Note::new(prepared.action, target, args);
+        let note = Note::new(prepared.action.audit_name(), target, args);
         let ticket = self.audit_begin(guild, actor, source, note).await?;
         let audit_seq = ticket.seq();
         let options = CommandOptions {
@@ -335,6 +268,7 @@ impl Services {
             Ok(receipt) => {
                 self.audit_complete(ticket, Outcome::Ok).await;
                 Ok(ActionReport {
+                    action: prepared.action,
                     server_label: prepared.server_label,
                     command_text: receipt.text,
                     confirmation: receipt.confirmation,

@@ -1,5 +1,5 @@
-//! Who may do what: the person acting, the capability each action needs, and the check
-//! (admins have everything; others get the union of their roles' capabilities). A refusal is
+//! Who may do what: the person acting and the check (admins have everything; others get the
+//! union of their roles' capabilities); each action names the capability it needs. A refusal is
 //! audited and explained with the command an admin runs to grant the capability.
 
 use std::collections::BTreeSet;
@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::store::{Capability, Outcome, Source};
 
 use super::audit_trail::Note;
-use super::{ActionError, ModAction, Services};
+use super::{ActionError, AuditAction, Services};
 
 /// The Discord member asking for something.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,22 +21,6 @@ pub struct Actor {
     pub roles: Vec<u64>,
     /// Guild owner, or a member with ADMINISTRATOR or MANAGE_GUILD.
     pub is_admin: bool,
-}
-
-/// The capability an in-game action needs.
-pub fn required_capability(action: &ModAction) -> Capability {
-    match action {
-        ModAction::Pm { .. } | ModAction::Hint { .. } | ModAction::Announce { .. } => {
-            Capability::Message
-        }
-        ModAction::Kick { .. }
-        | ModAction::Wanted { .. }
-        | ModAction::Unwanted { .. }
-        | ModAction::Jail { .. }
-        | ModAction::Unjail { .. } => Capability::Moderate,
-        ModAction::Ban { .. } | ModAction::Unban { .. } => Capability::Ban,
-        ModAction::Raw { .. } => Capability::RawCommand,
-    }
 }
 
 /// The refusal text: what is missing and how an admin grants it.
@@ -64,20 +48,20 @@ impl Services {
             .capabilities_for_roles(guild, &actor.roles)?)
     }
 
-    /// Check that `actor` has `needed`. A refusal is written to the audit log (with
-    /// `action_name`, e.g. `command.kick`) and returned as [`ActionError::PermissionDenied`].
+    /// Check that `actor` has `needed`. A refusal is written to the audit log as `action` and
+    /// returned as [`ActionError::PermissionDenied`].
     pub async fn require(
         &self,
         guild: u64,
         actor: &Actor,
         needed: Capability,
-        action_name: &'static str,
+        action: AuditAction,
         source: Source,
     ) -> Result<(), ActionError> {
         if self.capabilities(guild, actor)?.contains(&needed) {
             return Ok(());
         }
-        let note = Note::new(action_name, None, json!({ "needed": needed.as_str() }));
+        let note = Note::new(action, None, json!({ "needed": needed.as_str() }));
         let outcome = Outcome::PermissionDenied(format!("needs {needed}"));
         self.audit_refusal(guild, actor, source, note, outcome)
             .await?;
@@ -91,23 +75,6 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_action_maps_to_its_group() {
-        let kick = ModAction::Kick {
-            player: "a".into(),
-            reason: None,
-        };
-        assert_eq!(required_capability(&kick), Capability::Moderate);
-        let ban = ModAction::Unban { player: "a".into() };
-        assert_eq!(required_capability(&ban), Capability::Ban);
-        let hint = ModAction::Hint { text: "x".into() };
-        assert_eq!(required_capability(&hint), Capability::Message);
-        let raw = ModAction::Raw {
-            text: ":h x".into(),
-        };
-        assert_eq!(required_capability(&raw), Capability::RawCommand);
-    }
 
     #[test]
     fn the_hint_names_the_grant_command() {

@@ -1,6 +1,6 @@
 //! A guild's ER:LC servers: set one up (key checked live before it is saved, or the built-in
-//! sandbox), remove one, pick the default, list them. Keys never reach the audit log; only
-//! their fingerprints do.
+//! sandbox), remove one, pick the default, list them, hand out the webhook token. Keys and
+//! tokens never reach the audit log; only key fingerprints do.
 
 use serde_json::json;
 
@@ -8,14 +8,10 @@ use crate::erlc::api::KeyValidation;
 use crate::erlc::{ServerHandle, ServerKey};
 use crate::events::validate_segment;
 use crate::sandbox::is_sandbox_keyword;
-use crate::store::{Capability, Outcome, ServerRecord, ServerStatus, Source};
+use crate::store::{Capability, Outcome, ServerRecord, ServerStatus, Source, new_webhook_token};
 
 use super::audit_trail::{Note, erlc_outcome, failure_outcome};
-use super::confirm::random_token;
-use super::{ActionError, Actor, Services};
-
-/// Characters in a server's webhook token.
-const WEBHOOK_TOKEN_LEN: usize = 32;
+use super::{ActionError, Actor, AuditAction, Services};
 
 /// What `/server setup` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,17 +21,27 @@ pub struct SetupReport {
     pub server_name: Option<String>,
     /// The token in this server's webhook URL (also in `record.webhook_token`).
     pub webhook_token: String,
-    /// Things that work only partly, each with its fix (e.g. the trusted-IP steps).
-    pub warnings: Vec<String>,
+    /// Things that work only partly; the reply says how to fix each.
+    pub warnings: Vec<SetupWarning>,
     /// Seq of the audit intent.
     pub audit_seq: u64,
+}
+
+/// Something a saved server cannot do yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetupWarning {
+    /// Reading works, but ER:LC refuses this bot's commands (usually: its IP is not a trusted
+    /// IP of the server). `fix` is ER:LC's error's fix, e.g. the trusted-IP steps.
+    CommandsNotAuthorized { fix: Option<&'static str> },
+    /// The game server was offline, so the key could only be partly checked.
+    ServerOffline,
 }
 
 /// What a live key check allows.
 struct Checked {
     server_name: Option<String>,
     status: ServerStatus,
-    warnings: Vec<String>,
+    warnings: Vec<SetupWarning>,
 }
 
 fn normalise_label(label: &str) -> Result<String, ActionError> {
@@ -58,17 +64,11 @@ fn judge(validation: KeyValidation) -> Result<Checked, Box<(Outcome, ActionError
     match validation {
         KeyValidation::Ok(info) => Ok(checked(Some(info.name), ServerStatus::Ok, vec![])),
         KeyValidation::NotAuthorized { server, error } => {
-            let warning = format!(
-                "Reading works, but this bot may not run commands on {} yet. {}",
-                server.name,
-                error.fix().unwrap_or_default()
-            );
+            let warning = SetupWarning::CommandsNotAuthorized { fix: error.fix() };
             Ok(checked(Some(server.name), ServerStatus::Ok, vec![warning]))
         }
         KeyValidation::ServerOffline(_) => {
-            let warning = "The game server is offline, so the key could only be partly \
-                           checked. Join the server in game; the bot connects by itself."
-                .to_owned();
+            let warning = SetupWarning::ServerOffline;
             Ok(checked(None, ServerStatus::Offline, vec![warning]))
         }
         KeyValidation::Invalid(error) | KeyValidation::Banned(error) => Err(Box::new((
@@ -105,8 +105,14 @@ impl Services {
         key_text: &str,
     ) -> Result<SetupReport, ActionError> {
         let source = Source::SlashCommand;
-        self.require(guild, actor, Capability::Manage, "server.add", source)
-            .await?;
+        self.require(
+            guild,
+            actor,
+            Capability::Manage,
+            AuditAction::ServerAdd,
+            source,
+        )
+        .await?;
         let label = normalise_label(label)?;
         if self.directory().labels(guild)?.contains(&label) {
             return Err(ActionError::InvalidInput(format!(
@@ -117,7 +123,7 @@ impl Services {
         let sandbox = is_sandbox_keyword(key_text);
         let (key, handle) = self.key_and_handle(guild, key_text, sandbox).await?;
         let note = Note::new(
-            "server.add",
+            AuditAction::ServerAdd,
             Some(label.clone()),
             json!({ "label": label, "key_fingerprint": key.fingerprint(), "sandbox": sandbox }),
         );
@@ -185,7 +191,7 @@ impl Services {
         if checked.status != ServerStatus::Ok {
             settings.set_server_status(guild, label, checked.status.clone())?;
         }
-        let token = random_token(WEBHOOK_TOKEN_LEN);
+        let token = new_webhook_token();
         let record = settings.set_webhook_token(guild, label, Some(&token))?;
         Ok((record, token))
     }
@@ -201,13 +207,13 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "server.remove",
+            AuditAction::ServerRemove,
             Source::SlashCommand,
         )
         .await?;
         let record = self.directory().record(guild, label)?;
         let note = Note::new(
-            "server.remove",
+            AuditAction::ServerRemove,
             Some(record.label.clone()),
             json!({ "label": record.label, "key_fingerprint": record.key_fingerprint }),
         );
@@ -237,13 +243,13 @@ impl Services {
             guild,
             actor,
             Capability::Manage,
-            "server.default",
+            AuditAction::ServerDefault,
             Source::SlashCommand,
         )
         .await?;
         let record = self.directory().record(guild, label)?;
         let note = Note::new(
-            "server.default",
+            AuditAction::ServerDefault,
             Some(record.label.clone()),
             json!({ "label": record.label }),
         );
@@ -265,10 +271,45 @@ impl Services {
             guild,
             actor,
             Capability::View,
-            "server.list",
+            AuditAction::ServerList,
             Source::SlashCommand,
         )
         .await?;
         Ok(self.store().settings().list_servers(guild)?)
+    }
+
+    /// The token in the webhook URL of a server (the one named, else the default, else the
+    /// only one), made the first time. Showing it is audited: it lets PRC-signed requests
+    /// reach this server's webhook route.
+    pub async fn webhook_token(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        server: Option<&str>,
+    ) -> Result<(ServerRecord, String), ActionError> {
+        let action = AuditAction::ServerWebhook;
+        self.require(
+            guild,
+            actor,
+            Capability::Manage,
+            action,
+            Source::SlashCommand,
+        )
+        .await?;
+        let record = self.directory().pick(guild, server)?;
+        let note = Note::new(
+            action,
+            Some(record.label.clone()),
+            json!({ "label": record.label }),
+        );
+        let token = self
+            .audited(guild, actor, note, async || {
+                Ok(self
+                    .store()
+                    .settings()
+                    .ensure_webhook_token(guild, &record.label)?)
+            })
+            .await?;
+        Ok((record, token))
     }
 }

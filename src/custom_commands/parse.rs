@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::actions::AuditAction;
+
 /// Longest reason kept from a chat line; the rest is cut (the card shows it).
 pub const MAX_REASON_CHARS: usize = 300;
 
@@ -30,6 +32,16 @@ impl Builtin {
             Builtin::Staff => "staff",
             Builtin::Report => "report",
             Builtin::Discord => "discord",
+        }
+    }
+
+    /// What a run of the command is audited as (`custom_command.<name>`).
+    pub fn audit_action(self) -> AuditAction {
+        match self {
+            Builtin::Help => AuditAction::CustomCommandHelp,
+            Builtin::Staff => AuditAction::CustomCommandStaff,
+            Builtin::Report => AuditAction::CustomCommandReport,
+            Builtin::Discord => AuditAction::CustomCommandDiscord,
         }
     }
 
@@ -184,6 +196,14 @@ mod tests {
             for alias in b.aliases() {
                 assert_eq!(Builtin::lookup(alias), Some(b), "{alias}");
             }
+        }
+    }
+
+    #[test]
+    fn runs_are_audited_under_the_canonical_name() {
+        for b in Builtin::ALL {
+            let expected = format!("custom_command.{}", b.name());
+            assert_eq!(b.audit_action().as_str(), expected);
         }
     }
 

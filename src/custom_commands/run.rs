@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::actions::{Note, begin_audit, complete_audit};
 use crate::erlc::ServerHandle;
 use crate::erlc::api::CommandOptions;
 use crate::erlc::command::{GameCommand, Target, Targets};
 use crate::feeds::nonce_for;
-use crate::store::{Actor, AuditIntent, GuildSettings, Outcome, Source};
+use crate::store::{Actor, GuildSettings, Outcome, Source};
 
 use super::cards::{Caller, CardPlace, Reported, report_card, staff_card};
 use super::live::{LivePlayer, NameMatch, find_by_id, find_by_name, live_players};
@@ -77,20 +78,19 @@ impl CommandRouter {
             return Handled::CoolingDown { wait };
         }
         let live = self.open(&call).await;
-        let intent = AuditIntent {
-            actor: Actor::Player {
-                id: Some(call.player_id),
-                name: live
-                    .caller
-                    .name()
-                    .map_or_else(|| format!("user {}", call.player_id), str::to_owned),
-            },
-            source: Source::Webhook,
-            action: format!("custom_command.{}", builtin.name()),
-            target: Some(call.server.clone()),
-            args: json!({"command": call.command, "argument": call.argument}),
+        let actor = Actor::Player {
+            id: Some(call.player_id),
+            name: live
+                .caller
+                .name()
+                .map_or_else(|| format!("user {}", call.player_id), str::to_owned),
         };
-        let ticket = match store.audit().begin_async(call.guild, intent).await {
+        let note = Note::new(
+            builtin.audit_action(),
+            Some(call.server.clone()),
+            json!({"command": call.command, "argument": call.argument}),
+        );
+        let ticket = match begin_audit(store, call.guild, actor, Source::Webhook, note).await {
             Ok(ticket) => ticket,
             Err(e) => {
                 tracing::error!(guild = call.guild, error = %e, "could not audit a ; command; not running it");
@@ -111,9 +111,7 @@ impl CommandRouter {
         } else {
             Outcome::Failed(detail.clone())
         };
-        if let Err(e) = store.audit().complete_async(ticket, outcome).await {
-            tracing::error!(guild = call.guild, error = %e, "could not record how a ; command ended");
-        }
+        complete_audit(store, ticket, outcome).await;
         Handled::Ran {
             command: builtin,
             ok,

@@ -7,7 +7,6 @@ pub mod actor;
 pub mod error;
 pub mod framework;
 pub mod interactions;
-pub mod outcome;
 pub mod render;
 pub mod run;
 pub mod sink;

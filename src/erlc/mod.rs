@@ -27,7 +27,7 @@ pub use cache::CacheConfig;
 pub use client::{ClientConfig, ErlcClient, RawResponse, ServerHandle};
 pub use command::{
     CommandBuildError, CommandPolicy, FireKind, GameCommand, PlayerName, Target, Targets, Weather,
-    canonical_command_name,
+    canonical_command_name, is_destructive,
 };
 pub use decode::decode;
 pub use error::{ErlcError, ErrorKind, PolicyViolation, PrcErrorInfo};

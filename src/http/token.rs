@@ -1,22 +1,8 @@
-//! Webhook tokens: the random, unguessable path segment that routes PRC's webhook requests to
-//! one guild's server, the URL an admin pastes in game, and a fingerprint for logs (a token is
-//! a secret: anyone holding it can reach the signature check for that server).
-
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
-
-use crate::store::{Store, StoreError};
-
-/// Random bytes in a token (256 bits).
-const TOKEN_BYTES: usize = 32;
-
-/// A new token: 43 URL-safe characters from the operating system's random source.
-pub fn generate_webhook_token() -> String {
-    let mut bytes = [0u8; TOKEN_BYTES];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
+//! Webhook URLs: the address an admin pastes in game (`<public_url>/prc/webhook/<token>`) and
+//! a fingerprint for logs. The token routes PRC's webhook requests to one guild's server and is
+//! a secret (anyone holding it can reach the signature check for that server); the store makes
+//! them ([`crate::store::new_webhook_token`]: 43 URL-safe characters), this module only shows
+//! and names them.
 
 /// The URL PRC posts to: `<public_url>/prc/webhook/<token>`.
 pub fn webhook_url(public_url: &str, token: &str) -> String {
@@ -28,33 +14,14 @@ pub fn token_fingerprint(token: &str) -> String {
     crate::erlc::key::fingerprint(token)
 }
 
-/// The server's token, creating and storing one the first time.
-pub fn ensure_webhook_token(store: &Store, guild: u64, label: &str) -> Result<String, StoreError> {
-    if let Some(token) = store.settings().server(guild, label)?.webhook_token {
-        return Ok(token);
-    }
-    let token = generate_webhook_token();
-    store
-        .settings()
-        .set_webhook_token(guild, label, Some(&token))?;
-    Ok(token)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_long_url_safe_and_distinct() {
-        let a = generate_webhook_token();
-        let b = generate_webhook_token();
-        assert_eq!(a.len(), 43);
-        assert_ne!(a, b);
-        assert!(
-            a.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-        );
-        assert!(!token_fingerprint(&a).contains(&a));
+    fn fingerprints_do_not_show_the_token() {
+        let token = crate::store::new_webhook_token();
+        assert!(!token_fingerprint(&token).contains(&token));
     }
 
     #[test]

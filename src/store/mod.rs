@@ -47,7 +47,7 @@ pub use outbox::{
 pub use schema::SCHEMA_VERSION;
 pub use settings::{
     Capability, FeedFilters, FeedSubscription, GuildSettings, ServerRecord, ServerStatus, Settings,
-    SettingsPurge,
+    SettingsPurge, new_webhook_token,
 };
 
 /// How to open the store.

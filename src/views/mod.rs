@@ -23,6 +23,5 @@ mod tests;
 pub use common::Light;
 pub use health::ServerHealthView;
 pub use logs::{LogKind, LogsRequest, read_logs_filter};
-pub use outcome::ActionReport;
 pub use paging::{GUILD_WIDE, PageInfo, PageTarget, PageTargetError, PagedView};
-pub use servers::{SetupOutcome, StatusParts};
+pub use servers::StatusParts;

@@ -2,12 +2,13 @@
 //! red card with "How to fix", permission refusals, and the confirm prompt for destructive
 //! commands (Confirm / Cancel buttons).
 
+use crate::actions::ActionReport;
 use crate::erlc::ErlcError;
-use crate::erlc::api::{CommandReceipt, Confirmation};
+use crate::erlc::api::Confirmation;
 use crate::store::settings::Capability;
 use crate::ui::colours;
 use crate::ui::custom_id::{ButtonAction, CustomId, CustomIdError};
-use crate::ui::escape::{code_span, escape_name};
+use crate::ui::escape::code_span;
 use crate::ui::message::{Button, ButtonStyle, Embed, Message};
 use crate::ui::names::display_name;
 use crate::ui::time::relative_time;
@@ -15,66 +16,44 @@ use crate::ui::time::relative_time;
 use super::admin::capability_summary;
 use super::common::defuse_mentions;
 
-/// An action that ran (or was dry-run), for [`action_report`].
-#[derive(Debug, Clone, Copy)]
-pub struct ActionReport<'a> {
-    pub server: &'a str,
-    /// Our verb, e.g. `Kick`, `Ban`, `PM`, `Announcement`.
-    pub action: &'a str,
-    /// The target as typed or resolved (game text; escaped here).
-    pub target: Option<&'a str>,
-    pub receipt: &'a CommandReceipt,
-    /// The audit record's sequence number.
-    pub audit_seq: Option<u64>,
-}
-
-/// The outcome of an action: the exact command, PRC's acceptance, confirmation in the
-/// command logs (or not yet seen), and the audit number.
-pub fn action_report(report: &ActionReport<'_>) -> Message {
-    let action = escape_name(report.action);
-    let receipt = report.receipt;
-    let (title, colour, status) = if receipt.dry_run {
-        (
-            format!("🧪 {action}: dry run"),
-            colours::NEUTRAL,
-            "Nothing was sent. This is the exact command the bot would send.".to_owned(),
-        )
-    } else {
-        match receipt.confirmation {
-            Confirmation::Confirmed { logged_at } => (
-                format!("✅ {action} done"),
-                colours::ANSWERED,
-                format!(
-                    "Confirmed in the server's command logs {}.",
-                    relative_time(logged_at)
-                ),
+/// The reply to an action ER:LC accepted: the exact command, whether the command logs
+/// confirmed it (or it is not seen there yet), whom it named, and the audit number.
+pub fn action_report(report: &ActionReport) -> Message {
+    let action = report.action.verb();
+    let (title, colour, status) = match report.confirmation {
+        Confirmation::Confirmed { logged_at } => (
+            format!("✅ {action} done"),
+            colours::ANSWERED,
+            format!(
+                "Confirmed in the server's command logs {}.",
+                relative_time(logged_at)
             ),
-            Confirmation::NotSeen => (
-                format!("⚠️ {action} sent, not seen in the logs yet"),
-                colours::WARNING,
-                "ER:LC accepted the command, but it has not shown up in the server's command \
-                 logs yet. The game may still run it; check `/logs commands` in a minute."
-                    .to_owned(),
-            ),
-            Confirmation::NotRequested => (
-                format!("✅ {action} sent"),
-                colours::ANSWERED,
-                "ER:LC accepted the command.".to_owned(),
-            ),
-        }
+        ),
+        Confirmation::NotSeen => (
+            format!("⚠️ {action} sent, not seen in the logs yet"),
+            colours::WARNING,
+            "ER:LC accepted the command, but it has not shown up in the server's command \
+             logs yet. The game may still run it; check `/logs commands` in a minute."
+                .to_owned(),
+        ),
+        Confirmation::NotRequested => (
+            format!("✅ {action} sent"),
+            colours::ANSWERED,
+            "ER:LC accepted the command.".to_owned(),
+        ),
     };
     let mut embed = Embed::new()
         .title(&title)
         .colour(colour)
         .description(&status)
-        .field("Command", &code_span(&receipt.text), false);
-    if let Some(target) = report.target.filter(|t| !t.trim().is_empty()) {
+        .field("Command", &code_span(&report.command_text), false);
+    let target = report.player.as_ref().map(|p| p.name.as_str());
+    if let Some(target) = target.filter(|t| !t.trim().is_empty()) {
         embed = embed.field("Target", &display_name(target), true);
     }
-    embed = embed.field("Server", &code_span(report.server), true);
-    if let Some(seq) = report.audit_seq {
-        embed = embed.field("Audit", &format!("#{seq}"), true);
-    }
+    embed = embed
+        .field("Server", &code_span(&report.server_label), true)
+        .field("Audit", &format!("#{}", report.audit_seq), true);
     Message::single(embed, Vec::new())
 }
 

@@ -2,8 +2,7 @@
 //! counts), `/server list` (every server with its key fingerprint, health and the fix),
 //! `/server setup` results (including the trusted-IP steps) and `/server remove`.
 
-use crate::erlc::ErlcError;
-use crate::erlc::api::KeyValidation;
+use crate::actions::{SetupReport, SetupWarning};
 use crate::erlc::models::{Player, ServerInfo, StaffV2, Team, V2Server};
 use crate::store::settings::{ServerRecord, ServerStatus};
 use crate::ui::colours;
@@ -272,127 +271,68 @@ fn server_details(record: &ServerRecord) -> String {
     lines.join("\n")
 }
 
-/// What `/server setup` did.
-#[derive(Debug, Clone, Copy)]
-pub struct SetupOutcome<'a> {
-    pub label: &'a str,
-    /// [`crate::erlc::ServerKey::fingerprint`] of the pasted key (never the key).
-    pub key_fingerprint: &'a str,
-    pub validation: &'a KeyValidation,
-    /// Whether the key was stored.
-    pub saved: bool,
-    /// The key was `sandbox`: the guild is connected to the built-in simulator.
-    pub sandbox: bool,
-    /// The server is (now) the guild's default.
-    pub is_default: bool,
-}
-
-/// The reply to `/server setup`: success, success with warnings (commands not authorized:
-/// the trusted-IP steps), or a red card saying why nothing was saved and how to fix it.
-pub fn setup_result(outcome: &SetupOutcome<'_>) -> Message {
-    let label = display_name(outcome.label);
-    let footer = plain_line(&format!("{} · server setup", outcome.label));
-    if !outcome.saved {
-        let (explanation, fix) = validation_problem(outcome.validation);
-        let embed = Embed::new()
-            .title("❌ Server not saved")
-            .colour(colours::DANGER)
-            .description(&format!("**{label}** was not saved. {explanation}"))
-            .field(
-                "How to fix",
-                fix.unwrap_or("Run `/server setup` again with the key from ER:LC."),
-                false,
-            )
-            .footer(&footer);
-        return Message::single(embed, Vec::new());
-    }
-    let mut embed = match outcome.validation {
-        KeyValidation::Ok(info) if outcome.sandbox => Embed::new()
-            .title("🧪 Sandbox connected")
-            .colour(colours::JOIN)
-            .description(&format!(
-                "**{label}** is a simulated ER:LC server running inside the bot, with \
-                 players, logs, mod calls and 911 calls. Try every command and feed on it; \
-                 when you are ready, run `/server setup` with your real key.\n\nServer: **{}**",
-                display_name(&info.name)
-            )),
-        KeyValidation::Ok(info) => connected(Embed::new(), &label, info)
-            .title("✅ Server connected")
-            .colour(colours::JOIN)
-            .field("Commands", "Working", true),
-        KeyValidation::NotAuthorized { server, error } => connected(Embed::new(), &label, server)
-            .title("⚠️ Connected, but commands are blocked")
-            .colour(colours::WARNING)
-            .field(
-                "Commands",
-                "Blocked: reading works (status, players, logs, feeds), but kick, ban, PM and \
-                 other commands will fail until this is fixed.",
-                false,
-            )
-            .field("How to fix", error.fix().unwrap_or(TRUSTED_IP_STEPS), false),
-        other => {
-            let (explanation, fix) = validation_problem(other);
-            let mut embed = Embed::new()
-                .title("⚠️ Saved, but not working yet")
-                .colour(colours::WARNING)
-                .description(&format!("**{label}** was saved. {explanation}"));
-            if let Some(fix) = fix {
-                embed = embed.field("How to fix", fix, false);
-            }
-            embed
-        }
-    };
-    embed = embed
-        .field("Key", &code_span(outcome.key_fingerprint), true)
-        .field(
-            "Default server",
-            if outcome.is_default { "Yes" } else { "No" },
-            true,
+/// The reply to `/server setup`: what was connected (a server or the built-in sandbox), its
+/// key fingerprint, the webhook URL when the bot has a public address, and each warning with
+/// its fix (e.g. the trusted-IP steps).
+pub fn setup_result(report: &SetupReport, webhook_url: Option<&str>) -> Message {
+    let record = &report.record;
+    let label = display_name(&record.label);
+    let name = report
+        .server_name
+        .as_deref()
+        .map_or_else(|| "the server".to_owned(), display_name);
+    let what = if record.sandbox {
+        format!(
+            "Connected **{label}** to the built-in sandbox server: every command works on a \
+             simulated server, so you can try the bot before buying the API pack."
         )
-        .footer(&footer);
+    } else {
+        format!("Connected **{label}** to {name}.")
+    };
+    let colour = if report.warnings.is_empty() {
+        colours::ANSWERED
+    } else {
+        colours::WARNING
+    };
+    let mut embed = Embed::new()
+        .title("ER:LC server connected")
+        .description(&what)
+        .colour(colour)
+        .field("Key", &code_span(&record.key_fingerprint), true)
+        .field(
+            "Default",
+            if record.is_default { "yes" } else { "no" },
+            true,
+        );
+    if let Some(url) = webhook_url {
+        embed = embed.field(
+            "Webhook URL (optional, faster events)",
+            &format!(
+                "Paste in game under Private Server Settings → search \"Event Webhook\":\n{}",
+                code_span(url)
+            ),
+            false,
+        );
+    }
+    for warning in &report.warnings {
+        let text = match warning {
+            SetupWarning::CommandsNotAuthorized { fix } => format!(
+                "Reading works, but this bot may not run commands on {name} yet. {}",
+                fix.unwrap_or(TRUSTED_IP_STEPS)
+            ),
+            SetupWarning::ServerOffline => "The game server is offline, so the key could only \
+                be partly checked. Join the server in game; the bot connects by itself."
+                .to_owned(),
+        };
+        embed = embed.field("To finish", &text, false);
+    }
+    embed = embed.footer(&format!("Audit record #{}", report.audit_seq));
     Message::single(embed, Vec::new())
 }
 
-/// Shown if the client ever reports a refusal without its own fix text.
+/// Shown if ER:LC ever refuses commands without a fix of its own.
 const TRUSTED_IP_STEPS: &str = "Open the Server Owner API Dashboard, sign in with Roblox, pick \
     the server, then Settings → Trusted IPs → add the bot's public IP address → Save.";
-
-fn connected(embed: Embed, label: &str, info: &ServerInfo) -> Embed {
-    let mut embed = embed
-        .description(&format!(
-            "**{label}** is connected to **{}**.",
-            display_name(&info.name)
-        ))
-        .field(
-            "Players",
-            &format!("{} / {}", info.current_players, info.max_players),
-            true,
-        )
-        .field("Join code", &join_code(info), true);
-    if let Some(url) = join_url(info) {
-        embed = embed.url(&url);
-    }
-    embed
-}
-
-fn validation_problem(validation: &KeyValidation) -> (String, Option<&'static str>) {
-    let from_error = |e: &ErlcError| (e.explanation(), e.fix());
-    match validation {
-        KeyValidation::Invalid(e)
-        | KeyValidation::Banned(e)
-        | KeyValidation::ServerOffline(e)
-        | KeyValidation::Unavailable(e)
-        | KeyValidation::NotAuthorized { error: e, .. } => from_error(e),
-        KeyValidation::RateLimited { .. } => (
-            "ER:LC's API is busy right now.".to_owned(),
-            Some("Wait a few seconds and run `/server setup` again."),
-        ),
-        KeyValidation::Ok(_) => (
-            "The key works, but the bot could not store it.".to_owned(),
-            Some("Try again; if it keeps failing, the bot operator should check the bot's logs."),
-        ),
-    }
-}
 
 /// The reply to `/server remove`. `new_default` is the server that became the default.
 pub fn removed(label: &str, new_default: Option<&str>) -> Message {

@@ -11,7 +11,7 @@ use erlc_bot::clock::ManualClock;
 use erlc_bot::custom_commands::{CommandRouter, RouterConfig, StoreHandles};
 use erlc_bot::erlc::{ClientConfig, ErlcClient, ServerKey, WebhookVerifier};
 use erlc_bot::feeds::RecordingSink;
-use erlc_bot::http::{self, HttpState, StoreMetrics, ensure_webhook_token};
+use erlc_bot::http::{self, HttpState, StoreMetrics};
 use erlc_bot::sim::{BucketLimit, SimConfig, SimHandle, SimServer, Simulator};
 use erlc_bot::store::{MasterKeySource, Store, StoreConfig};
 use tokio::sync::{oneshot, watch};
@@ -59,7 +59,10 @@ impl Bot {
             .settings()
             .add_server(GUILD, LABEL, &ServerKey::new(server.info().key), 1, "Owner")
             .expect("server added");
-        let token = ensure_webhook_token(&store, GUILD, LABEL).expect("token");
+        let token = store
+            .settings()
+            .ensure_webhook_token(GUILD, LABEL)
+            .expect("token");
         let client = ErlcClient::new(ClientConfig {
             base_url: sim.base_url(),
             clock: clock.clone(),

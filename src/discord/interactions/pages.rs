@@ -2,9 +2,10 @@
 //! the Confirm / Cancel buttons of a destructive `/command`.
 
 use super::{Clicker, Reply};
+use crate::actions::AuditAction;
 use crate::commands::audit::audit_query;
 use crate::commands::logs::{LogFilter, log_view};
-use crate::discord::{BotError, Data, outcome};
+use crate::discord::{BotError, Data};
 use crate::store::{Capability, Source};
 use crate::ui::custom_id::{ButtonAction, CustomId};
 use crate::ui::{Message, team};
@@ -28,7 +29,7 @@ pub(super) async fn on_page(
             clicker.guild,
             &clicker.actor,
             needed,
-            "view.page",
+            AuditAction::ViewPage,
             Source::Button,
         )
         .await?;
@@ -132,6 +133,6 @@ pub(super) async fn on_confirm(
         .confirm(clicker.guild, &clicker.actor, id.target())
         .await?;
     reply
-        .edit_message(&outcome::report(&report, "Command"))
+        .edit_message(&views::outcome::action_report(&report))
         .await
 }

@@ -4,11 +4,12 @@
 use poise::serenity_prelude as serenity;
 
 use super::{Clicker, Reply, our_id};
-use crate::actions::{ModAction, required_capability};
-use crate::discord::{BotError, Data, outcome, render};
+use crate::actions::{AuditAction, ModAction};
+use crate::discord::{BotError, Data, render};
 use crate::erlc::models::PlayerRef;
 use crate::store::Source;
 use crate::ui::custom_id::{ButtonAction, CustomId};
+use crate::views;
 
 /// The one text input of a panel form.
 const INPUT_ID: &str = "text";
@@ -76,7 +77,7 @@ pub(super) async fn on_click(
                 .require(
                     clicker.guild,
                     &clicker.actor,
-                    required_capability(&action),
+                    action.capability(),
                     action.audit_name(),
                     Source::Button,
                 )
@@ -87,7 +88,6 @@ pub(super) async fn on_click(
     let action = action_for(id, roblox_id, None)
         .ok_or_else(|| BotError::user("This button does nothing in this bot version."))?;
     reply.defer_private().await?;
-    let verb = outcome::verb(&action);
     let report = services
         .run_action(
             clicker.guild,
@@ -97,7 +97,7 @@ pub(super) async fn on_click(
             action,
         )
         .await?;
-    reply.private(&outcome::report(&report, verb)).await
+    reply.private(&views::outcome::action_report(&report)).await
 }
 
 async fn refresh(
@@ -113,7 +113,7 @@ async fn refresh(
             clicker.guild,
             &clicker.actor,
             crate::store::Capability::View,
-            "view.player",
+            AuditAction::ViewPlayer,
             Source::Button,
         )
         .await?;
@@ -185,7 +185,6 @@ async fn run_submit(
     let action = action_for(&id, roblox_id, submitted_text(submit))
         .ok_or_else(|| BotError::user("Write the message to send, then submit again."))?;
     submit.defer_ephemeral(ctx).await?;
-    let verb = outcome::verb(&action);
     let ran = data
         .services
         .run_action(
@@ -197,7 +196,7 @@ async fn run_submit(
         )
         .await;
     let message = match ran {
-        Ok(report) => outcome::report(&report, verb),
+        Ok(report) => views::outcome::action_report(&report),
         Err(error) => {
             let error = BotError::from(error);
             tracing::info!(custom_id = %submit.data.custom_id, "form action refused: {error}");

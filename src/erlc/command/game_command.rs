@@ -290,24 +290,6 @@ impl GameCommand {
             _ => Vec::new(),
         }
     }
-
-    /// Whether a UI should ask for confirmation first: shutdown, bans, any change of staff
-    /// permissions, anything aimed at `all`/`others`, and raw text (it is not inspected).
-    pub fn is_destructive(&self) -> bool {
-        use GameCommand::*;
-        match self {
-            Shutdown
-            | Ban { .. }
-            | Helper(_)
-            | Unhelper(_)
-            | Mod(_)
-            | Unmod(_)
-            | Admin(_)
-            | Unadmin(_)
-            | Raw(_) => true,
-            _ => self.targets().iter().any(|target| target.is_group()),
-        }
-    }
 }
 
 fn one_whole_player(command: &'static str, target: &Target) -> Result<(), CommandBuildError> {

@@ -1,7 +1,9 @@
 //! Building in-game command text safely: validated targets, one-line free text, typed
-//! commands for everything in prc-api.md §7, and the policy checked before anything is sent.
+//! commands for everything in prc-api.md §7, the policy checked before anything is sent, and
+//! which commands need a Confirm press first.
 
 mod build_error;
+mod destructive;
 mod game_command;
 mod policy;
 mod target;
@@ -11,6 +13,7 @@ mod text;
 mod tests;
 
 pub use build_error::CommandBuildError;
+pub use destructive::is_destructive;
 pub use game_command::{FireKind, GameCommand, MAX_HOUR, Weather};
 pub use policy::{CommandPolicy, DEFAULT_MAX_LEN, canonical_command_name};
 pub use target::{MAX_NAME_LEN, MIN_FULL_NAME_LEN, PlayerName, Target, Targets};

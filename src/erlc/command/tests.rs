@@ -177,8 +177,9 @@ fn validation_rejects_what_types_cannot() {
     assert!(Time(25).to_checked_text().is_err());
 }
 
+/// Typed commands are judged by the same text rule as raw ones, through what they render.
 #[test]
-fn destructive_commands_need_confirmation() {
+fn destructive_typed_commands_need_confirmation() {
     use GameCommand::*;
     for destructive in [
         Shutdown,
@@ -195,12 +196,16 @@ fn destructive_commands_need_confirmation() {
             targets: targets("avery,others"),
             reason: None,
         },
-        Raw(":h hi".into()),
+        Teleport {
+            targets: targets("all"),
+            destination: name("avery"),
+        },
     ] {
-        assert!(destructive.is_destructive(), "{destructive:?}");
+        assert!(is_destructive(&destructive.to_text()), "{destructive:?}");
     }
     for routine in [
-        Hint("hi".into()),
+        Hint("all of you: hi".into()),
+        Message("others welcome".into()),
         Kick {
             targets: targets("avery"),
             reason: None,
@@ -211,7 +216,7 @@ fn destructive_commands_need_confirmation() {
         Jail(targets("a,b")),
         Weather(super::Weather::Rain),
     ] {
-        assert!(!routine.is_destructive(), "{routine:?}");
+        assert!(!is_destructive(&routine.to_text()), "{routine:?}");
     }
 }
 

@@ -8,6 +8,7 @@ mod permissions;
 mod rekey;
 mod servers;
 mod status;
+mod webhook_token;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -21,6 +22,7 @@ pub use guild::GuildSettings;
 pub use permissions::{Capability, UnknownCapability};
 pub use servers::ServerRecord;
 pub use status::ServerStatus;
+pub use webhook_token::new_webhook_token;
 
 /// Typed access to guild configuration.
 #[derive(Clone)]

@@ -1,6 +1,8 @@
-//! Builders for live PRC data, store records and client results used by the view tests.
+//! Builders for live PRC data, store records, client and action results used by the view
+//! tests.
 
-use crate::erlc::api::{CommandReceipt, Confirmation, KeyValidation};
+use crate::actions::{ActionReport, ModAction, ResolvedPlayer, SetupReport, SetupWarning};
+use crate::erlc::api::Confirmation;
 use crate::erlc::models::Permission;
 use crate::erlc::models::{
     AccVerifiedReq, Bans, EmergencyCall, Location, Player, PlayerRef, ServerInfo, StaffV2, Team,
@@ -140,19 +142,37 @@ pub fn prc_error(code: i64) -> ErlcError {
     )
 }
 
-pub fn not_authorized() -> KeyValidation {
-    KeyValidation::NotAuthorized {
-        server: info("Riverside County RP", "RCRPx", 3),
-        error: prc_error(4000),
+/// A `/server setup` that connected `main` (the default) to a server called `server_name`.
+pub fn setup_report(server_name: Option<&str>, warnings: Vec<SetupWarning>) -> SetupReport {
+    SetupReport {
+        record: ServerRecord {
+            webhook_token: Some("tok43".into()),
+            ..record("main", ServerStatus::Ok, true, "Ann")
+        },
+        server_name: server_name.map(str::to_owned),
+        webhook_token: "tok43".into(),
+        warnings,
+        audit_seq: 7,
     }
 }
 
-pub fn receipt(text: &str, confirmation: Confirmation) -> CommandReceipt {
-    CommandReceipt {
-        text: text.into(),
-        dry_run: false,
-        response: None,
+/// An action ER:LC accepted: `command_text` sent on `main`, naming `target`.
+pub fn sent(
+    action: ModAction,
+    command_text: &str,
+    target: Option<&str>,
+    confirmation: Confirmation,
+) -> ActionReport {
+    ActionReport {
+        action,
+        server_label: "main".into(),
+        command_text: command_text.into(),
         confirmation,
+        audit_seq: 12,
+        player: target.map(|name| ResolvedPlayer {
+            name: name.into(),
+            id: None,
+        }),
     }
 }
 

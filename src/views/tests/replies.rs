@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::fixtures::*;
 use super::{all_text, assert_fits, labels};
-use crate::erlc::api::{Confirmation, KeyValidation};
+use crate::actions::{ActionReport, ModAction, SetupReport, SetupWarning};
+use crate::erlc::api::Confirmation;
 use crate::events::Pattern;
 use crate::store::audit::{Actor, Outcome, VerifyReport};
 use crate::store::settings::{
@@ -17,59 +18,69 @@ use crate::views::admin::{
 use crate::views::audit::{audit_page, audit_verify};
 use crate::views::health::{ServerHealthView, health};
 use crate::views::outcome::{
-    ActionReport, action_report, cancelled, confirm_prompt, erlc_error, error, permission_denied,
+    action_report, cancelled, confirm_prompt, erlc_error, error, permission_denied,
 };
-use crate::views::servers::{SetupOutcome, removed, server_list, setup_result};
+use crate::views::servers::{removed, server_list, setup_result};
 use crate::views::{Light, PageTarget, PagedView};
 
-fn setup(validation: &KeyValidation, saved: bool, sandbox: bool) -> String {
-    let message = setup_result(&SetupOutcome {
-        label: "main",
-        key_fingerprint: "fp:1a2b3c4d",
-        validation,
-        saved,
-        sandbox,
-        is_default: true,
-    });
+fn setup(report: &SetupReport, webhook_url: Option<&str>) -> String {
+    let message = setup_result(report, webhook_url);
     assert_fits(&message);
     all_text(&message)
 }
 
 #[test]
-fn setup_results_cover_success_warning_and_failure() {
-    let ok = KeyValidation::Ok(info("Riverside County RP", "RCRPx", 3));
-    let text = setup(&ok, true, false);
+fn setup_results_cover_success_warnings_and_the_sandbox() {
+    let ok = setup_report(Some("Riverside County RP"), vec![]);
+    let url = "https://bot.example.org/prc/webhook/tok43";
+    let text = setup(&ok, Some(url));
+    for fact in [
+        "ER:LC server connected",
+        "Connected **main** to Riverside County RP.",
+        "`fp:1a2b3c4d`",
+        "Default\nyes",
+        "Event Webhook",
+        "`https://bot.example.org/prc/webhook/tok43`",
+        "Audit record #7",
+    ] {
+        assert!(text.contains(fact), "missing {fact:?} in {text}");
+    }
+    assert!(!text.contains("To finish"), "{text}");
     assert!(
-        text.contains("✅ Server connected") && text.contains("`RCRPx`"),
-        "{text}"
-    );
-    assert!(
-        text.contains("`fp:1a2b3c4d`") && text.contains("Working"),
-        "{text}"
+        !setup(&ok, None).contains("Webhook URL"),
+        "no public address"
     );
 
-    let text = setup(&not_authorized(), true, false);
-    assert!(text.contains("commands are blocked"), "{text}");
-    assert!(text.contains("Trusted IPs"), "the trusted-IP steps: {text}");
-
-    let text = setup(&ok, true, true);
-    assert!(text.contains("🧪 Sandbox connected"), "{text}");
-
-    let text = setup(&KeyValidation::Invalid(prc_error(2002)), false, false);
-    assert!(
-        text.contains("❌ Server not saved") && text.contains("not valid any more"),
-        "{text}"
-    );
-    assert!(text.contains("Private Server Settings"), "the fix: {text}");
-
+    let blocked = SetupWarning::CommandsNotAuthorized {
+        fix: prc_error(4000).fix(),
+    };
     let text = setup(
-        &KeyValidation::RateLimited { retry_after: None },
-        false,
-        false,
+        &setup_report(Some("Riverside County RP"), vec![blocked]),
+        None,
     );
-    assert!(text.contains("busy"), "{text}");
-    let text = setup(&KeyValidation::ServerOffline(prc_error(3002)), true, false);
-    assert!(text.contains("Saved, but not working yet"), "{text}");
+    assert!(
+        text.contains("may not run commands on Riverside County RP yet"),
+        "{text}"
+    );
+    assert!(text.contains("Trusted IP"), "the trusted-IP steps: {text}");
+    let without_fix = SetupWarning::CommandsNotAuthorized { fix: None };
+    let text = setup(&setup_report(None, vec![without_fix]), None);
+    assert!(text.contains("Trusted IPs"), "our own steps: {text}");
+
+    let offline = setup_report(None, vec![SetupWarning::ServerOffline]);
+    let text = setup(&offline, None);
+    assert!(text.contains("Connected **main** to the server."), "{text}");
+    assert!(
+        text.contains("offline, so the key could only be partly checked"),
+        "{text}"
+    );
+    let colour = |report: &SetupReport| setup_result(report, None).embeds[0].colour;
+    assert_ne!(colour(&ok), colour(&offline), "warnings change the colour");
+
+    let mut sandbox = setup_report(Some("Sandbox"), vec![]);
+    sandbox.record.sandbox = true;
+    let text = setup(&sandbox, None);
+    assert!(text.contains("to the built-in sandbox server"), "{text}");
 }
 
 #[test]
@@ -290,17 +301,12 @@ fn admin_lists() {
 
 #[test]
 fn outcomes_errors_and_confirmation() {
-    let confirmed = receipt(
-        ":kick minty RDM",
-        Confirmation::Confirmed { logged_at: NOW },
-    );
-    let report = ActionReport {
-        server: "main",
-        action: "Kick",
-        target: Some("minty"),
-        receipt: &confirmed,
-        audit_seq: Some(12),
+    let kick = ModAction::Kick {
+        player: "mint".into(),
+        reason: Some("RDM".into()),
     };
+    let confirmed = Confirmation::Confirmed { logged_at: NOW };
+    let report = sent(kick, ":kick minty RDM", Some("minty"), confirmed);
     let text = all_text(&action_report(&report));
     for fact in [
         "✅ Kick done",
@@ -311,20 +317,26 @@ fn outcomes_errors_and_confirmation() {
     ] {
         assert!(text.contains(fact), "missing {fact:?} in {text}");
     }
-    let unseen = receipt(":kick minty", Confirmation::NotSeen);
     let text = all_text(&action_report(&ActionReport {
-        receipt: &unseen,
-        ..report
+        confirmation: Confirmation::NotSeen,
+        ..report.clone()
     }));
-    assert!(text.contains("not seen in the logs yet"), "{text}");
-    let mut dry = receipt(":ban x", Confirmation::NotRequested);
-    dry.dry_run = true;
     assert!(
-        all_text(&action_report(&ActionReport {
-            receipt: &dry,
-            ..report
-        }))
-        .contains("dry run")
+        text.contains("⚠️ Kick sent, not seen in the logs yet"),
+        "{text}"
+    );
+    let raw = ModAction::Raw {
+        text: ":weather rain".into(),
+    };
+    let text = all_text(&action_report(&sent(
+        raw,
+        ":weather rain",
+        None,
+        Confirmation::NotRequested,
+    )));
+    assert!(
+        text.contains("✅ Command sent") && !text.contains("Target"),
+        "{text}"
     );
 
     let message = error("The player is not in game.", Some("Check the name."));

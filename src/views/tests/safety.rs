@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use super::fixtures::*;
 use super::{all_text, assert_fits};
-use crate::erlc::api::{Confirmation, KeyValidation};
+use crate::actions::{ModAction, SetupWarning};
+use crate::erlc::api::Confirmation;
 use crate::erlc::models::{IdMap, Location, Permission, PlayerRef, StaffV2, Team};
 use crate::events::Pattern;
 use crate::feeds::fixtures::{event, every_kind};
@@ -17,12 +18,12 @@ use crate::views::admin::feed_list;
 use crate::views::audit::audit_page;
 use crate::views::health::{ServerHealthView, health};
 use crate::views::logs::{LogKind, LogsRequest, logs_page};
-use crate::views::outcome::{ActionReport, action_report, cancelled, confirm_prompt, error};
+use crate::views::outcome::{action_report, cancelled, confirm_prompt, error};
 use crate::views::player::player_panel;
 use crate::views::players::{
     bans_page, emergency_calls, players_page, queue, staff, vehicles_page,
 };
-use crate::views::servers::{SetupOutcome, server_list, server_status, setup_result};
+use crate::views::servers::{server_list, server_status, setup_result};
 
 const HOSTILE: &[&str] = &[
     "@everyone",
@@ -201,24 +202,17 @@ fn stored_and_settings_views_keep_game_text_inert() {
         let mut record = record("main", ServerStatus::Error(hostile.into()), true, hostile);
         record.key_fingerprint = hostile.into();
         assert_inert(&server_list(&[record]), hostile);
-        let mut server = info(hostile, hostile, 1);
-        server.name = hostile.into();
-        for validation in [
-            KeyValidation::Ok(server.clone()),
-            KeyValidation::NotAuthorized {
-                server,
-                error: prc_error(4000),
-            },
-        ] {
-            let outcome = SetupOutcome {
-                label: "main",
-                key_fingerprint: hostile,
-                validation: &validation,
-                saved: true,
-                sandbox: false,
-                is_default: false,
-            };
-            assert_inert(&setup_result(&outcome), hostile);
+        // What `/server setup` shows: the in-game server name is the server owner's text.
+        let blocked = SetupWarning::CommandsNotAuthorized {
+            fix: prc_error(4000).fix(),
+        };
+        for warnings in [vec![], vec![blocked, SetupWarning::ServerOffline]] {
+            let mut report = setup_report(Some(hostile), warnings);
+            report.record.label = hostile.into();
+            report.record.key_fingerprint = hostile.into();
+            assert_inert(&setup_result(&report, Some(hostile)), hostile);
+            report.record.sandbox = true;
+            assert_inert(&setup_result(&report, None), hostile);
         }
         let view = ServerHealthView {
             label: hostile.into(),
@@ -254,14 +248,12 @@ fn stored_and_settings_views_keep_game_text_inert() {
             hostile,
         );
 
-        let sent = receipt(hostile, Confirmation::NotSeen);
-        let report = ActionReport {
-            server: "main",
-            action: hostile,
-            target: Some(hostile),
-            receipt: &sent,
-            audit_seq: None,
+        let pm = ModAction::Pm {
+            player: hostile.into(),
+            text: hostile.into(),
         };
+        let mut report = sent(pm, hostile, Some(hostile), Confirmation::NotSeen);
+        report.server_label = hostile.into();
         assert_inert(&action_report(&report), hostile);
         // Explanations, fixes and reasons to confirm are our own words (markdown allowed);
         // they still never ping.

@@ -1,7 +1,9 @@
-//! Which raw command text needs a Confirm press before it is sent: `:shutdown`, bans, staff
-//! permission changes, and anything aimed at `all` or `others`.
+//! Which command text needs a person's Confirm press before it is sent: `:shutdown`, bans,
+//! staff permission changes, and anything aimed at `all` or `others`. Judged on the text
+//! (aliases and case resolved), so raw commands and typed ones share one rule.
 
-use crate::erlc::canonical_command_name;
+use super::Target;
+use super::policy::canonical_command_name;
 
 /// Commands that are destructive whatever their arguments.
 const ALWAYS: &[&str] = &[
@@ -24,9 +26,10 @@ const NO_TARGETS: &[&str] = &[
     "unloadlayout",
 ];
 
-/// Does this raw command text need confirming? Unparseable text counts as destructive (the
-/// policy refuses it anyway).
-pub fn raw_is_destructive(text: &str) -> bool {
+/// Does this command text need confirming? Text without a command name counts as
+/// destructive (the policy refuses it anyway). Any argument word that is a group target
+/// (`all`, `others`, also inside a comma list) makes a player command destructive.
+pub fn is_destructive(text: &str) -> bool {
     let Some(name) = canonical_command_name(text) else {
         return true;
     };
@@ -39,7 +42,7 @@ pub fn raw_is_destructive(text: &str) -> bool {
     text.split_whitespace()
         .skip(1)
         .flat_map(|word| word.split(','))
-        .any(|part| part.eq_ignore_ascii_case("all") || part.eq_ignore_ascii_case("others"))
+        .any(|part| Target::parse(part).is_ok_and(|target| target.is_group()))
 }
 
 #[cfg(test)]
@@ -54,21 +57,23 @@ mod tests {
             ":ban Avery_Cole rdm",
             ":admin 123",
             ":kick all",
+            ":kick ALL",
             ":kill Bob,Others",
             ":teleport all Bob",
             ":pm others hi",
             ":",
         ] {
-            assert!(raw_is_destructive(text), "{text}");
+            assert!(is_destructive(text), "{text}");
         }
         for text in [
             ":h all done",
             ":m everyone",
             ":kick Bob allowed",
+            ":kick Bob,",
             ":pt 60",
             ":heal Bob",
         ] {
-            assert!(!raw_is_destructive(text), "{text}");
+            assert!(!is_destructive(text), "{text}");
         }
     }
 }
