@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Time as a seam: production code reads the wall clock through [`Clock`] so tests can
 //! control it.
 
@@ -6,8 +7,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Source of wall-clock time in Unix milliseconds.
 pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> i64;
 
+    /// Whole seconds since the Unix epoch, rounded down (also before 1970).
     fn now_secs(&self) -> i64 {
         self.now_ms().div_euclid(1000)
     }
@@ -34,14 +37,17 @@ impl Clock for SystemClock {
 pub struct ManualClock(AtomicI64);
 
 impl ManualClock {
+    /// A clock that reads `start_ms` (Unix milliseconds) until it is moved.
     pub fn new(start_ms: i64) -> Self {
         Self(AtomicI64::new(start_ms))
     }
 
+    /// Jump to `ms` Unix milliseconds, backwards too.
     pub fn set_ms(&self, ms: i64) {
         self.0.store(ms, Ordering::SeqCst);
     }
 
+    /// Move forward by `ms` milliseconds.
     pub fn advance_ms(&self, ms: i64) {
         self.0.fetch_add(ms, Ordering::SeqCst);
     }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The bot's typed configuration, read from the environment (and `.env`), validated at start.
 //! Every problem is collected and reported at once, so an operator fixes them in one go.
 
@@ -14,6 +15,7 @@ use crate::store::AuditRetention;
 pub struct DiscordToken(String);
 
 impl DiscordToken {
+    /// The token text, for logging in to Discord only; never log it.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -32,20 +34,31 @@ impl std::fmt::Debug for DiscordToken {
 /// Everything the bot reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// `DISCORD_TOKEN`; needed only to run the bot on Discord (`None` for `sim`, `demo`, `bench`).
     pub discord_token: Option<DiscordToken>,
+    /// `DEV_GUILD_ID`: register slash commands in this guild only, where they appear at once;
+    /// `None` registers them globally.
     pub dev_guild_id: Option<u64>,
     /// Loopback-only override of Discord's API base (tests).
     pub discord_api_base: Option<String>,
+    /// `ERLC_API_BASE`: PRC API base URL, `https://api.erlc.gg` unless pointed at a simulator.
     pub erlc_api_base: String,
+    /// `ERLC_GLOBAL_API_KEY`: PRC's global key for large apps, sent on every request; `None` for
+    /// most bots.
     pub erlc_global_key: Option<GlobalKey>,
+    /// `ERLC_COMMAND_MAX_LEN`: the longest in-game command (in characters) the bot sends. Default 200.
     pub command_max_len: usize,
+    /// `ERLC_COMMAND_DENY`: commands the bot refuses to send, lowercased, without the leading `:`.
     pub command_deny: Vec<String>,
+    /// `DATA_DIR`: where the database and the master key file live. Default `./data`.
     pub data_dir: PathBuf,
     /// Master key text (base64 or hex); `None` means use or create the key file.
     pub master_key: Option<String>,
+    /// `HTTP_BIND`: address of the HTTP server (webhooks, metrics, health). Default 127.0.0.1:8080.
     pub http_bind: SocketAddr,
     /// Public https base URL of this bot's HTTP server, used to show webhook URLs.
     pub public_url: Option<String>,
+    /// `POLL_INTERVAL_SECS`: how often each server is polled, at least 1 s. Default 15 s.
     pub poll_interval: Duration,
     /// Override of PRC's webhook verification key (base64 SPKI), for tests.
     pub prc_webhook_public_key: Option<String>,
@@ -58,6 +71,7 @@ pub struct Config {
 #[error("configuration problems:\n  - {}", .0.join("\n  - "))]
 pub struct ConfigErrors(pub Vec<String>);
 
+/// PRC's production API, used when `ERLC_API_BASE` is unset.
 pub const DEFAULT_ERLC_API_BASE: &str = "https://api.erlc.gg";
 
 impl Config {

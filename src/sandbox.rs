@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The sandbox: a PRC API simulator running inside the bot, one per guild that asks for it
 //! (`/server setup` with the key `sandbox`), so a community can try every feature before it
 //! buys the API pack. Each guild's simulator is seeded with the guild id, so its server key is
@@ -52,8 +53,10 @@ impl Default for SandboxOptions {
 /// Why a sandbox could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
+    /// The in-process simulator failed to start (for example no free local port).
     #[error("could not start the sandbox simulator: {0}")]
     Simulator(#[from] SimError),
+    /// The client for the simulator could not be built from the configured template.
     #[error("could not set up the client for the sandbox: {0}")]
     Client(#[from] ErlcError),
 }
@@ -101,6 +104,7 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
+    /// No sandbox runs yet; each guild's starts on its first [`Sandbox::ensure`].
     pub fn new(options: SandboxOptions) -> Self {
         Self {
             options: Arc::new(options),

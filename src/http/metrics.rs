@@ -24,6 +24,7 @@ struct Family {
 }
 
 impl MetricsWriter {
+    /// A writer with no families yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -96,6 +97,7 @@ fn label_text(labels: &[(&str, &str)]) -> String {
 
 /// Something that adds metrics to `/metrics`. Closures `Fn(&mut MetricsWriter)` qualify.
 pub trait MetricsSource: Send + Sync {
+    /// Add this source's current values to `out`; called on every `/metrics` request.
     fn collect(&self, out: &mut MetricsWriter);
 }
 
@@ -126,14 +128,17 @@ fn read(map: &Mutex<BTreeMap<&'static str, u64>>) -> BTreeMap<&'static str, u64>
 }
 
 impl WebhookCounters {
+    /// Requests that passed verification and were processed, since start.
     pub fn accepted(&self) -> u64 {
         self.accepted.load(Ordering::Relaxed)
     }
 
+    /// Verified requests ignored as repeats (same timestamp and body), since start.
     pub fn duplicates(&self) -> u64 {
         self.duplicates.load(Ordering::Relaxed)
     }
 
+    /// Events from webhooks that were new to the event store, since start.
     pub fn stored_events(&self) -> u64 {
         self.stored_events.load(Ordering::Relaxed)
     }

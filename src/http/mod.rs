@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The bot's HTTP server (axum): PRC event webhooks at `POST /prc/webhook/{token}`,
 //! Prometheus metrics at `GET /metrics` and a health check at `GET /healthz`. Bound to
 //! `HTTP_BIND` (default 127.0.0.1:8080); put a TLS reverse proxy in front for PRC.
@@ -29,13 +30,17 @@ pub use webhook::{MAX_WEBHOOK_BODY, WebhookVerdict, check_webhook};
 /// Why the HTTP server could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
+    /// The address in `HTTP_BIND` could not be bound (in use, or not an address of this machine).
     #[error(
         "could not listen on {addr}: {source}. Is another program using that port? Set HTTP_BIND to a free address"
     )]
     Bind {
+        /// The address that was asked for.
         addr: SocketAddr,
+        /// The operating system's reason.
         source: std::io::Error,
     },
+    /// The server was listening, then stopped with an I/O error.
     #[error("the HTTP server stopped with an error: {0}")]
     Serve(std::io::Error),
 }

@@ -21,6 +21,8 @@ pub type LastPoll = Arc<dyn Fn() -> Option<i64> + Send + Sync>;
 /// Everything the handlers need. Fields are public so the wiring can fill in what it has.
 #[derive(Clone)]
 pub struct HttpState {
+    /// Finds the server a webhook token belongs to; keeps the inbox of unfinished batches, the
+    /// set of deliveries already seen and the events themselves.
     pub store: Store,
     /// Checks PRC's signature and the timestamp window.
     pub verifier: WebhookVerifier,
@@ -39,6 +41,7 @@ pub struct HttpState {
     pub last_poll: Option<LastPoll>,
     /// Poll interval; a last poll older than three of these (plus 30 s) reads as degraded.
     pub poll_interval: Duration,
+    /// The endpoint's own counters, shared with `/metrics`.
     pub counters: Arc<WebhookCounters>,
 }
 
@@ -74,21 +77,25 @@ impl HttpState {
         }
     }
 
+    /// Handle `CustomCommand` events with `router` (custom `;` commands).
     pub fn with_commands(mut self, router: Arc<CommandRouter>) -> Self {
         self.commands = Some(router);
         self
     }
 
+    /// Let webhook 911 calls be completed with player names read through `handles`.
     pub fn with_handles(mut self, handles: Arc<dyn ServerHandles>) -> Self {
         self.handles = Some(handles);
         self
     }
 
+    /// Add `source` to `/metrics`.
     pub fn with_metrics(mut self, source: Arc<dyn MetricsSource>) -> Self {
         self.metrics.push(source);
         self
     }
 
+    /// Report `last_poll` in `/healthz`, judged against `poll_interval`.
     pub fn with_last_poll(mut self, last_poll: LastPoll, poll_interval: Duration) -> Self {
         self.last_poll = Some(last_poll);
         self.poll_interval = poll_interval;

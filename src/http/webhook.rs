@@ -31,13 +31,19 @@ pub const MAX_WEBHOOK_BODY: usize = 64 * 1024;
 pub enum WebhookVerdict {
     /// Verified and new: process the batch for this guild's server.
     Accepted {
+        /// Discord guild id of the server whose token the URL carried.
         guild: u64,
+        /// That server's label within the guild.
         server: String,
+        /// The decoded events.
         batch: WebhookBatch,
     },
     /// Verified, but the same timestamp and body were handled already.
     Duplicate,
+    /// Refused: unknown token, missing, bad or stale signature, a body that does not decode, or
+    /// the bot's database failing.
     Rejected {
+        /// The HTTP status answered to PRC.
         status: StatusCode,
         /// Stable label, as counted in `erlc_bot_webhook_rejected_total`.
         reason: &'static str,

@@ -41,7 +41,9 @@ enum Line {
 /// What a backup wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupReport {
+    /// The backup file written.
     pub file: PathBuf,
+    /// Schema version of the database backed up, as recorded in the file's header.
     pub schema_version: u32,
     /// Records per tree.
     pub counts: BTreeMap<String, u64>,
@@ -50,12 +52,16 @@ pub struct BackupReport {
 /// What a restore loaded (counts checked against the file and the database).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestoreReport {
+    /// Schema version the backup was taken at; the restore then migrates to this build's.
     pub schema_version: u32,
+    /// Unix milliseconds when the backup was taken.
     pub created_at_ms: i64,
+    /// Records loaded per tree, as the file's end line promised.
     pub counts: BTreeMap<String, u64>,
 }
 
 impl BackupReport {
+    /// Records written across all trees.
     pub fn total(&self) -> u64 {
         self.counts.values().sum()
     }

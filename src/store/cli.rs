@@ -22,6 +22,7 @@ pub struct DataDirArg {
 pub struct BackupArgs {
     /// File to write (JSON Lines; server keys stay encrypted).
     pub file: PathBuf,
+    /// The database to back up.
     #[command(flatten)]
     pub data: DataDirArg,
 }
@@ -34,6 +35,7 @@ pub struct RestoreArgs {
     /// Replace the contents of a database that already holds data.
     #[arg(long)]
     pub force: bool,
+    /// The database to restore into.
     #[command(flatten)]
     pub data: DataDirArg,
 }
@@ -44,10 +46,12 @@ pub struct RotateMasterKeyArgs {
     /// Read the new key from this file (base64 or hex of 32 bytes) instead of generating one.
     #[arg(long)]
     pub new_key_file: Option<PathBuf>,
+    /// The database whose server keys are re-encrypted.
     #[command(flatten)]
     pub data: DataDirArg,
 }
 
+/// `erlc-bot backup`: write the backup while the bot is stopped; needs no master key.
 pub fn run_backup(args: &BackupArgs) -> Result<String, StoreError> {
     let report = backup::backup(&args.data.data_dir, &args.file, SystemClock.now_ms())?;
     Ok(format!(
@@ -59,6 +63,7 @@ pub fn run_backup(args: &BackupArgs) -> Result<String, StoreError> {
     ))
 }
 
+/// `erlc-bot restore`: load a backup; the bot needs the master key of the time it was taken.
 pub fn run_restore(args: &RestoreArgs) -> Result<String, StoreError> {
     let report = backup::restore(&args.data.data_dir, &args.file, args.force)?;
     let total: u64 = report.counts.values().sum();
@@ -70,6 +75,8 @@ pub fn run_restore(args: &RestoreArgs) -> Result<String, StoreError> {
     ))
 }
 
+/// `erlc-bot rotate-master-key`: re-encrypt every server key under a new master key (generated,
+/// or read from `--new-key-file`) and say where the new key is.
 pub fn run_rotate_master_key(args: &RotateMasterKeyArgs) -> Result<String, StoreError> {
     let store = Store::open(StoreConfig::new(&args.data.data_dir, MasterKeySource::Auto))?;
     let new = match &args.new_key_file {

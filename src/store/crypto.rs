@@ -164,7 +164,9 @@ impl std::fmt::Debug for MasterKeySource {
 /// A resolved key source: either a value from the environment or a key file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyOrigin {
+    /// The key text is given directly, normally by `ERLC_BOT_MASTER_KEY`.
     Env,
+    /// The key is in this file; for `Auto` that is `<data_dir>/master.key`.
     File(PathBuf),
 }
 

@@ -64,6 +64,7 @@ fn ttl_ms(ttl: Duration) -> i64 {
 }
 
 impl DedupeSet {
+    /// Open the `dedupe` tree; `clock` decides when keys expire.
     pub fn open(db: &sled::Db, clock: SharedClock) -> Result<Self, StoreError> {
         Ok(Self {
             tree: db.open_tree(DEDUPE_TREE)?,
@@ -143,6 +144,7 @@ impl DedupeSet {
         Ok(())
     }
 
+    /// The watermark last set for `name` in `scope`; `None` if never set.
     pub fn watermark(&self, scope: &str, name: &str) -> Result<Option<i64>, StoreError> {
         let key = scoped_key(WATERMARK, scope, name.as_bytes())?;
         self.tree

@@ -9,12 +9,22 @@ const RESTORE_ADVICE: &str = "restore from a backup with `erlc-bot restore <file
 /// Everything that can go wrong reading or writing the database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// sled failed to read or write (disk full, I/O error, …).
     #[error("database error: {0}")]
     Db(#[from] sled::Error),
+    /// Stored bytes do not decode as what they should be; restoring a backup is the cure.
     #[error("stored data is damaged ({what}): {detail}; {RESTORE_ADVICE}")]
-    Corrupt { what: String, detail: String },
+    Corrupt {
+        /// Which record or file, such as `arguments of audit record 5`.
+        what: String,
+        /// What the decoder said about it.
+        detail: String,
+    },
+    /// The caller asked for something the store refuses (a bad label, completing an intent
+    /// twice, an existing database to restore over); holds the reason in plain words.
     #[error("{0}")]
     Invalid(String),
+    /// What was asked for does not exist (a server label, an audit intent); holds what.
     #[error("not found: {0}")]
     NotFound(String),
     /// Another process (usually a running bot) holds the database lock.
@@ -23,34 +33,54 @@ pub enum StoreError {
          it at a time, so stop the running bot first and try again",
         path.display()
     )]
-    Locked { path: PathBuf },
+    Locked {
+        /// The database directory.
+        path: PathBuf,
+    },
     /// The database was written by a newer erlc-bot.
     #[error(
         "the database was written by a newer erlc-bot (schema version {found}; this build \
          understands up to {supported}); upgrade erlc-bot, or {RESTORE_ADVICE} taken with this \
          version"
     )]
-    NewerSchema { found: u32, supported: u32 },
+    NewerSchema {
+        /// The version stored in the database (or the backup).
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
     /// The master key given does not decrypt this database.
     #[error(
         "the master key ({given}) does not match the one this database was created with \
          ({expected}); set ERLC_BOT_MASTER_KEY to the original key (or put it back in \
          DATA_DIR/master.key), or {RESTORE_ADVICE}"
     )]
-    WrongMasterKey { expected: String, given: String },
+    WrongMasterKey {
+        /// Fingerprint of the key the database was created with.
+        expected: String,
+        /// Fingerprint of the key given.
+        given: String,
+    },
     /// The master key could not be read, parsed or created.
     #[error("master key problem: {0}")]
     MasterKey(String),
     /// A file outside the database (key file, backup file) could not be read or written.
     #[error("could not {what}: {source}")]
     Io {
+        /// What was being done, such as `write the backup <file>`.
         what: String,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
     /// A backup file is malformed or does not match what it claims to contain.
     #[error("backup file problem at line {line}: {detail}")]
-    Backup { line: usize, detail: String },
+    Backup {
+        /// Line number in the file, from 1.
+        line: usize,
+        /// What is wrong with that line.
+        detail: String,
+    },
 }
 
 impl StoreError {

@@ -16,11 +16,13 @@ pub const INBOX_TREE: &str = "webhook_inbox";
 /// One accepted batch, as received (its signature was checked before it was stored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxBatch {
+    /// Discord guild id the webhook token belongs to.
     pub guild: u64,
     /// The guild's label for the server that sent it.
     pub server: String,
     /// The request body, verbatim.
     pub body: String,
+    /// Unix milliseconds when the bot accepted the batch.
     pub received_at_ms: i64,
     /// How many of the batch's `;` commands have run.
     #[serde(default)]

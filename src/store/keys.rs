@@ -95,6 +95,7 @@ pub struct KeyReader<'a> {
 }
 
 impl<'a> KeyReader<'a> {
+    /// Read `key` from its start; `what` names it in any `Corrupt` error.
     pub fn new(key: &'a [u8], what: &'a str) -> Self {
         Self { rest: key, what }
     }
@@ -108,14 +109,17 @@ impl<'a> KeyReader<'a> {
         Ok(head)
     }
 
+    /// Pass over `n` bytes (a tag, a part the caller does not need).
     pub fn skip(&mut self, n: usize) -> Result<(), StoreError> {
         self.take(n).map(|_| ())
     }
 
+    /// The next 8 bytes as a big-endian number.
     pub fn u64(&mut self) -> Result<u64, StoreError> {
         decode_u64(self.take(8)?, self.what)
     }
 
+    /// The next 8 bytes as a time written by [`time_key`].
     pub fn time(&mut self) -> Result<i64, StoreError> {
         let bytes = self.take(8)?;
         <[u8; 8]>::try_from(bytes)
@@ -123,6 +127,7 @@ impl<'a> KeyReader<'a> {
             .map_err(|_| corrupt(self.what, "bad time in key"))
     }
 
+    /// The next label written by [`push_label`]: a length byte, then that much UTF-8.
     pub fn label(&mut self) -> Result<&'a str, StoreError> {
         let len = usize::from(*self.take(1)?.first().unwrap_or(&0));
         std::str::from_utf8(self.take(len)?).map_err(|e| corrupt(self.what, e))

@@ -31,8 +31,11 @@ impl Default for MaintenanceConfig {
 /// What one round removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct MaintenanceReport {
+    /// Events removed by the retention policies.
     pub events: usize,
+    /// Dedupe keys whose time to live had passed.
     pub dedupe_keys: usize,
+    /// Delivered outbox entries older than `keep_delivered`.
     pub outbox_entries: usize,
 }
 

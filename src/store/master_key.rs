@@ -27,7 +27,9 @@ pub enum NewMasterKey {
 /// What a rotation did. Holds fingerprints only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RotationReport {
+    /// Fingerprint of the key that was replaced.
     pub old_fingerprint: String,
+    /// Fingerprint of the key now in use.
     pub new_fingerprint: String,
     /// Server keys re-encrypted.
     pub servers: usize,

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Persistence in sled. The only module that names sled; everything else uses its typed API.
 //!
 //! [`Store`] owns one sled database at `<data_dir>/db` and hands out typed handles: guild
@@ -55,7 +56,9 @@ pub use settings::{
 pub struct StoreConfig {
     /// Directory holding `db/` (sled files) and, by default, `master.key`.
     pub data_dir: PathBuf,
+    /// Where the master key that encrypts server keys comes from.
     pub master_key: MasterKeySource,
+    /// Time for every timestamp the store writes and every expiry it checks.
     pub clock: SharedClock,
     /// What [`Store::remove_guild`] does with the guild's audit log.
     pub audit_retention: AuditRetention,
@@ -76,8 +79,11 @@ impl StoreConfig {
 /// What [`Store::remove_guild`] deleted.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct GuildRemoval {
+    /// Settings records removed: servers, feeds, role permissions, guild settings.
     pub settings: SettingsPurge,
+    /// Events deleted from the guild's history.
     pub events: u64,
+    /// Audit records removed under `AUDIT_RETENTION`; 0 with `keep-all`.
     pub audit_records: u64,
 }
 
@@ -145,22 +151,27 @@ impl Store {
         })
     }
 
+    /// Guild settings: servers and their keys, feeds, role permissions.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
     }
 
+    /// The tamper-evident audit log of every action.
     pub fn audit(&self) -> &AuditLog {
         &self.inner.audit
     }
 
+    /// Every event seen on every server, kept by the retention policies.
     pub fn events(&self) -> &EventStore {
         &self.inner.events
     }
 
+    /// Keys of recently handled items and the tracker's log watermarks.
     pub fn dedupe(&self) -> &DedupeSet {
         &self.inner.dedupe
     }
 
+    /// Messages queued for or delivered to Discord channels.
     pub fn outbox(&self) -> &Outbox {
         &self.inner.outbox
     }
@@ -170,10 +181,12 @@ impl Store {
         &self.inner.inbox
     }
 
+    /// The clock the store was opened with; webhook checks and dedupe share it.
     pub fn clock(&self) -> &SharedClock {
         &self.inner.clock
     }
 
+    /// The data directory: `db/` and, by default, `master.key`.
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir
     }

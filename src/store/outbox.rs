@@ -51,11 +51,15 @@ pub struct OutboxEntry {
 /// A pending entry with its delivery history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingDelivery {
+    /// What to deliver, where.
     pub entry: OutboxEntry,
+    /// Unix milliseconds when it was queued.
     pub enqueued_at_ms: i64,
+    /// Failed attempts so far; 0 before the first try.
     pub attempts: u32,
     /// Do not retry before this time (Unix ms).
     pub next_attempt_at_ms: i64,
+    /// Why the latest attempt failed (cut to 500 characters); `None` before any failure.
     pub last_error: Option<String>,
 }
 
@@ -100,9 +104,15 @@ pub enum DeliveryState {
     /// Waiting for (another) attempt.
     Pending,
     /// Delivered; the message it produced.
-    Delivered { message_id: String },
+    Delivered {
+        /// Id of the posted (or last edited) message, as the sink reported it.
+        message_id: String,
+    },
     /// Refused for good; waits for [`Outbox::unpark`] or a purge.
-    Parked { reason: String },
+    Parked {
+        /// Why the destination refused it, as the sink said.
+        reason: String,
+    },
 }
 
 /// The outbox. Cheap to clone.
@@ -271,6 +281,7 @@ fn insert_new(tx: &TransactionalTree, entry: &OutboxEntry, now: i64) -> TxResult
 }
 
 impl Outbox {
+    /// Open the `outbox` tree; `clock` stamps queueing, retries and deliveries.
     pub fn open(db: &sled::Db, clock: SharedClock) -> Result<Self, StoreError> {
         Ok(Self {
             tree: db.open_tree(OUTBOX_TREE)?,

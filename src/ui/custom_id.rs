@@ -17,14 +17,21 @@ pub enum ButtonAction {
     ModCallClaim,
     /// Mod-call card: mark the call handled. Target: the call key.
     ModCallResolve,
-    /// Player panel actions. Target: the Roblox user id.
+    /// Player panel: kick the player, after a form asking for a reason. Target: the Roblox
+    /// user id (as for every player panel button).
     PlayerKick,
+    /// Player panel: ban the player, after a form asking for a reason.
     PlayerBan,
+    /// Player panel: send the player a private message typed in a form.
     PlayerPm,
+    /// Player panel: mark the player wanted in game.
     PlayerWanted,
+    /// Player panel: redraw the panel from the server's current state.
     PlayerRefresh,
-    /// Confirmation of a destructive command. Target: an opaque token.
+    /// Confirmation of a destructive command: send it. Target: an opaque token naming the
+    /// pending confirmation.
     CommandConfirm,
+    /// Confirmation of a destructive command: drop it unsent. Target: the same token.
     CommandCancel,
     /// A page button of a paged reply (players, vehicles, bans, logs, audit). Target: an
     /// opaque page token (the views module writes and reads it).
@@ -34,12 +41,16 @@ pub enum ButtonAction {
 /// What kind of target an action expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetKind {
+    /// A mod call's stable key (caller and call time), as its events carry it.
     CallKey,
+    /// A Roblox user id (digits only).
     RobloxId,
+    /// An opaque token another module issued and reads back.
     Token,
 }
 
 impl ButtonAction {
+    /// Every action, so a word from a click is matched against all of them.
     pub const ALL: [ButtonAction; 10] = [
         Self::ModCallClaim,
         Self::ModCallResolve,
@@ -69,6 +80,7 @@ impl ButtonAction {
         }
     }
 
+    /// What the target segment of this action's ids holds.
     pub fn target_kind(self) -> TargetKind {
         match self {
             Self::ModCallClaim | Self::ModCallResolve => TargetKind::CallKey,
@@ -89,18 +101,25 @@ impl ButtonAction {
 /// Why a custom id could not be built or read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CustomIdError {
+    /// Another bot's or app's component; not ours to handle.
     #[error("this button does not belong to erlc-bot (its id does not start with `erlc:`)")]
     Foreign,
+    /// Not four `:`-separated parts; holds how many there were.
     #[error("the button id has {0} parts; expected erlc:<action>:<server>:<target>")]
     WrongShape(usize),
+    /// An action word this version does not know; holds the word.
     #[error("the button action `{0}` is unknown; it may come from a newer or older bot version")]
     UnknownAction(String),
+    /// The server label is not a valid label; holds why.
     #[error("the server label in the button id is not valid: {0}")]
     BadServer(String),
+    /// The target is empty or holds `:`, whitespace or control characters.
     #[error("the button target is empty or contains `:`, spaces or control characters")]
     BadTarget,
+    /// A player action whose target is not a number; holds the target.
     #[error("the button target `{0}` is not a Roblox user id")]
     NotARobloxId(String),
+    /// Longer than Discord's 100 characters; holds the length.
     #[error("the button id would be {0} characters; Discord allows at most {MAX_CUSTOM_ID}")]
     TooLong(usize),
 }
@@ -167,6 +186,7 @@ impl CustomId {
         }
     }
 
+    /// What the button does.
     pub fn action(&self) -> ButtonAction {
         self.action
     }
@@ -176,6 +196,7 @@ impl CustomId {
         &self.server
     }
 
+    /// The target as text; its meaning depends on [`ButtonAction::target_kind`].
     pub fn target(&self) -> &str {
         &self.target
     }

@@ -11,18 +11,27 @@ use super::custom_id::CustomId;
 pub const MAX_CONTENT: usize = 2000;
 /// Embeds per message.
 pub const MAX_EMBEDS: usize = 10;
+/// Characters in an embed title.
 pub const MAX_TITLE: usize = 256;
+/// Characters in an embed description.
 pub const MAX_DESCRIPTION: usize = 4096;
 /// Fields per embed.
 pub const MAX_FIELDS: usize = 25;
+/// Characters in an embed field's name.
 pub const MAX_FIELD_NAME: usize = 256;
+/// Characters in an embed field's value.
 pub const MAX_FIELD_VALUE: usize = 1024;
+/// Characters in an embed footer.
 pub const MAX_FOOTER: usize = 2048;
 /// Counted characters per embed, and across all embeds of one message.
 pub const MAX_EMBED_TOTAL: usize = 6000;
+/// Buttons in one action row.
 pub const MAX_BUTTONS_PER_ROW: usize = 5;
+/// Action rows per message.
 pub const MAX_BUTTON_ROWS: usize = 5;
+/// Characters in a button label.
 pub const MAX_BUTTON_LABEL: usize = 80;
+/// Characters in a button's custom id; a longer one is refused, so ids are never cut.
 pub const MAX_CUSTOM_ID: usize = 100;
 
 /// What stands in for text that must not be empty (Discord refuses empty field names/values).
@@ -58,8 +67,11 @@ fn non_empty(text: &str, max_chars: usize) -> String {
 /// One name/value pair in an embed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmbedField {
+    /// Bold heading of the field; never empty.
     pub name: String,
+    /// The field's text (markdown); never empty.
     pub value: String,
+    /// Sit beside neighbouring inline fields (up to three a line) instead of on a line of its own.
     pub inline: bool,
 }
 
@@ -82,37 +94,47 @@ impl EmbedField {
 /// [`super::escape`] before it lands in any of these fields.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Embed {
+    /// Bold first line; `None` for an embed with no title.
     pub title: Option<String>,
+    /// Main text (markdown) under the title.
     pub description: Option<String>,
+    /// Link the title opens; `None` leaves the title plain.
     pub url: Option<String>,
     /// 0xRRGGBB.
     pub colour: Option<u32>,
+    /// Name/value pairs under the description, at most 25.
     pub fields: Vec<EmbedField>,
     /// Unix seconds; Discord shows it in the footer line in the reader's time zone.
     pub timestamp: Option<i64>,
+    /// Small plain text at the bottom, before the timestamp.
     pub footer: Option<String>,
 }
 
 impl Embed {
+    /// An empty embed to fill with the builder methods.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Set the title, truncated to fit.
     pub fn title(mut self, title: &str) -> Self {
         self.title = Some(truncate(title, MAX_TITLE));
         self
     }
 
+    /// Set the description, truncated to fit.
     pub fn description(mut self, description: &str) -> Self {
         self.description = Some(truncate(description, MAX_DESCRIPTION));
         self
     }
 
+    /// Make the title a link to `url`.
     pub fn url(mut self, url: &str) -> Self {
         self.url = Some(url.to_owned());
         self
     }
 
+    /// Set the side colour (0xRRGGBB; higher bits are ignored).
     pub fn colour(mut self, colour: u32) -> Self {
         self.colour = Some(colour & 0xFF_FF_FF);
         self
@@ -126,11 +148,13 @@ impl Embed {
         self
     }
 
+    /// Show `unix_secs` in the footer line.
     pub fn timestamp(mut self, unix_secs: i64) -> Self {
         self.timestamp = Some(unix_secs);
         self
     }
 
+    /// Set the footer, truncated to fit.
     pub fn footer(mut self, footer: &str) -> Self {
         self.footer = Some(truncate(footer, MAX_FOOTER));
         self
@@ -220,21 +244,29 @@ fn shorten(slot: &mut Option<String>, excess: usize) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ButtonStyle {
+    /// Blurple: the button most people want.
     Primary,
+    /// Grey: paging and other plain actions.
     Secondary,
+    /// Green: confirm or finish (resolve a call).
     Success,
+    /// Red: kicks, bans and other actions that hurt.
     Danger,
 }
 
 /// A button whose clicks come back to the bot with `custom_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
+    /// What the click sends back: a [`CustomId`] in text form.
     pub custom_id: String,
+    /// Text on the button; never empty.
     pub label: String,
+    /// The button's colour.
     pub style: ButtonStyle,
 }
 
 impl Button {
+    /// A button; an empty label becomes "—" and a long one is truncated.
     pub fn new(custom_id: &CustomId, label: &str, style: ButtonStyle) -> Self {
         Self {
             custom_id: custom_id.to_string(),
@@ -258,7 +290,9 @@ impl Button {
 /// can never choose the role.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Message {
+    /// Text (markdown) above the embeds; `None` for an embeds-only message.
     pub content: Option<String>,
+    /// At most ten embeds, shown in order.
     pub embeds: Vec<Embed>,
     /// Laid out left to right in rows of five ([`Message::button_rows`]); at most 25.
     pub buttons: Vec<Button>,

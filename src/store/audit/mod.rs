@@ -29,6 +29,7 @@ pub struct AuditTicket {
 }
 
 impl AuditTicket {
+    /// The guild whose chain holds the intent.
     pub fn guild(&self) -> u64 {
         self.guild
     }

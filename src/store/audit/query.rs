@@ -33,7 +33,9 @@ pub struct AuditQuery {
 /// An intent and, once it finished, its completion record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
+    /// The record written before the action ran.
     pub intent: AuditRecord,
+    /// The record of how it ended; `None` while pending, or if the process died mid-action.
     pub completion: Option<AuditRecord>,
 }
 
@@ -45,6 +47,7 @@ impl AuditEntry {
             .map_or(&self.intent.outcome, |c| &c.outcome)
     }
 
+    /// Unix milliseconds the action finished; `None` while pending.
     pub fn completed_at_ms(&self) -> Option<i64> {
         self.completion.as_ref().and_then(|c| c.completed_at_ms)
     }
@@ -53,6 +56,7 @@ impl AuditEntry {
 /// One page of results, oldest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditPage {
+    /// The matching intents on this page, with their completions.
     pub entries: Vec<AuditEntry>,
     /// Set when the page is full: pass it as `after_seq` for the next page.
     pub next_after_seq: Option<u64>,
@@ -68,6 +72,7 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
+    /// True when every record's hash and link checked out.
     pub fn is_intact(&self) -> bool {
         self.first_broken.is_none()
     }

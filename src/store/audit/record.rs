@@ -15,9 +15,19 @@ use crate::store::db;
 #[serde(rename_all = "snake_case")]
 pub enum Actor {
     /// A Discord user (id and name at the time).
-    Discord { id: u64, name: String },
+    Discord {
+        /// Discord user id.
+        id: u64,
+        /// Display name in the guild when they acted.
+        name: String,
+    },
     /// An in-game player (Roblox id when known).
-    Player { id: Option<u64>, name: String },
+    Player {
+        /// Roblox user id; `None` when only the name was known.
+        id: Option<u64>,
+        /// Roblox username as the game reported it (`user <id>` when it gave none).
+        name: String,
+    },
     /// The bot itself or an operator tool, e.g. `tracker` or `cli`.
     System(String),
 }
@@ -38,11 +48,17 @@ impl Actor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
+    /// A slash command in Discord.
     SlashCommand,
+    /// A button on a bot message (player panel, mod call card, confirmation, page).
     Button,
+    /// A form opened by a button (kick or ban reason, private message).
     Modal,
+    /// A PRC webhook, such as an in-game `;` command.
     Webhook,
+    /// The tracker, acting on what it saw while polling a server.
     Tracker,
+    /// An operator's `erlc-bot` command line.
     Cli,
 }
 
@@ -52,25 +68,33 @@ pub enum Source {
 pub enum Outcome {
     /// Written before the action runs; stays so if the process died before completing it.
     Pending,
+    /// The action did what was asked.
     Ok,
     /// The PRC API refused, with its error code.
     PrcError {
+        /// PRC's numeric error code from its response.
         code: u32,
+        /// What the error means, in words for the audit reader.
         message: String,
     },
     /// Our command policy refused it before it was sent.
     RefusedByPolicy(String),
+    /// The member lacked a capability the action needs; holds which one.
     PermissionDenied(String),
+    /// Anything else that stopped the action; holds the explanation shown in `/audit`.
     Failed(String),
 }
 
 /// What a caller records before acting.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditIntent {
+    /// Who is acting.
     pub actor: Actor,
+    /// Which way the action came in.
     pub source: Source,
     /// A short verb such as `server.add` or `command.kick`.
     pub action: String,
+    /// What it acts on (a player, a server label), if anything; server keys in it are redacted.
     pub target: Option<String>,
     /// Arguments; secrets are redacted before they are stored.
     pub args: serde_json::Value,
@@ -79,19 +103,31 @@ pub struct AuditIntent {
 /// One record of a guild's audit chain: an intent, or the completion of an earlier intent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRecord {
+    /// Position in the guild's chain: 1 for its first record, then one more for each record
+    /// (pruning old records does not renumber the rest).
     pub seq: u64,
+    /// Unix milliseconds when the record was written.
     pub time_ms: i64,
+    /// Who acted (a completion repeats its intent's actor).
     pub actor: Actor,
+    /// Which way the action came in.
     pub source: Source,
+    /// The verb, such as `command.kick` (a completion repeats its intent's).
     pub action: String,
+    /// What was acted on, redacted as stored.
     pub target: Option<String>,
+    /// The redacted arguments of an intent; `null` on a completion.
     pub args: serde_json::Value,
+    /// `Pending` on an intent; how it ended on a completion.
     pub outcome: Outcome,
     /// For a completion record, the seq of the intent it completes.
     pub completes: Option<u64>,
+    /// Unix milliseconds the intent was completed (a completion's `time_ms`); `None` on an
+    /// intent.
     pub completed_at_ms: Option<i64>,
     /// Hex SHA-256 of the previous record (all zeros for the first).
     pub prev_hash: String,
+    /// Hex SHA-256 of this record's fields and `prev_hash`; a change anywhere breaks the chain.
     pub hash: String,
 }
 

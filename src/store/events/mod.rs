@@ -92,6 +92,7 @@ impl EventStore {
         })
     }
 
+    /// How long each partition keeps events, as the cleanup applies it.
     pub fn retention(&self) -> &RetentionConfig {
         &self.retention
     }

@@ -15,8 +15,10 @@ use super::{EventStore, decode_record, layout};
 /// Largest page a query returns; larger requests are cut to this.
 pub const MAX_PAGE_SIZE: usize = 1000;
 
+/// Which way a page runs through time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Order {
+    /// Oldest first.
     Ascending,
     /// Newest first, what history views want.
     #[default]
@@ -26,8 +28,11 @@ pub enum Order {
 /// A position in time order: continue a query after the event it names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
+    /// The event's source time (Unix seconds).
     pub source_time: i64,
+    /// The event's id within its server.
     pub id: u64,
+    /// The event's server label.
     pub server: String,
 }
 
@@ -53,6 +58,7 @@ pub struct EventQuery {
     pub from: Option<i64>,
     /// Latest source time (Unix seconds), inclusive.
     pub to: Option<i64>,
+    /// Oldest or newest first; newest by default.
     pub order: Order,
     /// Page size, at least 1 and at most [`MAX_PAGE_SIZE`].
     pub max_results: usize,
@@ -77,14 +83,18 @@ impl Default for EventQuery {
 /// The newest event id of one server: consumers compare it with how far they got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionHead {
+    /// Discord guild id.
     pub guild: u64,
+    /// The guild's label for the server.
     pub server: String,
+    /// Id of the server's newest stored event.
     pub last_id: u64,
 }
 
 /// One page of results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
+    /// The events of this page, in the query's order.
     pub events: Vec<Event>,
     /// More events match after this page.
     pub more_follows: bool,

@@ -26,7 +26,9 @@ pub struct RetentionPolicy {
 /// Event types matching `pattern` go to `partition`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionRule {
+    /// Event types this rule claims, such as `?/kill/*` (kills on any server).
     pub pattern: Pattern,
+    /// Name of the partition they go to (a short plain word).
     pub partition: String,
 }
 
@@ -34,8 +36,11 @@ pub struct PartitionRule {
 /// policy of each partition. A partition without a policy keeps everything.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetentionConfig {
+    /// Tried in order; the first rule whose pattern matches decides the partition.
     pub rules: Vec<PartitionRule>,
+    /// The partition of event types no rule matches.
     pub fallback_partition: String,
+    /// Limits by partition name.
     pub policies: BTreeMap<String, RetentionPolicy>,
 }
 

@@ -15,9 +15,13 @@ use crate::store::keys::{KeyReader, decode_json, from_tx};
 /// A parked entry, for operators.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParkedDelivery {
+    /// What was to be delivered, where.
     pub entry: OutboxEntry,
+    /// Attempts made, the refused one included.
     pub attempts: u32,
+    /// Why the destination refused it (a deleted channel, missing permissions).
     pub reason: String,
+    /// Unix milliseconds when it was parked.
     pub parked_at_ms: i64,
 }
 

@@ -10,7 +10,9 @@ use crate::store::keys::{be_u64, decode_u64, from_tx, push_label};
 /// How far one server's events have been routed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteCursor {
+    /// Discord guild id.
     pub guild: u64,
+    /// The guild's label for the server.
     pub server: String,
     /// Every event of (guild, server) with an id up to this one is routed and its messages
     /// queued.

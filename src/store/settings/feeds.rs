@@ -9,6 +9,7 @@ use crate::store::db;
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct FeedFilters {
+    /// Team names as the game shows them (`Police`, `Civilian`, …), matched ignoring case.
     pub teams: Vec<String>,
     /// Roblox user ids.
     pub players: Vec<u64>,
@@ -17,8 +18,11 @@ pub struct FeedFilters {
 /// One channel's subscription. A channel has at most one; setting it again replaces it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FeedSubscription {
+    /// The Discord channel the feed posts in.
     pub channel_id: u64,
+    /// Event types the feed follows, such as `main/kill/*`; never empty.
     pub patterns: Vec<Pattern>,
+    /// Narrows the matching events to some teams or players.
     #[serde(default)]
     pub filters: FeedFilters,
 }

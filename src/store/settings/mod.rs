@@ -47,9 +47,13 @@ impl std::fmt::Debug for Settings {
 /// How many records [`Settings::purge_guild`] removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SettingsPurge {
+    /// ER:LC servers removed, with their keys and webhook tokens.
     pub servers: usize,
+    /// Feed subscriptions removed.
     pub feed_subscriptions: usize,
+    /// Roles whose capabilities were removed.
     pub role_permissions: usize,
+    /// 1 if the guild had its own settings record, else 0.
     pub guild_settings: usize,
 }
 

@@ -28,6 +28,7 @@ pub enum Capability {
 }
 
 impl Capability {
+    /// Every capability, in the order the bot lists them.
     pub const ALL: [Capability; 6] = [
         Self::View,
         Self::Message,
@@ -37,6 +38,7 @@ impl Capability {
         Self::Manage,
     ];
 
+    /// The stored and displayed name, such as `raw_command`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::View => "view",

@@ -16,12 +16,19 @@ use crate::store::db::{self, Write};
 pub struct ServerRecord {
     /// Lowercase label, a valid event-type segment, unique in the guild.
     pub label: String,
+    /// `fp:` and 8 hex digits of the key's SHA-256: names the key without revealing it.
     pub key_fingerprint: String,
+    /// Discord user id of the member who added the server.
     pub added_by: u64,
+    /// That member's display name at the time.
     pub added_by_name: String,
+    /// Unix milliseconds when the server was added.
     pub added_at_ms: i64,
+    /// How the last API call with this key went.
     pub status: ServerStatus,
+    /// Commands that name no server use this one; one server of each guild has it.
     pub is_default: bool,
+    /// The secret last segment of this server's webhook URL; `None` until one is made.
     pub webhook_token: Option<String>,
     /// A sandbox server: the key belongs to a simulator running inside the bot, not to PRC.
     #[serde(default)]

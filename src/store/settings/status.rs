@@ -4,6 +4,7 @@
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state", content = "detail")]
 pub enum ServerStatus {
+    /// The last call worked (also the state of a newly added server).
     Ok,
     /// PRC said the key is invalid or was regenerated (2002) or malformed (2001).
     KeyInvalid,
