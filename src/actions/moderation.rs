@@ -9,7 +9,6 @@ use crate::erlc::{ErlcError, GameCommand, ServerHandle, Target, Targets, command
 use crate::store::{Capability, Outcome, Source};
 
 use super::audit_trail::{Note, erlc_outcome};
-use super::confirm::PendingAction;
 use super::players::{ResolvedPlayer, resolve_online};
 use super::{ActionError, Actor, Services, raw_is_destructive, required_capability};
 
@@ -170,11 +169,11 @@ impl Services {
         let prepared = Prepared {
             action: "command.raw",
             server_label: pending.server_label,
-            text: pending.text,
+            text: pending.command_text,
             player: None,
             extra: json!({
                 "confirmed": true,
-                "requested_by": pending.actor.discord_id,
+                "requested_by": pending.requested_by,
                 "requested_via": pending.source,
             }),
         };
@@ -204,14 +203,11 @@ impl Services {
             return Err(ErlcError::Policy(violation).into());
         }
         if raw_is_destructive(text) {
-            let token = self.inner.pending.insert(PendingAction {
-                guild,
-                actor: actor.clone(),
-                source,
-                server_label,
-                text: text.to_owned(),
-                created_ms: 0,
-            });
+            let token = self
+                .inner
+                .pending
+                .insert(guild, actor, source, &server_label, text)
+                .await?;
             return Err(ActionError::NeedsConfirmation {
                 token,
                 command_text: text.to_owned(),

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod backup;
 pub mod cli;
+pub mod confirmations;
 pub mod crypto;
 mod db;
 pub mod dedupe;
@@ -31,6 +32,7 @@ pub use audit::{
     AuditTicket, Outcome, Source, VerifyReport,
 };
 pub use backup::{BackupReport, RestoreReport};
+pub use confirmations::{Confirmations, PendingConfirmation};
 pub use crypto::{MasterKey, MasterKeySource, SealedKey};
 pub use dedupe::DedupeSet;
 pub use error::StoreError;
@@ -108,6 +110,7 @@ struct Inner {
     dedupe: DedupeSet,
     outbox: Outbox,
     inbox: Inbox,
+    confirmations: Confirmations,
 }
 
 impl Store {
@@ -125,6 +128,7 @@ impl Store {
         let dedupe = DedupeSet::open(&db, config.clock.clone())?;
         let outbox = Outbox::open(&db, config.clock.clone())?;
         let inbox = Inbox::open(&db, config.clock.clone())?;
+        let confirmations = Confirmations::open(&db)?;
         db.flush()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -141,6 +145,7 @@ impl Store {
                 dedupe,
                 outbox,
                 inbox,
+                confirmations,
             }),
         })
     }
@@ -168,6 +173,11 @@ impl Store {
     /// Webhook batches accepted but not yet fully processed.
     pub fn inbox(&self) -> &Inbox {
         &self.inner.inbox
+    }
+
+    /// Destructive commands waiting for their Confirm press.
+    pub fn confirmations(&self) -> &Confirmations {
+        &self.inner.confirmations
     }
 
     pub fn clock(&self) -> &SharedClock {
@@ -217,6 +227,7 @@ impl Store {
             self.outbox().purge_destination(&channel.to_string())?;
         }
         self.inbox().purge_guild(guild)?;
+        self.confirmations().purge_guild(guild)?;
         let settings = self.settings().purge_guild(guild)?;
         let audit_records = self
             .audit()
