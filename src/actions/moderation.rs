@@ -5,7 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::erlc::api::{CommandOptions, Confirmation};
-use crate::erlc::{ErlcError, GameCommand, ServerHandle, Target, Targets, command::normalize_text};
+use crate::erlc::command::{CommandBuildError, normalize_text};
+use crate::erlc::{ErlcError, GameCommand, ServerHandle, Target, Targets};
 use crate::store::{Capability, Outcome, Source};
 
 use super::audit_trail::{Note, erlc_outcome};
@@ -132,7 +133,14 @@ impl Services {
                     .prepare_raw(guild, actor, source, record.label, &handle, text)
                     .await;
             }
-            typed => self.build(&handle, typed).await?,
+            typed => match self.build(&handle, typed).await {
+                Ok(built) => built,
+                Err(error) => {
+                    let refusal =
+                        self.refuse_group_word(guild, actor, source, name, &record.label, error);
+                    return Err(refusal.await);
+                }
+            },
         };
         let text = command.to_checked_text().map_err(ErlcError::from)?;
         let prepared = Prepared {
@@ -224,6 +232,39 @@ impl Services {
         self.execute(guild, actor, source, handle, prepared).await
     }
 
+    /// A player whose username the game reads as a group (`All`) cannot be named: the action
+    /// is refused before anything is sent, and the refusal audited, since someone asked to
+    /// act on that player. Other errors pass through unchanged.
+    async fn refuse_group_word(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        source: Source,
+        action: &'static str,
+        server_label: &str,
+        error: ActionError,
+    ) -> ActionError {
+        let ActionError::Erlc(
+            refused @ ErlcError::BadCommand(CommandBuildError::GroupWordName { name }),
+        ) = &error
+        else {
+            return error;
+        };
+        let note = Note::new(
+            action,
+            Some(name.clone()),
+            json!({ "server": server_label, "player": name }),
+        );
+        let outcome = erlc_outcome(refused);
+        match self
+            .audit_refusal(guild, actor, source, note, outcome)
+            .await
+        {
+            Ok(_) => error,
+            Err(audit_error) => audit_error,
+        }
+    }
+
     /// Turn a typed action into a command, resolving its player against the live list.
     async fn build(
         &self,
@@ -248,7 +289,7 @@ impl Services {
             }
             ModAction::Ban { player, reason: r } => {
                 let player = self.resolve_ban_target(handle, player).await?;
-                let target = player.target().map_err(ErlcError::from)?;
+                let target = player.target_or_id().map_err(ErlcError::from)?;
                 let reason = reason(r);
                 (GameCommand::Ban { target, reason }, Some(player))
             }
@@ -359,7 +400,9 @@ fn offline_player(query: &str) -> Result<ResolvedPlayer, ActionError> {
             id: None,
         }),
         Target::All | Target::Others => Err(ActionError::InvalidInput(
-            "Name one player (a username or a Roblox user id), not `all` or `others`.".into(),
+            "Name one player (a username or a Roblox user id), not `all` or `others`. For a \
+             player whose username is `All` or `Others`, use their user id."
+                .into(),
         )),
     }
 }
