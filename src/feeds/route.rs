@@ -113,7 +113,7 @@ impl Router {
     ///
     /// A `feed/gap` event goes to every channel of the guild following anything on that server,
     /// whatever its patterns' kinds and filters: any of its entries may be the missing ones.
-    /// No channel gets an event from before it followed it (see [`happened_since`]).
+    /// No channel gets an event from before it followed it (see `happened_since`).
     pub fn destinations(&self, event: &Event) -> Vec<u64> {
         let Some(guild) = self.guilds.get(&event.guild) else {
             return Vec::new();
@@ -133,6 +133,7 @@ impl Router {
                 .filter(|(_, added_at)| happened_since(event, *added_at))
                 .map(|(position, _)| position)
                 .collect();
+            // Sorted by position, so a route matched by several patterns is dropped here.
             positions.dedup();
             let matched: Vec<&FeedRoute> = positions
                 .into_iter()

@@ -13,10 +13,11 @@ pub const MIN_FULL_NAME_LEN: usize = 3;
 
 /// The words the game reads as several players, in any case: a name equal to one of them is
 /// never sent, since `:kick All` kicks everyone, not the player called `All`.
-pub const GROUP_WORDS: [&str; 2] = ["all", "others"];
+const GROUP_WORDS: [&str; 2] = ["all", "others"];
 
 /// A Roblox username or a prefix of one: 1 to 20 characters of `A-Z a-z 0-9 _`, and not a
-/// [group word](GROUP_WORDS). The game matches prefixes, so `avery` can target `Avery_Cole`.
+/// group word (`all`, `others`, any case). The game matches prefixes, so `avery` can target
+/// `Avery_Cole`.
 /// It cannot hold spaces, `:`, `,` or line breaks, so it can never change the shape of a
 /// command, nor its reach.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
