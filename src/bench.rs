@@ -227,6 +227,7 @@ fn bench_config(args: &TrackerBenchArgs) -> StackConfig {
                     channel_id: 1_000_000 + guild,
                     patterns: everything.clone(),
                     filters: FeedFilters::default(),
+                    added_at_ms: Default::default(),
                 },
             )
         })

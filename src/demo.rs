@@ -77,6 +77,7 @@ fn demo_feeds() -> Result<Vec<(u64, FeedSubscription)>, DemoError> {
                     channel_id: *channel_id,
                     patterns,
                     filters: FeedFilters::default(),
+                    added_at_ms: Default::default(),
                 },
             ))
         })

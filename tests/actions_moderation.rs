@@ -1,13 +1,22 @@
 //! In-game actions through `Services` against the simulator: player resolution, permission
-//! refusals, command-injection safety, raw-command confirmation, and the audit trail.
+//! refusals, command-injection safety, players named like a group word, raw-command
+//! confirmation (also across a restart), and the audit trail.
 
 mod actions_common;
 
+use std::path::Path;
+use std::sync::Arc;
+
 use actions_common::*;
 use erlc_bot::actions::{ActionError, ModAction};
+use erlc_bot::clock::{Clock, ManualClock};
 use erlc_bot::erlc::api::Confirmation;
-use erlc_bot::erlc::{ErlcError, PolicyViolation};
-use erlc_bot::store::{Actor as AuditActor, Capability, Outcome, Source};
+use erlc_bot::erlc::{CommandBuildError, ErlcError, PolicyViolation};
+use erlc_bot::sim::PlayerSpec;
+use erlc_bot::store::maintenance::{MaintenanceConfig, run_once};
+use erlc_bot::store::{
+    Actor as AuditActor, Capability, MasterKeySource, Outcome, Source, Store, StoreConfig,
+};
 
 const MODERATOR_ROLE: u64 = 500;
 const RAW_ROLE: u64 = 600;
@@ -370,4 +379,141 @@ async fn prc_errors_are_recorded_with_their_code_and_explained() {
         "{:?}",
         entries[0].outcome()
     );
+}
+
+#[tokio::test]
+async fn a_player_named_all_is_never_named_as_everyone() {
+    let env = env().await;
+    let server = env.sim.server(0).unwrap();
+    server
+        .add_player(PlayerSpec::named("All").with_id(2001))
+        .unwrap();
+    let everyone = online_names(&env);
+    assert_eq!(everyone.len(), PLAYERS.len() + 1);
+
+    // The player panel's Kick names the player by user id; `:kick` takes names only, and
+    // `:kick All` would kick everyone, so nothing is sent.
+    let kick = ModAction::Kick {
+        player: "2001".into(),
+        reason: Some("spam".into()),
+    };
+    let error = env
+        .services
+        .run_action(GUILD, &admin(), Source::Button, None, kick)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            ActionError::Erlc(ErlcError::BadCommand(CommandBuildError::GroupWordName { name }))
+                if name == "All"
+        ),
+        "{error:?}"
+    );
+    let message = error.user_message();
+    assert!(
+        message.contains("\"All\"") && message.contains("several players"),
+        "{message}"
+    );
+    // Typed in any case, the name resolves to the same player and is refused the same way.
+    let typed = ModAction::Pm {
+        player: "aLL".into(),
+        text: "hello".into(),
+    };
+    let typed = env
+        .services
+        .run_action(GUILD, &admin(), Source::SlashCommand, None, typed)
+        .await;
+    assert!(typed.is_err(), "{typed:?}");
+    assert_eq!(online_names(&env), everyone, "nobody was kicked");
+    assert_eq!(applied(&env.sim), ["log"], "nothing reached the game");
+    assert!(server.messages().is_empty());
+
+    let kicks = audit_entries(&env.services, "command.kick");
+    assert_eq!(kicks.len(), 1);
+    assert_eq!(kicks[0].intent.source, Source::Button);
+    assert_eq!(kicks[0].intent.target.as_deref(), Some("All"));
+    assert!(
+        matches!(kicks[0].outcome(), Outcome::RefusedByPolicy(why) if why.contains("All")),
+        "{:?}",
+        kicks[0].outcome()
+    );
+    assert_eq!(audit_entries(&env.services, "command.pm").len(), 1);
+
+    // `:ban` takes a user id, so the panel's Ban reaches exactly that player.
+    let ban = ModAction::Ban {
+        player: "2001".into(),
+        reason: None,
+    };
+    let report = env
+        .services
+        .run_action(GUILD, &admin(), Source::Button, None, ban)
+        .await
+        .unwrap();
+    assert_eq!(report.command_text, ":ban 2001");
+    let applied = server.applied_commands();
+    assert_eq!(applied.last().unwrap().targets, [2001], "only that player");
+    let mut left = everyone;
+    left.retain(|name| name != "All");
+    assert_eq!(online_names(&env), left, "everyone else is still there");
+}
+
+/// The store in `dir` on a clock the test moves.
+fn open_store_at(dir: &Path, clock: &Arc<ManualClock>) -> Store {
+    let mut config = StoreConfig::new(dir, MasterKeySource::Env(MASTER_KEY_HEX.into()));
+    config.clock = clock.clone();
+    Store::open(config).expect("store opens")
+}
+
+#[tokio::test]
+async fn a_confirmation_survives_a_restart_until_it_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start_sim().await;
+    let clock = Arc::new(ManualClock::new(erlc_bot::clock::SystemClock.now_ms()));
+    let ask = async |services: &erlc_bot::actions::Services| {
+        let shutdown = ModAction::Raw {
+            text: ":shutdown".into(),
+        };
+        match services
+            .run_action(GUILD, &admin(), Source::SlashCommand, None, shutdown)
+            .await
+        {
+            Err(ActionError::NeedsConfirmation { token, .. }) => token,
+            other => panic!("{other:?}"),
+        }
+    };
+    let (token, late) = {
+        let services = services(open_store_at(dir.path(), &clock), sim.base_url());
+        services
+            .setup_server(GUILD, &admin(), "main", &sim_key(&sim))
+            .await
+            .unwrap();
+        let token = ask(&services).await;
+        clock.advance_ms(60_000);
+        (token, ask(&services).await)
+    };
+
+    // A new process: the prompt's token still works, once.
+    let services = services(open_store_at(dir.path(), &clock), sim.base_url());
+    let report = services.confirm(GUILD, &admin(), &token).await.unwrap();
+    assert_eq!(report.command_text, ":shutdown");
+    assert!(sim.server(0).unwrap().players().is_empty());
+    let again = services.confirm(GUILD, &admin(), &token).await;
+    assert!(
+        matches!(again, Err(ActionError::ConfirmationExpired)),
+        "{again:?}"
+    );
+
+    // Five minutes after it was asked for, the other prompt is refused, and upkeep drops it.
+    clock.advance_ms(5 * 60_000);
+    let expired = services.confirm(GUILD, &admin(), &late).await.unwrap_err();
+    assert!(matches!(expired, ActionError::ConfirmationExpired));
+    assert!(
+        expired.user_message().contains("expired"),
+        "{}",
+        expired.user_message()
+    );
+    let upkeep = run_once(services.store(), &MaintenanceConfig::default()).unwrap();
+    assert_eq!(upkeep.confirmations, 1);
+    assert_eq!(applied(&sim), ["log", "shutdown"]);
 }

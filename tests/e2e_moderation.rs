@@ -1,7 +1,8 @@
 //! End to end: every in-game action command through the real binary reaches the simulator
 //! (`/ban`, `/unban`, `/pm`, `/hint`, `/announce`, `/wanted` and its clear, `/jail` and its
-//! release, `/command` with its Confirm/Cancel for destructive commands), the player panel's
-//! Ban/PM forms and Wanted/Refresh buttons work, and `/players` pages with its buttons.
+//! release, `/command` with its Confirm/Cancel for destructive commands, also across a
+//! restart), the player panel's Ban/PM forms and Wanted/Refresh buttons work (and never act
+//! on everyone for a player named `All`), and `/players` pages with its buttons.
 
 mod support;
 
@@ -144,6 +145,44 @@ async fn every_action_command_reaches_the_game() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirm_prompt_posted_before_a_restart_works_after_it() {
+    let world = World::start(3).await;
+    world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/player/join"]);
+    let server = world.sim.server(0).expect("simulated server");
+    let mut bot = world.start_bot().await;
+    let shutdown = vec![Opt::string("command", ":shutdown")];
+    let prompt = world.slash_as(ids::OWNER, "command", shutdown).await;
+    let confirm = id_starting(&prompt, "erlc:cmd_confirm:");
+
+    assert!(bot.stop(WAIT).await.success(), "SIGTERM is a clean exit");
+    world.fake.wait_for_disconnected(WAIT).await;
+    let mut bot = world.start_bot().await;
+
+    let confirmed = world.click(ids::OWNER, prompt.id, &confirm);
+    assert_eq!(confirmed.await_response(WAIT).await.kind, 6);
+    wait_for("the shutdown to empty the server", || {
+        server.players().is_empty()
+    })
+    .await;
+    let done = world
+        .fake
+        .wait_for_message(
+            ids::GENERAL_CHANNEL,
+            |m| m.id == prompt.id && !m.custom_ids().contains(&confirm),
+            WAIT,
+        )
+        .await;
+    assert!(
+        embed_text(&done).contains(":shutdown") && !embed_text(&done).contains("expired"),
+        "{}",
+        embed_text(&done)
+    );
+
+    assert!(bot.stop(WAIT).await.success());
+    world.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn player_panel_buttons_and_player_pages() {
     let world = World::start(30).await;
     world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/player/join"]);
@@ -217,6 +256,65 @@ async fn player_panel_buttons_and_player_pages() {
         .as_member(ids::MODERATOR);
     assert!(answer(&world.fake.dispatch(submit)).await.is_ephemeral());
     wait_for("the panel ban", || applied(&server, "ban", 1001)).await;
+
+    assert!(bot.stop(WAIT).await.success());
+    world.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panel_of_a_player_named_all_never_acts_on_everyone() {
+    let world = World::start(3).await;
+    world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/player/join"]);
+    let server = world.sim.server(0).expect("simulated server");
+    for (id, name) in [(1001, "All"), (1002, "Noob")] {
+        server
+            .add_player(PlayerSpec::named(name).with_id(id))
+            .expect("add a player");
+    }
+    let everyone = server.players();
+    assert_eq!(everyone.len(), 5);
+    let mut bot = world.start_bot().await;
+    world.grant_moderators().await;
+    let panel = world
+        .slash_ok(ids::MODERATOR, "player", vec![Opt::string("name", "All")])
+        .await;
+    let submit_form = async |custom_id: &str, text: &str| {
+        let form = world.click(ids::MODERATOR, panel.id, custom_id);
+        assert_eq!(
+            form.await_response(WAIT).await.kind,
+            9,
+            "{custom_id} opens a form"
+        );
+        let submit = world
+            .fake
+            .modal_submit(custom_id, &[("text", text)])
+            .expect("submit")
+            .as_member(ids::MODERATOR);
+        answer(&world.fake.dispatch(submit)).await
+    };
+
+    // `:kick` takes names only, and the game reads `All` as everyone: refused, nothing sent.
+    let refused = submit_form("erlc:pl_kick:main:1001", "spam").await;
+    assert!(refused.is_ephemeral());
+    assert!(
+        embed_text(&refused).contains("several players"),
+        "{}",
+        embed_text(&refused)
+    );
+    assert_eq!(server.players(), everyone, "nobody was kicked");
+    assert!(!server.applied_commands().iter().any(|c| c.name == "kick"));
+
+    // `:ban` takes the user id: exactly that player goes.
+    submit_form("erlc:pl_ban:main:1001", "RDM").await;
+    wait_for("the panel ban", || applied(&server, "ban", 1001)).await;
+    let ban = server
+        .applied_commands()
+        .into_iter()
+        .find(|c| c.name == "ban");
+    assert_eq!(ban.expect("a ban").targets, [1001]);
+    let mut left = everyone;
+    left.retain(|(id, _)| *id != 1001);
+    assert_eq!(server.players(), left, "everyone else is still there");
 
     assert!(bot.stop(WAIT).await.success());
     world.assert_clean();

@@ -66,6 +66,7 @@ fn populate(store: &Store) {
             channel_id: 99,
             patterns: vec![erlc_bot::events::Pattern::parse("?/player/*").unwrap()],
             filters: FeedFilters::default(),
+            added_at_ms: Default::default(),
         },
     )
     .unwrap();

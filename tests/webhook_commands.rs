@@ -1,6 +1,7 @@
 //! In-game `;` commands end to end: the simulator's player types in chat, the signed
 //! CustomCommand webhook reaches the bot, and the router posts cards (pinging only the staff
-//! role), replies by `:pm` and audits every use; switches and cooldowns hold.
+//! role), replies by `:pm` and audits every use; switches and cooldowns hold; a caller named
+//! like a group word gets no reply rather than one sent to everyone.
 
 mod webhook_common;
 
@@ -220,5 +221,39 @@ async fn help_discord_aliases_cooldowns_and_switches() {
     ]
     .into();
     assert_eq!(bot.state.counters.commands(), expected);
+    bot.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_caller_named_all_gets_no_reply_rather_than_everyone() {
+    let bot = configured_bot(&[]).await;
+    let bystander = bot
+        .server
+        .add_player(player("Bystander", 5_000_000_005))
+        .unwrap();
+    let caller = bot.server.add_player(player("All", 5_000_000_006)).unwrap();
+
+    bot.server.player_chat(caller, ";help").unwrap();
+    wait_for_result(&bot, "ran_failed", 1).await;
+    // `:pm All …` would reach every player; `:pm` takes names only, so nothing is sent.
+    assert!(pms_to(&bot, caller).is_empty() && pms_to(&bot, bystander).is_empty());
+    assert!(
+        bot.server
+            .messages()
+            .iter()
+            .all(|m| m.kind != MessageKind::PrivateMessage),
+        "{:?}",
+        bot.server.messages()
+    );
+    let query = AuditQuery {
+        action: Some("custom_command.help".into()),
+        ..AuditQuery::default()
+    };
+    let entries = bot.store.audit().search(GUILD, &query).unwrap().entries;
+    assert_eq!(entries.len(), 1);
+    match entries[0].outcome() {
+        Outcome::Failed(why) => assert!(why.contains("several players"), "{why}"),
+        other => panic!("{other:?}"),
+    }
     bot.shutdown().await;
 }

@@ -34,7 +34,11 @@ impl Services {
         actor: &Actor,
         token: &str,
     ) -> Result<String, ActionError> {
-        Ok(self.inner.pending.take(guild, token.trim(), actor)?.text)
+        Ok(self
+            .inner
+            .pending
+            .take(guild, token.trim(), actor)?
+            .command_text)
     }
 
     /// Record that `actor` claimed or resolved the mod call `call_key` on server `label`

@@ -1,15 +1,13 @@
-//! Destructive commands waiting for their Confirm press: kept in memory under a random token
-//! for a limited time, usable once, by the person who asked or by an admin.
+//! Destructive commands waiting for their Confirm press: kept in the store under a random
+//! token until they expire (so a prompt posted before a restart still works after it), usable
+//! once, by the person who asked or by an admin.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 
-use crate::clock::SharedClock;
-use crate::store::Source;
+use crate::store::{PendingConfirmation, Source, Store};
 
 use super::{ActionError, Actor};
 
@@ -25,90 +23,67 @@ pub(super) fn random_token(len: usize) -> String {
         .collect()
 }
 
-/// A command waiting for confirmation.
-#[derive(Debug, Clone)]
-pub(super) struct PendingAction {
-    pub guild: u64,
-    pub actor: Actor,
-    pub source: Source,
-    pub server_label: String,
-    pub text: String,
-    pub created_ms: i64,
-}
-
+/// The pending confirmations of [`super::Services`], with how long each one waits.
+#[derive(Debug)]
 pub(super) struct PendingActions {
-    clock: SharedClock,
+    store: Store,
     ttl: Duration,
-    entries: Mutex<HashMap<String, PendingAction>>,
-}
-
-/// Tokens are bearer secrets for a Confirm button, so Debug shows only how many wait.
-impl std::fmt::Debug for PendingActions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingActions")
-            .field("ttl", &self.ttl)
-            .field("waiting", &self.lock().len())
-            .finish()
-    }
 }
 
 impl PendingActions {
-    pub fn new(clock: SharedClock, ttl: Duration) -> Self {
-        Self {
-            clock,
-            ttl,
-            entries: Mutex::new(HashMap::new()),
-        }
+    pub fn new(store: Store, ttl: Duration) -> Self {
+        Self { store, ttl }
     }
 
     pub fn ttl(&self) -> Duration {
         self.ttl
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, PendingAction>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn expired(&self, action: &PendingAction, now_ms: i64) -> bool {
+    /// Keep `text` for `server_label` until it is confirmed or expires, and return its token.
+    /// On disk before this returns: the prompt carrying the token is shown afterwards.
+    pub async fn insert(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        source: Source,
+        server_label: &str,
+        text: &str,
+    ) -> Result<String, ActionError> {
         let ttl_ms = i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX);
-        now_ms.saturating_sub(action.created_ms) >= ttl_ms
-    }
-
-    /// Keep `action` (its `created_ms` is set now) and return its token. Expired entries
-    /// are dropped on the way.
-    pub fn insert(&self, mut action: PendingAction) -> String {
-        let now = self.clock.now_ms();
-        action.created_ms = now;
+        let confirmation = PendingConfirmation {
+            guild,
+            requested_by: actor.discord_id,
+            source,
+            server_label: server_label.to_owned(),
+            command_text: text.to_owned(),
+            expires_at_ms: self.store.clock().now_ms().saturating_add(ttl_ms),
+        };
         let token = random_token(TOKEN_LEN);
-        let mut entries = self.lock();
-        entries.retain(|_, pending| !self.expired(pending, now));
-        entries.insert(token.clone(), action);
-        token
+        self.store.confirmations().put(&token, &confirmation)?;
+        self.store.flush_async().await?;
+        Ok(token)
     }
 
-    /// Take the action for `token` if it is still valid and `confirmer` may confirm it.
+    /// Take the command for `token` if it is still valid and `confirmer` may confirm it.
+    /// Refused ones stay for the person who may still confirm them; expired ones wait for
+    /// the store's upkeep.
     pub fn take(
         &self,
         guild: u64,
         token: &str,
         confirmer: &Actor,
-    ) -> Result<PendingAction, ActionError> {
-        let now = self.clock.now_ms();
-        let mut entries = self.lock();
-        let pending = entries
-            .get(token)
-            .filter(|p| p.guild == guild)
-            .ok_or(ActionError::ConfirmationExpired)?;
-        if self.expired(pending, now) {
-            entries.remove(token);
-            return Err(ActionError::ConfirmationExpired);
-        }
-        if pending.actor.discord_id != confirmer.discord_id && !confirmer.is_admin {
-            return Err(ActionError::NotYourConfirmation);
-        }
-        entries
-            .remove(token)
-            .ok_or(ActionError::ConfirmationExpired)
+    ) -> Result<PendingConfirmation, ActionError> {
+        let now = self.store.clock().now_ms();
+        let taken = self.store.confirmations().take_if(token, |pending| {
+            if pending.guild != guild || pending.is_expired(now) {
+                return Err(ActionError::ConfirmationExpired);
+            }
+            if pending.requested_by != confirmer.discord_id && !confirmer.is_admin {
+                return Err(ActionError::NotYourConfirmation);
+            }
+            Ok(())
+        })?;
+        taken.ok_or(ActionError::ConfirmationExpired)
     }
 }
 
@@ -118,6 +93,7 @@ mod tests {
 
     use super::*;
     use crate::clock::ManualClock;
+    use crate::store::{MasterKeySource, StoreConfig};
 
     fn actor(id: u64, is_admin: bool) -> Actor {
         Actor {
@@ -128,22 +104,27 @@ mod tests {
         }
     }
 
-    fn pending(guild: u64) -> PendingAction {
-        PendingAction {
-            guild,
-            actor: actor(1, false),
-            source: Source::SlashCommand,
-            server_label: "main".into(),
-            text: ":shutdown".into(),
-            created_ms: 0,
-        }
+    fn store(dir: &std::path::Path, clock: Arc<ManualClock>) -> Store {
+        let mut config = StoreConfig::new(dir, MasterKeySource::Env("22".repeat(32)));
+        config.clock = clock;
+        Store::open(config).unwrap()
     }
 
-    #[test]
-    fn once_only_by_the_asker_or_an_admin_before_expiry() {
+    async fn ask(actions: &PendingActions, guild: u64) -> String {
+        let asker = actor(1, false);
+        actions
+            .insert(guild, &asker, Source::SlashCommand, "main", ":shutdown")
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn once_only_by_the_asker_or_an_admin_before_expiry() {
+        let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(1_000));
-        let actions = PendingActions::new(clock.clone(), Duration::from_secs(60));
-        let token = actions.insert(pending(7));
+        let actions =
+            PendingActions::new(store(dir.path(), clock.clone()), Duration::from_secs(60));
+        let token = ask(&actions, 7).await;
         assert_eq!(token.len(), TOKEN_LEN);
         assert!(matches!(
             actions.take(8, &token, &actor(1, false)),
@@ -153,32 +134,60 @@ mod tests {
             actions.take(7, &token, &actor(2, false)),
             Err(ActionError::NotYourConfirmation)
         ));
+        let taken = actions.take(7, &token, &actor(1, false)).unwrap();
         assert_eq!(
-            actions.take(7, &token, &actor(1, false)).unwrap().text,
-            ":shutdown"
+            (
+                taken.command_text.as_str(),
+                taken.requested_by,
+                taken.source
+            ),
+            (":shutdown", 1, Source::SlashCommand)
         );
         assert!(
             actions.take(7, &token, &actor(1, false)).is_err(),
             "single use"
         );
 
-        let token = actions.insert(pending(7));
+        let token = ask(&actions, 7).await;
         assert!(
             actions.take(7, &token, &actor(3, true)).is_ok(),
             "admins may"
         );
 
-        let token = actions.insert(pending(7));
-        clock.advance_ms(60_000);
+        let token = ask(&actions, 7).await;
+        clock.advance_ms(59_999);
+        let almost = ask(&actions, 7).await;
+        clock.advance_ms(1);
         assert!(matches!(
             actions.take(7, &token, &actor(1, false)),
             Err(ActionError::ConfirmationExpired)
         ));
+        assert!(actions.take(7, &almost, &actor(1, false)).is_ok());
         assert_ne!(random_token(32), random_token(32));
         let shown = format!("{actions:?}");
+        assert!(!shown.contains(&token) && shown.contains("ttl"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn a_confirmation_outlives_a_restart_until_it_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(1_000));
+        let ttl = Duration::from_secs(60);
+        let (token, soon) = {
+            let actions = PendingActions::new(store(dir.path(), clock.clone()), ttl);
+            let token = ask(&actions, 7).await;
+            clock.advance_ms(30_000);
+            (token, ask(&actions, 7).await)
+        };
+        let actions = PendingActions::new(store(dir.path(), clock.clone()), ttl);
+        assert!(actions.take(7, &token, &actor(1, false)).is_ok());
+        clock.advance_ms(60_000);
+        let expired = actions.take(7, &soon, &actor(1, false)).unwrap_err();
+        assert!(matches!(expired, ActionError::ConfirmationExpired));
         assert!(
-            !shown.contains(&token) && shown.contains("waiting"),
-            "{shown}"
+            expired.user_message().contains("expired"),
+            "{}",
+            expired.user_message()
         );
     }
 }

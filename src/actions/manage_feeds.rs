@@ -1,4 +1,5 @@
-//! Feed management: which event patterns (typed, or preset names) a channel receives.
+//! Feed management: which event patterns (typed, or preset names) a channel receives. A
+//! pattern added now posts what happens from now on, never what came before.
 
 use serde_json::json;
 
@@ -75,8 +76,9 @@ fn matches_some_kind(pattern: &Pattern) -> bool {
 }
 
 impl Services {
-    /// Add patterns (or presets) to a channel's feed. Empty `filters` keep the channel's
-    /// current filters; non-empty ones replace them.
+    /// Add patterns (or presets) to a channel's feed, each starting now (patterns it already
+    /// had keep their start). Empty `filters` keep the channel's current filters; non-empty
+    /// ones replace them.
     pub async fn feeds_add(
         &self,
         guild: u64,
@@ -103,9 +105,14 @@ impl Services {
             channel_id,
             patterns: Vec::new(),
             filters: FeedFilters::default(),
+            added_at_ms: Default::default(),
         });
+        let now = self.store().clock().now_ms();
         for pattern in added {
             if !subscription.patterns.contains(&pattern) {
+                subscription
+                    .added_at_ms
+                    .insert(pattern.as_str().to_owned(), now);
                 subscription.patterns.push(pattern);
             }
         }

@@ -78,7 +78,7 @@ impl Services {
     pub fn new(store: Store, client: ErlcClient, options: ServicesOptions) -> Self {
         let sandbox = Sandbox::new(options.sandbox.clone());
         let directory = ServerDirectory::new(store.clone(), client, sandbox);
-        let pending = PendingActions::new(store.clock().clone(), options.confirm_ttl);
+        let pending = PendingActions::new(store.clone(), options.confirm_ttl);
         Self {
             inner: Arc::new(Inner {
                 store,

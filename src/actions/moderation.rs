@@ -5,13 +5,11 @@
 use serde_json::{Value, json};
 
 use crate::erlc::api::CommandOptions;
-use crate::erlc::{
-    ErlcError, GameCommand, ServerHandle, Target, Targets, command::normalize_text, is_destructive,
-};
+use crate::erlc::command::{CommandBuildError, normalize_text};
+use crate::erlc::{ErlcError, GameCommand, ServerHandle, Target, Targets, is_destructive};
 use crate::store::{Outcome, Source};
 
 use super::audit_trail::{Note, erlc_outcome};
-use super::confirm::PendingAction;
 use super::players::{ResolvedPlayer, resolve_online};
 use super::{ActionError, ActionReport, Actor, AuditAction, ModAction, Services};
 
@@ -61,7 +59,20 @@ impl Services {
                     .prepare_raw(guild, actor, source, record.label, &handle, text)
                     .await;
             }
-            typed => self.build(&handle, typed).await?,
+            typed => match self.build(&handle, typed).await {
+                Ok(built) => built,
+                Err(error) => {
+                    let refusal = self.refuse_group_word(
+                        guild,
+                        actor,
+                        source,
+                        action.audit_name(),
+                        &record.label,
+                        error,
+                    );
+                    return Err(refusal.await);
+                }
+            },
         };
         let text = command.to_checked_text().map_err(ErlcError::from)?;
         let prepared = Prepared {
@@ -84,7 +95,7 @@ impl Services {
     ) -> Result<ActionReport, ActionError> {
         let pending = self.inner.pending.take(guild, token.trim(), actor)?;
         let action = ModAction::Raw {
-            text: pending.text.clone(),
+            text: pending.command_text.clone(),
         };
         self.require(
             guild,
@@ -101,11 +112,11 @@ impl Services {
         let prepared = Prepared {
             action,
             server_label: pending.server_label,
-            text: pending.text,
+            text: pending.command_text,
             player: None,
             extra: json!({
                 "confirmed": true,
-                "requested_by": pending.actor.discord_id,
+                "requested_by": pending.requested_by,
                 "requested_via": pending.source,
             }),
         };
@@ -135,14 +146,11 @@ impl Services {
             return Err(ErlcError::Policy(violation).into());
         }
         if is_destructive(text) {
-            let token = self.inner.pending.insert(PendingAction {
-                guild,
-                actor: actor.clone(),
-                source,
-                server_label,
-                text: text.to_owned(),
-                created_ms: 0,
-            });
+            let token = self
+                .inner
+                .pending
+                .insert(guild, actor, source, &server_label, text)
+                .await?;
             return Err(ActionError::NeedsConfirmation {
                 token,
                 command_text: text.to_owned(),
@@ -159,6 +167,39 @@ impl Services {
             extra: json!({}),
         };
         self.execute(guild, actor, source, handle, prepared).await
+    }
+
+    /// A player whose username the game reads as a group (`All`) cannot be named: the action
+    /// is refused before anything is sent, and the refusal audited, since someone asked to
+    /// act on that player. Other errors pass through unchanged.
+    async fn refuse_group_word(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        source: Source,
+        action: AuditAction,
+        server_label: &str,
+        error: ActionError,
+    ) -> ActionError {
+        let ActionError::Erlc(
+            refused @ ErlcError::BadCommand(CommandBuildError::GroupWordName { name }),
+        ) = &error
+        else {
+            return error;
+        };
+        let note = Note::new(
+            action,
+            Some(name.clone()),
+            json!({ "server": server_label, "player": name }),
+        );
+        let outcome = erlc_outcome(refused);
+        match self
+            .audit_refusal(guild, actor, source, note, outcome)
+            .await
+        {
+            Ok(_) => error,
+            Err(audit_error) => audit_error,
+        }
     }
 
     /// Turn a typed action into a command, resolving its player against the live list.
@@ -185,7 +226,7 @@ impl Services {
             }
             ModAction::Ban { player, reason: r } => {
                 let player = self.resolve_ban_target(handle, player).await?;
-                let target = player.target().map_err(ErlcError::from)?;
+                let target = player.target_or_id().map_err(ErlcError::from)?;
                 let reason = reason(r);
                 (GameCommand::Ban { target, reason }, Some(player))
             }
@@ -297,7 +338,9 @@ fn offline_player(query: &str) -> Result<ResolvedPlayer, ActionError> {
             id: None,
         }),
         Target::All | Target::Others => Err(ActionError::InvalidInput(
-            "Name one player (a username or a Roblox user id), not `all` or `others`.".into(),
+            "Name one player (a username or a Roblox user id), not `all` or `others`. For a \
+             player whose username is `All` or `Others`, use their user id."
+                .into(),
         )),
     }
 }

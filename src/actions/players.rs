@@ -17,11 +17,25 @@ pub struct ResolvedPlayer {
 
 impl ResolvedPlayer {
     /// The command target: the full username, or the id when only the id is known. Fails for
-    /// a name that is not a plain Roblox username, so it can never reshape the command.
+    /// a name that is not a plain Roblox username, so it can never reshape the command, and for
+    /// a username the game reads as a group word (`All`), so it never reaches everyone.
     pub fn target(&self) -> Result<Target, CommandBuildError> {
+        self.target_with(Target::name)
+    }
+
+    /// [`ResolvedPlayer::target`] for a command that also takes a user id (ban, unban, staff
+    /// permissions): a username the game reads as a group word is sent as the id instead.
+    pub fn target_or_id(&self) -> Result<Target, CommandBuildError> {
+        self.target_with(|name| Target::name_or_id(name, self.id))
+    }
+
+    fn target_with(
+        &self,
+        by_name: impl FnOnce(&str) -> Result<Target, CommandBuildError>,
+    ) -> Result<Target, CommandBuildError> {
         match (self.id, self.name.parse::<u64>()) {
             (Some(id), Ok(same)) if id == same => Ok(Target::Id(id)),
-            _ => Target::name(&self.name),
+            _ => by_name(&self.name),
         }
     }
 
@@ -144,5 +158,34 @@ mod tests {
             id: Some(99),
         };
         assert_eq!(by_id.target().unwrap(), Target::Id(99));
+        assert_eq!(by_id.target_or_id().unwrap(), Target::Id(99));
+    }
+
+    #[test]
+    fn a_player_named_like_a_group_is_named_by_id_or_not_at_all() {
+        let players = vec![
+            PlayerRef::new("All", Some(21)),
+            PlayerRef::new("others", Some(22)),
+            PlayerRef::new("Allison", Some(23)),
+        ];
+        for (query, id) in [("All", 21), ("21", 21), ("OTHERS", 22)] {
+            let player = resolve_online(query, &players).unwrap();
+            assert_eq!(player.id, Some(id));
+            assert!(
+                matches!(
+                    player.target(),
+                    Err(CommandBuildError::GroupWordName { .. })
+                ),
+                "{query}"
+            );
+            assert_eq!(player.target_or_id(), Ok(Target::Id(id)), "{query}");
+        }
+        let allison = resolve_online("allis", &players).unwrap();
+        assert_eq!(allison.target().unwrap().to_string(), "Allison");
+        let no_id = ResolvedPlayer {
+            name: "All".into(),
+            id: None,
+        };
+        assert!(no_id.target_or_id().is_err(), "no id to fall back on");
     }
 }

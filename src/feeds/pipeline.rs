@@ -95,6 +95,7 @@ pub fn route_of(subscription: FeedSubscription) -> FeedRoute {
             teams: subscription.filters.teams,
             players: subscription.filters.players,
         },
+        added_at_ms: subscription.added_at_ms,
     }
 }
 

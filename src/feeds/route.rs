@@ -1,8 +1,9 @@
-//! Routing: which channels want an event. Each guild's feed routes (channel, patterns,
-//! optional team/player filters) go into a subscription index, so an event only visits the
-//! routes its type can match. Presets name the pattern sets most communities want.
+//! Routing: which channels want an event. Each guild's feed routes (channel, patterns with
+//! the time each was added, optional team/player filters) go into a subscription index, so an
+//! event only visits the routes its type can match. Presets name the pattern sets most
+//! communities want.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::events::catalog::{EventPayload, PlayerInfo};
 use crate::events::{Event, EventTypeError, Pattern, PatternSegment, SubscriptionIndex};
@@ -47,13 +48,34 @@ pub struct FeedRoute {
     pub patterns: Vec<Pattern>,
     #[serde(default)]
     pub filters: FeedFilters,
+    /// When each pattern was added, in Unix ms, by pattern text: the pattern takes only events
+    /// from then on. Patterns without a time take every event they match.
+    #[serde(default)]
+    pub added_at_ms: BTreeMap<String, i64>,
+}
+
+impl FeedRoute {
+    /// When `pattern` was added to this route, if known.
+    fn added_at(&self, pattern: &Pattern) -> Option<i64> {
+        self.added_at_ms.get(pattern.as_str()).copied()
+    }
+}
+
+/// Whether `event` belongs to a pattern added at `added_at_ms`: a feed starts with what
+/// happens after it is added. Stored after it, and happened after it too: the tracker can store
+/// a log row late (the first read of a log a new feed needs, a poll after an outage), and its
+/// PRC time (whole seconds) tells that it is older. The second of the addition still counts.
+fn happened_since(event: &Event, added_at_ms: Option<i64>) -> bool {
+    added_at_ms.is_none_or(|added| {
+        event.recorded_at_ms >= added && event.source_time >= added.div_euclid(1000)
+    })
 }
 
 #[derive(Debug, Default)]
 struct GuildRoutes {
     routes: Vec<FeedRoute>,
-    /// Pattern → position in `routes`.
-    index: SubscriptionIndex<usize>,
+    /// Pattern → (position in `routes`, when the route added it).
+    index: SubscriptionIndex<(usize, Option<i64>)>,
 }
 
 /// Finds the channels an event goes to, per guild.
@@ -76,7 +98,7 @@ impl Router {
         let mut index = SubscriptionIndex::new();
         for (position, route) in routes.iter().enumerate() {
             for pattern in &route.patterns {
-                index.insert(pattern.clone(), position);
+                index.insert(pattern.clone(), (position, route.added_at(pattern)));
             }
         }
         self.guilds.insert(guild, GuildRoutes { routes, index });
@@ -91,6 +113,7 @@ impl Router {
     ///
     /// A `feed/gap` event goes to every channel of the guild following anything on that server,
     /// whatever its patterns' kinds and filters: any of its entries may be the missing ones.
+    /// No channel gets an event from before it followed it (see `happened_since`).
     pub fn destinations(&self, event: &Event) -> Vec<u64> {
         let Some(guild) = self.guilds.get(&event.guild) else {
             return Vec::new();
@@ -99,13 +122,20 @@ impl Router {
             guild
                 .routes
                 .iter()
-                .filter(|route| follows_server(route, event.event_type.server()))
+                .filter(|route| follows_server(route, event))
                 .map(|route| route.channel_id)
                 .collect()
         } else {
-            let matched: Vec<&FeedRoute> = guild
+            let mut positions: Vec<usize> = guild
                 .index
                 .matching(&event.event_type)
+                .into_iter()
+                .filter(|(_, added_at)| happened_since(event, *added_at))
+                .map(|(position, _)| position)
+                .collect();
+            // Sorted by position, so a route matched by several patterns is dropped here.
+            positions.dedup();
+            let matched: Vec<&FeedRoute> = positions
                 .into_iter()
                 .filter_map(|position| guild.routes.get(position))
                 .collect();
@@ -127,16 +157,17 @@ impl Router {
     }
 }
 
-/// Does any of the route's patterns match some event of `server`?
-fn follows_server(route: &FeedRoute, server: &str) -> bool {
-    route
-        .patterns
-        .iter()
-        .any(|pattern| match pattern.segments().first() {
+/// Did the route follow some event of `event`'s server from before `event`?
+fn follows_server(route: &FeedRoute, event: &Event) -> bool {
+    let server = event.event_type.server();
+    route.patterns.iter().any(|pattern| {
+        let on_server = match pattern.segments().first() {
             Some(PatternSegment::Exact(label)) => label == server,
             Some(PatternSegment::Any | PatternSegment::Rest) => true,
             None => false,
-        })
+        };
+        on_server && happened_since(event, route.added_at(pattern))
+    })
 }
 
 fn team(player: &PlayerInfo) -> Option<&str> {

@@ -473,6 +473,24 @@ mod tests {
     }
 
     #[test]
+    fn group_words_mean_the_group_even_when_a_player_has_that_name() {
+        // Roblox allows these usernames; the game still reads the words as groups.
+        let (mut w, ids) = world_with(&["All", "Others", "Bob"]);
+        for word in ["All", "aLL", "all"] {
+            assert_eq!(resolve_targets(&w, word, None), ids, "{word}");
+        }
+        assert_eq!(
+            resolve_targets(&w, "OTHERS", Some(ids[2])),
+            ids[..2].to_vec()
+        );
+        // By user id, only that player.
+        assert_eq!(resolve_targets(&w, &ids[0].to_string(), None), vec![ids[0]]);
+        let kick = parse(":kick All", &rules()).unwrap();
+        apply(&mut w, None, &kick, 5);
+        assert!(w.players.is_empty(), "`:kick All` kicks everyone");
+    }
+
+    #[test]
     fn flags_and_teleport_follow_their_arguments() {
         let (mut w, ids) = world_with(&["Avery_Cole", "minty_pretzel"]);
         let run = |w: &mut World, text: &str| apply(w, None, &parse(text, &rules()).unwrap(), 5);

@@ -1,5 +1,6 @@
-//! Periodic upkeep: enforce event retention, drop expired dedupe keys and forget old delivered
-//! outbox entries, in small batches so the bot never stalls on a big cleanup.
+//! Periodic upkeep: enforce event retention, drop expired dedupe keys and pending
+//! confirmations, and forget old delivered outbox entries, in small batches so the bot never
+//! stalls on a big cleanup.
 
 use std::future::Future;
 use std::time::Duration;
@@ -37,6 +38,8 @@ pub struct MaintenanceReport {
     pub dedupe_keys: usize,
     /// Delivered outbox entries older than `keep_delivered`.
     pub outbox_entries: usize,
+    /// Pending confirmations past their expiry, or unreadable, that were dropped.
+    pub confirmations: usize,
 }
 
 /// Run one full round now.
@@ -57,6 +60,13 @@ pub fn run_once(
     loop {
         let removed = store.dedupe().sweep_expired(batch)?;
         report.dedupe_keys += removed;
+        if removed == 0 {
+            break;
+        }
+    }
+    loop {
+        let removed = store.confirmations().sweep_expired(now, batch)?;
+        report.confirmations += removed;
         if removed == 0 {
             break;
         }
@@ -104,7 +114,7 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::events::catalog::EventPayload;
-    use crate::store::{MasterKeySource, OutboxEntry, StoreConfig};
+    use crate::store::{MasterKeySource, OutboxEntry, PendingConfirmation, Source, StoreConfig};
 
     #[test]
     fn a_round_applies_retention_sweeps_and_prunes() {
@@ -143,12 +153,27 @@ mod tests {
             .outbox()
             .mark_delivered("feed:1", "m1".into())
             .unwrap();
+        let confirmation = |expires_at_ms| PendingConfirmation {
+            guild: 1,
+            requested_by: 2,
+            source: Source::SlashCommand,
+            server_label: "main".into(),
+            command_text: ":shutdown".into(),
+            expires_at_ms,
+        };
+        let later = 1_000_000 + 41 * 24 * 3600 * 1000;
+        let confirmations = store.confirmations();
+        confirmations.put("old", &confirmation(1_300_000)).unwrap();
+        confirmations.put("later", &confirmation(later)).unwrap();
 
         clock.advance_ms(40 * 24 * 3600 * 1000);
         let report = run_once(&store, &MaintenanceConfig::default()).unwrap();
         assert_eq!(report.events, 50, "{report:?}");
         assert_eq!(report.dedupe_keys, 1);
         assert_eq!(report.outbox_entries, 1);
+        assert_eq!(report.confirmations, 1);
+        let still = confirmations.take_if("later", |_| Ok::<_, StoreError>(()));
+        assert!(still.unwrap().is_some(), "not expired yet");
         assert_eq!(store.events().count(1, "system").unwrap(), 100);
         assert_eq!(store.outbox().delivered_message_id("feed:1").unwrap(), None);
         assert_eq!(

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod backup;
 pub mod cli;
+pub mod confirmations;
 pub mod crypto;
 mod db;
 pub mod dedupe;
@@ -32,6 +33,7 @@ pub use audit::{
     AuditTicket, Outcome, Source, VerifyReport,
 };
 pub use backup::{BackupReport, RestoreReport};
+pub use confirmations::{Confirmations, PendingConfirmation};
 pub use crypto::{MasterKey, MasterKeySource, SealedKey};
 pub use dedupe::DedupeSet;
 pub use error::StoreError;
@@ -114,6 +116,7 @@ struct Inner {
     dedupe: DedupeSet,
     outbox: Outbox,
     inbox: Inbox,
+    confirmations: Confirmations,
 }
 
 impl Store {
@@ -131,6 +134,7 @@ impl Store {
         let dedupe = DedupeSet::open(&db, config.clock.clone())?;
         let outbox = Outbox::open(&db, config.clock.clone())?;
         let inbox = Inbox::open(&db, config.clock.clone())?;
+        let confirmations = Confirmations::open(&db)?;
         db.flush()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -147,6 +151,7 @@ impl Store {
                 dedupe,
                 outbox,
                 inbox,
+                confirmations,
             }),
         })
     }
@@ -179,6 +184,11 @@ impl Store {
     /// Webhook batches accepted but not yet fully processed.
     pub fn inbox(&self) -> &Inbox {
         &self.inner.inbox
+    }
+
+    /// Destructive commands waiting for their Confirm press.
+    pub fn confirmations(&self) -> &Confirmations {
+        &self.inner.confirmations
     }
 
     /// The clock the store was opened with; webhook checks and dedupe share it.
@@ -230,6 +240,7 @@ impl Store {
             self.outbox().purge_destination(&channel.to_string())?;
         }
         self.inbox().purge_guild(guild)?;
+        self.confirmations().purge_guild(guild)?;
         let settings = self.settings().purge_guild(guild)?;
         let audit_records = self
             .audit()

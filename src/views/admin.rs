@@ -60,15 +60,15 @@ fn feed_details(feed: &FeedSubscription) -> String {
     text
 }
 
-/// `/feed add`: what the channel now receives.
+/// `/feed add`: what the channel now receives, and that it starts now.
 pub fn feed_saved(feed: &FeedSubscription) -> Message {
     let embed = Embed::new()
         .title("✅ Feed saved")
         .colour(colours::JOIN)
         .description(&format!(
-            "<#{}> now receives {}\n\nNew events are posted as they happen; nothing from before \
-             is replayed. Make sure the bot can view the channel, send messages and embed \
-             links there.",
+            "<#{}> now receives {}\n\nWhat you added starts now: events from before it are \
+             not posted, only what happens from now on. Make sure the bot can view the \
+             channel, send messages and embed links there.",
             feed.channel_id,
             feed_details(feed)
         ));

@@ -51,6 +51,7 @@ pub fn subscribe(store: &Store, guild: u64, channel_id: u64, patterns: &[&str], 
             teams: teams.iter().map(|t| (*t).to_owned()).collect(),
             players: Vec::new(),
         },
+        added_at_ms: Default::default(),
     };
     store
         .settings()

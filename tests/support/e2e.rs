@@ -205,6 +205,7 @@ impl World {
             channel_id: channel,
             patterns,
             filters: FeedFilters::default(),
+            added_at_ms: Default::default(),
         };
         settings
             .set_feed_subscription(guild, feed)

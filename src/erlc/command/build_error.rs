@@ -9,6 +9,12 @@ pub enum CommandBuildError {
     NoTargets,
     #[error("`me` means nobody when the bot sends the command; name the player instead")]
     MeNotAllowed,
+    #[error(
+        "the username {name:?} is also a word the game reads as several players (`all` or \
+         `others`), so it is never sent as a name; only commands that take a Roblox user id \
+         (ban, unban, staff permissions) can reach this player, by id"
+    )]
+    GroupWordName { name: String },
     #[error("`:{command}` needs some text")]
     EmptyText { command: &'static str },
     #[error("the time of day must be a whole hour from 0 to 24, not {0}")]

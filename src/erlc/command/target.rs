@@ -1,5 +1,6 @@
 //! Command targets: validated player names, user ids and the group words `all` / `others`.
-//! Validation here is what stops user text from adding arguments or a second command.
+//! Validation here is what stops user text from adding arguments or a second command, and a
+//! player whose username is a group word (Roblox allows `All`) from being named as everyone.
 
 use std::fmt;
 
@@ -10,9 +11,15 @@ pub const MAX_NAME_LEN: usize = 20;
 /// Shortest complete Roblox username (shorter names are only accepted as prefixes).
 pub const MIN_FULL_NAME_LEN: usize = 3;
 
-/// A Roblox username or a prefix of one: 1 to 20 characters of `A-Z a-z 0-9 _`. The game
-/// matches prefixes, so `avery` can target `Avery_Cole`. It cannot hold spaces, `:`, `,` or
-/// line breaks, so it can never change the shape of a command.
+/// The words the game reads as several players, in any case: a name equal to one of them is
+/// never sent, since `:kick All` kicks everyone, not the player called `All`.
+const GROUP_WORDS: [&str; 2] = ["all", "others"];
+
+/// A Roblox username or a prefix of one: 1 to 20 characters of `A-Z a-z 0-9 _`, and not a
+/// group word (`all`, `others`, any case). The game matches prefixes, so `avery` can target
+/// `Avery_Cole`.
+/// It cannot hold spaces, `:`, `,` or line breaks, so it can never change the shape of a
+/// command, nor its reach.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PlayerName(String);
 
@@ -32,6 +39,11 @@ impl PlayerName {
         }
         if input.len() > MAX_NAME_LEN {
             return Err(invalid("usernames are at most 20 characters long"));
+        }
+        if group_word(input).is_some() {
+            return Err(CommandBuildError::GroupWordName {
+                name: input.to_owned(),
+            });
         }
         Ok(Self(input.to_owned()))
     }
@@ -65,10 +77,33 @@ pub enum Target {
     Others,
 }
 
+/// The group `input` names, if it is a group word (any case).
+fn group_word(input: &str) -> Option<Target> {
+    let [all, others] = GROUP_WORDS;
+    if input.eq_ignore_ascii_case(all) {
+        Some(Target::All)
+    } else if input.eq_ignore_ascii_case(others) {
+        Some(Target::Others)
+    } else {
+        None
+    }
+}
+
 impl Target {
-    /// A player by (partial) username.
+    /// A player by (partial) username. A username equal to a group word is refused
+    /// ([`CommandBuildError::GroupWordName`]): the game would read it as the group.
     pub fn name(input: &str) -> Result<Self, CommandBuildError> {
         PlayerName::new(input).map(Target::Name)
+    }
+
+    /// A player by username for a command that also takes a Roblox user id (ban, unban, the
+    /// staff commands): the username, or the id when the game would read the username as a
+    /// group word.
+    pub fn name_or_id(name: &str, id: Option<u64>) -> Result<Self, CommandBuildError> {
+        match (Target::name(name), id) {
+            (Err(CommandBuildError::GroupWordName { .. }), Some(id)) => Ok(Target::Id(id)),
+            (target, _) => target,
+        }
     }
 
     /// Parse one target as a person would type it: `all`, `others` (any case), a user id
@@ -76,11 +111,8 @@ impl Target {
     /// only of digits, use [`Target::name`].
     pub fn parse(input: &str) -> Result<Self, CommandBuildError> {
         let input = input.trim();
-        if input.eq_ignore_ascii_case("all") {
-            return Ok(Target::All);
-        }
-        if input.eq_ignore_ascii_case("others") {
-            return Ok(Target::Others);
+        if let Some(group) = group_word(input) {
+            return Ok(group);
         }
         if input.eq_ignore_ascii_case("me") {
             return Err(CommandBuildError::MeNotAllowed);
@@ -238,5 +270,91 @@ mod tests {
         assert_eq!(Targets::parse(" , "), Err(CommandBuildError::NoTargets));
         assert_eq!(Targets::new(vec![]), Err(CommandBuildError::NoTargets));
         assert!(Targets::parse("avery,bad name").is_err());
+    }
+
+    /// `word` in every mix of upper and lower case.
+    fn every_case(word: &str) -> Vec<String> {
+        let letters: Vec<char> = word.chars().collect();
+        (0..1u32 << letters.len())
+            .map(|mask| {
+                letters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if mask & (1 << i) == 0 {
+                            c.to_ascii_lowercase()
+                        } else {
+                            c.to_ascii_uppercase()
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_username_that_is_a_group_word_is_never_a_name_target() {
+        for (word, group) in [("all", Target::All), ("others", Target::Others)] {
+            let variants = every_case(word);
+            assert_eq!(variants.len(), 1 << word.len());
+            for variant in variants {
+                let refused = CommandBuildError::GroupWordName {
+                    name: variant.clone(),
+                };
+                assert_eq!(PlayerName::new(&variant), Err(refused.clone()));
+                assert_eq!(Target::name(&variant), Err(refused.clone()), "{variant}");
+                assert_eq!(Target::name_or_id(&variant, None), Err(refused));
+                assert_eq!(
+                    Target::name_or_id(&variant, Some(5_873_310_294)),
+                    Ok(Target::Id(5_873_310_294)),
+                    "{variant}: by id where the command takes one"
+                );
+                // Typed as a target, the word still means the group, on purpose.
+                assert_eq!(Target::parse(&variant), Ok(group.clone()));
+                assert!(
+                    Targets::parse(&format!("avery,{variant}"))
+                        .unwrap()
+                        .has_group()
+                );
+            }
+        }
+        let error = Target::name("All").unwrap_err().to_string();
+        assert!(
+            error.contains("\"All\"") && error.contains("several players") && error.contains("id"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn names_that_only_contain_a_group_word_are_fine() {
+        for name in [
+            "Allison",
+            "All_",
+            "_all",
+            "Others2",
+            "al",
+            "other",
+            "AllOthers",
+        ] {
+            let target = Target::name(name).unwrap();
+            assert_eq!(target.to_string(), name);
+            assert_eq!(Target::name_or_id(name, Some(9)), Ok(target));
+        }
+        assert_eq!(
+            Target::name_or_id("bad name", Some(9)),
+            Target::name("bad name"),
+            "only the group-word refusal falls back to the id"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_name_target_renders_as_text_that_means_that_name(name in "[A-Za-z_][A-Za-z0-9_]{0,19}") {
+            // `me` is the caller, and no username: Roblox names have 3 or more characters.
+            proptest::prop_assume!(!name.eq_ignore_ascii_case("me"));
+            if let Ok(target) = Target::name(&name) {
+                proptest::prop_assert_eq!(Target::parse(&target.to_string()), Ok(target));
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 use super::*;
 use crate::events::catalog::EventPayload;
-use crate::feeds::fixtures::{call, event, event_on, player};
+use crate::feeds::fixtures::{TIME, call, event, event_on, player};
 
 fn route(channel_id: u64, patterns: &[&str]) -> FeedRoute {
     FeedRoute {
@@ -10,6 +10,7 @@ fn route(channel_id: u64, patterns: &[&str]) -> FeedRoute {
             .map(|p| Pattern::parse(p).unwrap())
             .collect(),
         filters: FeedFilters::default(),
+        added_at_ms: BTreeMap::new(),
     }
 }
 
@@ -216,6 +217,7 @@ fn presets_parse_and_match_what_they_say() {
             channel_id: 7,
             patterns: moderation,
             filters: FeedFilters::default(),
+            added_at_ms: BTreeMap::new(),
         }],
     );
     let command = EventPayload::Command {
@@ -236,4 +238,53 @@ fn presets_parse_and_match_what_they_say() {
     }
     assert!(router.destinations(&event(2, join("Police", 1))).is_empty());
     assert!(preset("nope").is_none());
+}
+
+#[test]
+fn a_pattern_takes_only_what_happens_after_it_was_added() {
+    let added = TIME * 1000 + 1_500;
+    let mut router = Router::new();
+    let mut kills = route(10, &["?/kill", "main/player/join"]);
+    kills.added_at_ms = BTreeMap::from([("?/kill".to_owned(), added)]);
+    let mut everything = route(20, &["*"]);
+    everything.added_at_ms = BTreeMap::from([("*".to_owned(), added)]);
+    router.set_guild_routes(1, vec![kills, route(30, &["?/kill"]), everything]);
+    let kill = EventPayload::Kill {
+        killer: player("A", 1, "Police"),
+        killed: player("B", 2, "Police"),
+    };
+    let at = |source_time: i64, recorded_at_ms: i64, payload: EventPayload| Event {
+        source_time,
+        recorded_at_ms,
+        ..event(1, payload)
+    };
+
+    // Stored before the pattern was added: only the route without a start time takes it.
+    let stored_before = at(TIME + 1, added - 1, kill.clone());
+    assert_eq!(router.destinations(&stored_before), vec![30]);
+    // Stored after, but it happened seconds before (a log row read late).
+    let happened_before = at(TIME, added + 60_000, kill.clone());
+    assert_eq!(router.destinations(&happened_before), vec![30]);
+    // PRC times are whole seconds: the second of the addition counts.
+    let same_second = at(TIME + 1, added, kill.clone());
+    assert_eq!(router.destinations(&same_second), vec![10, 20, 30]);
+    let later = at(TIME + 5, added + 4_000, kill);
+    assert_eq!(router.destinations(&later), vec![10, 20, 30]);
+    // Each pattern keeps its own start: the join pattern of channel 10 has none.
+    let old_join = at(TIME - 60, added - 60_000, join("Police", 3));
+    assert_eq!(router.destinations(&old_join), vec![10]);
+
+    let gap = |source_time, recorded_at_ms| {
+        let payload = EventPayload::FeedGap {
+            since: TIME - 100,
+            until: TIME,
+            logs: vec!["kills".into()],
+        };
+        at(source_time, recorded_at_ms, payload)
+    };
+    assert_eq!(router.destinations(&gap(TIME, added - 1)), vec![10, 30]);
+    assert_eq!(
+        router.destinations(&gap(TIME + 2, added + 500)),
+        vec![10, 20, 30]
+    );
 }

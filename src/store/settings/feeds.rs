@@ -1,4 +1,7 @@
-//! Feed subscriptions: which event patterns a channel receives, with optional filters.
+//! Feed subscriptions: which event patterns a channel receives, since when, with optional
+//! filters.
+
+use std::collections::BTreeMap;
 
 use super::Settings;
 use crate::events::Pattern;
@@ -25,6 +28,11 @@ pub struct FeedSubscription {
     /// Narrows the matching events to some teams or players.
     #[serde(default)]
     pub filters: FeedFilters,
+    /// When each pattern was added, in Unix ms, by pattern text: a pattern posts only what
+    /// happens from then on, so a new feed does not replay what came before it. A pattern
+    /// without a time (feeds saved by older versions) posts everything it matches.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub added_at_ms: BTreeMap<String, i64>,
 }
 
 impl Settings {
@@ -90,6 +98,7 @@ mod tests {
                 teams: vec!["Police".into()],
                 players: vec![],
             },
+            added_at_ms: BTreeMap::from([(pattern.to_owned(), 5)]),
         }
     }
 
@@ -111,5 +120,17 @@ mod tests {
             ..sub(5, "*")
         };
         assert!(s.set_feed_subscription(1, empty).is_err());
+    }
+
+    #[test]
+    fn feeds_saved_before_start_times_were_kept_still_read() {
+        let old: FeedSubscription = db::decode(
+            "feed subscription",
+            br#"{"channel_id":1,"patterns":["main/*"]}"#,
+        )
+        .unwrap();
+        assert!(old.added_at_ms.is_empty() && old.filters.teams.is_empty());
+        let text = String::from_utf8(db::encode(&old).unwrap()).unwrap();
+        assert!(!text.contains("added_at_ms"), "{text}");
     }
 }

@@ -175,6 +175,7 @@ mod tests {
                     channel_id: 5,
                     patterns: vec![crate::events::Pattern::parse("main/*").unwrap()],
                     filters: FeedFilters::default(),
+                    added_at_ms: Default::default(),
                 },
             )
             .unwrap();

@@ -277,6 +277,7 @@ fn admin_lists() {
             teams: vec!["Police".into()],
             players: vec![7],
         },
+        added_at_ms: Default::default(),
     }];
     let text = all_text(&feed_list(&feeds));
     assert!(
@@ -284,7 +285,9 @@ fn admin_lists() {
         "{text}"
     );
     assert!(all_text(&feed_list(&[])).contains("/feed add"));
-    assert!(all_text(&feed_saved(&feeds[0])).contains("<#55> now receives"));
+    let saved = all_text(&feed_saved(&feeds[0]));
+    assert!(saved.contains("<#55> now receives"), "{saved}");
+    assert!(saved.contains("starts now") && saved.contains("from before it are not posted"));
     assert!(all_text(&feed_removed(55, false)).contains("has no feed"));
 
     let roles = BTreeMap::from([(10, BTreeSet::from([Capability::View, Capability::Ban]))]);

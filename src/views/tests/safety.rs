@@ -279,6 +279,7 @@ fn stored_and_settings_views_keep_game_text_inert() {
                 teams: vec![hostile.into()],
                 players: vec![],
             },
+            added_at_ms: Default::default(),
         };
         assert_inert(&feed_list(&[feed]), hostile);
     }
