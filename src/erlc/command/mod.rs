@@ -1,5 +1,6 @@
 //! Building in-game command text safely: validated targets, one-line free text, typed
-//! commands for everything in prc-api.md §7, and the policy checked before anything is sent.
+//! commands for everything the game accepts over the API, and the policy checked before
+//! anything is sent.
 
 mod build_error;
 mod game_command;
