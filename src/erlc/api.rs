@@ -14,7 +14,9 @@ use super::models::{
 /// Which API generation a command is sent through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ApiVersion {
+    /// The original `/v1/server/command` route.
     V1,
+    /// `/v2/server/command`, the route PRC currently documents.
     #[default]
     V2,
 }
@@ -33,6 +35,7 @@ impl ApiVersion {
 pub struct CommandOptions {
     /// Check and render the command but send nothing.
     pub dry_run: bool,
+    /// Which command route to POST to.
     pub version: ApiVersion,
     /// Look for the command in the command logs for up to this long after sending.
     pub confirm_within: Option<Duration>,
@@ -43,8 +46,11 @@ pub struct CommandOptions {
 pub enum Confirmation {
     /// Nobody asked to confirm (or it was a dry run).
     NotRequested,
-    /// Found in the command logs at this Unix time.
-    Confirmed { logged_at: i64 },
+    /// Found in the command logs.
+    Confirmed {
+        /// Timestamp of the matching command-log row, in Unix seconds (PRC's clock).
+        logged_at: i64,
+    },
     /// Not found before the timeout. PRC accepted it, but the game may not have run it.
     NotSeen,
 }
@@ -54,9 +60,11 @@ pub enum Confirmation {
 pub struct CommandReceipt {
     /// The exact text sent (or that would have been sent).
     pub text: String,
+    /// True when nothing was sent because the caller asked for a dry run.
     pub dry_run: bool,
     /// PRC's answer; `None` for a dry run.
     pub response: Option<CommandResponse>,
+    /// Whether the command was then seen in the command logs.
     pub confirmation: Confirmation,
 }
 
@@ -69,13 +77,18 @@ pub enum KeyValidation {
     Invalid(ErlcError),
     /// The key is banned from the API (2004).
     Banned(ErlcError),
-    /// PRC asked us to slow down; try again after this long.
-    RateLimited { retry_after: Option<Duration> },
+    /// PRC asked us to slow down.
+    RateLimited {
+        /// How long PRC asked us to wait, if it said.
+        retry_after: Option<Duration>,
+    },
     /// The key works but the server is offline (no players).
     ServerOffline(ErlcError),
     /// Reads work but this bot may not run commands (untrusted IP / app not authorized).
     NotAuthorized {
+        /// The server the key belongs to (reads worked).
         server: ServerInfo,
+        /// PRC's refusal of the probe command (code 4000).
         error: ErlcError,
     },
     /// Something else went wrong (network, PRC outage); the key may be fine.

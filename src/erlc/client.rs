@@ -40,6 +40,7 @@ pub struct ClientConfig {
     pub breaker: BreakerConfig,
     /// Command bucket (requests, window) per key until PRC's headers say otherwise. Default 1 per 5 s.
     pub command_bucket_default: (u32, Duration),
+    /// `User-Agent` header sent with every request. Default `erlc-bot/<version>`.
     pub user_agent: String,
     /// Extra wait after a bucket's reset time, because PRC reports whole seconds and clocks
     /// differ slightly. Default 100 ms.
@@ -84,8 +85,11 @@ impl ClientConfig {
 /// A successful answer (2xx), or a cached copy of one.
 #[derive(Clone, Debug)]
 pub struct RawResponse {
+    /// HTTP status PRC answered with (always 2xx).
     pub status: u16,
+    /// The response body exactly as received, not yet decoded.
     pub body: bytes::Bytes,
+    /// True when served from the read cache without asking PRC.
     pub from_cache: bool,
 }
 
@@ -174,6 +178,7 @@ impl ErlcClient {
         }
     }
 
+    /// Counters since the client was created (requests, retries, 429s, cache hits, …).
     pub fn stats(&self) -> ClientStats {
         self.inner.counters.snapshot()
     }
@@ -241,10 +246,12 @@ impl std::fmt::Debug for ServerHandle {
 }
 
 impl ServerHandle {
+    /// The server key this handle sends (its Debug shows only a fingerprint).
     pub fn key(&self) -> &ServerKey {
         &self.key
     }
 
+    /// The key's fingerprint, safe for logs and audit records.
     pub fn fingerprint(&self) -> String {
         self.fingerprint.clone()
     }

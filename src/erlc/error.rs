@@ -66,6 +66,7 @@ pub enum ErlcError {
     /// PRC code 4001, or HTTP 429.
     #[error("rate limited by PRC (code 4001), retry after {retry_after:?}; {info}")]
     RateLimited {
+        /// The route, status and PRC's message.
         info: PrcErrorInfo,
         /// How long PRC asked us to wait (header first, then body, then bucket reset).
         retry_after: Option<Duration>,
@@ -86,29 +87,48 @@ pub enum ErlcError {
     ModuleOutdated(PrcErrorInfo),
     /// A PRC error body with a code this client does not know yet.
     #[error("PRC reported error code {code}; {info}")]
-    UnrecognizedCode { code: i64, info: PrcErrorInfo },
+    UnrecognizedCode {
+        /// The `code` PRC sent.
+        code: i64,
+        /// The route, status and PRC's message.
+        info: PrcErrorInfo,
+    },
     /// A non-2xx response with no PRC error body we could read.
     #[error("{endpoint} answered HTTP {status} without a PRC error code")]
     Http {
+        /// Route that failed, e.g. `GET /v2/server`.
         endpoint: String,
+        /// HTTP status of the response.
         status: u16,
         /// At most the first 200 characters of the body.
         body_snippet: String,
     },
     /// The request never got an HTTP response (DNS, connect, reset, timeout).
     #[error("could not reach the ER:LC API for {endpoint}: {detail}")]
-    Network { endpoint: String, detail: String },
+    Network {
+        /// Route that was tried, e.g. `GET /v2/server`.
+        endpoint: String,
+        /// What the HTTP library reported, free of keys.
+        detail: String,
+    },
     /// The response arrived but did not have the shape we expected.
     #[error("could not read the answer from {endpoint}: field `{field}`: {detail}")]
     Decode {
+        /// Route whose answer was unreadable.
         endpoint: String,
         /// Path of the offending field, e.g. `Players[3].Player`, or `.` for the whole body.
         field: String,
+        /// What did not fit, as the JSON decoder put it.
         detail: String,
     },
     /// The circuit breaker for this bucket is open after repeated failures.
     #[error("calls to {bucket} are paused for {retry_in:?} after repeated failures")]
-    CircuitOpen { bucket: String, retry_in: Duration },
+    CircuitOpen {
+        /// The breaker's bucket, with any key replaced by its fingerprint.
+        bucket: String,
+        /// Time until the breaker lets a probe request through.
+        retry_in: Duration,
+    },
     /// Refused locally by the command policy; nothing was sent.
     #[error("command refused before sending: {0}")]
     Policy(#[from] PolicyViolation),
@@ -123,16 +143,27 @@ pub enum ErlcError {
 /// Why the local command policy refused a command. Nothing reaches PRC when this happens.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyViolation {
+    /// Blank text, or a `:` with no command name after it.
     #[error("the command is empty")]
     Empty,
+    /// A line break (including Unicode line separators), which could start a second command.
     #[error("the command spans more than one line")]
     MultiLine,
+    /// Longer than the policy's limit.
     #[error("the command is {len} characters long; the limit is {max}")]
-    TooLong { len: usize, max: usize },
+    TooLong {
+        /// Length of the command, in characters.
+        len: usize,
+        /// The policy's limit, in characters.
+        max: usize,
+    },
+    /// Text that is not a command: it must start with `:`.
     #[error("the command does not start with `:`")]
     MissingColon,
+    /// On this bot's configured deny list; holds the command's canonical name.
     #[error("`:{0}` is on this bot's deny list")]
     Denied(String),
+    /// A control character other than a line break.
     #[error("the command contains a control character")]
     ControlCharacter,
 }

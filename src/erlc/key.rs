@@ -12,10 +12,13 @@ pub fn fingerprint(secret: &str) -> String {
 /// Why a server key string does not look like an ER:LC key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyFormatError {
+    /// Nothing was pasted.
     #[error("the key is empty")]
     Empty,
+    /// The key has spaces or line breaks inside it.
     #[error("the key contains spaces or line breaks; paste only the key itself")]
     Whitespace,
+    /// Not two runs of letters and digits joined by one `-`.
     #[error("an ER:LC server key has two parts joined by one `-` (letters and digits only)")]
     Shape,
 }
@@ -96,6 +99,7 @@ impl std::fmt::Display for ServerKey {
 pub struct GlobalKey(String);
 
 impl GlobalKey {
+    /// Wrap a key as given; PRC alone can tell whether it is valid.
     pub fn new(key: impl Into<String>) -> Self {
         Self(key.into())
     }
@@ -105,6 +109,7 @@ impl GlobalKey {
         &self.0
     }
 
+    /// A short fingerprint for logs and messages.
     pub fn fingerprint(&self) -> String {
         fingerprint(&self.0)
     }

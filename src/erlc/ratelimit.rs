@@ -28,6 +28,7 @@ const RECHECK_INTERVAL: Duration = Duration::from_secs(1);
 pub struct BucketSnapshot {
     /// PRC's bucket name with any key replaced by its fingerprint.
     pub name: String,
+    /// Requests allowed per window: PRC's `X-RateLimit-Limit`, or our guess until it says.
     pub limit: u32,
     /// Slots left in the current window, after local reservations.
     pub remaining: u32,

@@ -6,11 +6,14 @@ use super::key::{GlobalKey, ServerKey};
 /// The HTTP methods the PRC API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HttpMethod {
+    /// `GET`, used for every read.
     Get,
+    /// `POST`, used only to send commands.
     Post,
 }
 
 impl HttpMethod {
+    /// The method as written in logs, e.g. `GET`.
     pub fn as_str(self) -> &'static str {
         match self {
             HttpMethod::Get => "GET",

@@ -19,7 +19,9 @@ pub struct ClientStats {
     pub rate_limited: u64,
     /// Times a request waited locally because its bucket was known to be empty.
     pub rate_limit_waits: u64,
+    /// Reads answered from the cache without asking PRC.
     pub cache_hits: u64,
+    /// Cacheable reads that had to ask PRC.
     pub cache_misses: u64,
     /// Reads that joined an identical read already in flight instead of sending their own.
     pub coalesced: u64,
@@ -68,11 +70,13 @@ impl Counters {
 pub struct RequestRecord {
     /// When the request was sent, Unix milliseconds.
     pub at_ms: i64,
+    /// GET for reads, POST for commands.
     pub method: HttpMethod,
     /// Path without the query string.
     pub path: String,
     /// HTTP status, or `None` when no answer came back.
     pub status: Option<u16>,
+    /// Time from sending to the answer (or to giving up).
     pub latency: Duration,
     /// Rate-limit bucket PRC named, with any key replaced by its fingerprint.
     pub bucket: Option<String>,

@@ -10,13 +10,19 @@ use super::types::{EventType, EventTypeError};
 /// A player as events describe them. Team and permission are the game's strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct PlayerInfo {
+    /// Roblox username as the game reported it (`Remote Server` for API commands); untrusted text.
     pub name: String,
     /// Roblox user id; `None` for `Remote Server` (commands sent through the API).
     pub id: Option<u64>,
+    /// In-game team (`Police`, `Civilian`, `Jail`, …); `None` when the player was not in the
+    /// latest snapshot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
+    /// PRC permission (`Normal`, `Server Moderator`, …); `None` when the player was not in the
+    /// latest snapshot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<String>,
+    /// Callsign on a non-civilian team; `None` for civilians or when unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callsign: Option<String>,
 }
@@ -24,13 +30,21 @@ pub struct PlayerInfo {
 /// An active or ended 911 call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmergencyCallInfo {
+    /// PRC's `CallNumber`; restarts when the game server restarts, so pair it with `started_at`.
     pub call_number: i64,
+    /// Service called (`Police`, `Fire`, `DOT`); `unknown` when a webhook left it out.
     pub team: String,
+    /// Who dialled 911; `None` when PRC sent no caller id.
     pub caller: Option<PlayerInfo>,
+    /// Players responding to the call; empty while nobody has taken it.
     pub responders: Vec<PlayerInfo>,
+    /// What the caller typed, if anything; untrusted text.
     pub description: Option<String>,
+    /// PRC's readable place (`PositionDescriptor`, e.g. street and postal), if given.
     pub location: Option<String>,
+    /// Map coordinates `[x, z]` in game world units; `None` when a webhook sent none.
     pub position: Option<[f64; 2]>,
+    /// When the call was placed, in Unix seconds.
     pub started_at: i64,
 }
 
@@ -39,85 +53,162 @@ pub struct EmergencyCallInfo {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventPayload {
     /// `player/join`: a join-log entry.
-    PlayerJoin { player: PlayerInfo },
-    /// `player/leave`: a leave-log entry.
-    PlayerLeave { player: PlayerInfo },
-    /// `player/team`
-    PlayerTeam {
+    PlayerJoin {
+        /// The player who joined.
         player: PlayerInfo,
+    },
+    /// `player/leave`: a leave-log entry.
+    PlayerLeave {
+        /// The player who left.
+        player: PlayerInfo,
+    },
+    /// `player/team`: a player changed team (for example was jailed, or went on duty).
+    PlayerTeam {
+        /// The player, with their new team.
+        player: PlayerInfo,
+        /// Team before the change.
         from: String,
+        /// Team after the change.
         to: String,
     },
-    /// `player/permission`
+    /// `player/permission`: a player's PRC permission changed (a staff rank granted or taken).
     PlayerPermission {
+        /// The player, with their new permission.
         player: PlayerInfo,
+        /// Permission before the change.
         from: String,
+        /// Permission after the change.
         to: String,
     },
     /// `player/wanted`: wanted stars changed.
     PlayerWanted {
+        /// The player whose wanted level changed.
         player: PlayerInfo,
+        /// Wanted stars before (0 = not wanted).
         from: u32,
+        /// Wanted stars after (0 = not wanted).
         to: u32,
     },
     /// `staff/join`: a player with a staff permission came online.
-    StaffJoin { player: PlayerInfo },
-    /// `staff/leave`
-    StaffLeave { player: PlayerInfo },
-    /// `queue/join`
-    QueueJoin { user_id: u64, position: u32 },
-    /// `queue/leave`
-    QueueLeave { user_id: u64 },
-    /// `vehicle/spawn`
+    StaffJoin {
+        /// The staff member who joined.
+        player: PlayerInfo,
+    },
+    /// `staff/leave`: a player with a staff permission went offline.
+    StaffLeave {
+        /// The staff member who left.
+        player: PlayerInfo,
+    },
+    /// `queue/join`: someone started waiting to get into a full server.
+    QueueJoin {
+        /// Roblox user id of the one waiting (the queue gives no names).
+        user_id: u64,
+        /// Place in the queue when first seen, 1 = next in.
+        position: u32,
+    },
+    /// `queue/leave`: someone left the join queue (got in, or gave up).
+    QueueLeave {
+        /// Roblox user id of the one who left the queue.
+        user_id: u64,
+    },
+    /// `vehicle/spawn`: a vehicle appeared in the server.
     VehicleSpawn {
+        /// Owner's Roblox username (PRC gives vehicles no owner id).
         owner: String,
+        /// Model, as `<year> <model>`.
         name: String,
+        /// Licence plate; `None` when PRC sent none.
         plate: Option<String>,
+        /// Colour name, else its hex code; `None` when PRC sent neither.
         colour: Option<String>,
     },
-    /// `vehicle/despawn`
+    /// `vehicle/despawn`: a vehicle left the server (despawned, or its owner left).
     VehicleDespawn {
+        /// Owner's Roblox username.
         owner: String,
+        /// Model, as `<year> <model>`.
         name: String,
+        /// Licence plate; `None` when PRC sent none.
         plate: Option<String>,
     },
     /// `kill`: a kill-log entry.
     Kill {
+        /// Who killed.
         killer: PlayerInfo,
+        /// Who died.
         killed: PlayerInfo,
     },
     /// `command`: a command-log entry (in game or through the API).
-    Command { player: PlayerInfo, command: String },
-    /// `modcall/new`
+    Command {
+        /// Who ran it: `Remote Server` (no id) for commands sent through the API.
+        player: PlayerInfo,
+        /// The full command text, leading `:` included; untrusted text.
+        command: String,
+    },
+    /// `modcall/new`: a player called for a moderator.
     ModCallNew {
         /// Stable identity of the call: caller id (or name) and call time.
         call_key: String,
+        /// The player asking for help.
         caller: PlayerInfo,
     },
-    /// `modcall/answered`
+    /// `modcall/answered`: a moderator responded to a mod call.
     ModCallAnswered {
+        /// Same key as the call's `modcall/new`, so its card can be updated.
         call_key: String,
+        /// The player who asked for help.
         caller: PlayerInfo,
+        /// The moderator who responded.
         moderator: PlayerInfo,
     },
-    /// `emergency/started`
-    EmergencyStarted { call: EmergencyCallInfo },
+    /// `emergency/started`: a 911 call was placed.
+    EmergencyStarted {
+        /// The call as first seen.
+        call: EmergencyCallInfo,
+    },
     /// `emergency/responded`: responders changed.
-    EmergencyResponded { call: EmergencyCallInfo },
-    /// `emergency/ended`
-    EmergencyEnded { call: EmergencyCallInfo },
-    /// `server/online`
-    ServerOnline { name: String, players: u32 },
-    /// `server/offline`
-    ServerOffline { name: String },
-    /// `ban/added`
-    BanAdded { user_id: u64, name: String },
-    /// `ban/removed`
-    BanRemoved { user_id: u64, name: String },
+    EmergencyResponded {
+        /// The call with its new responders.
+        call: EmergencyCallInfo,
+    },
+    /// `emergency/ended`: a 911 call closed.
+    EmergencyEnded {
+        /// The call as last seen.
+        call: EmergencyCallInfo,
+    },
+    /// `server/online`: the server went from empty to having players.
+    ServerOnline {
+        /// The server's in-game name.
+        name: String,
+        /// How many players it had at that poll.
+        players: u32,
+    },
+    /// `server/offline`: the last player left, so the game shut the server down.
+    ServerOffline {
+        /// The server's in-game name.
+        name: String,
+    },
+    /// `ban/added`: a Roblox user was added to the server's ban list.
+    BanAdded {
+        /// Roblox user id of the banned user.
+        user_id: u64,
+        /// Their username as the ban list has it.
+        name: String,
+    },
+    /// `ban/removed`: a Roblox user was taken off the server's ban list.
+    BanRemoved {
+        /// Roblox user id of the unbanned user.
+        user_id: u64,
+        /// Their username as the ban list had it.
+        name: String,
+    },
     /// `customcommand`: a `;` command typed in game (event webhook).
     CustomCommand {
+        /// Who typed it.
         player: PlayerInfo,
+        /// The command word, without the `;`.
         command: String,
+        /// Everything after the command word; may be empty. Untrusted text.
         argument: String,
     },
     /// `feed/gap`: the bot was away longer than PRC's log window covers.
@@ -236,11 +327,14 @@ impl EventPayload {
 /// Which moment of a 911 call an event records, for [`emergency_dedupe_key`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallPhase {
+    /// The call was placed.
     Started,
+    /// The call closed.
     Ended,
 }
 
 impl CallPhase {
+    /// The phase as it appears in dedupe keys.
     pub fn as_str(self) -> &'static str {
         match self {
             CallPhase::Started => "started",

@@ -8,11 +8,13 @@ use super::types::EventType;
 /// An event as submitted for storage, before it has an id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewEvent {
+    /// `<server label>/<kind>`, e.g. `main/player/join`.
     pub event_type: EventType,
     /// When it happened, in Unix seconds as reported by PRC (or when we observed it).
     pub source_time: i64,
     /// Roblox user ids of the players involved, for player timelines.
     pub players: Vec<u64>,
+    /// The [`EventPayload`](super::catalog::EventPayload) as JSON.
     pub payload: serde_json::Value,
     /// Content key for dropping log rows that reappear across polls; not stored in the event.
     pub dedupe_key: Option<String>,
@@ -27,12 +29,15 @@ pub struct Event {
     pub server: String,
     /// Increases by one per event within (guild, server); never reused, survives restarts.
     pub id: u64,
+    /// `<server label>/<kind>`, e.g. `main/player/join`.
     pub event_type: EventType,
     /// When it happened, in Unix seconds as reported by PRC.
     pub source_time: i64,
     /// When the store recorded it, in Unix milliseconds.
     pub recorded_at_ms: i64,
+    /// Roblox user ids of the players involved, for player timelines.
     pub players: Vec<u64>,
+    /// The [`EventPayload`](super::catalog::EventPayload) as JSON; may come from a newer bot.
     pub payload: serde_json::Value,
 }
 

@@ -129,6 +129,7 @@ impl<T> Default for SubscriptionIndex<T> {
 }
 
 impl<T: Clone + Ord> SubscriptionIndex<T> {
+    /// An index with no subscriptions.
     pub fn new() -> Self {
         Self::default()
     }
@@ -160,6 +161,7 @@ impl<T: Clone + Ord> SubscriptionIndex<T> {
         self.pairs
     }
 
+    /// True when nobody is subscribed to anything.
     pub fn is_empty(&self) -> bool {
         self.pairs == 0
     }

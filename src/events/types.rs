@@ -11,16 +11,22 @@ pub const MAX_SEGMENTS: usize = 8;
 /// Why a type, pattern or segment was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EventTypeError {
+    /// The text was empty.
     #[error("it is empty")]
     Empty,
+    /// Two `/` in a row, or a `/` at either end.
     #[error("it has an empty part (two `/` in a row, or a `/` at the start or end)")]
     EmptySegment,
+    /// The given segment is longer than [`MAX_SEGMENT_LEN`] characters.
     #[error("`{0}` is too long (at most {MAX_SEGMENT_LEN} characters per part)")]
     SegmentTooLong(String),
+    /// More than [`MAX_SEGMENTS`] segments.
     #[error("it has more than {MAX_SEGMENTS} parts")]
     TooManySegments,
+    /// The given segment holds a character other than ASCII letters, digits, `-` and `_`.
     #[error("`{0}` may only use letters, digits, `-` and `_` (and `?` or a final `*` in patterns)")]
     BadCharacter(String),
+    /// A `*` somewhere other than as the whole last segment of a pattern.
     #[error("`*` is only allowed as the whole last part of a pattern")]
     MisplacedStar,
 }
@@ -77,10 +83,12 @@ impl EventType {
         Self::parse(&joined)
     }
 
+    /// The type as written, e.g. `main/player/join`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// The `/`-separated parts, server label first.
     pub fn segments(&self) -> impl Iterator<Item = &str> {
         self.0.split('/')
     }
@@ -164,10 +172,12 @@ impl Pattern {
         })
     }
 
+    /// The pattern as written, e.g. `?/player/*`.
     pub fn as_str(&self) -> &str {
         &self.text
     }
 
+    /// The parsed parts, in order.
     pub fn segments(&self) -> &[PatternSegment] {
         &self.segments
     }

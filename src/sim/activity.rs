@@ -106,6 +106,7 @@ enum Pending {
 /// Per-server generator progress.
 #[derive(Debug, Default)]
 pub struct ActivityState {
+    /// Ticks run on this server so far.
     pub ticks: u64,
     pending: Vec<(u64, Pending)>,
 }

@@ -11,14 +11,20 @@ use rand::rngs::StdRng;
 /// An authentication failure, as PRC's error code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthError {
+    /// No `Server-Key` header, or an empty one (2000).
     Missing,
+    /// The key is not `<letters/digits>-<letters/digits>` (2001).
     Malformed,
+    /// No server has this key, or it was rotated away (2002).
     Unknown,
+    /// An `Authorization` header with a global key the simulator does not know (2003).
     BadGlobalKey,
+    /// The key is banned from the API (2004).
     Banned,
 }
 
 impl AuthError {
+    /// PRC's error code for the failure.
     pub fn code(self) -> u16 {
         match self {
             Self::Missing => 2000,
@@ -29,6 +35,7 @@ impl AuthError {
         }
     }
 
+    /// The `message` PRC sends with the code.
     pub fn message(self) -> &'static str {
         match self {
             Self::Missing => "You must provide a server-key header.",
@@ -55,6 +62,7 @@ pub fn well_formed(key: &str) -> bool {
     }
 }
 
+/// `len` random ASCII letters and digits: key secrets, server ids and join keys.
 pub fn random_alnum(rng: &mut StdRng, len: usize) -> String {
     (0..len)
         .map(|_| char::from(rng.sample(Alphanumeric)))
@@ -86,6 +94,7 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
+    /// A ring with these valid global keys and no servers yet.
     pub fn new(global_keys: &[String]) -> Self {
         Self {
             servers: Vec::new(),
@@ -109,6 +118,7 @@ impl KeyRing {
         key
     }
 
+    /// Server `index`'s current key; `None` past the end.
     pub fn key_of(&self, index: usize) -> Option<String> {
         self.servers.get(index).map(ServerKeys::key)
     }
@@ -161,6 +171,7 @@ impl KeyRing {
         Some(key)
     }
 
+    /// Ban server `index`'s key (2004 until rotated); false if there is no such server.
     pub fn ban(&mut self, index: usize) -> bool {
         match self.servers.get_mut(index) {
             Some(server) => {
@@ -171,6 +182,7 @@ impl KeyRing {
         }
     }
 
+    /// Replace server `index`'s trusted IPs; false if there is no such server.
     pub fn set_trusted_ips(&mut self, index: usize, ips: Vec<IpAddr>) -> bool {
         match self.servers.get_mut(index) {
             Some(server) => {
@@ -181,6 +193,8 @@ impl KeyRing {
         }
     }
 
+    /// Let (or stop) the app with this global key run commands on server `index`; false if
+    /// there is no such server.
     pub fn set_app_authorized(&mut self, index: usize, global: &str, authorized: bool) -> bool {
         let Some(server) = self.servers.get_mut(index) else {
             return false;

@@ -70,7 +70,9 @@ const WEATHERS: &[&str] = &["clear", "rain", "fog", "snow", "thunderstorm"];
 /// A command that passed the rules: canonical name and the text after the name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {
+    /// Canonical command name, aliases resolved, without `:`.
     pub name: &'static str,
+    /// Everything after the name, unchanged.
     pub rest: String,
 }
 

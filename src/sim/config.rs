@@ -10,11 +10,14 @@ use crate::clock::{self, SharedClock};
 /// A fixed-window rate limit: `limit` requests per `window_secs` whole seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketLimit {
+    /// Requests allowed per window.
     pub limit: u32,
+    /// Window length in seconds.
     pub window_secs: u32,
 }
 
 impl BucketLimit {
+    /// `limit` requests per `window_secs` seconds.
     pub const fn new(limit: u32, window_secs: u32) -> Self {
         Self { limit, window_secs }
     }
@@ -42,14 +45,17 @@ pub enum MissingField {
 /// Order of log arrays (join, kill, command logs and mod calls).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum LogOrder {
+    /// Oldest entry first (the default).
     #[default]
     OldestFirst,
+    /// Newest entry first.
     NewestFirst,
 }
 
 /// Shape quirks of PRC's JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quirks {
+    /// How empty staff maps and ban lists are written.
     pub empty_maps: EmptyMapStyle,
     /// v1 players: civilians' `Callsign` (default: omitted).
     pub v1_missing_callsign: MissingField,
@@ -57,6 +63,7 @@ pub struct Quirks {
     pub v2_missing_callsign: MissingField,
     /// v2 mod calls: `Moderator` before anyone answered (v1 always omits it; default `null`).
     pub v2_unanswered_moderator: MissingField,
+    /// Order of every log array.
     pub log_order: LogOrder,
     /// PRC's window: how many entries each log keeps (join, kill, command logs, mod calls).
     pub log_retention: usize,
@@ -145,23 +152,31 @@ impl Default for ActivityConfig {
 /// Everything the simulator can be told at start.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
+    /// Address to listen on; port 0 picks a free one (the default, on localhost).
     pub bind: SocketAddr,
+    /// How many private servers to simulate, each with its own key.
     pub servers: usize,
+    /// Seed for everything random (keys, names, ids, activity), so runs repeat exactly.
     pub seed: u64,
     /// Players each server starts with (generated under the seed).
     pub initial_players: usize,
+    /// JSON shape quirks to imitate.
     pub quirks: Quirks,
     /// GET bucket (`unauthenticated-global` per IP, `public-app-get` per global key).
     pub read_limit: BucketLimit,
     /// Command bucket (`command-<key>` / `command-<global>-<key>`).
     pub command_limit: BucketLimit,
+    /// Blocks for clients that keep sending after a 429; `None` (the default) never blocks.
     pub repeat_offender: Option<RepeatOffender>,
     /// Valid global API keys (`Authorization`); each is authorized on every server at start.
     pub global_keys: Vec<String>,
     /// Trusted IPs for commands without a global key, copied to every server.
     pub trusted_ips: Vec<IpAddr>,
+    /// Which commands are restricted (4002) and which words are filtered (4003).
     pub commands: CommandRules,
+    /// Background players, kills, calls and vehicles; `None` (the default) keeps servers still.
     pub activity: Option<ActivityConfig>,
+    /// Clock for timestamps and rate-limit windows; tests may pass a [`clock::ManualClock`].
     pub clock: SharedClock,
 }
 

@@ -117,6 +117,7 @@ fn player_v2(p: &Player, q: &Quirks) -> Value {
     Value::Object(obj)
 }
 
+/// `Players`: the v2 shape (wanted stars, location) when `v2`, else the v1 list.
 pub fn players(w: &World, q: &Quirks, v2: bool) -> Value {
     let list = w
         .players
@@ -125,6 +126,7 @@ pub fn players(w: &World, q: &Quirks, v2: bool) -> Value {
     Value::Array(list.collect())
 }
 
+/// `JoinLogs` in the configured order.
 pub fn join_logs(w: &World, q: &Quirks) -> Value {
     let list = ordered(w.join_logs.iter(), q).into_iter().map(|j| {
         json!({"Join": j.join, "Timestamp": j.timestamp, "Player": player_string(&j.name, j.id)})
@@ -132,10 +134,12 @@ pub fn join_logs(w: &World, q: &Quirks) -> Value {
     Value::Array(list.collect())
 }
 
+/// `Queue`: user ids, first in line first.
 pub fn queue(w: &World) -> Value {
     json!(w.queue)
 }
 
+/// `KillLogs` in the configured order.
 pub fn kill_logs(w: &World, q: &Quirks) -> Value {
     let list = ordered(w.kill_logs.iter(), q).into_iter().map(|k| {
         json!({
@@ -147,6 +151,7 @@ pub fn kill_logs(w: &World, q: &Quirks) -> Value {
     Value::Array(list.collect())
 }
 
+/// `CommandLogs` in the configured order; API commands show `Remote Server` with no id.
 pub fn command_logs(w: &World, q: &Quirks) -> Value {
     let list = ordered(w.command_logs.iter(), q).into_iter().map(|c| {
         let player = match &c.actor {
@@ -158,6 +163,7 @@ pub fn command_logs(w: &World, q: &Quirks) -> Value {
     Value::Array(list.collect())
 }
 
+/// `ModCalls`; an unanswered call's `Moderator` is left out in v1 and follows the quirk in v2.
 pub fn mod_calls(w: &World, q: &Quirks, v2: bool) -> Value {
     let style = if v2 {
         q.v2_unanswered_moderator
@@ -184,10 +190,12 @@ pub fn mod_calls(w: &World, q: &Quirks, v2: bool) -> Value {
     Value::Array(list.collect())
 }
 
+/// `GET /v1/server/bans`: user id → username, `[]` or `{}` when empty per the quirk.
 pub fn bans(w: &World, q: &Quirks) -> Value {
     id_map(&w.bans, q)
 }
 
+/// `Vehicles`: with plate and colour when `v2`, else the v1 shape without them.
 pub fn vehicles(w: &World, v2: bool) -> Value {
     let list = w.vehicles.iter().map(|v| {
         if v2 {
@@ -202,6 +210,7 @@ pub fn vehicles(w: &World, v2: bool) -> Value {
     Value::Array(list.collect())
 }
 
+/// `GET /v1/server/staff`: co-owner ids plus admin and mod maps.
 pub fn staff_v1(w: &World, q: &Quirks) -> Value {
     json!({
         "CoOwners": w.info.co_owner_ids,
@@ -210,6 +219,7 @@ pub fn staff_v1(w: &World, q: &Quirks) -> Value {
     })
 }
 
+/// v2 `Staff`: admin, mod and helper maps (co-owners are in `CoOwnerIds`).
 pub fn staff_v2(w: &World, q: &Quirks) -> Value {
     json!({
         "Admins": id_map(&w.staff.admins, q),

@@ -11,15 +11,24 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultKind {
     /// A bare HTTP status with a non-JSON body, as a proxy in front of PRC would send.
-    Status { status: u16 },
+    Status {
+        /// The HTTP status to answer with.
+        status: u16,
+    },
     /// A PRC error body `{code, message}` (1001 also carries `commandId`) at its usual status.
-    Prc { code: u16 },
+    Prc {
+        /// PRC's error code, e.g. 1001 or 9999.
+        code: u16,
+    },
     /// HTTP 200 whose body is not valid JSON.
     MalformedJson,
     /// The connection is closed without any response.
     Drop,
     /// The request is delayed, then served normally.
-    Latency { ms: u64 },
+    Latency {
+        /// Delay in milliseconds.
+        ms: u64,
+    },
 }
 
 /// When a rule fires.
@@ -27,15 +36,23 @@ pub enum FaultKind {
 #[serde(tag = "when", rename_all = "snake_case")]
 pub enum FaultTrigger {
     /// The next `count` matching requests.
-    Next { count: u32 },
+    Next {
+        /// Requests left to fail; the rule is spent at 0.
+        count: u32,
+    },
     /// Each matching request with probability `p`, drawn from the seeded generator.
-    Probability { p: f64 },
+    Probability {
+        /// Chance per request, from 0.0 (never) to 1.0 (always).
+        p: f64,
+    },
 }
 
 /// One fault rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultRule {
+    /// What goes wrong.
     pub fault: FaultKind,
+    /// Which matching requests it hits.
     pub trigger: FaultTrigger,
     /// Only requests whose path starts with this (e.g. `/v2/server`).
     #[serde(default)]
@@ -48,6 +65,7 @@ pub struct FaultRule {
 /// A set of rules; the first matching rule that fires decides.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FaultPlan {
+    /// The rules, checked in order.
     pub rules: Vec<FaultRule>,
 }
 
@@ -104,6 +122,7 @@ pub struct FaultState {
 }
 
 impl FaultState {
+    /// No rules; probabilities drawn from a generator derived from `seed`.
     pub fn new(seed: u64) -> Self {
         Self {
             rules: Vec::new(),
@@ -111,10 +130,12 @@ impl FaultState {
         }
     }
 
+    /// Replace the rules with `plan`'s.
     pub fn set(&mut self, plan: FaultPlan) {
         self.rules = plan.rules;
     }
 
+    /// Remove every rule.
     pub fn clear(&mut self) {
         self.rules.clear();
     }

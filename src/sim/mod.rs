@@ -5,6 +5,8 @@
 //! Log arrays are kept oldest first (configurable with [`Quirks::log_order`]) and hold at most
 //! [`Quirks::log_retention`] entries each ("PRC's window").
 
+#![warn(missing_docs)]
+
 pub mod activity;
 pub mod auth;
 pub mod cli;
@@ -50,25 +52,48 @@ use world::{ServerInfo, World};
 /// What can go wrong running the simulator.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    /// The listening socket could not be opened.
     #[error("could not listen on {addr}: {source}; choose another port (0 picks a free one)")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// Why the operating system refused.
         source: std::io::Error,
     },
+    /// The HTTP client that delivers webhooks could not be built; holds the reason.
     #[error("could not set up the webhook HTTP client: {0}")]
     HttpClient(String),
+    /// A server index past the end of the simulator's list.
     #[error(
         "there is no simulated server {index}; this simulator has {count} (indexes start at 0)"
     )]
-    NoSuchServer { index: usize, count: usize },
+    NoSuchServer {
+        /// The index asked for.
+        index: usize,
+        /// How many servers the simulator runs.
+        count: usize,
+    },
+    /// A scripted change did not fit the server's state (unknown player, call, vehicle, …).
     #[error(transparent)]
     World(#[from] WorldError),
+    /// A webhook POST got no HTTP answer.
     #[error("could not reach the webhook endpoint {url}: {detail}")]
-    Webhook { url: String, detail: String },
+    Webhook {
+        /// The endpoint tried.
+        url: String,
+        /// What the HTTP client reported.
+        detail: String,
+    },
+    /// The endpoint refused the `WebhookProbe`, so the game would not save its URL.
     #[error(
         "the webhook endpoint {url} answered {status} to the probe; it must answer 2xx to a validly signed request"
     )]
-    WebhookRejected { url: String, status: u16 },
+    WebhookRejected {
+        /// The endpoint probed.
+        url: String,
+        /// The HTTP status it answered.
+        status: u16,
+    },
 }
 
 const SERVER_NAMES: &[&str] = &[
@@ -197,10 +222,12 @@ impl SimHandle {
         format!("http://{}", self.addr)
     }
 
+    /// The address the simulator listens on (with the real port when 0 was asked for).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
+    /// Facts about every simulated server (current keys included), by index.
     pub fn servers(&self) -> Vec<SimServerInfo> {
         (0..self.shared.worlds.len())
             .filter_map(|i| self.server(i).ok())
@@ -208,6 +235,7 @@ impl SimHandle {
             .collect()
     }
 
+    /// A handle to script server `index` (0-based).
     pub fn server(&self, index: usize) -> Result<SimServer, SimError> {
         SimServer::new(self.shared.clone(), index)
     }
@@ -217,18 +245,22 @@ impl SimHandle {
         lock(&self.shared.requests).clone()
     }
 
+    /// Forget the recorded requests, so a test sees only what follows.
     pub fn clear_requests(&self) {
         lock(&self.shared.requests).clear();
     }
 
+    /// Replace the fault rules; they apply to the next requests.
     pub fn set_faults(&self, faults: FaultPlan) {
         lock(&self.shared.faults).set(faults);
     }
 
+    /// Remove every fault rule: requests are served normally again.
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).clear();
     }
 
+    /// Change the GET and command bucket limits from now on.
     pub fn set_rate_limits(&self, read: BucketLimit, command: BucketLimit) {
         *lock(&self.shared.limits) = Limits { read, command };
     }

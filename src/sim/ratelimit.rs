@@ -11,10 +11,13 @@ use super::config::{BucketLimit, RepeatOffender};
 pub struct Decision {
     /// Bucket name as PRC would send it (may contain keys: redact before exposing).
     pub bucket: String,
+    /// Requests allowed per window (`X-RateLimit-Limit`).
     pub limit: u32,
+    /// Requests left in this window after this one (`X-RateLimit-Remaining`).
     pub remaining: u32,
     /// Epoch seconds at which the window (or block) ends.
     pub reset_secs: i64,
+    /// False when the request is answered 429.
     pub allowed: bool,
     /// Seconds until the caller may retry (only meaningful when not allowed).
     pub retry_after: f64,
@@ -42,6 +45,7 @@ pub struct Limiter {
 }
 
 impl Limiter {
+    /// No buckets used yet; repeat offenders blocked per `repeat_offender` (never if `None`).
     pub fn new(repeat_offender: Option<RepeatOffender>) -> Self {
         Self {
             repeat_offender,

@@ -19,11 +19,15 @@ use super::world::{
 /// Public facts about one simulated server. Debug never shows the key.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SimServerInfo {
+    /// Position in the simulator's server list, as [`super::SimHandle::server`] takes it.
     pub index: usize,
+    /// The stable internal server id: the part of the key after the `-`.
     pub server_id: String,
     /// The current `Server-Key` (a test credential).
     pub key: String,
+    /// The server's in-game name.
     pub name: String,
+    /// The code players would type to join.
     pub join_key: String,
 }
 
@@ -92,10 +96,12 @@ impl SimServer {
         }
     }
 
+    /// This server's index in the simulator.
     pub fn index(&self) -> usize {
         self.index
     }
 
+    /// Its id, current key, name and join key.
     pub fn info(&self) -> SimServerInfo {
         let key = lock(&self.shared.keys)
             .key_of(self.index)
@@ -109,10 +115,12 @@ impl SimServer {
         })
     }
 
+    /// A player joins (join log; they leave the queue); returns their user id.
     pub fn add_player(&self, spec: PlayerSpec) -> Result<u64, SimError> {
         self.try_with(|w, now| w.add_player(spec, now))
     }
 
+    /// A player leaves (leave log, their vehicles despawn).
     pub fn remove_player(&self, id: u64) -> Result<(), SimError> {
         self.try_with(|w, now| w.remove_player(id, now))
     }
@@ -122,18 +130,22 @@ impl SimServer {
         self.with(|w, _| w.players.iter().map(|p| (p.id, p.name.clone())).collect())
     }
 
+    /// Move a player to `team`; the callsign follows the team.
     pub fn set_team(&self, id: u64, team: &str) -> Result<(), SimError> {
         self.try_with(|w, _| w.set_team(id, team))
     }
 
+    /// Give a player a permission string (e.g. `Server Moderator`); staff lists follow.
     pub fn set_permission(&self, id: u64, permission: &str) -> Result<(), SimError> {
         self.try_with(|w, _| w.set_permission(id, permission))
     }
 
+    /// Set a player's wanted stars (0 = not wanted).
     pub fn set_wanted(&self, id: u64, stars: u32) -> Result<(), SimError> {
         self.try_with(|w, _| w.set_wanted(id, stars))
     }
 
+    /// One player kills another (kill log).
     pub fn add_kill(&self, killer_id: u64, killed_id: u64) -> Result<(), SimError> {
         self.try_with(|w, now| w.add_kill(killer_id, killed_id, now))
     }
@@ -184,6 +196,7 @@ impl SimServer {
         self.try_with(|w, now| w.add_mod_call(caller_id, now))
     }
 
+    /// A moderator answers the mod call `number` (from [`SimServer::add_mod_call`]).
     pub fn answer_mod_call(&self, number: u64, moderator_id: u64) -> Result<(), SimError> {
         self.try_with(|w, _| w.answer_mod_call(number, moderator_id))
     }
@@ -210,6 +223,7 @@ impl SimServer {
         Ok(call.call_number)
     }
 
+    /// A player responds to the 911 call with this CallNumber.
     pub fn respond_emergency_call(
         &self,
         call_number: u64,
@@ -218,6 +232,7 @@ impl SimServer {
         self.try_with(|w, _| w.respond_emergency_call(call_number, responder_id))
     }
 
+    /// The 911 call ends; an `EmergencyCallEnded` webhook goes out if a webhook URL is set.
     pub fn end_emergency_call(&self, call_number: u64) -> Result<(), SimError> {
         let (call, now) =
             self.try_with(|w, now| w.end_emergency_call(call_number).map(|c| (c, now)))?;
@@ -236,18 +251,22 @@ impl SimServer {
         self.try_with(|w, _| w.spawn_vehicle(owner_id, spec))
     }
 
+    /// Despawn the vehicle numbered by [`SimServer::spawn_vehicle`].
     pub fn despawn_vehicle(&self, vehicle: u64) -> Result<(), SimError> {
         self.try_with(|w, _| w.despawn_vehicle(vehicle))
     }
 
+    /// A user starts waiting in the join queue (no-op if already there).
     pub fn queue_push(&self, id: u64) {
         self.with(|w, _| w.queue_push(id));
     }
 
+    /// A user leaves the join queue.
     pub fn queue_remove(&self, id: u64) {
         self.with(|w, _| w.queue_remove(id));
     }
 
+    /// Put a user on the ban list without a command (no kick).
     pub fn add_ban(&self, id: u64, name: &str) {
         self.with(|w, _| w.add_ban(id, name));
     }
@@ -322,6 +341,7 @@ impl SimServer {
         Ok(())
     }
 
+    /// The event webhook URL the game would post to, once a probe succeeded.
     pub fn webhook_url(&self) -> Option<String> {
         self.with(|w, _| w.webhook_url.clone())
     }

@@ -27,8 +27,11 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct RecordedRequest {
     /// Simulator clock, Unix milliseconds.
     pub at_ms: i64,
+    /// HTTP method, e.g. `GET`.
     pub method: String,
+    /// Path without the query string, e.g. `/v2/server`.
     pub path: String,
+    /// The raw query string, if any (e.g. `Players=true`).
     pub query: Option<String>,
     /// Fingerprint of the `Server-Key` header, if one was sent.
     pub key_fingerprint: Option<String>,

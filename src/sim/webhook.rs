@@ -68,8 +68,11 @@ pub struct WebhookSendOptions {
 /// A queued event for one server's webhook URL.
 #[derive(Debug, Clone)]
 pub struct Delivery {
+    /// Where to POST.
     pub url: String,
+    /// The server id sent as the batch's `server`.
     pub server_id: String,
+    /// One event object (`event`, `origin`, `timestamp`, `data`).
     pub event: Value,
 }
 
@@ -111,6 +114,7 @@ impl Webhooks {
         base64::engine::general_purpose::STANDARD.encode(der)
     }
 
+    /// Queue a delivery for the background worker; dropped once the simulator is shutting down.
     pub fn enqueue(&self, delivery: Delivery) {
         if self.queue.send(delivery).is_err() {
             tracing::debug!("webhook queue closed; the simulator is shutting down");

@@ -1,5 +1,5 @@
-//! `GameCommand`: every in-game command from prc-api.md §7 as a typed value, rendered to the
-//! single-line text PRC expects.
+//! `GameCommand`: every in-game command the game accepts over the API as a typed value,
+//! rendered to the single-line text PRC expects.
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,14 +11,19 @@ use super::{CommandBuildError, Target, Targets};
 pub const MAX_HOUR: u8 = 24;
 
 macro_rules! word_enum {
-    ($(#[$meta:meta])* $name:ident, $error:ident { $($variant:ident => $text:literal,)+ }) => {
+    (
+        $(#[$meta:meta])* $name:ident, $error:ident {
+            $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+
+        }
+    ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
-            $($variant,)+
+            $($(#[$vmeta])* $variant,)+
         }
 
         impl $name {
+            /// Every value, in declaration order; parsing searches this list.
             pub const ALL: &'static [$name] = &[$($name::$variant,)+];
 
             /// The word the game command takes.
@@ -54,10 +59,15 @@ macro_rules! word_enum {
 word_enum! {
     /// `:weather` values.
     Weather, UnknownWeather {
+        /// Clear skies.
         Clear => "clear",
+        /// Rain showers.
         Rain => "rain",
+        /// Fog that cuts visibility.
         Fog => "fog",
+        /// Snowfall.
         Snow => "snow",
+        /// Rain with thunder and lightning.
         Thunderstorm => "thunderstorm",
     }
 }
@@ -65,9 +75,13 @@ word_enum! {
 word_enum! {
     /// `:startfire` values.
     FireKind, UnknownFireKind {
+        /// A fire in a house.
         House => "house",
+        /// A brush (wildland) fire.
         Brush => "brush",
+        /// A fire in a larger building.
         Building => "building",
+        /// A dumpster fire; `:stopdumpsterfire` puts it out.
         Dumpster => "dumpster",
     }
 }
@@ -77,46 +91,80 @@ word_enum! {
 /// checks the remaining rules (ranges, empty text, single-player commands).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GameCommand {
+    /// `:h`: a hint banner at the top of every player's screen.
     Hint(String),
+    /// `:m`: a server-wide announcement popup.
     Message(String),
+    /// `:pm`: a private popup to some players.
     Pm {
+        /// Who receives it.
         targets: Targets,
+        /// The message; normalised to one line.
         text: String,
     },
+    /// `:kick`: remove players from the server (they may rejoin).
     Kick {
+        /// Who is kicked.
         targets: Targets,
+        /// Shown to the kicked players; normalised to one line.
         reason: Option<String>,
     },
+    /// `:ban`: kick one player and keep them out (adds them to the server's ban list).
     Ban {
+        /// One whole username or a user id.
         target: Target,
+        /// Recorded with the ban; normalised to one line.
         reason: Option<String>,
     },
+    /// `:unban`: take one user off the server's ban list.
     Unban {
+        /// One whole username or a user id.
         target: Target,
     },
+    /// `:wanted`: mark players wanted.
     Wanted(Targets),
+    /// `:unwanted`: clear players' wanted status.
     Unwanted(Targets),
+    /// `:jail`: send players to jail (their team becomes `Jail`).
     Jail(Targets),
+    /// `:unjail`: release players from jail.
     Unjail(Targets),
+    /// `:kill`: down players.
     Kill(Targets),
+    /// `:heal`: restore players' health.
     Heal(Targets),
+    /// `:refresh`: respawn players where they stand.
     Refresh(Targets),
+    /// `:load`: respawn players at their spawn point.
     Load(Targets),
+    /// `:tp`: move players to another player.
     Teleport {
+        /// Who is moved.
         targets: Targets,
+        /// The player they are moved to; never a group.
         destination: Target,
     },
+    /// `:helper`: make one user a server helper.
     Helper(Target),
+    /// `:unhelper`: take the helper rank away.
     Unhelper(Target),
+    /// `:mod`: make one user a server moderator.
     Mod(Target),
+    /// `:unmod`: take the moderator rank away.
     Unmod(Target),
+    /// `:admin`: make one user a server administrator.
     Admin(Target),
+    /// `:unadmin`: take the administrator rank away.
     Unadmin(Target),
     /// Hour of the day, 0 to 24.
     Time(u8),
+    /// `:weather`: change the weather.
     Weather(Weather),
+    /// `:startfire`: start a fire event for the fire department.
     StartFire(FireKind),
+    /// `:stopfire`: put out every fire.
     StopFire,
+    /// `:stopdumpsterfire`: put out dumpster fires.
     StopDumpsterFire,
     /// Priority countdown in seconds; 0 turns it off.
     Priority(u32),
@@ -124,8 +172,11 @@ pub enum GameCommand {
     PeaceTimer(u32),
     /// Writes a custom line to the command logs (an integration hook).
     Log(String),
+    /// `:loadlayout`: load a custom map layout by name or share code.
     LoadLayout(String),
+    /// `:unloadlayout`: unload the named layout, or the loaded one when `None`.
     UnloadLayout(Option<String>),
+    /// `:shutdown`: close the server, kicking everyone (staff too).
     Shutdown,
     /// Text sent exactly as given. Not normalised: check it with
     /// [`super::CommandPolicy::check`] before sending.

@@ -1,6 +1,6 @@
 //! Building in-game command text safely: validated targets, one-line free text, typed
-//! commands for everything in prc-api.md §7, the policy checked before anything is sent, and
-//! which commands need a Confirm press first.
+//! commands for everything the game accepts over the API, the policy checked before anything
+//! is sent, and which commands need a Confirm press first.
 
 mod build_error;
 mod destructive;

@@ -88,6 +88,7 @@ impl CommandPolicy {
         self
     }
 
+    /// Refuse commands longer than `max_len` characters.
     pub fn with_max_len(mut self, max_len: usize) -> Self {
         self.max_len = max_len;
         self

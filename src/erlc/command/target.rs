@@ -24,6 +24,7 @@ const GROUP_WORDS: [&str; 2] = ["all", "others"];
 pub struct PlayerName(String);
 
 impl PlayerName {
+    /// Validate a username or prefix exactly as given (no trimming).
     pub fn new(input: &str) -> Result<Self, CommandBuildError> {
         let invalid = |reason| CommandBuildError::InvalidName {
             input: input.to_owned(),
@@ -48,6 +49,7 @@ impl PlayerName {
         Ok(Self(input.to_owned()))
     }
 
+    /// The name as it will appear in the command.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -153,6 +155,7 @@ impl fmt::Display for Target {
 pub struct Targets(Vec<Target>);
 
 impl Targets {
+    /// A list of targets; refused when empty.
     pub fn new(targets: Vec<Target>) -> Result<Self, CommandBuildError> {
         if targets.is_empty() {
             return Err(CommandBuildError::NoTargets);
@@ -160,6 +163,7 @@ impl Targets {
         Ok(Self(targets))
     }
 
+    /// A single target.
     pub fn one(target: Target) -> Self {
         Self(vec![target])
     }
@@ -174,6 +178,7 @@ impl Targets {
         Self::new(targets)
     }
 
+    /// The targets in the order they will be written.
     pub fn as_slice(&self) -> &[Target] {
         &self.0
     }

@@ -10,6 +10,7 @@ pub struct EmergencyCall {
     /// The service called (PRC may also send values such as `"ALL"`, kept in `Team::Other`).
     #[serde(rename = "Team")]
     pub team: Team,
+    /// Roblox user id of the caller; `None` when PRC sends `null`.
     #[serde(rename = "Caller", default)]
     pub caller: Option<u64>,
     /// Responders; empty while nobody responds.
@@ -24,18 +25,21 @@ pub struct EmergencyCall {
     /// Unique per call; matches webhook start and end events.
     #[serde(rename = "CallNumber")]
     pub call_number: i64,
+    /// What the caller typed, if anything; untrusted text.
     #[serde(
         rename = "Description",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<String>,
+    /// A readable place, e.g. `Harbor Road, Postal 307`, if PRC sent one.
     #[serde(
         rename = "PositionDescriptor",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub position_descriptor: Option<String>,
+    /// Fields this client does not know, kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: Extra,
 }

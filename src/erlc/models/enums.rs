@@ -79,11 +79,17 @@ macro_rules! string_enum {
 string_enum! {
     /// The team a player is on (also the service an emergency call is for).
     Team {
+        /// Civilians: everyone not on a service team.
         Civilian => "Civilian",
+        /// City police.
         Police => "Police",
+        /// The sheriff's office (county police).
         Sheriff => "Sheriff",
+        /// Fire and EMS.
         Fire => "Fire",
+        /// Department of Transportation: towing and road work.
         Dot => "DOT",
+        /// Players serving jail time.
         Jail => "Jail",
     }
 }
@@ -91,11 +97,17 @@ string_enum! {
 string_enum! {
     /// A player's in-game permission level.
     Permission {
+        /// No staff rank.
         Normal => "Normal",
+        /// `Server Helper`, the lowest staff rank.
         Helper => "Server Helper",
+        /// `Server Moderator`, above helpers.
         Moderator => "Server Moderator",
+        /// `Server Administrator`, above moderators.
         Administrator => "Server Administrator",
+        /// `Server Co-Owner`, second only to the owner.
         CoOwner => "Server Co-Owner",
+        /// `Server Owner`, who owns the private server.
         Owner => "Server Owner",
     }
 }
@@ -103,8 +115,11 @@ string_enum! {
 string_enum! {
     /// Which account verification the server requires to join.
     AccVerifiedReq {
+        /// Any Roblox account may join.
         Disabled => "Disabled",
+        /// Players need a verified email on their Roblox account.
         Email => "Email",
+        /// Players need a verified phone number or ID on their Roblox account.
         PhoneId => "Phone/ID",
     }
 }

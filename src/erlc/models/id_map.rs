@@ -15,10 +15,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct IdMap(pub BTreeMap<u64, String>);
 
 impl IdMap {
+    /// An empty map.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// The map itself, user id → username.
     pub fn into_inner(self) -> BTreeMap<u64, String> {
         self.0
     }

@@ -35,38 +35,47 @@ impl Include {
         Self(self.0 | bit)
     }
 
+    /// Add `Players`: everyone online, with team, permission, wanted stars and location.
     pub const fn players(self) -> Self {
         self.with(1 << 0)
     }
 
+    /// Add `Staff`: the admin, mod and helper lists (id → username).
     pub const fn staff(self) -> Self {
         self.with(1 << 1)
     }
 
+    /// Add `JoinLogs`: recent joins and leaves.
     pub const fn join_logs(self) -> Self {
         self.with(1 << 2)
     }
 
+    /// Add `Queue`: user ids waiting to get into a full server, in order.
     pub const fn queue(self) -> Self {
         self.with(1 << 3)
     }
 
+    /// Add `KillLogs`: recent kills.
     pub const fn kill_logs(self) -> Self {
         self.with(1 << 4)
     }
 
+    /// Add `CommandLogs`: recent commands, in game and through the API.
     pub const fn command_logs(self) -> Self {
         self.with(1 << 5)
     }
 
+    /// Add `ModCalls`: recent calls for a moderator.
     pub const fn mod_calls(self) -> Self {
         self.with(1 << 6)
     }
 
+    /// Add `EmergencyCalls`: active 911 calls.
     pub const fn emergency_calls(self) -> Self {
         self.with(1 << 7)
     }
 
+    /// Add `Vehicles`: spawned vehicles with plate and colour.
     pub const fn vehicles(self) -> Self {
         self.with(1 << 8)
     }
@@ -76,10 +85,12 @@ impl Include {
         self.0 & other.0 == other.0
     }
 
+    /// Every section in either set.
     pub const fn union(self, other: Include) -> Self {
         Self(self.0 | other.0)
     }
 
+    /// True when only the base server fields would be asked for.
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }

@@ -7,13 +7,16 @@ use super::{Extra, PlayerRef};
 /// A player joined (`join == true`) or left the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JoinLog {
+    /// True for a join, false for a leave.
     #[serde(rename = "Join")]
     pub join: bool,
     /// Unix seconds.
     #[serde(rename = "Timestamp")]
     pub timestamp: i64,
+    /// Who joined or left.
     #[serde(rename = "Player")]
     pub player: PlayerRef,
+    /// Fields this client does not know, kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -21,13 +24,16 @@ pub struct JoinLog {
 /// One player killed another.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KillLog {
+    /// Who died.
     #[serde(rename = "Killed")]
     pub killed: PlayerRef,
+    /// Who killed them.
     #[serde(rename = "Killer")]
     pub killer: PlayerRef,
     /// Unix seconds.
     #[serde(rename = "Timestamp")]
     pub timestamp: i64,
+    /// Fields this client does not know, kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -36,13 +42,16 @@ pub struct KillLog {
 /// the API show [`PlayerRef::remote_server`] as the player.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandLog {
+    /// Who ran it; [`PlayerRef::remote_server`] for commands sent through the API.
     #[serde(rename = "Player")]
     pub player: PlayerRef,
     /// Unix seconds.
     #[serde(rename = "Timestamp")]
     pub timestamp: i64,
+    /// The full command text, leading `:` included; untrusted text.
     #[serde(rename = "Command")]
     pub command: String,
+    /// Fields this client does not know, kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -51,13 +60,16 @@ pub struct CommandLog {
 /// before that, or sends `null`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModCall {
+    /// The player asking for a moderator.
     #[serde(rename = "Caller")]
     pub caller: PlayerRef,
+    /// The moderator who responded; `None` until one does.
     #[serde(rename = "Moderator", default, skip_serializing_if = "Option::is_none")]
     pub moderator: Option<PlayerRef>,
     /// Unix seconds.
     #[serde(rename = "Timestamp")]
     pub timestamp: i64,
+    /// Fields this client does not know, kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -13,11 +13,14 @@ pub const REMOTE_SERVER_NAME: &str = "Remote Server";
 /// that does not end in `:<digits>`; such strings are kept whole as the name so nothing is lost.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PlayerRef {
+    /// Roblox username (or the whole string when it had no `:<id>`); untrusted text.
     pub name: String,
+    /// Roblox user id; `None` for `Remote Server` and strings without one.
     pub id: Option<u64>,
 }
 
 impl PlayerRef {
+    /// A player from its parts.
     pub fn new(name: impl Into<String>, id: Option<u64>) -> Self {
         Self {
             name: name.into(),

@@ -8,20 +8,28 @@ use super::{AccVerifiedReq, Extra, Permission, PlayerRef, Team};
 /// Server status: the eight fields every server response carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerInfo {
+    /// The server's name as set in game; untrusted text.
     #[serde(rename = "Name")]
     pub name: String,
+    /// Roblox user id of the server owner.
     #[serde(rename = "OwnerId")]
     pub owner_id: u64,
+    /// Roblox user ids of the co-owners.
     #[serde(rename = "CoOwnerIds", default)]
     pub co_owner_ids: Vec<u64>,
+    /// Players online now; 0 means the game has shut the server down.
     #[serde(rename = "CurrentPlayers")]
     pub current_players: u32,
+    /// Player cap; more people wait in the queue.
     #[serde(rename = "MaxPlayers")]
     pub max_players: u32,
+    /// Code players type to join; see [`ServerInfo::join_url`].
     #[serde(rename = "JoinKey")]
     pub join_key: String,
+    /// Account verification a player needs before joining.
     #[serde(rename = "AccVerifiedReq")]
     pub acc_verified_req: AccVerifiedReq,
+    /// Whether the game keeps team sizes balanced.
     #[serde(rename = "TeamBalance")]
     pub team_balance: bool,
     /// Fields this client does not know, kept so they survive a round trip. Inside
@@ -40,13 +48,16 @@ impl ServerInfo {
 /// A player currently in the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Player {
+    /// Username and user id.
     #[serde(rename = "Player")]
     pub player: PlayerRef,
+    /// Staff rank on this server (`Normal` for everyone else).
     #[serde(rename = "Permission")]
     pub permission: Permission,
     /// Only non-civilian teams have one; PRC sends it absent or `null` otherwise.
     #[serde(rename = "Callsign", default, skip_serializing_if = "Option::is_none")]
     pub callsign: Option<String>,
+    /// Current team; `Jail` while jailed.
     #[serde(rename = "Team")]
     pub team: Team,
     /// v2 only; 0 means not wanted.
@@ -59,6 +70,7 @@ pub struct Player {
     /// v2 only.
     #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// Fields this client does not know, kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -66,28 +78,34 @@ pub struct Player {
 /// Where a player is (v2). Coordinates are world units; the origin is near the map centre.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
+    /// East–west coordinate in world units (negative is west).
     #[serde(rename = "LocationX")]
     pub location_x: f64,
+    /// North–south coordinate in world units (negative is north).
     #[serde(rename = "LocationZ")]
     pub location_z: f64,
+    /// Postal code of the area, as on the game map.
     #[serde(
         rename = "PostalCode",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub postal_code: Option<String>,
+    /// Nearest street.
     #[serde(
         rename = "StreetName",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub street_name: Option<String>,
+    /// House or building number; PRC sends `""` when there is none.
     #[serde(
         rename = "BuildingNumber",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub building_number: Option<String>,
+    /// Fields this client does not know, kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -10,12 +10,16 @@ pub type Bans = IdMap;
 /// `GET /v1/server/staff`. Co-owners are ids only; admins and mods map id → username.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StaffV1 {
+    /// Roblox user ids of the co-owners.
     #[serde(rename = "CoOwners", default)]
     pub co_owners: Vec<u64>,
+    /// Server administrators.
     #[serde(rename = "Admins", default)]
     pub admins: IdMap,
+    /// Server moderators.
     #[serde(rename = "Mods", default)]
     pub mods: IdMap,
+    /// Fields this client does not know, kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -23,12 +27,16 @@ pub struct StaffV1 {
 /// v2 `Staff` section. Co-owners are in [`super::ServerInfo::co_owner_ids`] instead.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StaffV2 {
+    /// Server administrators.
     #[serde(rename = "Admins", default)]
     pub admins: IdMap,
+    /// Server moderators.
     #[serde(rename = "Mods", default)]
     pub mods: IdMap,
+    /// Server helpers (the lowest staff rank).
     #[serde(rename = "Helpers", default)]
     pub helpers: IdMap,
+    /// Fields this client does not know, kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: Extra,
 }

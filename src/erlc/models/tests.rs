@@ -1,4 +1,4 @@
-//! Whole-response tests: the v2 example from prc-api.md, nested flatten behaviour, malformed input.
+//! Whole-response tests: the documented v2 example, nested flatten behaviour, malformed input.
 
 use serde_json::{Value, json};
 

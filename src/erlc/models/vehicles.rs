@@ -13,14 +13,19 @@ pub struct Vehicle {
     /// The owner's plain username (no id).
     #[serde(rename = "Owner")]
     pub owner: String,
+    /// Livery; `None` (PRC's `null`) means the standard one.
     #[serde(rename = "Texture", default, skip_serializing_if = "Option::is_none")]
     pub texture: Option<String>,
+    /// Licence plate (v2 only).
     #[serde(rename = "Plate", default, skip_serializing_if = "Option::is_none")]
     pub plate: Option<String>,
+    /// Paint colour as a hex code such as `#1F2A44` (v2 only).
     #[serde(rename = "ColorHex", default, skip_serializing_if = "Option::is_none")]
     pub color_hex: Option<String>,
+    /// Paint colour's name such as `Navy` (v2 only).
     #[serde(rename = "ColorName", default, skip_serializing_if = "Option::is_none")]
     pub color_name: Option<String>,
+    /// Fields this client does not know, kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: Extra,
 }

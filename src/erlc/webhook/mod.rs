@@ -1,5 +1,6 @@
 //! PRC event webhooks: Ed25519 verification of `timestamp ‖ raw body` and decoding of the
-//! verified batch (prc-api.md §8). Verify first, then decode; never re-serialise the body.
+//! verified batch. Verify first, then decode; never re-serialise the body, because the
+//! signature covers the exact bytes PRC sent.
 
 mod payload;
 mod verifier;

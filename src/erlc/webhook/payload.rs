@@ -12,6 +12,7 @@ use crate::erlc::models::{Extra, Team};
 pub struct WebhookBatch {
     /// The server's id as PRC sends it (appears to be the Internal Server ID).
     pub server: String,
+    /// The events that had a name and a timestamp, in the order PRC sent them.
     pub events: Vec<WebhookEvent>,
     /// Elements of `events` that were not events at all (no name or timestamp), kept for logs.
     pub malformed: Vec<MalformedWebhookEvent>,
@@ -22,7 +23,9 @@ pub struct WebhookBatch {
 pub struct MalformedWebhookEvent {
     /// Position in the `events` array.
     pub index: usize,
+    /// What was wrong with it, for logs.
     pub reason: String,
+    /// The element as received.
     pub raw: Value,
 }
 
@@ -35,6 +38,7 @@ pub struct WebhookEvent {
     pub origin: Option<String>,
     /// Unix seconds.
     pub timestamp: i64,
+    /// The event's typed data.
     pub data: WebhookEventData,
 }
 
@@ -53,14 +57,20 @@ pub enum WebhookEventData {
     /// A chat message starting with `;`. `command` has any leading `;` removed (case kept);
     /// `argument` is the rest of the message, possibly empty.
     CustomCommand {
+        /// The command word.
         command: String,
+        /// Rest of the message; untrusted text.
         argument: String,
     },
+    /// A 911 call was placed.
     EmergencyCallStarted(WebhookEmergencyCall),
+    /// A 911 call closed; the data is its last state.
     EmergencyCallEnded(WebhookEmergencyCall),
     /// An event this client does not know, or a known one whose data did not fit; kept raw.
     Unknown {
+        /// PRC's event name.
         event: String,
+        /// The event's `data` as received (`null` if absent).
         data: Value,
     },
 }
@@ -71,23 +81,31 @@ pub enum WebhookEventData {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookEmergencyCall {
+    /// The service called (`Police`, `Fire`, `DOT`, or values such as `ALL`).
     #[serde(default)]
     pub team: Option<Team>,
+    /// Roblox user id of the caller.
     #[serde(default, deserialize_with = "optional_id")]
     pub caller: Option<u64>,
+    /// Roblox user ids of the responders; empty while nobody responds.
     #[serde(default, deserialize_with = "id_list")]
     pub players: Vec<u64>,
+    /// `[x, z]` in world units, the same space as player locations.
     #[serde(default)]
     pub position: Option<[f64; 2]>,
+    /// When the call was placed, in Unix seconds.
     #[serde(default)]
     pub started_at: Option<i64>,
     /// Matches the start and end events of one call.
     #[serde(default)]
     pub call_number: Option<i64>,
+    /// What the caller typed; untrusted text.
     #[serde(default)]
     pub description: Option<String>,
+    /// A readable place, e.g. `Harbor Road, Postal 307`.
     #[serde(default)]
     pub position_descriptor: Option<String>,
+    /// Fields this client does not know, kept so they survive a round trip.
     #[serde(flatten)]
     pub extra: Extra,
 }

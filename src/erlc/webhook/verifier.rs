@@ -29,14 +29,18 @@ pub const SIGNATURE_HEADER: &str = "X-Signature-Ed25519";
 /// Why a configured webhook public key is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebhookKeyError {
+    /// The configured text is not base64; holds the decoder's complaint.
     #[error("the webhook public key is not valid base64: {0}")]
     NotBase64(String),
+    /// The bytes are not an Ed25519 SubjectPublicKeyInfo; holds the parser's complaint.
     #[error(
         "the webhook public key is not an Ed25519 key in SubjectPublicKeyInfo (SPKI) form: {0}"
     )]
     NotSpki(String),
+    /// The 32 bytes are not a point on the curve.
     #[error("the webhook public key's 32 bytes are not a valid Ed25519 public key")]
     InvalidPoint,
+    /// A small-order key, for which forged signatures would verify.
     #[error(
         "the webhook public key is a weak (small-order) Ed25519 key and would accept forgeries"
     )]
@@ -46,20 +50,32 @@ pub enum WebhookKeyError {
 /// Why a webhook request was refused. Answer these with a 4xx status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebhookRejection {
+    /// No [`TIMESTAMP_HEADER`].
     #[error("the {TIMESTAMP_HEADER} header is missing")]
     MissingTimestamp,
+    /// No [`SIGNATURE_HEADER`].
     #[error("the {SIGNATURE_HEADER} header is missing")]
     MissingSignature,
+    /// The timestamp header is not whole Unix seconds.
     #[error("the {TIMESTAMP_HEADER} header is not a whole number of seconds")]
     MalformedTimestamp,
+    /// The signature header is not 64 bytes of hex.
     #[error("the {SIGNATURE_HEADER} header is not 128 hexadecimal characters")]
     MalformedSignature,
+    /// The signed timestamp is further from our clock than the verifier allows (a replay, or
+    /// a badly wrong clock).
     #[error(
         "the request was signed {skew_secs} seconds away from our clock (positive: in the past), outside the allowed window"
     )]
-    StaleTimestamp { skew_secs: i64 },
+    StaleTimestamp {
+        /// Our clock minus the signed timestamp, in seconds: positive means it was signed in
+        /// the past.
+        skew_secs: i64,
+    },
+    /// The signature does not verify: the wrong key signed it, or the body was changed.
     #[error("the signature does not match the body (wrong key, or the body was changed)")]
     BadSignature,
+    /// The body is not a `{"server": …, "events": […]}` batch; holds what was wrong.
     #[error("the body is not a PRC webhook batch: {0}")]
     MalformedBody(String),
 }
@@ -132,6 +148,7 @@ impl WebhookVerifier {
         self
     }
 
+    /// Largest accepted distance between the signed timestamp and our clock.
     pub fn max_skew(&self) -> Duration {
         self.max_skew
     }

@@ -13,27 +13,45 @@ pub use types::*;
 /// One private server.
 #[derive(Debug)]
 pub struct World {
+    /// Stable internal server id (the key's part after `-`).
     pub server_id: String,
+    /// The base server fields (`CurrentPlayers` is counted from `players`).
     pub info: ServerInfo,
+    /// Everyone in the server, in join order.
     pub players: Vec<Player>,
+    /// Admin, mod and helper lists, kept in step with permissions.
     pub staff: StaffMaps,
+    /// User ids waiting to join, first in line first.
     pub queue: Vec<u64>,
+    /// Joins and leaves, oldest first, at most `retention`.
     pub join_logs: VecDeque<JoinLog>,
+    /// Kills, oldest first, at most `retention`.
     pub kill_logs: VecDeque<KillLog>,
+    /// Commands run (API and in game), oldest first, at most `retention`.
     pub command_logs: VecDeque<CommandLog>,
+    /// Mod calls, oldest first, at most `retention`.
     pub mod_calls: VecDeque<ModCall>,
+    /// Active 911 calls.
     pub emergency_calls: Vec<EmergencyCall>,
+    /// Spawned vehicles.
     pub vehicles: Vec<Vehicle>,
+    /// Banned user id → username.
     pub bans: BTreeMap<u64, String>,
+    /// Time, weather, timers, fire and layout set by commands.
     pub flags: ServerFlags,
+    /// `:h`, `:m` and `:pm` shown in game, for tests to read.
     pub messages: Vec<SentMessage>,
+    /// Every command applied, for tests to read.
     pub applied: Vec<AppliedCommand>,
     /// Everyone ever seen, so `:ban <id>` of an absent user still has a name.
     pub known_users: BTreeMap<u64, String>,
+    /// PRC's window: how many entries each log keeps.
     pub retention: usize,
+    /// This server's seeded generator (ids, names, plates, activity).
     pub rng: StdRng,
     /// Where this server's event webhooks go (set only after a successful probe).
     pub webhook_url: Option<String>,
+    /// The activity generator's progress on this server.
     pub activity: super::activity::ActivityState,
     next_seq: u64,
     next_call_number: u64,
@@ -42,14 +60,19 @@ pub struct World {
 /// Why a world change could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorldError {
+    /// No player with this user id is online.
     #[error("no player with id {0} is in the server")]
     NoSuchPlayer(u64),
+    /// A player with this user id is already online.
     #[error("a player with id {0} is already in the server")]
     DuplicatePlayer(u64),
+    /// No mod call with this number is still in the log window.
     #[error("no mod call number {0} is in the mod call window")]
     NoSuchModCall(u64),
+    /// No active 911 call has this CallNumber.
     #[error("no active emergency call number {0}")]
     NoSuchEmergencyCall(u64),
+    /// No spawned vehicle has this number.
     #[error("no vehicle number {0} is spawned")]
     NoSuchVehicle(u64),
 }
@@ -74,6 +97,7 @@ fn callsign_for(team: &str, id: u64) -> Option<String> {
 pub const MIN_GENERATED_ID: u64 = (1 << 32) + 1;
 
 impl World {
+    /// An empty server: no players, logs, calls or vehicles.
     pub fn new(server_id: String, info: ServerInfo, retention: usize, rng: StdRng) -> Self {
         Self {
             server_id,
@@ -107,10 +131,12 @@ impl World {
         seq
     }
 
+    /// The online player with this user id.
     pub fn player(&self, id: u64) -> Option<&Player> {
         self.players.iter().find(|p| p.id == id)
     }
 
+    /// The online player with this user id, to change.
     pub fn player_mut(&mut self, id: u64) -> Option<&mut Player> {
         self.players.iter_mut().find(|p| p.id == id)
     }
@@ -218,6 +244,7 @@ impl World {
         Ok(())
     }
 
+    /// Move a player to `team`; the callsign is regenerated for it.
     pub fn set_team(&mut self, id: u64, team: &str) -> Result<(), WorldError> {
         let player = self.player_mut(id).ok_or(WorldError::NoSuchPlayer(id))?;
         player.team = team.to_owned();
@@ -249,12 +276,14 @@ impl World {
         Ok(())
     }
 
+    /// Set a player's wanted stars (0 = not wanted).
     pub fn set_wanted(&mut self, id: u64, stars: u32) -> Result<(), WorldError> {
         let player = self.player_mut(id).ok_or(WorldError::NoSuchPlayer(id))?;
         player.wanted_stars = stars;
         Ok(())
     }
 
+    /// Log a kill between two online players.
     pub fn add_kill(&mut self, killer: u64, killed: u64, now: i64) -> Result<(), WorldError> {
         let killer = self.identity(killer)?;
         let killed = self.identity(killed)?;
@@ -271,6 +300,7 @@ impl World {
         Ok(())
     }
 
+    /// Append a command-log row with the full command text.
     pub fn log_command(&mut self, actor: Actor, command: &str, now: i64) {
         let cap = self.retention;
         push_capped(
@@ -284,6 +314,7 @@ impl World {
         );
     }
 
+    /// An online player calls for a moderator; returns the call's number.
     pub fn add_mod_call(&mut self, caller: u64, now: i64) -> Result<u64, WorldError> {
         let caller = self.identity(caller)?;
         let seq = self.next_seq();
@@ -301,6 +332,7 @@ impl World {
         Ok(seq)
     }
 
+    /// An online moderator answers mod call `seq`.
     pub fn answer_mod_call(&mut self, seq: u64, moderator: u64) -> Result<(), WorldError> {
         let moderator = self.identity(moderator)?;
         let call = self
@@ -312,6 +344,7 @@ impl World {
         Ok(())
     }
 
+    /// An online player dials 911 for `team`'s service; the call is placed where they stand.
     pub fn start_emergency_call(
         &mut self,
         caller: u64,
@@ -342,6 +375,7 @@ impl World {
         Ok(call)
     }
 
+    /// An online player responds to 911 call `number` (once, however often asked).
     pub fn respond_emergency_call(
         &mut self,
         number: u64,
@@ -369,6 +403,7 @@ impl World {
         Ok(self.emergency_calls.remove(pos))
     }
 
+    /// An online player spawns a vehicle; returns its number. Unset fields get defaults.
     pub fn spawn_vehicle(&mut self, owner: u64, spec: VehicleSpec) -> Result<u64, WorldError> {
         let (owner_name, owner_id) = self.identity(owner)?;
         let seq = self.next_seq();
@@ -391,6 +426,7 @@ impl World {
         Ok(seq)
     }
 
+    /// Remove the vehicle with number `seq`.
     pub fn despawn_vehicle(&mut self, seq: u64) -> Result<(), WorldError> {
         let before = self.vehicles.len();
         self.vehicles.retain(|v| v.seq != seq);
@@ -400,16 +436,19 @@ impl World {
         Ok(())
     }
 
+    /// A user joins the end of the queue (no-op if already there).
     pub fn queue_push(&mut self, id: u64) {
         if !self.queue.contains(&id) {
             self.queue.push(id);
         }
     }
 
+    /// A user leaves the queue.
     pub fn queue_remove(&mut self, id: u64) {
         self.queue.retain(|q| *q != id);
     }
 
+    /// Put a user on the ban list under this name (no kick).
     pub fn add_ban(&mut self, id: u64, name: &str) {
         self.known_users
             .entry(id)
@@ -417,6 +456,7 @@ impl World {
         self.bans.insert(id, name.to_owned());
     }
 
+    /// Take a user off the ban list; false if they were not on it.
     pub fn remove_ban(&mut self, id: u64) -> bool {
         self.bans.remove(&id).is_some()
     }
