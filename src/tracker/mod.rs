@@ -369,10 +369,11 @@ impl Tracker {
             }
             Err(TrackerError::Api(error)) => Some(self.record_api_error(slot, error)),
             Err(TrackerError::Store(error)) => {
-                inner.metrics.store_error();
-                let mut health = lock(&slot.health);
-                health.consecutive_errors += 1;
-                health.last_error = Some(PollFailure::from_store(error));
+                self.record_store_error(slot, error);
+                None
+            }
+            Err(TrackerError::Encode(error)) => {
+                self.record_store_error(slot, error);
                 None
             }
             Err(_) => None,
@@ -406,6 +407,14 @@ impl Tracker {
             let count = report.events.len() as u64;
             inner.events_tx.send_modify(|total| *total += count);
         }
+    }
+
+    /// A poll whose results could not be stored: counted; polling retries by itself.
+    fn record_store_error(&self, slot: &Slot, error: &dyn std::fmt::Display) {
+        self.inner.metrics.store_error();
+        let mut health = lock(&slot.health);
+        health.consecutive_errors += 1;
+        health.last_error = Some(PollFailure::from_store(error));
     }
 
     /// Count the error and decide: stop (unusable key) or retry later. Returns the status.
