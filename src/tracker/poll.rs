@@ -17,6 +17,7 @@ use super::diff::{ban_changes, diff};
 use super::error::TrackerError;
 use super::gap::detect_gap;
 use super::logs::{LogKind, LogRead, LogRow, RowKey, read_logs};
+use super::sections::ALWAYS_READ;
 use super::world::{Roster, WorldState};
 
 /// Name of the per-log watermark in the dedupe set: the newest row timestamp handled.
@@ -182,8 +183,8 @@ struct Reading {
     bans_error: Option<ErlcError>,
 }
 
-/// Step 1: one snapshot request (the sections the feeds need), then the ban list when due.
-/// `previous` enriches players who just left.
+/// Step 1: one snapshot request (every log and the player list, plus what the feeds need),
+/// then the ban list when due. `previous` enriches players who just left.
 async fn read(
     server: &TrackedServer,
     previous: Option<&WorldState>,
@@ -191,7 +192,8 @@ async fn read(
     now: i64,
 ) -> Result<Reading, TrackerError> {
     let mut prc_offline = false;
-    let (mut world, logs) = match server.handle.snapshot(server.include).await {
+    let include = server.include.union(ALWAYS_READ);
+    let (mut world, logs) = match server.handle.snapshot(include).await {
         Ok(snapshot) => {
             let world = WorldState::from_snapshot(&snapshot);
             let roster = Roster {
@@ -281,7 +283,7 @@ fn plan<'a>(
         _ => Vec::new(),
     };
     let has_gap = gap.is_some();
-    let changes = diff(previous, &reading.world);
+    let changes = diff(previous, &reading.world, server.include);
     let events = assemble(server, now, changes, gap, &fresh, ban_events)?;
     Ok(Planned {
         baseline: false,
