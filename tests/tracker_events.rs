@@ -338,7 +338,7 @@ async fn identical_kills_in_one_second_stay_separate_events() {
 /// The event store is the bot's memory beyond PRC's window (`/logs kills`, the player
 /// timeline), so every log is stored on every poll, even for a guild whose only feed is
 /// `?/command`. Snapshot changes (a wanted level) still become events only where a feed wants
-/// them; the player list is read anyway, to enrich the log rows.
+/// them; the player list is read anyway and is what the tracker shows readers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_log_is_stored_whatever_the_feeds_want() {
     let (sim, clock) = manual_sim(1, 200).await;
@@ -361,6 +361,10 @@ async fn every_log_is_stored_whatever_the_feeds_want() {
     let mut server = tracked(&client, &sim, 0, LABEL);
     server.include = sections_for(LABEL, [&commands_feed]).include;
     tracker.add_server(server).unwrap();
+    assert!(
+        tracker.latest_world(GUILD, LABEL).is_none(),
+        "not polled yet"
+    );
     tracker.poll_once(GUILD, LABEL).await.unwrap();
 
     clock.advance_ms(1_000);
@@ -379,5 +383,8 @@ async fn every_log_is_stored_whatever_the_feeds_want() {
         Some("Police"),
         "enriched from the player list"
     );
+    let world = tracker.latest_world(GUILD, LABEL).expect("polled");
+    let players = world.players.as_ref().expect("the player list is read");
+    assert_eq!(players[&civilian].wanted, 2);
     sim.shutdown().await;
 }

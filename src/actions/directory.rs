@@ -65,19 +65,24 @@ impl ServerDirectory {
         }
     }
 
-    /// The server a command should act on: the one named, else the guild's default server,
-    /// else its only server.
+    /// The server a command should act on, opened: see [`ServerDirectory::choose`].
     pub async fn resolve(
         &self,
         guild: u64,
         label: Option<&str>,
     ) -> Result<(ServerRecord, ServerHandle), ActionError> {
-        let record = match label.map(str::trim).filter(|l| !l.is_empty()) {
-            Some(label) => self.record(guild, label)?,
-            None => self.default_record(guild)?,
-        };
+        let record = self.choose(guild, label)?;
         let handle = self.open(guild, &record).await?;
         Ok((record, handle))
+    }
+
+    /// The record of the server a command should act on: the one named, else the guild's
+    /// default server, else its only server.
+    pub fn choose(&self, guild: u64, label: Option<&str>) -> Result<ServerRecord, ActionError> {
+        match label.map(str::trim).filter(|l| !l.is_empty()) {
+            Some(label) => self.record(guild, label),
+            None => self.default_record(guild),
+        }
     }
 
     fn default_record(&self, guild: u64) -> Result<ServerRecord, ActionError> {

@@ -145,6 +145,11 @@ impl PollState {
         self.loaded = true;
         Ok(())
     }
+
+    /// The world the last successful poll saw, if any.
+    pub(super) fn world(&self) -> Option<Arc<WorldState>> {
+        self.checkpoint.world.clone()
+    }
 }
 
 /// Poll `server` once. `with_bans` also reads the ban list.
