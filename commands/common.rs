@@ -3,14 +3,11 @@
 
 use poise::serenity_prelude as serenity;
 
-use crate::actions::{ActionError, Actor, AuditAction};
+use crate::actions::{Actor, AuditAction};
 use crate::discord::{BotError, Context, actor, render};
 use crate::erlc::ServerHandle;
 use crate::store::{Capability, ServerRecord, Source};
 use crate::ui::Message;
-
-/// Discord's limit on autocomplete choices.
-const MAX_CHOICES: usize = 25;
 
 /// The guild and the member running the command.
 pub async fn caller(ctx: Context<'_>) -> Result<(u64, Actor), BotError> {
@@ -76,17 +73,12 @@ pub fn now_secs(ctx: Context<'_>) -> i64 {
     ctx.data().store().clock().now_secs()
 }
 
-fn choices<I: IntoIterator<Item = String>>(names: I) -> serenity::CreateAutocompleteResponse {
+fn choices(names: Vec<String>) -> serenity::CreateAutocompleteResponse {
     let choices = names
         .into_iter()
-        .take(MAX_CHOICES)
         .map(serenity::AutocompleteChoice::from)
         .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
-}
-
-fn matches(name: &str, partial: &str) -> bool {
-    name.to_lowercase().contains(&partial.trim().to_lowercase())
 }
 
 /// Autocomplete: the guild's server labels.
@@ -100,10 +92,9 @@ pub async fn server_labels(
     let labels = ctx
         .data()
         .services
-        .directory()
-        .labels(guild.get())
+        .server_suggestions(guild.get(), partial)
         .unwrap_or_default();
-    choices(labels.into_iter().filter(|l| matches(l, partial)))
+    choices(labels)
 }
 
 /// The value typed so far into another option of the same command (autocomplete sees only
@@ -128,37 +119,26 @@ fn typed_option(ctx: Context<'_>, name: &str) -> Option<String> {
     find(&app.interaction.data.options, name)
 }
 
-/// Autocomplete: names of the players in game now on the chosen (or default) server. Only
-/// for members who may view the server; a refusal is not audited (it is only typing).
+/// Autocomplete: names of the players in game on the chosen (or default) server, as the
+/// tracker last saw them (see `Services::player_suggestions`).
 pub async fn player_names(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let names = online_names(ctx).await.unwrap_or_else(|e| {
+    let names = online_names(ctx, partial).await.unwrap_or_else(|e| {
         tracing::debug!("no player names to suggest: {e}");
         Vec::new()
     });
-    choices(names.into_iter().filter(|n| matches(n, partial)))
+    choices(names)
 }
 
-async fn online_names(ctx: Context<'_>) -> Result<Vec<String>, BotError> {
+async fn online_names(ctx: Context<'_>, partial: &str) -> Result<Vec<String>, BotError> {
     let (guild, actor) = caller(ctx).await?;
-    let services = &ctx.data().services;
-    if !services
-        .capabilities(guild, &actor)?
-        .contains(&Capability::View)
-    {
-        return Ok(Vec::new());
-    }
+    let data = ctx.data();
     let server = typed_option(ctx, "server");
-    let (_, handle) = services
-        .directory()
-        .resolve(guild, server.as_deref())
-        .await?;
-    let mut names: Vec<String> = handle
-        .players()
-        .await
-        .map_err(ActionError::from)?
-        .into_iter()
-        .map(|p| p.player.name)
-        .collect();
-    names.sort_by_key(|n| n.to_lowercase());
+    let names = data.services.player_suggestions(
+        &data.tracker,
+        guild,
+        &actor,
+        server.as_deref(),
+        partial,
+    )?;
     Ok(names)
 }

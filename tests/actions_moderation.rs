@@ -1,6 +1,6 @@
 //! In-game actions through `Services` against the simulator: player resolution, permission
 //! refusals, command-injection safety, players named like a group word, raw-command
-//! confirmation (also across a restart), and the audit trail.
+//! confirmation (also across a restart), the audit trail, and player name suggestions.
 
 mod actions_common;
 
@@ -12,11 +12,12 @@ use erlc_bot::actions::{ActionError, ModAction};
 use erlc_bot::clock::{Clock, ManualClock};
 use erlc_bot::erlc::api::Confirmation;
 use erlc_bot::erlc::{CommandBuildError, ErlcError, PolicyViolation};
-use erlc_bot::sim::PlayerSpec;
+use erlc_bot::sim::{FaultKind, FaultPlan, PlayerSpec};
 use erlc_bot::store::maintenance::{MaintenanceConfig, run_once};
 use erlc_bot::store::{
     Actor as AuditActor, Capability, MasterKeySource, Outcome, Source, Store, StoreConfig,
 };
+use erlc_bot::tracker::{TrackedServer, Tracker, TrackerConfig, sections_for};
 
 const MODERATOR_ROLE: u64 = 500;
 const RAW_ROLE: u64 = 600;
@@ -516,4 +517,50 @@ async fn a_confirmation_survives_a_restart_until_it_expires() {
     let upkeep = run_once(services.store(), &MaintenanceConfig::default()).unwrap();
     assert_eq!(upkeep.confirmations, 1);
     assert_eq!(applied(&sim), ["log", "shutdown"]);
+}
+
+/// Autocomplete answers from the tracker's latest poll: with PRC answering in 3.5 s (past
+/// Discord's 3 s) the names still come, and no request reaches PRC while suggesting. The
+/// guild has no feed, so nothing but the tracker's own needs asks for the player list.
+#[tokio::test]
+async fn player_suggestions_come_from_the_tracker_without_asking_prc() {
+    let env = env().await;
+    let services = &env.services;
+    let tracker = Tracker::new(services.store().clone(), TrackerConfig::default());
+    let handle = services.directory().handle(GUILD, "main").await.unwrap();
+    tracker
+        .add_server(TrackedServer {
+            guild: GUILD,
+            label: "main".into(),
+            handle,
+            include: sections_for("main", &[]).include,
+            want_bans: false,
+        })
+        .unwrap();
+    let suggest = |actor, typed| {
+        services
+            .player_suggestions(&tracker, GUILD, &actor, None, typed)
+            .unwrap()
+    };
+    assert!(
+        suggest(admin(), "").is_empty(),
+        "nothing before the first poll"
+    );
+    tracker.poll_once(GUILD, "main").await.unwrap();
+
+    env.sim.set_faults(FaultPlan::probability(
+        1.0,
+        FaultKind::Latency { ms: 3_500 },
+    ));
+    env.sim.clear_requests();
+    assert_eq!(suggest(admin(), " AV"), ["Avalon", "Avery_Cole"]);
+    let mut everyone = online_names(&env);
+    everyone.sort_by_key(|name| name.to_lowercase());
+    assert_eq!(suggest(admin(), ""), everyone);
+    assert!(
+        suggest(member(7, &[]), "").is_empty(),
+        "only members who may view the server"
+    );
+    assert_eq!(services.server_suggestions(GUILD, "MA").unwrap(), ["main"]);
+    assert_eq!(env.sim.requests(), [], "no PRC request while suggesting");
 }

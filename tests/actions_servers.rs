@@ -6,7 +6,7 @@ mod actions_common;
 use actions_common::*;
 use erlc_bot::actions::{ActionError, ModAction, SetupWarning};
 use erlc_bot::sim::MessageKind;
-use erlc_bot::store::{AuditQuery, Outcome, Source};
+use erlc_bot::store::{AuditQuery, Outcome, Source, tracker_scope};
 
 #[tokio::test]
 async fn a_rejected_key_saves_nothing_and_says_what_to_do() {
@@ -236,7 +236,7 @@ async fn keys_never_reach_the_audit_log() {
         .unwrap();
     store
         .dedupe()
-        .set_watermark(&format!("{GUILD}/main/kills"), "newest", 10)
+        .set_watermark(&tracker_scope(GUILD, "main", "kills"), "newest", 10)
         .unwrap();
     services
         .remove_server(GUILD, &admin(), "main")
@@ -246,7 +246,7 @@ async fn keys_never_reach_the_audit_log() {
     assert_eq!(
         store
             .dedupe()
-            .watermark(&format!("{GUILD}/main/kills"), "newest")
+            .watermark(&tracker_scope(GUILD, "main", "kills"), "newest")
             .unwrap(),
         None
     );

@@ -1,11 +1,13 @@
 //! The tracker against the simulator: a scripted world gives exactly the expected events in
-//! order, 200 joins between two polls are 200 events, identical same-second kills stay apart.
+//! order, 200 joins between two polls are 200 events, identical same-second kills stay apart,
+//! every log is stored whatever the feeds want.
 
 mod tracker_common;
 
+use erlc_bot::events::Pattern;
 use erlc_bot::events::catalog::EventPayload;
 use erlc_bot::sim::{PlayerSpec, VehicleSpec};
-use erlc_bot::tracker::{Tracker, TrackerConfig};
+use erlc_bot::tracker::{Tracker, TrackerConfig, sections_for};
 use tracker_common::*;
 
 fn payload(event: &erlc_bot::events::Event) -> EventPayload {
@@ -330,5 +332,59 @@ async fn identical_kills_in_one_second_stay_separate_events() {
             .is_empty()
     );
     assert_eq!(count_by_kind(&all_events(&store)).get("kill"), Some(&3));
+    sim.shutdown().await;
+}
+
+/// The event store is the bot's memory beyond PRC's window (`/logs kills`, the player
+/// timeline), so every log is stored on every poll, even for a guild whose only feed is
+/// `?/command`. Snapshot changes (a wanted level) still become events only where a feed wants
+/// them; the player list is read anyway and is what the tracker shows readers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_log_is_stored_whatever_the_feeds_want() {
+    let (sim, clock) = manual_sim(1, 200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path(), clock.clone());
+    let client = client(&sim, clock.clone());
+    let game = sim.server(0).unwrap();
+    let officer = game
+        .add_player(PlayerSpec::named("Avery").with_team("Police"))
+        .unwrap();
+    let civilian = game.add_player(PlayerSpec::named("minty")).unwrap();
+    let tracker = Tracker::new(
+        store.clone(),
+        TrackerConfig {
+            seed: Some(1),
+            ..TrackerConfig::default()
+        },
+    );
+    let commands_feed = Pattern::parse("?/command").unwrap();
+    let mut server = tracked(&client, &sim, 0, LABEL);
+    server.include = sections_for(LABEL, [&commands_feed]).include;
+    tracker.add_server(server).unwrap();
+    assert!(
+        tracker.latest_world(GUILD, LABEL).is_none(),
+        "not polled yet"
+    );
+    tracker.poll_once(GUILD, LABEL).await.unwrap();
+
+    clock.advance_ms(1_000);
+    game.add_kill(officer, civilian).unwrap();
+    game.player_command(officer, ":h hello").unwrap();
+    game.add_mod_call(civilian).unwrap();
+    game.set_wanted(civilian, 2).unwrap();
+    let report = tracker.poll_once(GUILD, LABEL).await.unwrap();
+    assert_eq!(kinds(&report.events), ["kill", "command", "modcall/new"]);
+    assert_eq!(kinds(&all_events(&store)), kinds(&report.events));
+    let EventPayload::Kill { killer, .. } = payload(&report.events[0]) else {
+        panic!("{:?}", report.events)
+    };
+    assert_eq!(
+        killer.team.as_deref(),
+        Some("Police"),
+        "enriched from the player list"
+    );
+    let world = tracker.latest_world(GUILD, LABEL).expect("polled");
+    let players = world.players.as_ref().expect("the player list is read");
+    assert_eq!(players[&civilian].wanted, 2);
     sim.shutdown().await;
 }

@@ -18,6 +18,7 @@ mod moderation;
 mod permissions;
 mod players;
 mod servers;
+mod suggest;
 
 use std::sync::Arc;
 use std::time::Duration;

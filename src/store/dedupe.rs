@@ -35,6 +35,23 @@ impl std::fmt::Debug for DedupeSet {
     }
 }
 
+/// The scope the tracker keeps one server's handled rows and watermark of one log in:
+/// `<guild>/<label>/<log>`. Built only here, so forgetting a server or a guild
+/// (`server_scope_prefix`, `guild_scope_prefix`) removes exactly what the tracker wrote.
+pub fn tracker_scope(guild: u64, label: &str, log: &str) -> String {
+    format!("{}{log}", server_scope_prefix(guild, label))
+}
+
+/// The start of every tracker scope of one server.
+pub(super) fn server_scope_prefix(guild: u64, label: &str) -> String {
+    format!("{}{label}/", guild_scope_prefix(guild))
+}
+
+/// The start of every tracker scope of one guild.
+pub(super) fn guild_scope_prefix(guild: u64) -> String {
+    format!("{guild}/")
+}
+
 /// `tag, scope, 0, rest`. A NUL in the scope would make two scopes share keys.
 fn scoped_key(tag: u8, scope: &str, rest: &[u8]) -> Result<Vec<u8>, StoreError> {
     if scope.is_empty() || scope.contains('\0') {
@@ -239,6 +256,15 @@ mod tests {
             "only the stale index entry"
         );
         assert!(set.contains("s", b"k").unwrap());
+    }
+
+    #[test]
+    fn tracker_scopes_sit_under_their_server_and_guild_only() {
+        let scope = tracker_scope(1, "main", "kills");
+        assert!(scope.starts_with(&server_scope_prefix(1, "main")));
+        assert!(scope.starts_with(&guild_scope_prefix(1)));
+        assert!(!scope.starts_with(&server_scope_prefix(1, "mai")));
+        assert!(!tracker_scope(10, "main", "kills").starts_with(&guild_scope_prefix(1)));
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub use audit::{
 pub use backup::{BackupReport, RestoreReport};
 pub use confirmations::{Confirmations, PendingConfirmation};
 pub use crypto::{MasterKey, MasterKeySource, SealedKey};
-pub use dedupe::DedupeSet;
+pub use dedupe::{DedupeSet, tracker_scope};
 pub use error::StoreError;
 pub use events::{
     Cursor, EventQuery, EventStore, Order, Page, PartitionHead, PartitionRule, RetentionConfig,
@@ -235,7 +235,8 @@ impl Store {
             .map(|s| s.channel_id)
             .collect();
         let events = self.events().purge_guild(guild)?;
-        self.dedupe().purge_scope_prefix(&format!("{guild}/"))?;
+        self.dedupe()
+            .purge_scope_prefix(&dedupe::guild_scope_prefix(guild))?;
         for channel in channels {
             self.outbox().purge_destination(&channel.to_string())?;
         }
@@ -259,7 +260,7 @@ impl Store {
     pub fn forget_server_tracking(&self, guild: u64, label: &str) -> Result<(), StoreError> {
         self.events().clear_checkpoint(guild, label)?;
         self.dedupe()
-            .purge_scope_prefix(&format!("{guild}/{label}/"))?;
+            .purge_scope_prefix(&dedupe::server_scope_prefix(guild, label))?;
         self.flush()
     }
 

@@ -62,7 +62,9 @@ pub struct TrackedServer {
     /// The guild's label: the first segment of every event type from this server.
     pub label: String,
     pub handle: ServerHandle,
-    /// Sections of `GET /v2/server` to ask for: only what some feed or feature needs.
+    /// Sections of `GET /v2/server` the guild's feeds need: the snapshot sections among them
+    /// become events. Every poll also reads
+    /// [`ALWAYS_READ`](crate::tracker::sections::ALWAYS_READ).
     pub include: Include,
     /// Read `GET /v1/server/bans` (at a slower cadence) for `ban/*` events.
     pub want_bans: bool,

@@ -4,18 +4,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::erlc::Include;
 use crate::events::catalog::EventPayload;
 
 use super::world::{CallState, Roster, VehicleState, WorldState};
 
 /// Events turning `prev` into `next`, in a fixed order: server online, staff joins, team,
 /// permission and wanted changes, staff leaves, queue, vehicles, 911 calls, server offline.
-/// Sections unknown on either side (not requested) produce nothing.
-pub fn diff(prev: &WorldState, next: &WorldState) -> Vec<EventPayload> {
+/// Sections unknown on either side (not requested) produce nothing, and neither do sections
+/// outside `wanted` (the feeds' sections): the player list is read on every poll, but its
+/// changes are events only where a feed asked for them.
+pub fn diff(prev: &WorldState, next: &WorldState, wanted: Include) -> Vec<EventPayload> {
     let roster = Roster {
         newer: next,
         older: Some(prev),
     };
+    let asked_for = |section: Include| wanted.contains(section);
     let mut events = Vec::new();
     if next.online && !prev.online {
         events.push(EventPayload::ServerOnline {
@@ -23,7 +27,9 @@ pub fn diff(prev: &WorldState, next: &WorldState) -> Vec<EventPayload> {
             players: next.current_players,
         });
     }
-    if let (Some(before), Some(after)) = (&prev.players, &next.players) {
+    if asked_for(Include::none().players())
+        && let (Some(before), Some(after)) = (&prev.players, &next.players)
+    {
         for (id, player) in after {
             if !before.contains_key(id) && player.is_staff() {
                 events.push(EventPayload::StaffJoin {
@@ -64,13 +70,19 @@ pub fn diff(prev: &WorldState, next: &WorldState) -> Vec<EventPayload> {
             }
         }
     }
-    if let (Some(before), Some(after)) = (&prev.queue, &next.queue) {
+    if asked_for(Include::none().queue())
+        && let (Some(before), Some(after)) = (&prev.queue, &next.queue)
+    {
         queue_changes(before, after, &mut events);
     }
-    if let (Some(before), Some(after)) = (&prev.vehicles, &next.vehicles) {
+    if asked_for(Include::none().vehicles())
+        && let (Some(before), Some(after)) = (&prev.vehicles, &next.vehicles)
+    {
         vehicle_changes(before, after, &mut events);
     }
-    if let (Some(before), Some(after)) = (&prev.calls, &next.calls) {
+    if asked_for(Include::none().emergency_calls())
+        && let (Some(before), Some(after)) = (&prev.calls, &next.calls)
+    {
         call_changes(before, after, roster, &mut events);
     }
     if prev.online && !next.online {
@@ -236,6 +248,11 @@ mod tests {
         }
     }
 
+    /// Every section wanted, as when every feed kind is subscribed.
+    fn diff_all(prev: &WorldState, next: &WorldState) -> Vec<EventPayload> {
+        diff(prev, next, Include::all())
+    }
+
     fn kinds(events: &[EventPayload]) -> Vec<&'static str> {
         events.iter().map(EventPayload::kind).collect()
     }
@@ -255,7 +272,24 @@ mod tests {
     #[test]
     fn nothing_changed_is_nothing() {
         let w = world(&[(1, player("a", "Civilian", "Normal", 0))]);
-        assert!(diff(&w, &w).is_empty());
+        assert!(diff_all(&w, &w).is_empty());
+    }
+
+    #[test]
+    fn sections_no_feed_asked_for_are_read_but_not_events() {
+        let before = world(&[(1, player("a", "Civilian", "Normal", 0))]);
+        let mut after = world(&[(1, player("a", "Police", "Normal", 3))]);
+        after.online = false;
+        let logs_only = Include::none().join_logs().kill_logs();
+        assert_eq!(
+            kinds(&diff(&before, &after, logs_only)),
+            ["server/offline"],
+            "the server's own state needs no section"
+        );
+        assert_eq!(
+            kinds(&diff(&before, &after, logs_only.players())),
+            ["player/team", "player/wanted", "server/offline"]
+        );
     }
 
     #[test]
@@ -268,7 +302,7 @@ mod tests {
             (1, player("a", "Police", "Server Helper", 2)),
             (3, player("admin", "Civilian", "Server Administrator", 0)),
         ]);
-        let events = diff(&before, &after);
+        let events = diff_all(&before, &after);
         assert_eq!(
             kinds(&events),
             [
@@ -286,11 +320,11 @@ mod tests {
         assert_eq!(player.permission.as_deref(), Some("Server Helper"));
         let empty = world(&[]);
         assert_eq!(
-            kinds(&diff(&empty, &before)),
+            kinds(&diff_all(&empty, &before)),
             ["server/online", "staff/join"]
         );
         assert_eq!(
-            kinds(&diff(&before, &empty)),
+            kinds(&diff_all(&before, &empty)),
             ["staff/leave", "server/offline"]
         );
     }
@@ -306,7 +340,7 @@ mod tests {
             1,
             player("s", "Police", "Server Owner", 0),
         )]));
-        assert!(diff(&before, &after).is_empty());
+        assert!(diff_all(&before, &after).is_empty());
     }
 
     #[test]
@@ -315,7 +349,7 @@ mod tests {
         before.queue = Some(vec![7, 8]);
         let mut after = world(&[]);
         after.queue = Some(vec![8, 9]);
-        let events = diff(&before, &after);
+        let events = diff_all(&before, &after);
         assert_eq!(
             events,
             vec![
@@ -340,7 +374,7 @@ mod tests {
         before.vehicles = Some(vec![car("X"), car("X")]);
         let mut after = world(&[]);
         after.vehicles = Some(vec![car("X"), car("Y")]);
-        let events = diff(&before, &after);
+        let events = diff_all(&before, &after);
         assert_eq!(kinds(&events), ["vehicle/spawn", "vehicle/despawn"]);
         let EventPayload::VehicleSpawn { plate, colour, .. } = &events[0] else {
             panic!()
@@ -356,7 +390,7 @@ mod tests {
         let mut before = world(&[(1, player("caller", "Civilian", "Normal", 0))]);
         let mut after = before.clone();
         after.calls = Some(BTreeMap::from([(4, call(vec![], 100))]));
-        let events = diff(&before, &after);
+        let events = diff_all(&before, &after);
         assert_eq!(kinds(&events), ["emergency/started"]);
         let EventPayload::EmergencyStarted { call: info } = &events[0] else {
             panic!()
@@ -368,14 +402,14 @@ mod tests {
 
         before.calls = after.calls.clone();
         after.calls = Some(BTreeMap::from([(4, call(vec![1], 100))]));
-        assert_eq!(kinds(&diff(&before, &after)), ["emergency/responded"]);
+        assert_eq!(kinds(&diff_all(&before, &after)), ["emergency/responded"]);
         // Same responders in another order: no event.
         before.calls = Some(BTreeMap::from([(4, call(vec![1, 2], 100))]));
         after.calls = Some(BTreeMap::from([(4, call(vec![2, 1], 100))]));
-        assert!(diff(&before, &after).is_empty());
+        assert!(diff_all(&before, &after).is_empty());
 
         after.calls = Some(BTreeMap::new());
-        let events = diff(&before, &after);
+        let events = diff_all(&before, &after);
         assert_eq!(kinds(&events), ["emergency/ended"]);
         let EventPayload::EmergencyEnded { call: info } = &events[0] else {
             panic!()
@@ -385,7 +419,7 @@ mod tests {
 
         after.calls = Some(BTreeMap::from([(4, call(vec![], 9_000))]));
         assert_eq!(
-            kinds(&diff(&before, &after)),
+            kinds(&diff_all(&before, &after)),
             ["emergency/ended", "emergency/started"],
             "a reused call number is a new call"
         );

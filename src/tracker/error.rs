@@ -24,4 +24,6 @@ pub enum TrackerError {
     Api(#[from] ErlcError),
     #[error("storing the poll's events failed: {0}")]
     Store(#[from] StoreError),
+    #[error("encoding the tracker checkpoint failed: {0}")]
+    Encode(#[source] serde_json::Error),
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::erlc::{BucketSnapshot, ErlcError};
-use crate::store::{ServerStatus, StoreError};
+use crate::store::ServerStatus;
 
 /// A failed poll, in words for people (no secrets).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,7 @@ impl PollFailure {
         }
     }
 
-    pub fn from_store(error: &StoreError) -> Self {
+    pub fn from_store(error: &dyn std::fmt::Display) -> Self {
         Self {
             code: None,
             message: format!("could not store this poll's events: {error}"),

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::erlc::models::{PlayerRef, V2Server};
+use crate::erlc::models::{CommandLog, JoinLog, KillLog, ModCall, PlayerRef, V2Server};
 use crate::events::catalog::EventPayload;
 
 use super::world::Roster;
@@ -158,140 +158,180 @@ pub fn call_key(caller: &PlayerRef, timestamp: i64, occurrence: u32) -> String {
 /// callsign; `now` dates mod call answers.
 pub fn read_logs(snapshot: &V2Server, roster: Roster<'_>, now: i64) -> LogRead {
     let mut read = LogRead::default();
-    let info = |p: &PlayerRef| roster.info(&p.name, p.id);
-    if let Some(rows) = &snapshot.join_logs {
-        let mut seen = Occurrences::default();
-        for row in rows {
-            let player = row.player.to_string();
-            let joined = if row.join { "join" } else { "leave" };
-            let digest = digest(LogKind::Joins, row.timestamp, &[joined, &player]);
-            let payload = if row.join {
-                EventPayload::PlayerJoin {
-                    player: info(&row.player),
-                }
-            } else {
-                EventPayload::PlayerLeave {
-                    player: info(&row.player),
-                }
-            };
-            read.push(
-                LogKind::Joins,
-                row.timestamp,
-                digest,
-                seen.next(digest),
-                Stage::Row,
-                payload,
-            );
-        }
-        read.window(LogKind::Joins, rows.iter().map(|r| r.timestamp));
-    }
-    if let Some(rows) = &snapshot.kill_logs {
-        let mut seen = Occurrences::default();
-        for row in rows {
-            let (killer, killed) = (row.killer.to_string(), row.killed.to_string());
-            let digest = digest(LogKind::Kills, row.timestamp, &[&killer, &killed]);
-            let payload = EventPayload::Kill {
-                killer: info(&row.killer),
-                killed: info(&row.killed),
-            };
-            read.push(
-                LogKind::Kills,
-                row.timestamp,
-                digest,
-                seen.next(digest),
-                Stage::Row,
-                payload,
-            );
-        }
-        read.window(LogKind::Kills, rows.iter().map(|r| r.timestamp));
-    }
-    if let Some(rows) = &snapshot.command_logs {
-        let mut seen = Occurrences::default();
-        for row in rows {
-            let player = row.player.to_string();
-            let digest = digest(LogKind::Commands, row.timestamp, &[&player, &row.command]);
-            let payload = EventPayload::Command {
-                player: info(&row.player),
-                command: row.command.clone(),
-            };
-            read.push(
-                LogKind::Commands,
-                row.timestamp,
-                digest,
-                seen.next(digest),
-                Stage::Row,
-                payload,
-            );
-        }
-        read.window(LogKind::Commands, rows.iter().map(|r| r.timestamp));
-    }
-    if let Some(rows) = &snapshot.mod_calls {
-        let mut seen = Occurrences::default();
-        for row in rows {
-            // The moderator is left out: it appears later on the same call.
-            let caller_text = row.caller.to_string();
-            let digest = digest(LogKind::ModCalls, row.timestamp, &[&caller_text]);
-            let occurrence = seen.next(digest);
-            let key = call_key(&row.caller, row.timestamp, occurrence);
-            let caller = info(&row.caller);
-            let new = EventPayload::ModCallNew {
-                call_key: key.clone(),
-                caller: caller.clone(),
-            };
-            read.push(
-                LogKind::ModCalls,
-                row.timestamp,
-                digest,
-                occurrence,
-                Stage::ModCallNew,
-                new,
-            );
-            if let Some(moderator) = &row.moderator {
-                let answered = EventPayload::ModCallAnswered {
-                    call_key: key,
-                    caller,
-                    moderator: info(moderator),
-                };
-                let stage = Stage::ModCallAnswered;
-                read.push(
-                    LogKind::ModCalls,
-                    now.max(row.timestamp),
-                    digest,
-                    occurrence,
-                    stage,
-                    answered,
-                );
-            }
-        }
-        read.window(LogKind::ModCalls, rows.iter().map(|r| r.timestamp));
-    }
+    read_log(snapshot.join_logs.as_deref(), roster, now, &mut read);
+    read_log(snapshot.kill_logs.as_deref(), roster, now, &mut read);
+    read_log(snapshot.command_logs.as_deref(), roster, now, &mut read);
+    read_log(snapshot.mod_calls.as_deref(), roster, now, &mut read);
     // Stable: rows of one log and second keep the log's order.
     read.rows.sort_by_key(|row| (row.timestamp, row.log));
     read
 }
 
-impl LogRead {
-    fn push(
-        &mut self,
-        log: LogKind,
-        timestamp: i64,
-        digest: u128,
-        occurrence: u32,
-        stage: Stage,
-        payload: EventPayload,
-    ) {
-        self.rows.push(LogRow {
-            log,
+/// The one loop over a log's rows: key each row, number identical rows, collect the events,
+/// then note the window the log covered. Nothing when the snapshot did not carry the log.
+fn read_log<R: LogDescription>(
+    rows: Option<&[R]>,
+    roster: Roster<'_>,
+    now: i64,
+    read: &mut LogRead,
+) {
+    let Some(rows) = rows else {
+        return;
+    };
+    let mut seen = Occurrences::default();
+    for row in rows {
+        let digest = row.digest();
+        let mut events = RowEvents {
+            read: &mut *read,
+            log: R::LOG,
+            digest,
+            occurrence: seen.next(digest),
+        };
+        row.events(&mut events, roster, now);
+    }
+    read.window(R::LOG, rows.iter().map(R::timestamp));
+}
+
+/// How the tracker reads one of PRC's logs: which log it is, the fields that tell its rows
+/// apart, and the events a row stands for.
+trait LogDescription {
+    const LOG: LogKind;
+
+    fn timestamp(&self) -> i64;
+
+    /// The row's content hash (via [`digest_of`]). Stored keys depend on it: changing the
+    /// fields makes PRC's whole window new once.
+    fn digest(&self) -> u128;
+
+    /// Push the events this row stands for. `roster` enriches players; `now` dates what PRC
+    /// does not.
+    fn events(&self, out: &mut RowEvents<'_>, roster: Roster<'_>, now: i64);
+}
+
+/// The digest of a row of `R`'s log from its timestamp and `fields`.
+fn digest_of<R: LogDescription>(row: &R, fields: &[&str]) -> u128 {
+    digest(R::LOG, row.timestamp(), fields)
+}
+
+/// Where one row's events go: they share its log, digest and occurrence.
+struct RowEvents<'a> {
+    read: &'a mut LogRead,
+    log: LogKind,
+    digest: u128,
+    occurrence: u32,
+}
+
+impl RowEvents<'_> {
+    fn push(&mut self, stage: Stage, timestamp: i64, payload: EventPayload) {
+        self.read.rows.push(LogRow {
+            log: self.log,
             timestamp,
             key: RowKey {
-                digest,
-                occurrence,
+                digest: self.digest,
+                occurrence: self.occurrence,
                 stage,
             },
             payload,
         });
     }
+}
 
+impl LogDescription for JoinLog {
+    const LOG: LogKind = LogKind::Joins;
+
+    fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    fn digest(&self) -> u128 {
+        let joined = if self.join { "join" } else { "leave" };
+        digest_of(self, &[joined, &self.player.to_string()])
+    }
+
+    fn events(&self, out: &mut RowEvents<'_>, roster: Roster<'_>, _now: i64) {
+        let player = roster.info(&self.player.name, self.player.id);
+        let payload = if self.join {
+            EventPayload::PlayerJoin { player }
+        } else {
+            EventPayload::PlayerLeave { player }
+        };
+        out.push(Stage::Row, self.timestamp, payload);
+    }
+}
+
+impl LogDescription for KillLog {
+    const LOG: LogKind = LogKind::Kills;
+
+    fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    fn digest(&self) -> u128 {
+        digest_of(self, &[&self.killer.to_string(), &self.killed.to_string()])
+    }
+
+    fn events(&self, out: &mut RowEvents<'_>, roster: Roster<'_>, _now: i64) {
+        let payload = EventPayload::Kill {
+            killer: roster.info(&self.killer.name, self.killer.id),
+            killed: roster.info(&self.killed.name, self.killed.id),
+        };
+        out.push(Stage::Row, self.timestamp, payload);
+    }
+}
+
+impl LogDescription for CommandLog {
+    const LOG: LogKind = LogKind::Commands;
+
+    fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    fn digest(&self) -> u128 {
+        digest_of(self, &[&self.player.to_string(), &self.command])
+    }
+
+    fn events(&self, out: &mut RowEvents<'_>, roster: Roster<'_>, _now: i64) {
+        let payload = EventPayload::Command {
+            player: roster.info(&self.player.name, self.player.id),
+            command: self.command.clone(),
+        };
+        out.push(Stage::Row, self.timestamp, payload);
+    }
+}
+
+/// A mod call is two events: "new" when first seen, "answered" once a moderator is on it.
+impl LogDescription for ModCall {
+    const LOG: LogKind = LogKind::ModCalls;
+
+    fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    /// The moderator is left out: it appears later on the same call.
+    fn digest(&self) -> u128 {
+        digest_of(self, &[&self.caller.to_string()])
+    }
+
+    fn events(&self, out: &mut RowEvents<'_>, roster: Roster<'_>, now: i64) {
+        let key = call_key(&self.caller, self.timestamp, out.occurrence);
+        let caller = roster.info(&self.caller.name, self.caller.id);
+        let new = EventPayload::ModCallNew {
+            call_key: key.clone(),
+            caller: caller.clone(),
+        };
+        out.push(Stage::ModCallNew, self.timestamp, new);
+        if let Some(moderator) = &self.moderator {
+            let answered = EventPayload::ModCallAnswered {
+                call_key: key,
+                caller,
+                moderator: roster.info(&moderator.name, moderator.id),
+            };
+            out.push(Stage::ModCallAnswered, now.max(self.timestamp), answered);
+        }
+    }
+}
+
+impl LogRead {
     fn window(&mut self, log: LogKind, timestamps: impl Iterator<Item = i64> + Clone) {
         self.windows.push(LogWindow {
             log,

@@ -1,6 +1,7 @@
 //! The live tracker: polls every connected ER:LC server on a shared, rate-limit-aware schedule,
 //! turns snapshots and log windows into events, stores them (with restart-safe dedupe) before
-//! anyone is told, and reports per-server health. Knows nothing of Discord.
+//! anyone is told, keeps each server's latest world for readers, and reports per-server
+//! health. Knows nothing of Discord.
 //!
 //! Parts: `world` (what a snapshot says), `diff` and `logs` (what changed), `gap` (what PRC
 //! may have dropped), `poll` (one poll, stored atomically), `planner` and `scheduler` (when to
@@ -42,6 +43,7 @@ pub use sections::{Sections, sections_for};
 use health::Metrics;
 use poll::PollState;
 use scheduler::DueQueue;
+use world::WorldState;
 
 /// Locks a std mutex, carrying on if another thread panicked while holding it (every value
 /// behind these locks stays consistent between statements).
@@ -72,9 +74,18 @@ struct Slot {
     /// Unique per `add_server`, so queue entries of a replaced server are recognised.
     seq: u64,
     server: TrackedServer,
-    /// Shared by every generation of the same (guild, label): one poll at a time.
-    poll: Arc<tokio::sync::Mutex<PollState>>,
+    shared: Arc<Shared>,
     health: Mutex<SlotHealth>,
+}
+
+/// What every generation of one (guild, label) shares, so replacing a server (a new key, new
+/// feeds) keeps both.
+#[derive(Default)]
+struct Shared {
+    /// One poll at a time.
+    poll: tokio::sync::Mutex<PollState>,
+    /// The world of the last successful poll, for readers that must not wait on a poll.
+    latest: Mutex<Option<Arc<WorldState>>>,
 }
 
 impl Slot {
@@ -173,14 +184,14 @@ impl Tracker {
         let id = (server.guild, server.label.clone());
         let seq = self.inner.next_seq.fetch_add(1, Ordering::Relaxed);
         let mut servers = lock(&self.inner.servers);
-        let poll = servers
+        let shared = servers
             .get(&id)
-            .map(|old| Arc::clone(&old.poll))
+            .map(|old| Arc::clone(&old.shared))
             .unwrap_or_default();
         let slot = Arc::new(Slot {
             seq,
             server,
-            poll,
+            shared,
             health: Mutex::new(SlotHealth::default()),
         });
         servers.insert(id, Arc::clone(&slot));
@@ -213,6 +224,16 @@ impl Tracker {
             })?;
         let with_bans = slot.bans_due(self.inner.config.bans_every);
         self.poll_slot(&slot, None, with_bans).await
+    }
+
+    /// The server as the last successful poll saw it (the player list always; queue, vehicles
+    /// and 911 calls when a feed wants them), without asking PRC or waiting on a poll in
+    /// flight. `None` for a server not tracked, or not polled since the tracker started.
+    pub fn latest_world(&self, guild: u64, label: &str) -> Option<Arc<WorldState>> {
+        let slot = lock(&self.inner.servers)
+            .get(&(guild, label.to_owned()))
+            .cloned()?;
+        lock(&slot.shared.latest).clone()
     }
 
     /// Wakes whenever events were stored; the value is the number stored since start.
@@ -333,7 +354,7 @@ impl Tracker {
         with_bans: bool,
     ) -> Result<PollReport, TrackerError> {
         let inner = &self.inner;
-        let mut state = slot.poll.lock().await;
+        let mut state = slot.shared.poll.lock().await;
         {
             let mut health = lock(&slot.health);
             if let Some(status) = &health.stopped {
@@ -356,6 +377,9 @@ impl Tracker {
             with_bans,
         )
         .await;
+        if result.is_ok() {
+            *lock(&slot.shared.latest) = state.world();
+        }
         drop(state);
         self.learn_bucket(slot);
         let status = match &result {
@@ -369,10 +393,11 @@ impl Tracker {
             }
             Err(TrackerError::Api(error)) => Some(self.record_api_error(slot, error)),
             Err(TrackerError::Store(error)) => {
-                inner.metrics.store_error();
-                let mut health = lock(&slot.health);
-                health.consecutive_errors += 1;
-                health.last_error = Some(PollFailure::from_store(error));
+                self.record_store_error(slot, error);
+                None
+            }
+            Err(TrackerError::Encode(error)) => {
+                self.record_store_error(slot, error);
                 None
             }
             Err(_) => None,
@@ -406,6 +431,14 @@ impl Tracker {
             let count = report.events.len() as u64;
             inner.events_tx.send_modify(|total| *total += count);
         }
+    }
+
+    /// A poll whose results could not be stored: counted; polling retries by itself.
+    fn record_store_error(&self, slot: &Slot, error: &dyn std::fmt::Display) {
+        self.inner.metrics.store_error();
+        let mut health = lock(&slot.health);
+        health.consecutive_errors += 1;
+        health.last_error = Some(PollFailure::from_store(error));
     }
 
     /// Count the error and decide: stop (unusable key) or retry later. Returns the status.

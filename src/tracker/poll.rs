@@ -1,39 +1,63 @@
-//! One poll of one server: read the snapshot (and bans when due), turn it into events, store
-//! the events together with the new checkpoint, then mark log rows handled.
-//!
-//! Crash safety: events and the checkpoint (the world they were diffed against) are one atomic
-//! batch, and log rows carry their content key into the event store, which skips keys it
-//! already holds. A crash after the batch but before the dedupe set is updated therefore
-//! replays nothing twice; a crash before it loses nothing, because the rows are still in
-//! PRC's window and not yet marked.
+//! One poll of one server, in three steps: [`read`] the snapshot (and the bans when due),
+//! [`plan`] the events and the new checkpoint, [`commit`] them to the store. The crash-safety
+//! argument lives on `commit`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::erlc::ErlcError;
 use crate::events::catalog::{CallPhase, EventPayload, emergency_dedupe_key};
 use crate::events::{Event, NewEvent};
-use crate::store::Store;
+use crate::store::{Store, tracker_scope};
 
 use super::config::{TrackedServer, TrackerConfig};
 use super::diff::{ban_changes, diff};
 use super::error::TrackerError;
 use super::gap::detect_gap;
 use super::logs::{LogKind, LogRead, LogRow, RowKey, read_logs};
+use super::sections::ALWAYS_READ;
 use super::world::{Roster, WorldState};
 
 /// Name of the per-log watermark in the dedupe set: the newest row timestamp handled.
 const NEWEST: &str = "newest";
 
-/// What survives a restart, written atomically with the events it produced.
+/// A ban list: user id → name.
+type Bans = BTreeMap<u64, String>;
+
+/// What survives a restart, written atomically with the events it produced. Its parts are
+/// shared (`Arc`) so a poll copies neither the world it diffs against nor the one it hands to
+/// readers, nor a ban list it did not read again.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Checkpoint {
     /// `None` until the first successful poll (which is a baseline and emits nothing).
-    world: Option<WorldState>,
-    bans: Option<BTreeMap<u64, String>>,
+    #[serde(default, with = "shared")]
+    world: Option<Arc<WorldState>>,
+    #[serde(default, with = "shared")]
+    bans: Option<Arc<Bans>>,
     /// Unix seconds of the last successful poll.
     last_poll: Option<i64>,
+}
+
+/// An `Option<Arc<T>>` stored as the `Option<T>` it holds (the format checkpoints always had).
+mod shared {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<Arc<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.as_deref().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Arc<T>>, D::Error> {
+        Ok(Option::<T>::deserialize(deserializer)?.map(Arc::new))
+    }
 }
 
 /// A server's poll state in memory; loaded from the store on first use.
@@ -44,6 +68,37 @@ pub(super) struct PollState {
     watermarks: HashMap<LogKind, i64>,
     /// Every row key of the previous read: all handled, so they skip the store lookup.
     seen: HashSet<(LogKind, RowKey)>,
+    scopes: Scopes,
+}
+
+/// The dedupe scope of each log of this server, built once at load.
+#[derive(Debug, Default)]
+struct Scopes {
+    joins: String,
+    kills: String,
+    commands: String,
+    mod_calls: String,
+}
+
+impl Scopes {
+    fn new(server: &TrackedServer) -> Self {
+        let scope = |log: LogKind| tracker_scope(server.guild, &server.label, log.name());
+        Self {
+            joins: scope(LogKind::Joins),
+            kills: scope(LogKind::Kills),
+            commands: scope(LogKind::Commands),
+            mod_calls: scope(LogKind::ModCalls),
+        }
+    }
+
+    fn of(&self, log: LogKind) -> &str {
+        match log {
+            LogKind::Joins => &self.joins,
+            LogKind::Kills => &self.kills,
+            LogKind::Commands => &self.commands,
+            LogKind::ModCalls => &self.mod_calls,
+        }
+    }
 }
 
 /// What one poll did.
@@ -64,10 +119,6 @@ pub struct PollReport {
     pub bans_error: Option<ErlcError>,
 }
 
-fn scope(server: &TrackedServer, log: LogKind) -> String {
-    format!("{}/{}/{}", server.guild, server.label, log.name())
-}
-
 impl PollState {
     fn load(&mut self, store: &Store, server: &TrackedServer) -> Result<(), TrackerError> {
         if self.loaded {
@@ -85,13 +136,19 @@ impl PollState {
                 ),
             }
         }
+        self.scopes = Scopes::new(server);
         for log in LogKind::ALL {
-            if let Some(mark) = store.dedupe().watermark(&scope(server, log), NEWEST)? {
+            if let Some(mark) = store.dedupe().watermark(self.scopes.of(log), NEWEST)? {
                 self.watermarks.insert(log, mark);
             }
         }
         self.loaded = true;
         Ok(())
+    }
+
+    /// The world the last successful poll saw, if any.
+    pub(super) fn world(&self) -> Option<Arc<WorldState>> {
+        self.checkpoint.world.clone()
     }
 }
 
@@ -105,14 +162,48 @@ pub(super) async fn poll(
 ) -> Result<PollReport, TrackerError> {
     state.load(store, server)?;
     let now = store.clock().now_secs();
-    let previous = state.checkpoint.world.clone();
+    let reading = read(server, state.checkpoint.world.as_deref(), with_bans, now).await?;
+    let planned = plan(store, server, state, &reading, now)?;
+    let (baseline, gap) = (planned.baseline, planned.gap);
+    let events = commit(store, config, server, state, &reading, planned).await?;
+    Ok(PollReport {
+        baseline,
+        online: reading.world.online,
+        prc_offline: reading.prc_offline,
+        players: reading.world.current_players,
+        events,
+        gap,
+        bans_read: reading.bans.is_some(),
+        bans_error: reading.bans_error,
+    })
+}
+
+/// What one poll read from PRC.
+struct Reading {
+    world: Arc<WorldState>,
+    logs: LogRead,
+    /// PRC answered "offline" (3002) instead of a snapshot.
+    prc_offline: bool,
+    bans: Option<Arc<Bans>>,
+    bans_error: Option<ErlcError>,
+}
+
+/// Step 1: one snapshot request (every log and the player list, plus what the feeds need),
+/// then the ban list when due. `previous` enriches players who just left.
+async fn read(
+    server: &TrackedServer,
+    previous: Option<&WorldState>,
+    with_bans: bool,
+    now: i64,
+) -> Result<Reading, TrackerError> {
     let mut prc_offline = false;
-    let (mut world, logs) = match server.handle.snapshot(server.include).await {
+    let include = server.include.union(ALWAYS_READ);
+    let (mut world, logs) = match server.handle.snapshot(include).await {
         Ok(snapshot) => {
             let world = WorldState::from_snapshot(&snapshot);
             let roster = Roster {
                 newer: &world,
-                older: previous.as_ref(),
+                older: previous,
             };
             let logs = read_logs(&snapshot, roster, now);
             (world, logs)
@@ -120,61 +211,127 @@ pub(super) async fn poll(
         // PRC's answer for a server nobody is in: a valid state, not a failure.
         Err(ErlcError::ServerOffline(_)) => {
             prc_offline = true;
-            (
-                WorldState::offline_after(previous.as_ref()),
-                LogRead::default(),
-            )
+            (WorldState::offline_after(previous), LogRead::default())
         }
         Err(e) => return Err(e.into()),
     };
-    if let Some(prev) = &previous {
+    if let Some(prev) = previous {
         world.carry_over(prev);
     }
     // An offline server answers every read with 3002; its bans wait for the next poll.
     let (bans, bans_error) = if with_bans && !prc_offline {
         match server.handle.bans().await {
-            Ok(bans) => (Some(bans.into_inner()), None),
+            Ok(bans) => (Some(Arc::new(bans.into_inner())), None),
             Err(e) => (None, Some(e)),
         }
     } else {
         (None, None)
     };
-    let bans_read = bans.is_some();
+    Ok(Reading {
+        world: Arc::new(world),
+        logs,
+        prc_offline,
+        bans,
+        bans_error,
+    })
+}
+
+/// What a poll is about to store, decided before anything is written.
+struct Planned<'a> {
+    /// The first poll of a server: its rows are marked handled, no events.
+    baseline: bool,
+    events: Vec<NewEvent>,
+    /// Log rows not handled before.
+    fresh: Vec<&'a LogRow>,
+    gap: bool,
+    checkpoint: Checkpoint,
+    /// `checkpoint`, encoded for the store.
+    encoded: Vec<u8>,
+}
+
+/// Step 2: the reading against the previous checkpoint: fresh log rows, the gap notice,
+/// snapshot and ban changes, in the order they are stored.
+fn plan<'a>(
+    store: &Store,
+    server: &TrackedServer,
+    state: &PollState,
+    reading: &'a Reading,
+    now: i64,
+) -> Result<Planned<'a>, TrackerError> {
     let checkpoint = Checkpoint {
-        bans: bans.clone().or_else(|| state.checkpoint.bans.clone()),
-        world: Some(world.clone()),
+        world: Some(Arc::clone(&reading.world)),
+        bans: reading
+            .bans
+            .clone()
+            .or_else(|| state.checkpoint.bans.clone()),
         last_poll: Some(now),
     };
-    let (events, fresh_rows, gap) = match &previous {
-        None => (Vec::new(), logs.rows.iter().collect(), false),
-        Some(prev) => {
-            let fresh = fresh_rows(store, server, state, &logs)?;
-            let gap = detect_gap(&logs.windows, &state.watermarks, state.checkpoint.last_poll);
-            let ban_events = match (&state.checkpoint.bans, &bans) {
-                (Some(before), Some(after)) => ban_changes(before, after),
-                _ => Vec::new(),
-            };
-            let has_gap = gap.is_some();
-            let changes = diff(prev, &world);
-            let events = assemble(server, now, changes, gap, &fresh, ban_events)?;
-            (events, fresh, has_gap)
-        }
+    let encoded = serde_json::to_vec(&checkpoint).map_err(TrackerError::Encode)?;
+    let Some(previous) = &state.checkpoint.world else {
+        return Ok(Planned {
+            baseline: true,
+            events: Vec::new(),
+            fresh: reading.logs.rows.iter().collect(),
+            gap: false,
+            checkpoint,
+            encoded,
+        });
     };
-    let bytes = serde_json::to_vec(&checkpoint).map_err(|e| {
-        TrackerError::Store(crate::store::StoreError::Invalid(format!(
-            "could not encode the tracker checkpoint: {e}"
-        )))
-    })?;
-    let baseline = previous.is_none();
-    // A baseline marks its rows before the checkpoint exists: a crash in between then only
-    // repeats the baseline, instead of replaying PRC's whole window as new events.
+    let fresh = fresh_rows(store, state, &reading.logs)?;
+    let gap = detect_gap(
+        &reading.logs.windows,
+        &state.watermarks,
+        state.checkpoint.last_poll,
+    );
+    let ban_events = match (&state.checkpoint.bans, &reading.bans) {
+        (Some(before), Some(after)) => ban_changes(before, after),
+        _ => Vec::new(),
+    };
+    let has_gap = gap.is_some();
+    let changes = diff(previous, &reading.world, server.include);
+    let events = assemble(server, now, changes, gap, &fresh, ban_events)?;
+    Ok(Planned {
+        baseline: false,
+        events,
+        fresh,
+        gap: has_gap,
+        checkpoint,
+        encoded,
+    })
+}
+
+/// Step 3: store the plan, then remember what it handled.
+///
+/// Crash order: the events and the checkpoint (the world they were diffed against) are one
+/// atomic batch, and log rows carry their content key into the event store, which skips keys
+/// it already holds. A crash after the batch but before the rows are marked in the dedupe set
+/// therefore replays nothing twice; a crash before it loses nothing, because the rows are
+/// still in PRC's window and not yet marked. A baseline is the exception: it marks its rows
+/// first, so a crash in between only repeats the baseline instead of replaying PRC's whole
+/// window as new events.
+async fn commit(
+    store: &Store,
+    config: &TrackerConfig,
+    server: &TrackedServer,
+    state: &mut PollState,
+    reading: &Reading,
+    planned: Planned<'_>,
+) -> Result<Vec<Event>, TrackerError> {
+    let Planned {
+        baseline,
+        events,
+        fresh,
+        checkpoint,
+        encoded,
+        ..
+    } = planned;
     if baseline {
-        mark_handled(store, config, server, &fresh_rows)?;
+        mark_handled(store, config, state, &fresh)?;
     }
     let stored =
         store
             .events()
-            .append_with_checkpoint(server.guild, &server.label, events, &bytes)?;
+            .append_with_checkpoint(server.guild, &server.label, events, &encoded)?;
     // Durable before anyone hears of them. A poll without events needs no flush: losing its
     // checkpoint only means the next poll diffs against the one before, which matches the
     // events stored.
@@ -182,9 +339,9 @@ pub(super) async fn poll(
         store.events().flush_async().await?;
     }
     if !baseline {
-        mark_handled(store, config, server, &fresh_rows)?;
+        mark_handled(store, config, state, &fresh)?;
     }
-    for window in &logs.windows {
+    for window in &reading.logs.windows {
         let Some(newest) = window.newest else {
             continue;
         };
@@ -195,35 +352,33 @@ pub(super) async fn poll(
         {
             store
                 .dedupe()
-                .set_watermark(&scope(server, window.log), NEWEST, newest)?;
+                .set_watermark(state.scopes.of(window.log), NEWEST, newest)?;
             state.watermarks.insert(window.log, newest);
         }
     }
-    state.seen = logs.rows.iter().map(|row| (row.log, row.key)).collect();
+    state.seen = reading
+        .logs
+        .rows
+        .iter()
+        .map(|row| (row.log, row.key))
+        .collect();
     state.checkpoint = checkpoint;
-    Ok(PollReport {
-        baseline,
-        online: world.online,
-        prc_offline,
-        players: world.current_players,
-        events: stored,
-        gap,
-        bans_read,
-        bans_error,
-    })
+    Ok(stored)
 }
 
 fn mark_handled(
     store: &Store,
     config: &TrackerConfig,
-    server: &TrackedServer,
+    state: &PollState,
     rows: &[&LogRow],
 ) -> Result<(), TrackerError> {
     for row in rows {
         let key = row.key.text();
-        store
-            .dedupe()
-            .insert_if_new(&scope(server, row.log), key.as_bytes(), config.dedupe_ttl)?;
+        store.dedupe().insert_if_new(
+            state.scopes.of(row.log),
+            key.as_bytes(),
+            config.dedupe_ttl,
+        )?;
     }
     Ok(())
 }
@@ -231,7 +386,6 @@ fn mark_handled(
 /// Rows not handled before: not in the previous read and not in the dedupe set.
 fn fresh_rows<'a>(
     store: &Store,
-    server: &TrackedServer,
     state: &PollState,
     logs: &'a LogRead,
 ) -> Result<Vec<&'a LogRow>, TrackerError> {
@@ -242,7 +396,7 @@ fn fresh_rows<'a>(
         }
         if store
             .dedupe()
-            .contains(&scope(server, row.log), row.key.text().as_bytes())?
+            .contains(state.scopes.of(row.log), row.key.text().as_bytes())?
         {
             continue;
         }

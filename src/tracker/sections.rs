@@ -1,12 +1,25 @@
-//! Which parts of `GET /v2/server` (and whether the v1 ban list) a server's poll must ask for,
-//! given the patterns its guild subscribes to: asking for less keeps responses small and
-//! leaves PRC's rate limits for the servers that need them.
+//! Which parts of `GET /v2/server` (and whether the v1 ban list) a server's poll must ask for:
+//! what every poll reads ([`ALWAYS_READ`]), and what the patterns its guild subscribes to add.
+//! Asking for no more keeps responses small and leaves PRC's rate limits for the servers that
+//! need them.
 
 use crate::erlc::Include;
 use crate::events::catalog::ALL_KINDS;
 use crate::events::{EventType, Pattern};
 
-/// What one server's polls need.
+/// What every poll reads, whatever the feeds want. Every log, because the event store is the
+/// bot's memory beyond PRC's short window (`/logs`, the player timeline), and it is still the
+/// same one request; the player list, because it enriches log rows and is the tracker's latest
+/// view of who is in game (autocomplete answers from it). What is posted, and which snapshot
+/// sections become events, still depends on the feeds.
+pub const ALWAYS_READ: Include = Include::none()
+    .players()
+    .join_logs()
+    .kill_logs()
+    .command_logs()
+    .mod_calls();
+
+/// What one server's feeds need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sections {
     pub include: Include,
