@@ -14,9 +14,6 @@ pub mod render;
 pub mod route;
 pub mod sink;
 
-#[cfg(test)]
-pub(crate) mod fixtures;
-
 pub use batch::{BatchConfig, Batcher, EditTarget, EventRef, PlannedMessage, nonce_for};
 pub use custom_id::{ButtonAction, CustomId, CustomIdError};
 pub use deliver::RetryPolicy;

@@ -2,8 +2,8 @@ use std::collections::BTreeSet;
 
 use super::*;
 use crate::events::catalog::{ALL_KINDS, EventPayload, PlayerInfo};
+use crate::events::fixtures::{TIME, call, event, every_kind, player, unknown_event};
 use crate::feeds::custom_id::{ButtonAction, CustomId};
-use crate::feeds::fixtures::{TIME, call, event, every_kind, player, unknown_event};
 
 /// Every piece of text in a card, for injection checks.
 fn all_text(card: &Card) -> Vec<String> {

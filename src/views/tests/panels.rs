@@ -4,8 +4,8 @@ use super::fixtures::*;
 use super::{all_text, assert_fits, labels};
 use crate::erlc::models::{Permission, PlayerRef, Team};
 use crate::events::catalog::EventPayload;
+use crate::events::fixtures::{event, every_kind, player as info_player, unknown_event};
 use crate::feeds::custom_id::{ButtonAction, CustomId};
-use crate::feeds::fixtures::{event, every_kind, player as info_player, unknown_event};
 use crate::store::events::Page;
 use crate::views::logs::{LogKind, LogsRequest, logs_page, read_logs_filter};
 use crate::views::paging::{PageTarget, PagedView};
@@ -189,7 +189,7 @@ fn logs_list_events_compactly_with_paging() {
         text.contains("🔫 [Roblox](https://www.roblox.com/users/1/profile) killed [Victim]"),
         "{text}"
     );
-    assert!(text.contains(&format!("<t:{}:R>", crate::feeds::fixtures::TIME)));
+    assert!(text.contains(&format!("<t:{}:R>", crate::events::fixtures::TIME)));
     assert_eq!(labels(&message), ["◀ Previous", "↻ Refresh", "Next ▶"]);
     let next = CustomId::parse(&message.buttons[2].custom_id).unwrap();
     let target = PageTarget::from_custom_id(&next).unwrap();

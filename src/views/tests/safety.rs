@@ -8,7 +8,7 @@ use super::{all_text, assert_fits};
 use crate::erlc::api::{Confirmation, KeyValidation};
 use crate::erlc::models::{IdMap, Location, Permission, PlayerRef, StaffV2, Team};
 use crate::events::Pattern;
-use crate::feeds::fixtures::{event, every_kind};
+use crate::events::fixtures::{event, every_kind};
 use crate::feeds::message::FeedMessage;
 use crate::store::audit::{Actor, Outcome};
 use crate::store::events::Page;
