@@ -4,7 +4,6 @@
 use super::common::{self, caller, server_labels, show, show_private};
 use crate::actions::SetupReport;
 use crate::discord::{AppContext, BotError, Context, tracking};
-use crate::erlc::models::Include;
 use crate::feeds::escape::escape_name;
 use crate::feeds::message::{Embed, FeedMessage};
 use crate::feeds::render::colours;
@@ -130,8 +129,10 @@ async fn status(
     server: Option<String>,
 ) -> Result<(), BotError> {
     let read = common::server_read(ctx, server.as_deref(), "server.status").await?;
-    let include = Include::none().players().queue().staff();
-    let snapshot = read.handle.snapshot(include).await?;
+    let snapshot = read
+        .handle
+        .snapshot(views::servers::STATUS_SECTIONS)
+        .await?;
     let now = common::now_secs(ctx);
     show(
         ctx,

@@ -8,6 +8,7 @@ pub mod error;
 pub mod framework;
 pub mod interactions;
 pub mod outcome;
+pub mod reads;
 pub mod render;
 pub mod run;
 pub mod sink;

@@ -4,7 +4,7 @@
 
 use crate::erlc::ErlcError;
 use crate::erlc::api::KeyValidation;
-use crate::erlc::models::{Player, ServerInfo, StaffV2, Team, V2Server};
+use crate::erlc::models::{Include, Player, ServerInfo, StaffV2, Team, V2Server};
 use crate::feeds::escape::{code_span, escape_text, plain_line};
 use crate::feeds::message::{Embed, FeedMessage, MAX_FIELD_VALUE, MAX_FIELDS};
 use crate::feeds::render::{colours, display_name, relative_time, user_link};
@@ -43,6 +43,9 @@ impl<'a> From<&'a ServerInfo> for StatusParts<'a> {
         }
     }
 }
+
+/// What [`server_status`] reads from `GET /v2/server`: players, queue and staff roster.
+pub const STATUS_SECTIONS: Include = Include::none().players().queue().staff();
 
 /// `/server status` for the server labelled `label`, as of `now` (Unix seconds).
 pub fn server_status<'a>(label: &str, server: impl Into<StatusParts<'a>>, now: i64) -> FeedMessage {

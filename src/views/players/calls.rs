@@ -1,6 +1,6 @@
 //! `/emergency`: active 911 calls, with callers and responders named from the player list.
 
-use crate::erlc::models::{EmergencyCall, Player};
+use crate::erlc::models::{EmergencyCall, Include, Player};
 use crate::feeds::escape::{escape_text, plain_line};
 use crate::feeds::message::{Embed, FeedMessage, MAX_FIELD_VALUE, MAX_FIELDS, truncate};
 use crate::feeds::render::{colours, display_name, relative_time, team_colour, user_link};
@@ -11,6 +11,10 @@ use super::super::common::{count, pack_lines, ref_link, team_swatch};
 const FIELDS_BUDGET: usize = 5400;
 /// Calls listed before the rest are counted.
 const MAX_CALLS: usize = 20;
+
+/// What [`emergency_calls`] reads from `GET /v2/server`: the calls, and the player list to name
+/// callers and responders.
+pub const EMERGENCY_SECTIONS: Include = Include::none().players().emergency_calls();
 
 /// `/emergency`: one field per call, newest first, `now` in Unix seconds.
 pub fn emergency_calls(

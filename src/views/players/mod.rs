@@ -4,12 +4,12 @@
 mod calls;
 mod lists;
 
-pub use calls::emergency_calls;
-pub use lists::{bans_page, vehicles_page};
+pub use calls::{EMERGENCY_SECTIONS, emergency_calls};
+pub use lists::{VEHICLES_SECTIONS, bans_page, vehicles_page};
 
 use std::collections::HashSet;
 
-use crate::erlc::models::{IdMap, Player, StaffV2, Team};
+use crate::erlc::models::{IdMap, Include, Player, StaffV2, Team};
 use crate::feeds::escape::{code_span, plain_line};
 use crate::feeds::message::{Embed, FeedMessage, MAX_DESCRIPTION, MAX_FIELD_VALUE};
 use crate::feeds::render::{colours, display_name, name_link, stars, team_colour, user_link};
@@ -21,8 +21,16 @@ use super::paging::{PageInfo, PagedView, page_buttons};
 pub const PLAYERS_PER_PAGE: usize = 20;
 /// Vehicles per page of `/vehicles`.
 pub const VEHICLES_PER_PAGE: usize = 15;
-/// Bans per page of `/bans`.
+/// Bans per page of `/bans` (read from `GET /v1/server/bans`: v2 has no ban list).
 pub const BANS_PER_PAGE: usize = 25;
+
+/// What [`players_page`] reads from `GET /v2/server`: the player list, with the wanted stars
+/// only v2 has.
+pub const PLAYERS_SECTIONS: Include = Include::none().players();
+/// What [`staff`] reads: who is in game (with their permission) and the staff roster.
+pub const STAFF_SECTIONS: Include = Include::none().players().staff();
+/// What [`queue`] reads: the queue, and the player list to name who is in it.
+pub const QUEUE_SECTIONS: Include = Include::none().players().queue();
 
 /// `/players`: sorted by team then name, with callsign, staff badge and wanted stars.
 /// `team_filter` keeps one team (matched ignoring case); `page` counts from 0 and is clamped.
