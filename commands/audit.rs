@@ -2,13 +2,11 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::common::{caller, show};
-use crate::discord::{BotError, Context, render};
-use crate::store::AuditQuery;
+use super::common::{caller, page_index, show};
+use crate::discord::{BotError, Context, reads, render};
 use crate::views;
-
-/// Entries per `/audit search` page.
-pub const AUDIT_PER_PAGE: usize = 15;
+use crate::views::audit::AuditFilter;
+use crate::views::{PageTarget, PagedView};
 
 /// The audit log of actions taken through the bot
 #[poise::command(
@@ -18,38 +16,6 @@ pub const AUDIT_PER_PAGE: usize = 15;
 )]
 pub async fn audit(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
-}
-
-/// What an audit search asks for, also carried in its page buttons as `<actor>~<action>`.
-pub fn audit_query(filter: &str, after_seq: Option<u64>) -> AuditQuery {
-    let mut parts = filter.splitn(2, '~');
-    let text = |part: Option<&str>| {
-        part.map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    };
-    AuditQuery {
-        actor: text(parts.next()),
-        action: text(parts.next()),
-        limit: AUDIT_PER_PAGE,
-        after_seq,
-        ..AuditQuery::default()
-    }
-}
-
-/// The filter text for [`audit_query`] and the page buttons.
-pub fn audit_filter(actor: Option<&str>, action: Option<&str>) -> String {
-    let clean = |t: Option<&str>| t.unwrap_or_default().replace('~', "").trim().to_owned();
-    format!("{}~{}", clean(actor), clean(action))
-}
-
-fn describe(actor: Option<&str>, action: Option<&str>) -> Option<String> {
-    match (actor, action) {
-        (None, None) => None,
-        (Some(a), None) => Some(format!("by {a}")),
-        (None, Some(x)) => Some(format!("action {x}")),
-        (Some(a), Some(x)) => Some(format!("by {a}, action {x}")),
-    }
 }
 
 /// Search the audit log (newest first)
@@ -63,28 +29,10 @@ async fn search(
     page: Option<u32>,
 ) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;
-    let filter = audit_filter(by.as_deref(), action.as_deref());
-    let page = page.map_or(0, |p| p.saturating_sub(1) as usize);
+    let filter = AuditFilter::new(by.as_deref(), action.as_deref());
+    let target = PageTarget::new(PagedView::Audit, page_index(page), &filter.token());
     let services = &ctx.data().services;
-    let mut found = services
-        .audit_search(guild, &actor, &audit_query(&filter, None))
-        .await?;
-    for _ in 0..page {
-        let Some(after) = found.next_after_seq else {
-            break;
-        };
-        found = services
-            .audit_search(guild, &actor, &audit_query(&filter, Some(after)))
-            .await?;
-    }
-    let words = describe(by.as_deref(), action.as_deref());
-    let (message, _) = views::audit::audit_page(
-        &found.entries,
-        page,
-        found.next_after_seq.is_some(),
-        words.as_deref(),
-        &filter,
-    );
+    let message = reads::page(services, guild, &actor, None, &target).await?;
     show(ctx, &message).await
 }
 

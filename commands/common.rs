@@ -4,10 +4,12 @@
 use poise::serenity_prelude as serenity;
 
 use crate::actions::{Actor, AuditAction};
+use crate::discord::reads::{self, OpenServer};
 use crate::discord::{BotError, Context, actor, render};
 use crate::erlc::ServerHandle;
 use crate::store::{Capability, ServerRecord, Source};
 use crate::ui::Message;
+use crate::views::PageTarget;
 
 /// The guild and the member running the command.
 pub async fn caller(ctx: Context<'_>) -> Result<(u64, Actor), BotError> {
@@ -28,6 +30,16 @@ pub struct ServerRead {
     pub actor: Actor,
     pub record: ServerRecord,
     pub handle: ServerHandle,
+}
+
+impl ServerRead {
+    /// The server, for the reads drawn in [`reads`].
+    pub fn server(&self) -> OpenServer<'_> {
+        OpenServer {
+            label: &self.record.label,
+            handle: &self.handle,
+        }
+    }
 }
 
 pub async fn server_read(
@@ -60,6 +72,30 @@ pub async fn server_read(
 pub async fn show(ctx: Context<'_>, message: &Message) -> Result<(), BotError> {
     ctx.send(render::reply(message, false)).await?;
     Ok(())
+}
+
+/// Draw the page `target` asks for of the server read and send it as the reply: the page
+/// buttons redraw later pages through the same [`reads::page`].
+pub async fn show_page(
+    ctx: Context<'_>,
+    read: &ServerRead,
+    target: &PageTarget,
+) -> Result<(), BotError> {
+    let services = &ctx.data().services;
+    let message = reads::page(
+        services,
+        read.guild,
+        &read.actor,
+        Some(read.server()),
+        target,
+    )
+    .await?;
+    show(ctx, &message).await
+}
+
+/// Pages count from 1 for people and from 0 in the views.
+pub fn page_index(page: Option<u32>) -> usize {
+    page.map_or(0, |p| p.saturating_sub(1) as usize)
 }
 
 /// Send a view only the invoker sees.

@@ -1,11 +1,12 @@
 //! Live reads of one server: `/players` (paged, team filter), `/staff`, `/queue`, `/vehicles`,
 //! `/bans` and `/emergency` (active 911 calls).
 
-use super::common::{self, server_labels, show};
+use super::common::{self, page_index, server_labels, show};
 use crate::actions::AuditAction;
 use crate::discord::{BotError, Context};
-use crate::erlc::models::{Include, Team};
-use crate::views::players::{self, BANS_PER_PAGE, PLAYERS_PER_PAGE, VEHICLES_PER_PAGE};
+use crate::erlc::models::Team;
+use crate::views::players::{self, EMERGENCY_SECTIONS, QUEUE_SECTIONS, STAFF_SECTIONS};
+use crate::views::{PageTarget, PagedView};
 
 /// A team to filter `/players` by.
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -32,11 +33,6 @@ impl From<TeamChoice> for Team {
     }
 }
 
-/// Pages count from 1 for people and from 0 in the views.
-fn page_index(page: Option<u32>) -> usize {
-    page.map_or(0, |p| p.saturating_sub(1) as usize)
-}
-
 /// Who is in game now, by team
 #[poise::command(slash_command)]
 pub async fn players(
@@ -50,16 +46,9 @@ pub async fn players(
     server: Option<String>,
 ) -> Result<(), BotError> {
     let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewPlayers).await?;
-    let list = read.handle.players().await?;
-    let team = team.map(Team::from);
-    let (message, _) = players::players_page(
-        &read.record.label,
-        &list,
-        team.as_ref(),
-        page_index(page),
-        PLAYERS_PER_PAGE,
-    );
-    show(ctx, &message).await
+    let team = team.map(|t| Team::from(t).to_string()).unwrap_or_default();
+    let target = PageTarget::new(PagedView::Players, page_index(page), &team);
+    common::show_page(ctx, &read, &target).await
 }
 
 /// Staff in game now, and the server's staff roster
@@ -71,10 +60,7 @@ pub async fn staff(
     server: Option<String>,
 ) -> Result<(), BotError> {
     let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewStaff).await?;
-    let snapshot = read
-        .handle
-        .snapshot(Include::none().players().staff())
-        .await?;
+    let snapshot = read.handle.snapshot(STAFF_SECTIONS).await?;
     let online = snapshot.players.unwrap_or_default();
     let message = players::staff(
         &read.record.label,
@@ -94,10 +80,7 @@ pub async fn queue(
     server: Option<String>,
 ) -> Result<(), BotError> {
     let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewQueue).await?;
-    let snapshot = read
-        .handle
-        .snapshot(Include::none().players().queue())
-        .await?;
+    let snapshot = read.handle.snapshot(QUEUE_SECTIONS).await?;
     let online = snapshot.players.unwrap_or_default();
     let name_of = |id: u64| {
         online
@@ -121,14 +104,8 @@ pub async fn vehicles(
     server: Option<String>,
 ) -> Result<(), BotError> {
     let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewVehicles).await?;
-    let list = read.handle.vehicles().await?;
-    let (message, _) = players::vehicles_page(
-        &read.record.label,
-        &list,
-        page_index(page),
-        VEHICLES_PER_PAGE,
-    );
-    show(ctx, &message).await
+    let target = PageTarget::new(PagedView::Vehicles, page_index(page), "");
+    common::show_page(ctx, &read, &target).await
 }
 
 /// Players banned from the server
@@ -143,10 +120,8 @@ pub async fn bans(
     server: Option<String>,
 ) -> Result<(), BotError> {
     let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewBans).await?;
-    let list = read.handle.bans().await?;
-    let (message, _) =
-        players::bans_page(&read.record.label, &list, page_index(page), BANS_PER_PAGE);
-    show(ctx, &message).await
+    let target = PageTarget::new(PagedView::Bans, page_index(page), "");
+    common::show_page(ctx, &read, &target).await
 }
 
 /// Active 911 calls
@@ -158,10 +133,7 @@ pub async fn emergency(
     server: Option<String>,
 ) -> Result<(), BotError> {
     let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewEmergency).await?;
-    let snapshot = read
-        .handle
-        .snapshot(Include::none().players().emergency_calls())
-        .await?;
+    let snapshot = read.handle.snapshot(EMERGENCY_SECTIONS).await?;
     let calls = snapshot.emergency_calls.unwrap_or_default();
     let online = snapshot.players.unwrap_or_default();
     let now = common::now_secs(ctx);

@@ -4,7 +4,6 @@
 use super::common::{self, caller, server_labels, show, show_private};
 use crate::actions::AuditAction;
 use crate::discord::{AppContext, BotError, Context, tracking};
-use crate::erlc::models::Include;
 use crate::views;
 
 /// How long the key form stays open.
@@ -84,8 +83,10 @@ async fn status(
     server: Option<String>,
 ) -> Result<(), BotError> {
     let read = common::server_read(ctx, server.as_deref(), AuditAction::ServerStatus).await?;
-    let include = Include::none().players().queue().staff();
-    let snapshot = read.handle.snapshot(include).await?;
+    let snapshot = read
+        .handle
+        .snapshot(views::servers::STATUS_SECTIONS)
+        .await?;
     let now = common::now_secs(ctx);
     show(
         ctx,

@@ -23,6 +23,35 @@ impl Services {
         Ok(self.store().audit().search(guild, query)?)
     }
 
+    /// Page `page` (from 0) of the guild's audit entries by `by` (a Discord name or id) and
+    /// of `action`, newest first, `per_page` at a time. Pages are reached by cursor, so the
+    /// earlier pages are walked to get there.
+    pub async fn audit_page(
+        &self,
+        guild: u64,
+        actor: &Actor,
+        by: Option<&str>,
+        action: Option<&str>,
+        per_page: usize,
+        page: usize,
+    ) -> Result<AuditPage, ActionError> {
+        let mut query = AuditQuery {
+            actor: by.map(str::to_owned),
+            action: action.map(str::to_owned),
+            limit: per_page,
+            ..AuditQuery::default()
+        };
+        let mut found = self.audit_search(guild, actor, &query).await?;
+        for _ in 0..page {
+            let Some(after) = found.next_after_seq else {
+                break;
+            };
+            query.after_seq = Some(after);
+            found = self.audit_search(guild, actor, &query).await?;
+        }
+        Ok(found)
+    }
+
     /// Walk the guild's hash chain and report the first broken link, if any.
     pub async fn audit_verify(
         &self,

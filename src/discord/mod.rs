@@ -7,6 +7,7 @@ pub mod actor;
 pub mod error;
 pub mod framework;
 pub mod interactions;
+pub mod reads;
 pub mod render;
 pub mod run;
 pub mod sink;

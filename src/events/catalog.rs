@@ -48,6 +48,33 @@ pub struct EmergencyCallInfo {
     pub started_at: i64,
 }
 
+/// Someone an event concerns, as [`EventPayload::players`] lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Involved<'a> {
+    /// A player as the game described them in the event.
+    Player(&'a PlayerInfo),
+    /// A Roblox user the event knows only by id (queue entries, bans).
+    User(u64),
+}
+
+impl<'a> Involved<'a> {
+    /// The Roblox user id, when known (`Remote Server` has none).
+    pub fn id(self) -> Option<u64> {
+        match self {
+            Self::Player(player) => player.id,
+            Self::User(id) => Some(id),
+        }
+    }
+
+    /// The team the game reported for them, when it did.
+    pub fn team(self) -> Option<&'a str> {
+        match self {
+            Self::Player(player) => player.team.as_deref(),
+            Self::User(_) => None,
+        }
+    }
+}
+
 /// Every event kind with its payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -254,41 +281,53 @@ impl EventPayload {
         }
     }
 
-    /// Roblox ids of the players involved, for player timelines.
-    pub fn player_ids(&self) -> Vec<u64> {
+    /// Everyone the event concerns: the players it names (a kill's killer and victim, a
+    /// 911 call's caller and responders, …) and the users it knows only by id (queue, bans).
+    /// The one place that knows which fields of each kind name a player: timelines
+    /// ([`player_ids`](Self::player_ids)) and the feeds' team and player filters derive from it.
+    pub fn players(&self) -> impl Iterator<Item = Involved<'_>> {
         use EventPayload::*;
-        let mut ids: Vec<u64> = match self {
-            PlayerJoin { player }
-            | PlayerLeave { player }
-            | PlayerTeam { player, .. }
-            | PlayerPermission { player, .. }
-            | PlayerWanted { player, .. }
-            | StaffJoin { player }
-            | StaffLeave { player }
-            | Command { player, .. }
-            | CustomCommand { player, .. }
-            | ModCallNew { caller: player, .. } => player.id.into_iter().collect(),
-            ModCallAnswered {
-                caller, moderator, ..
-            } => caller.id.into_iter().chain(moderator.id).collect(),
-            Kill { killer, killed } => killer.id.into_iter().chain(killed.id).collect(),
-            QueueJoin { user_id, .. }
-            | QueueLeave { user_id }
-            | BanAdded { user_id, .. }
-            | BanRemoved { user_id, .. } => vec![*user_id],
-            EmergencyStarted { call } | EmergencyResponded { call } | EmergencyEnded { call } => {
-                call.caller
-                    .iter()
-                    .chain(&call.responders)
-                    .filter_map(|p| p.id)
-                    .collect()
-            }
-            VehicleSpawn { .. }
-            | VehicleDespawn { .. }
-            | ServerOnline { .. }
-            | ServerOffline { .. }
-            | FeedGap { .. } => Vec::new(),
-        };
+        use Involved::{Player, User};
+        let (first, second, others): (Option<Involved<'_>>, Option<Involved<'_>>, &[PlayerInfo]) =
+            match self {
+                PlayerJoin { player }
+                | PlayerLeave { player }
+                | PlayerTeam { player, .. }
+                | PlayerPermission { player, .. }
+                | PlayerWanted { player, .. }
+                | StaffJoin { player }
+                | StaffLeave { player }
+                | Command { player, .. }
+                | CustomCommand { player, .. }
+                | ModCallNew { caller: player, .. } => (Some(Player(player)), None, &[]),
+                ModCallAnswered {
+                    caller, moderator, ..
+                } => (Some(Player(caller)), Some(Player(moderator)), &[]),
+                Kill { killer, killed } => (Some(Player(killer)), Some(Player(killed)), &[]),
+                QueueJoin { user_id, .. }
+                | QueueLeave { user_id }
+                | BanAdded { user_id, .. }
+                | BanRemoved { user_id, .. } => (Some(User(*user_id)), None, &[]),
+                EmergencyStarted { call }
+                | EmergencyResponded { call }
+                | EmergencyEnded { call } => {
+                    (call.caller.as_ref().map(Player), None, &call.responders)
+                }
+                VehicleSpawn { .. }
+                | VehicleDespawn { .. }
+                | ServerOnline { .. }
+                | ServerOffline { .. }
+                | FeedGap { .. } => (None, None, &[]),
+            };
+        first
+            .into_iter()
+            .chain(second)
+            .chain(others.iter().map(Player))
+    }
+
+    /// Roblox ids of the players involved, sorted and each once, for player timelines.
+    pub fn player_ids(&self) -> Vec<u64> {
+        let mut ids: Vec<u64> = self.players().filter_map(Involved::id).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -383,6 +422,7 @@ pub const ALL_KINDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::fixtures::{self, every_kind};
 
     fn p(name: &str, id: u64) -> PlayerInfo {
         PlayerInfo {
@@ -393,19 +433,55 @@ mod tests {
     }
 
     #[test]
-    fn kinds_are_listed_and_valid() {
+    fn every_kind_is_listed_valid_and_round_trips() {
+        let samples = every_kind();
+        let kinds: Vec<&str> = samples.iter().map(EventPayload::kind).collect();
+        assert_eq!(
+            kinds, ALL_KINDS,
+            "one sample per listed kind, in catalog order"
+        );
+        for payload in samples {
+            let kind = payload.kind();
+            let ev = payload.clone().into_new_event("main", 10, None).unwrap();
+            assert_eq!(ev.event_type.as_str(), format!("main/{kind}"));
+            assert_eq!(ev.players, payload.player_ids(), "{kind}");
+            assert!(ev.players.windows(2).all(|w| w[0] < w[1]), "{kind}");
+            assert_eq!(
+                EventPayload::from_json(&ev.payload),
+                Some(payload),
+                "{kind}"
+            );
+        }
+    }
+
+    #[test]
+    fn players_are_everyone_the_event_names() {
         let kill = EventPayload::Kill {
             killer: p("a", 5_873_310_294),
             killed: p("b", 2),
         };
-        assert!(ALL_KINDS.contains(&kill.kind()));
-        for kind in ALL_KINDS {
-            assert!(EventType::parse(&format!("main/{kind}")).is_ok(), "{kind}");
-        }
-        let ev = kill.clone().into_new_event("main", 10, None).unwrap();
-        assert_eq!(ev.event_type.as_str(), "main/kill");
-        assert_eq!(ev.players, vec![2, 5_873_310_294]);
-        assert_eq!(EventPayload::from_json(&ev.payload), Some(kill));
+        assert_eq!(kill.player_ids(), vec![2, 5_873_310_294]);
+        let mut call = fixtures::call(4, vec![p("r1", 7), p("r2", 8), p("again", 7)]);
+        call.caller = Some(PlayerInfo {
+            name: "Remote Server".into(),
+            ..Default::default()
+        });
+        let responded = EventPayload::EmergencyResponded { call };
+        assert_eq!(responded.players().count(), 4, "caller and every responder");
+        assert_eq!(
+            responded.player_ids(),
+            vec![7, 8],
+            "no id for Remote Server"
+        );
+        let teams: Vec<Option<&str>> = responded.players().map(Involved::team).collect();
+        assert_eq!(teams, [None, None, None, None]);
+        let banned = EventPayload::BanAdded {
+            user_id: 9,
+            name: "x".into(),
+        };
+        assert_eq!(banned.players().collect::<Vec<_>>(), [Involved::User(9)]);
+        let offline = EventPayload::ServerOffline { name: "x".into() };
+        assert_eq!(offline.players().count(), 0);
     }
 
     #[test]

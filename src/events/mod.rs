@@ -8,6 +8,9 @@ pub mod event;
 pub mod index;
 pub mod types;
 
+#[cfg(test)]
+pub(crate) mod fixtures;
+
 pub use event::{Event, NewEvent};
 pub use index::SubscriptionIndex;
 pub use types::{EventType, EventTypeError, Pattern, PatternSegment, validate_segment};

@@ -11,9 +11,6 @@ pub mod render;
 pub mod route;
 pub mod sink;
 
-#[cfg(test)]
-pub(crate) mod fixtures;
-
 pub use batch::{BatchConfig, Batcher, EditTarget, EventRef, PlannedMessage, nonce_for};
 pub use deliver::RetryPolicy;
 pub use pipeline::{FeedPipeline, PipelineConfig, PipelineError, PipelineStats, StatsSnapshot};

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::events::catalog::{EventPayload, PlayerInfo};
+use crate::events::catalog::{EventPayload, Involved};
 use crate::events::{Event, EventTypeError, Pattern, PatternSegment, SubscriptionIndex};
 
 /// The kind of the event that warns about missing entries.
@@ -170,47 +170,23 @@ fn follows_server(route: &FeedRoute, event: &Event) -> bool {
     })
 }
 
-fn team(player: &PlayerInfo) -> Option<&str> {
-    player.team.as_deref()
-}
-
-/// Every team an event involves, from its payload.
+/// Every team an event involves: its players' teams, plus the teams a team change moved
+/// between and the service a 911 call is for.
 fn event_teams(payload: &EventPayload) -> Vec<&str> {
     use EventPayload::*;
-    match payload {
-        PlayerJoin { player }
-        | PlayerLeave { player }
-        | PlayerPermission { player, .. }
-        | PlayerWanted { player, .. }
-        | StaffJoin { player }
-        | StaffLeave { player }
-        | Command { player, .. }
-        | CustomCommand { player, .. }
-        | ModCallNew { caller: player, .. } => team(player).into_iter().collect(),
-        PlayerTeam { player, from, to } => team(player)
-            .into_iter()
-            .chain([from.as_str(), to.as_str()])
-            .collect(),
-        ModCallAnswered {
-            caller, moderator, ..
-        } => team(caller).into_iter().chain(team(moderator)).collect(),
-        Kill { killer, killed } => team(killer).into_iter().chain(team(killed)).collect(),
+    let named = match payload {
+        PlayerTeam { from, to, .. } => [Some(from.as_str()), Some(to.as_str())],
         EmergencyStarted { call } | EmergencyResponded { call } | EmergencyEnded { call } => {
-            std::iter::once(call.team.as_str())
-                .chain(call.caller.iter().filter_map(team))
-                .chain(call.responders.iter().filter_map(team))
-                .collect()
+            [Some(call.team.as_str()), None]
         }
-        QueueJoin { .. }
-        | QueueLeave { .. }
-        | VehicleSpawn { .. }
-        | VehicleDespawn { .. }
-        | ServerOnline { .. }
-        | ServerOffline { .. }
-        | BanAdded { .. }
-        | BanRemoved { .. }
-        | FeedGap { .. } => Vec::new(),
-    }
+        // Every other kind names teams only through its players.
+        _ => [None, None],
+    };
+    payload
+        .players()
+        .filter_map(Involved::team)
+        .chain(named.into_iter().flatten())
+        .collect()
 }
 
 /// A named set of patterns offered by `/feed add`.

@@ -15,21 +15,70 @@ use super::paging::{GUILD_WIDE, PageInfo, PagedView, page_buttons};
 const SHOWN_ARGS: [&str; 4] = ["reason", "text", "message", "command"];
 const MAX_ARG: usize = 100;
 
+/// Entries per `/audit search` page.
+pub const AUDIT_PER_PAGE: usize = 15;
+
+/// What an `/audit search` looks for: who did it and which action, as typed. Its
+/// [`token`](Self::token) is the filter of the page's buttons, so a click redoes the search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub by: Option<String>,
+    pub action: Option<String>,
+}
+
+impl AuditFilter {
+    /// Blank parts filter nothing; `~` is dropped, as it separates the parts of the token.
+    pub fn new(by: Option<&str>, action: Option<&str>) -> Self {
+        let clean = |part: Option<&str>| {
+            let text = part.unwrap_or_default().replace('~', "");
+            Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+        };
+        Self {
+            by: clean(by),
+            action: clean(action),
+        }
+    }
+
+    /// `<actor>~<action>`, each part empty when not filtered.
+    pub fn token(&self) -> String {
+        format!(
+            "{}~{}",
+            self.by.as_deref().unwrap_or_default(),
+            self.action.as_deref().unwrap_or_default()
+        )
+    }
+
+    /// Read a [`token`](Self::token). Any text is a filter: what follows the first `~` is
+    /// the action.
+    pub fn from_token(token: &str) -> Self {
+        let (by, action) = token.split_once('~').unwrap_or((token, ""));
+        Self::new(Some(by), Some(action))
+    }
+
+    /// The filters in words, e.g. "by Ann, action command.kick" (escaped when shown).
+    fn words(&self) -> Option<String> {
+        match (self.by.as_deref(), self.action.as_deref()) {
+            (None, None) => None,
+            (Some(a), None) => Some(format!("by {a}")),
+            (None, Some(x)) => Some(format!("action {x}")),
+            (Some(a), Some(x)) => Some(format!("by {a}, action {x}")),
+        }
+    }
+}
+
 /// A page of `/audit search`. `page` counts from 0; `has_next` comes from the store's page
-/// (`next_after_seq.is_some()`); `search` describes the filters in words (escaped here);
-/// `filter_token` is opaque text for the page buttons (their server part is
-/// [`GUILD_WIDE`]).
+/// (`next_after_seq.is_some()`). The page buttons carry the filter's token; their server part
+/// is [`GUILD_WIDE`].
 pub fn audit_page(
     entries: &[AuditEntry],
     page: usize,
     has_next: bool,
-    search: Option<&str>,
-    filter_token: &str,
+    filter: &AuditFilter,
 ) -> (Message, PageInfo) {
     let info = PageInfo::of_query(page, has_next);
-    let scope = search
-        .filter(|s| !s.trim().is_empty())
-        .map_or_else(|| "all actions".to_owned(), escape_name);
+    let scope = filter
+        .words()
+        .map_or_else(|| "all actions".to_owned(), |words| escape_name(&words));
     let description = if entries.is_empty() {
         format!(
             "No audit records match {scope}.\n\nWiden the time range or drop a filter; actions \
@@ -47,7 +96,7 @@ pub fn audit_page(
             "{} · ✅ done · ⏳ pending · ❌ failed · 🚫 refused",
             info.label()
         ));
-    let buttons = page_buttons(GUILD_WIDE, PagedView::Audit, filter_token, &info);
+    let buttons = page_buttons(GUILD_WIDE, PagedView::Audit, &filter.token(), &info);
     (Message::single(embed, buttons), info)
 }
 

@@ -1,7 +1,8 @@
 //! `/logs joins|kills|commands|modcalls|emergency`: a page of stored events as compact lines
 //! with relative times, paged with buttons; an empty page says so and suggests a wider range.
 
-use crate::events::{EventTypeError, Pattern};
+use crate::events::catalog::{EventPayload, Involved};
+use crate::events::{Event, EventTypeError, Pattern};
 use crate::store::events::Page;
 use crate::ui::colours;
 use crate::ui::escape::{escape_name, plain_line};
@@ -10,6 +11,7 @@ use crate::ui::names::display_name;
 
 use super::common::pack_lines;
 use super::lines::event_line;
+use super::log_filter::LogFilter;
 use super::paging::{PageInfo, PagedView, page_buttons};
 
 /// Which log a `/logs` reply shows.
@@ -106,27 +108,22 @@ impl std::str::FromStr for LogKind {
 pub struct LogsRequest<'a> {
     /// The server label, or [`super::GUILD_WIDE`] for every server of the guild.
     pub server: &'a str,
-    pub kind: LogKind,
-    /// The time range in words, e.g. "last 24 hours" (our text).
-    pub range: Option<&'a str>,
-    /// The player filter as typed (escaped here).
-    pub player: Option<&'a str>,
-    /// Opaque filter text for the page buttons; the handler reads it back with
-    /// [`read_logs_filter`] to redo the query.
-    pub filter_token: &'a str,
+    /// The log, span and player; also the filter of the page buttons.
+    pub filter: LogFilter,
     /// The page shown, from 0.
     pub page: usize,
 }
 
 /// One page of a log from the event store (newest first, as the store returns it).
 pub fn logs_page(request: &LogsRequest<'_>, page: &Page) -> (Message, PageInfo) {
+    let kind = request.filter.kind;
     let info = PageInfo::of_query(request.page, page.more_follows);
     let mut filters = Vec::new();
-    if let Some(range) = request.range {
-        filters.push(escape_name(range));
+    if let Some(range) = request.filter.range_words() {
+        filters.push(escape_name(&range));
     }
-    if let Some(player) = request.player.filter(|p| !p.trim().is_empty()) {
-        filters.push(format!("player **{}**", display_name(player)));
+    if let Some(id) = request.filter.player {
+        filters.push(format!("player **{}**", player_name(id, &page.events)));
     }
     let scope = if filters.is_empty() {
         "everything stored".to_owned()
@@ -140,24 +137,43 @@ pub fn logs_page(request: &LogsRequest<'_>, page: &Page) -> (Message, PageInfo) 
             "Try a wider time range or drop the player filter. The bot only has what it saw \
              while it was running: PRC keeps just the most recent log entries."
         };
-        format!("No {} found for {scope}.\n\n{hint}", request.kind.noun())
+        format!("No {} found for {scope}.\n\n{hint}", kind.noun())
     } else {
         let lines = page.events.iter().map(|event| event_line(event, None));
         format!("-# {scope}\n{}", pack_lines(lines, MAX_DESCRIPTION - 200))
     };
     let embed = Embed::new()
-        .title(request.kind.title())
-        .colour(request.kind.colour())
+        .title(kind.title())
+        .colour(kind.colour())
         .description(&description)
         .footer(&plain_line(&format!(
             "{} · {} · {}",
             request.server,
-            request.kind.as_str(),
+            kind.as_str(),
             info.label()
         )));
-    let filter = format!("{}/{}", request.kind.as_str(), request.filter_token);
-    let buttons = page_buttons(request.server, PagedView::Logs, &filter, &info);
+    let buttons = page_buttons(
+        request.server,
+        PagedView::Logs,
+        &request.filter.token(),
+        &info,
+    );
     (Message::single(embed, buttons), info)
+}
+
+/// The filtered player's name as the events on the page give it (escaped), else their id:
+/// the page buttons carry only the id.
+fn player_name(id: u64, events: &[Event]) -> String {
+    let named = events
+        .iter()
+        .filter_map(|event| EventPayload::from_json(&event.payload))
+        .find_map(|payload| {
+            payload.players().find_map(|who| match who {
+                Involved::Player(player) if player.id == Some(id) => Some(player.name.clone()),
+                _ => None,
+            })
+        });
+    named.map_or_else(|| id.to_string(), |name| display_name(&name))
 }
 
 impl LogKind {
@@ -170,10 +186,4 @@ impl LogKind {
             Self::Emergency => "911 calls",
         }
     }
-}
-
-/// Read the filter of a logs page button: the log kind and the caller's filter token.
-pub fn read_logs_filter(filter: &str) -> Option<(LogKind, &str)> {
-    let (kind, token) = filter.split_once('/')?;
-    Some((kind.parse().ok()?, token))
 }

@@ -10,6 +10,7 @@ pub mod audit;
 mod common;
 pub mod health;
 mod lines;
+pub mod log_filter;
 pub mod logs;
 pub mod outcome;
 pub mod paging;
@@ -22,6 +23,7 @@ mod tests;
 
 pub use common::Light;
 pub use health::ServerHealthView;
-pub use logs::{LogKind, LogsRequest, read_logs_filter};
+pub use log_filter::{LOG_LINES_PER_PAGE, LogFilter, parse_span};
+pub use logs::{LogKind, LogsRequest};
 pub use paging::{GUILD_WIDE, PageInfo, PageTarget, PageTargetError, PagedView};
 pub use servers::StatusParts;

@@ -2,7 +2,7 @@
 //! timeline from the event store, and Kick / Ban / PM / Wanted / Refresh buttons whose ids
 //! carry the server and the Roblox id, so they work after a restart.
 
-use crate::erlc::models::{Location, Player, PlayerRef};
+use crate::erlc::models::{Include, Location, Player, PlayerRef};
 use crate::events::Event;
 use crate::events::catalog::EventPayload;
 use crate::ui::colours;
@@ -19,6 +19,12 @@ use super::lines::event_line;
 
 /// Timeline lines shown on a panel.
 const TIMELINE_LINES: usize = 12;
+/// Stored events read for a panel's timeline and its activity counts.
+pub const TIMELINE_EVENTS: usize = 15;
+
+/// What [`player_panel`] reads from `GET /v2/server`: the player list, with the wanted stars
+/// and location only v2 has.
+pub const PANEL_SECTIONS: Include = Include::none().players();
 
 /// The panel for `who` on server `label`. `live` is the player's entry in the live player
 /// list (`None` when offline); `timeline` holds stored events involving the player (any

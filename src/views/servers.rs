@@ -3,7 +3,7 @@
 //! `/server setup` results (including the trusted-IP steps) and `/server remove`.
 
 use crate::actions::{SetupReport, SetupWarning};
-use crate::erlc::models::{Player, ServerInfo, StaffV2, Team, V2Server};
+use crate::erlc::models::{Include, Player, ServerInfo, StaffV2, Team, V2Server};
 use crate::store::settings::{ServerRecord, ServerStatus};
 use crate::ui::colours;
 use crate::ui::escape::{code_span, escape_text, plain_line};
@@ -45,6 +45,9 @@ impl<'a> From<&'a ServerInfo> for StatusParts<'a> {
         }
     }
 }
+
+/// What [`server_status`] reads from `GET /v2/server`: players, queue and staff roster.
+pub const STATUS_SECTIONS: Include = Include::none().players().queue().staff();
 
 /// `/server status` for the server labelled `label`, as of `now` (Unix seconds).
 pub fn server_status<'a>(label: &str, server: impl Into<StatusParts<'a>>, now: i64) -> Message {

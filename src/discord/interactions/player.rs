@@ -5,8 +5,8 @@ use poise::serenity_prelude as serenity;
 
 use super::{Clicker, Reply, our_id};
 use crate::actions::{AuditAction, ModAction};
+use crate::discord::reads::{self, OpenServer};
 use crate::discord::{BotError, Data, render};
-use crate::erlc::models::PlayerRef;
 use crate::store::Source;
 use crate::ui::custom_id::{ButtonAction, CustomId};
 use crate::views;
@@ -122,21 +122,12 @@ async fn refresh(
         .directory()
         .resolve(clicker.guild, Some(label))
         .await?;
-    let online = handle.players().await?;
-    let live = online.into_iter().find(|p| p.player.id == Some(roblox_id));
-    let who = live.as_ref().map_or_else(
-        || PlayerRef::new(roblox_id.to_string(), Some(roblox_id)),
-        |p| p.player.clone(),
-    );
-    let now = data.store().clock().now_secs();
-    let panel = crate::commands::logs::player_panel(
-        data.store(),
-        clicker.guild,
-        &record.label,
-        &who,
-        live.as_ref(),
-        now,
-    )?;
+    let server = OpenServer {
+        label: &record.label,
+        handle: &handle,
+    };
+    let typed = roblox_id.to_string();
+    let panel = reads::player_panel(services, clicker.guild, server, &typed).await?;
     reply.edit_message(&panel).await
 }
 

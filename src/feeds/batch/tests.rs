@@ -1,6 +1,6 @@
 use super::*;
 use crate::events::catalog::EventPayload;
-use crate::feeds::fixtures::{call, event, player};
+use crate::events::fixtures::{call, event, player};
 use crate::ui::message::Embed;
 
 /// A card of `text_len + 1` counted characters (title "t", the rest in description and fields).
@@ -178,7 +178,7 @@ fn emergency_updates_edit_the_card_of_their_channel() {
             planned.iter().filter(|p| p.channel_id == channel).collect();
         let card_key = format!(
             "card:1:main:emergency:4-{}:{channel}",
-            crate::feeds::fixtures::TIME - 60
+            crate::events::fixtures::TIME - 60
         );
         assert_eq!(mine[0].idempotency_key, card_key);
         assert_eq!(mine[0].edit, None);

@@ -12,6 +12,9 @@ use crate::ui::stars::stars;
 
 use super::{Card, CardContext, colour_of, team_colour_or};
 
+/// The card of any payload: the one match over every kind, so a new kind does not compile
+/// until it has a card. Everyday activity is drawn here; calls, notices and server status by
+/// their own modules.
 pub(super) fn render(payload: &EventPayload, cx: &CardContext<'_>) -> Card {
     use EventPayload::*;
     let ago = cx.ago();
@@ -139,9 +142,28 @@ pub(super) fn render(payload: &EventPayload, cx: &CardContext<'_>) -> Card {
                 name_link(name, Some(*user_id))
             ))
             .field("User id", &user_id.to_string(), true),
-        // Calls, notices and server status are dispatched to their own renderers before
-        // this function is called; should one arrive here, it still gets a readable card.
-        other => return super::notices::generic(other.kind(), None, cx),
+        ModCallNew { call_key, caller } => return super::calls::mod_call_new(call_key, caller, cx),
+        ModCallAnswered {
+            call_key,
+            caller,
+            moderator,
+        } => return super::calls::mod_call_answered(call_key, caller, moderator, cx),
+        EmergencyStarted { call } => {
+            return super::calls::emergency(call, super::calls::CallStage::Started, cx);
+        }
+        EmergencyResponded { call } => {
+            return super::calls::emergency(call, super::calls::CallStage::Responded, cx);
+        }
+        EmergencyEnded { call } => {
+            return super::calls::emergency(call, super::calls::CallStage::Ended, cx);
+        }
+        FeedGap { since, until, logs } => {
+            return super::notices::feed_gap(*since, *until, logs, cx);
+        }
+        ServerOnline { name, players } => {
+            return super::notices::server_online(name, *players, cx);
+        }
+        ServerOffline { name } => return super::notices::server_offline(name, cx),
     };
     Card::plain(embed)
 }

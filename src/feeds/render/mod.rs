@@ -84,27 +84,8 @@ pub fn render_event(event: &Event) -> Card {
         time: event.source_time,
     };
     match EventPayload::from_json(&event.payload) {
-        Some(payload) => render_payload(&payload, &context),
+        Some(payload) => activity::render(&payload, &context),
         None => notices::unknown(&event.payload, &context),
-    }
-}
-
-pub(crate) fn render_payload(payload: &EventPayload, cx: &CardContext<'_>) -> Card {
-    use EventPayload::*;
-    match payload {
-        ModCallNew { call_key, caller } => calls::mod_call_new(call_key, caller, cx),
-        ModCallAnswered {
-            call_key,
-            caller,
-            moderator,
-        } => calls::mod_call_answered(call_key, caller, moderator, cx),
-        EmergencyStarted { call } => calls::emergency(call, calls::CallStage::Started, cx),
-        EmergencyResponded { call } => calls::emergency(call, calls::CallStage::Responded, cx),
-        EmergencyEnded { call } => calls::emergency(call, calls::CallStage::Ended, cx),
-        FeedGap { since, until, logs } => notices::feed_gap(*since, *until, logs, cx),
-        ServerOnline { name, players } => notices::server_online(name, *players, cx),
-        ServerOffline { name } => notices::server_offline(name, cx),
-        other => activity::render(other, cx),
     }
 }
 

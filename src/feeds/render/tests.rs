@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use super::*;
 use crate::erlc::models::Team;
 use crate::events::catalog::{ALL_KINDS, EventPayload, PlayerInfo};
-use crate::feeds::fixtures::{TIME, call, event, every_kind, player, unknown_event};
+use crate::events::fixtures::{TIME, call, event, every_kind, player, unknown_event};
 use crate::ui::colours;
 use crate::ui::custom_id::{ButtonAction, CustomId};
 

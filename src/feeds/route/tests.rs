@@ -1,6 +1,6 @@
 use super::*;
 use crate::events::catalog::EventPayload;
-use crate::feeds::fixtures::{TIME, call, event, event_on, player};
+use crate::events::fixtures::{TIME, call, event, event_on, player};
 
 fn route(channel_id: u64, patterns: &[&str]) -> FeedRoute {
     FeedRoute {

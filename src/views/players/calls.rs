@@ -1,6 +1,6 @@
 //! `/emergency`: active 911 calls, with callers and responders named from the player list.
 
-use crate::erlc::models::{EmergencyCall, Player};
+use crate::erlc::models::{EmergencyCall, Include, Player};
 use crate::ui::colours;
 use crate::ui::escape::{escape_text, plain_line};
 use crate::ui::message::{Embed, MAX_FIELD_VALUE, MAX_FIELDS, Message, truncate};
@@ -14,6 +14,10 @@ use super::super::common::{count, pack_lines, ref_link};
 const FIELDS_BUDGET: usize = 5400;
 /// Calls listed before the rest are counted.
 const MAX_CALLS: usize = 20;
+
+/// What [`emergency_calls`] reads from `GET /v2/server`: the calls, and the player list to name
+/// callers and responders.
+pub const EMERGENCY_SECTIONS: Include = Include::none().players().emergency_calls();
 
 /// `/emergency`: one field per call, newest first, `now` in Unix seconds.
 pub fn emergency_calls(

@@ -1,6 +1,6 @@
 //! `/vehicles` and `/bans`: paged lists.
 
-use crate::erlc::models::{Bans, Vehicle};
+use crate::erlc::models::{Bans, Include, Vehicle};
 use crate::ui::colours;
 use crate::ui::escape::{code_span, plain_line};
 use crate::ui::message::{Embed, MAX_DESCRIPTION, Message};
@@ -8,6 +8,10 @@ use crate::ui::names::{display_name, name_link};
 
 use super::super::common::pack_lines;
 use super::super::paging::{PageInfo, PagedView, page_buttons};
+
+/// What [`vehicles_page`] reads from `GET /v2/server`: the vehicles, with the plate and colour
+/// only v2 has.
+pub const VEHICLES_SECTIONS: Include = Include::none().vehicles();
 
 /// `/vehicles`: owner, model, plate and colour (a swatch and its name), by owner.
 pub fn vehicles_page(

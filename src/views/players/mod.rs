@@ -4,12 +4,12 @@
 mod calls;
 mod lists;
 
-pub use calls::emergency_calls;
-pub use lists::{bans_page, vehicles_page};
+pub use calls::{EMERGENCY_SECTIONS, emergency_calls};
+pub use lists::{VEHICLES_SECTIONS, bans_page, vehicles_page};
 
 use std::collections::HashSet;
 
-use crate::erlc::models::{IdMap, Player, StaffV2, Team};
+use crate::erlc::models::{IdMap, Include, Player, StaffV2, Team};
 use crate::ui::colours;
 use crate::ui::escape::{code_span, plain_line};
 use crate::ui::message::{Embed, MAX_DESCRIPTION, MAX_FIELD_VALUE, Message};
@@ -24,8 +24,16 @@ use super::paging::{PageInfo, PagedView, page_buttons};
 pub const PLAYERS_PER_PAGE: usize = 20;
 /// Vehicles per page of `/vehicles`.
 pub const VEHICLES_PER_PAGE: usize = 15;
-/// Bans per page of `/bans`.
+/// Bans per page of `/bans` (read from `GET /v1/server/bans`: v2 has no ban list).
 pub const BANS_PER_PAGE: usize = 25;
+
+/// What [`players_page`] reads from `GET /v2/server`: the player list, with the wanted stars
+/// only v2 has.
+pub const PLAYERS_SECTIONS: Include = Include::none().players();
+/// What [`staff`] reads: who is in game (with their permission) and the staff roster.
+pub const STAFF_SECTIONS: Include = Include::none().players().staff();
+/// What [`queue`] reads: the queue, and the player list to name who is in it.
+pub const QUEUE_SECTIONS: Include = Include::none().players().queue();
 
 /// `/players`: sorted by team then name, with callsign, staff badge and wanted stars.
 /// `filter` keeps one team; `page` counts from 0 and is clamped.

@@ -4,10 +4,11 @@ use super::fixtures::*;
 use super::{all_text, assert_fits, labels};
 use crate::erlc::models::{Permission, PlayerRef, Team};
 use crate::events::catalog::EventPayload;
-use crate::feeds::fixtures::{event, every_kind, player as info_player, unknown_event};
+use crate::events::fixtures::{event, every_kind, player as info_player, unknown_event};
 use crate::store::events::Page;
 use crate::ui::custom_id::{ButtonAction, CustomId};
-use crate::views::logs::{LogKind, LogsRequest, logs_page, read_logs_filter};
+use crate::views::log_filter::LogFilter;
+use crate::views::logs::{LogKind, LogsRequest, logs_page};
 use crate::views::paging::{PageTarget, PagedView};
 use crate::views::player::player_panel;
 
@@ -157,10 +158,11 @@ fn panel_renders_every_kind_and_a_huge_timeline() {
 fn request(kind: LogKind, page: usize) -> LogsRequest<'static> {
     LogsRequest {
         server: "main",
-        kind,
-        range: Some("last 24 hours"),
-        player: Some("minty"),
-        filter_token: "24h-minty",
+        filter: LogFilter {
+            kind,
+            span_secs: Some(86_400),
+            player: Some(1),
+        },
         page,
     }
 }
@@ -182,21 +184,22 @@ fn logs_list_events_compactly_with_paging() {
     assert!(info.has_prev && info.has_next);
     let text = all_text(&message);
     assert!(
-        text.contains("🔫 Kills") && text.contains("last 24 hours · player **minty**"),
+        text.contains("🔫 Kills") && text.contains("last 1 day · player **Roblox**"),
         "{text}"
     );
     assert!(
         text.contains("🔫 [Roblox](https://www.roblox.com/users/1/profile) killed [Victim]"),
         "{text}"
     );
-    assert!(text.contains(&format!("<t:{}:R>", crate::feeds::fixtures::TIME)));
+    assert!(text.contains(&format!("<t:{}:R>", crate::events::fixtures::TIME)));
     assert_eq!(labels(&message), ["◀ Previous", "↻ Refresh", "Next ▶"]);
     let next = CustomId::parse(&message.buttons[2].custom_id).unwrap();
     let target = PageTarget::from_custom_id(&next).unwrap();
     assert_eq!((target.view, target.page), (PagedView::Logs, 2));
     assert_eq!(
-        read_logs_filter(&target.filter),
-        Some((LogKind::Kills, "24h-minty"))
+        LogFilter::from_token(&target.filter),
+        Some(request(LogKind::Kills, 1).filter),
+        "the button redoes the same query"
     );
 }
 
@@ -213,6 +216,10 @@ fn empty_logs_suggest_widening_the_range() {
         assert!(!info.has_next);
         let text = all_text(&message);
         assert!(text.contains("Try a wider time range"), "{text}");
+        assert!(
+            text.contains("player **1**"),
+            "no event names the player: {text}"
+        );
         assert_eq!(kind.as_str().parse::<LogKind>(), Ok(kind));
         let patterns = kind.patterns(Some("main")).unwrap();
         assert_eq!(patterns.len(), kind.event_kinds().len());

@@ -15,7 +15,7 @@ use crate::ui::custom_id::{ButtonAction, CustomId};
 use crate::views::admin::{
     capabilities_help, feed_list, feed_removed, feed_saved, permissions_list, permissions_saved,
 };
-use crate::views::audit::{audit_page, audit_verify};
+use crate::views::audit::{AuditFilter, audit_page, audit_verify};
 use crate::views::health::{ServerHealthView, health};
 use crate::views::outcome::{
     action_report, cancelled, confirm_prompt, erlc_error, error, permission_denied,
@@ -214,7 +214,8 @@ fn audit_pages_and_verification() {
             Outcome::Pending,
         ),
     ];
-    let (message, info) = audit_page(&entries, 0, true, Some("actor Ann"), "ann");
+    let filter = AuditFilter::new(Some(" Ann~ "), None);
+    let (message, info) = audit_page(&entries, 0, true, &filter);
     assert_fits(&message);
     assert!(info.has_next);
     let text = all_text(&message);
@@ -238,14 +239,20 @@ fn audit_pages_and_verification() {
             target.filter.as_str(),
             next.server()
         ),
-        (PagedView::Audit, 1, "ann", "_")
+        (PagedView::Audit, 1, "Ann~", "_")
     );
-    let (message, _) = audit_page(&[], 0, false, None, "");
+    assert_eq!(AuditFilter::from_token(&target.filter), filter);
+    assert!(text.contains("-# by Ann\n"), "{text}");
+    let both = AuditFilter::new(Some("9"), Some("command.kick"));
+    assert_eq!(AuditFilter::from_token(&both.token()), both);
+    let (message, _) = audit_page(&[], 0, false, &both);
+    assert!(all_text(&message).contains("match by 9, action command.kick"));
+    let (message, _) = audit_page(&[], 0, false, &AuditFilter::default());
     assert!(all_text(&message).contains("No audit records match all actions"));
     let many: Vec<_> = (0..1000)
         .map(|i| audit_entry(i, Actor::System("cli".into()), "a", "t", Outcome::Ok))
         .collect();
-    assert_fits(&audit_page(&many, 0, false, None, "").0);
+    assert_fits(&audit_page(&many, 0, false, &AuditFilter::default()).0);
 
     let intact = audit_verify(&VerifyReport {
         records: 42,

@@ -9,14 +9,15 @@ use crate::actions::{ModAction, SetupWarning};
 use crate::erlc::api::Confirmation;
 use crate::erlc::models::{IdMap, Location, Permission, PlayerRef, StaffV2, Team};
 use crate::events::Pattern;
-use crate::feeds::fixtures::{event, every_kind};
+use crate::events::fixtures::{event, every_kind};
 use crate::store::audit::{Actor, Outcome};
 use crate::store::events::Page;
 use crate::store::settings::{FeedFilters, FeedSubscription, ServerStatus};
 use crate::ui::message::Message;
 use crate::views::admin::feed_list;
-use crate::views::audit::audit_page;
+use crate::views::audit::{AuditFilter, audit_page};
 use crate::views::health::{ServerHealthView, health};
+use crate::views::log_filter::LogFilter;
 use crate::views::logs::{LogKind, LogsRequest, logs_page};
 use crate::views::outcome::{action_report, cancelled, confirm_prompt, error};
 use crate::views::player::player_panel;
@@ -191,10 +192,11 @@ fn stored_and_settings_views_keep_game_text_inert() {
         };
         let request = LogsRequest {
             server: "main",
-            kind: LogKind::Commands,
-            range: Some(hostile),
-            player: Some(hostile),
-            filter_token: hostile,
+            filter: LogFilter {
+                kind: LogKind::Commands,
+                span_secs: Some(3600),
+                player: Some(1),
+            },
             page: 0,
         };
         assert_inert(&logs_page(&request, &page).0, hostile);
@@ -244,7 +246,13 @@ fn stored_and_settings_views_keep_game_text_inert() {
             Outcome::RefusedByPolicy(hostile.into()),
         );
         assert_inert(
-            &audit_page(&[entry, player_entry], 0, false, Some(hostile), "t").0,
+            &audit_page(
+                &[entry, player_entry],
+                0,
+                false,
+                &AuditFilter::new(Some(hostile), Some(hostile)),
+            )
+            .0,
             hostile,
         );
 

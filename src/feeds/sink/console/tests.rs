@@ -5,8 +5,8 @@ use futures::executor::block_on;
 
 use super::*;
 use crate::events::catalog::EventPayload;
+use crate::events::fixtures::{event, player};
 use crate::feeds::batch::{BatchConfig, Batcher};
-use crate::feeds::fixtures::{event, player};
 
 /// A writer the test can read back.
 #[derive(Clone, Default)]

@@ -1,4 +1,5 @@
-//! Test fixtures shared by the feeds tests: stored events built from catalog payloads.
+//! Test fixtures for everything that reads events (catalog, feeds, views): stored events built
+//! from catalog payloads, and one sample payload of every kind.
 
 use crate::events::catalog::{EmergencyCallInfo, EventPayload, PlayerInfo};
 use crate::events::{Event, EventType};
@@ -62,96 +63,108 @@ pub fn call(number: i64, responders: Vec<PlayerInfo>) -> EmergencyCallInfo {
     }
 }
 
-/// One payload of every kind the catalog lists, with ordinary values.
+/// One payload of every kind, in catalog order, with ordinary values.
+///
+/// Built by walking [`sample_after`], one exhaustive match: a new kind does not compile until
+/// it has a sample here, and the catalog test checks that the walk covers [`ALL_KINDS`].
+///
+/// [`ALL_KINDS`]: crate::events::catalog::ALL_KINDS
 pub fn every_kind() -> Vec<EventPayload> {
+    std::iter::successors(sample_after(None), |previous| sample_after(Some(previous))).collect()
+}
+
+/// The sample of the kind that follows `previous` in catalog order (`None`: the first kind);
+/// `None` after the last.
+fn sample_after(previous: Option<&EventPayload>) -> Option<EventPayload> {
     use EventPayload::*;
     let p = || player("Roblox", 1, "Police");
-    vec![
-        PlayerJoin { player: p() },
-        PlayerLeave { player: p() },
-        PlayerTeam {
+    Some(match previous {
+        None => PlayerJoin { player: p() },
+        Some(PlayerJoin { .. }) => PlayerLeave { player: p() },
+        Some(PlayerLeave { .. }) => PlayerTeam {
             player: p(),
             from: "Civilian".into(),
             to: "Police".into(),
         },
-        PlayerPermission {
+        Some(PlayerTeam { .. }) => PlayerPermission {
             player: p(),
             from: "Normal".into(),
             to: "Server Moderator".into(),
         },
-        PlayerWanted {
+        Some(PlayerPermission { .. }) => PlayerWanted {
             player: p(),
             from: 0,
             to: 3,
         },
-        StaffJoin { player: p() },
-        StaffLeave { player: p() },
-        QueueJoin {
+        Some(PlayerWanted { .. }) => StaffJoin { player: p() },
+        Some(StaffJoin { .. }) => StaffLeave { player: p() },
+        Some(StaffLeave { .. }) => QueueJoin {
             user_id: 5,
             position: 2,
         },
-        QueueLeave { user_id: 5 },
-        VehicleSpawn {
+        Some(QueueJoin { .. }) => QueueLeave { user_id: 5 },
+        Some(QueueLeave { .. }) => VehicleSpawn {
             owner: "Roblox".into(),
             name: "Falcon Stallion 350".into(),
             plate: Some("ABC123".into()),
             colour: Some("Red".into()),
         },
-        VehicleDespawn {
+        Some(VehicleSpawn { .. }) => VehicleDespawn {
             owner: "Roblox".into(),
             name: "Falcon Stallion 350".into(),
             plate: None,
         },
-        Kill {
+        Some(VehicleDespawn { .. }) => Kill {
             killer: p(),
             killed: player("Victim", 2, "Civilian"),
         },
-        Command {
+        Some(Kill { .. }) => Command {
             player: p(),
             command: ":pm Victim hello".into(),
         },
-        ModCallNew {
+        Some(Command { .. }) => ModCallNew {
             call_key: "1-1700000000".into(),
             caller: p(),
         },
-        ModCallAnswered {
+        Some(ModCallNew { .. }) => ModCallAnswered {
             call_key: "1-1700000000".into(),
             caller: p(),
             moderator: player("Mod", 3, "Police"),
         },
-        EmergencyStarted {
+        Some(ModCallAnswered { .. }) => EmergencyStarted {
             call: call(4, Vec::new()),
         },
-        EmergencyResponded {
+        Some(EmergencyStarted { .. }) => EmergencyResponded {
             call: call(4, vec![p()]),
         },
-        EmergencyEnded {
+        Some(EmergencyResponded { .. }) => EmergencyEnded {
             call: call(4, vec![p()]),
         },
-        ServerOnline {
+        Some(EmergencyEnded { .. }) => ServerOnline {
             name: "Liberty RP".into(),
             players: 12,
         },
-        ServerOffline {
+        Some(ServerOnline { .. }) => ServerOffline {
             name: "Liberty RP".into(),
         },
-        BanAdded {
+        Some(ServerOffline { .. }) => BanAdded {
             user_id: 9,
             name: "Cheater".into(),
         },
-        BanRemoved {
+        Some(BanAdded { .. }) => BanRemoved {
             user_id: 9,
             name: "Cheater".into(),
         },
-        CustomCommand {
+        Some(BanRemoved { .. }) => CustomCommand {
             player: p(),
             command: "help".into(),
             argument: "me".into(),
         },
-        FeedGap {
+        Some(CustomCommand { .. }) => FeedGap {
             since: TIME - 3600,
             until: TIME,
             logs: vec!["joins".into(), "kills".into()],
         },
-    ]
+        Some(FeedGap { .. }) => return None,
+    })
 }
