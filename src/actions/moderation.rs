@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::erlc::api::CommandOptions;
+use crate::erlc::models::{Include, PlayerRef};
 use crate::erlc::command::{CommandBuildError, normalize_text};
 use crate::erlc::{ErlcError, GameCommand, ServerHandle, Target, Targets, is_destructive};
 use crate::store::{Outcome, Source};
@@ -22,11 +23,21 @@ struct Prepared {
     extra: Value,
 }
 
+/// The sections a player name is resolved against: who is online.
+const RESOLVE_SECTIONS: Include = Include::none().players();
+
 fn reason(reason: &Option<String>) -> Option<String> {
     reason
         .as_deref()
         .map(normalize_text)
         .filter(|r| !r.is_empty())
+}
+
+/// Who is in game now, read through the v2 snapshot like every other live read.
+async fn online_refs(handle: &ServerHandle) -> Result<Vec<PlayerRef>, ActionError> {
+    let snapshot = handle.snapshot(RESOLVE_SECTIONS).await?;
+    let players = snapshot.players.unwrap_or_default();
+    Ok(players.into_iter().map(|p| p.player).collect())
 }
 
 fn one(player: &ResolvedPlayer) -> Result<Targets, ActionError> {
@@ -211,8 +222,7 @@ impl Services {
         let online = |query: &str| {
             let query = query.to_owned();
             async move {
-                let players = handle.players().await?;
-                let refs: Vec<_> = players.into_iter().map(|p| p.player).collect();
+                let refs = online_refs(handle).await?;
                 let player = resolve_online(&query, &refs)?;
                 let targets = one(&player)?;
                 Ok::<_, ActionError>((player, targets))
@@ -272,8 +282,7 @@ impl Services {
         handle: &ServerHandle,
         query: &str,
     ) -> Result<ResolvedPlayer, ActionError> {
-        let players = handle.players().await?;
-        let refs: Vec<_> = players.into_iter().map(|p| p.player).collect();
+        let refs = online_refs(handle).await?;
         match resolve_online(query, &refs) {
             Err(ActionError::PlayerNotFound { .. }) => offline_player(query),
             other => other,
