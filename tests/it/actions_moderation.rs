@@ -1,13 +1,12 @@
 //! In-game actions through `Services` against the simulator: player resolution, permission
 //! refusals, command-injection safety, raw-command confirmation, and the audit trail.
 
-mod actions_common;
-
-use actions_common::*;
 use erlc_bot::actions::{ActionError, ModAction};
 use erlc_bot::erlc::api::Confirmation;
 use erlc_bot::erlc::{ErlcError, PolicyViolation};
 use erlc_bot::store::{Actor as AuditActor, Capability, Outcome, Source};
+
+use crate::support::actions::*;
 
 const MODERATOR_ROLE: u64 = 500;
 const RAW_ROLE: u64 = 600;

@@ -1,12 +1,11 @@
 //! Server management through `Services`: live key checks before saving, the sandbox (and its
 //! key surviving a restart), trusted-IP warnings, and keys kept out of the audit log.
 
-mod actions_common;
-
-use actions_common::*;
 use erlc_bot::actions::{ActionError, ModAction};
 use erlc_bot::sim::MessageKind;
 use erlc_bot::store::{AuditQuery, Outcome, Source};
+
+use crate::support::actions::*;
 
 #[tokio::test]
 async fn a_rejected_key_saves_nothing_and_says_what_to_do() {

@@ -2,17 +2,16 @@
 //! are confirmed through the command logs, dry runs send nothing, and the local policy refuses
 //! bad text before anything leaves the process.
 
-mod client_sim_common;
-
 use std::time::Duration;
 
-use client_sim_common::*;
 use erlc_bot::erlc::api::{ApiVersion, CommandOptions, Confirmation};
 use erlc_bot::erlc::{
     ClientConfig, CommandBuildError, CommandPolicy, ErlcError, GameCommand, PolicyViolation,
     Target, Targets,
 };
 use erlc_bot::sim::{MessageKind, PlayerSpec, Quirks, SimConfig, SimHandle};
+
+use crate::support::client_sim::*;
 
 fn posts(sim: &SimHandle) -> Vec<erlc_bot::sim::RecordedRequest> {
     sim.requests()

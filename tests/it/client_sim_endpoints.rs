@@ -1,12 +1,9 @@
 //! Every endpoint of the real client decoded from the real simulator, in v1 and v2, from a
 //! populated world and an empty one, with every JSON quirk of the simulator both ways.
 
-mod client_sim_common;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use client_sim_common::*;
 use erlc_bot::clock::ManualClock;
 use erlc_bot::erlc::api::CommandOptions;
 use erlc_bot::erlc::{
@@ -14,6 +11,8 @@ use erlc_bot::erlc::{
 };
 use erlc_bot::sim::{EmptyMapStyle, LogOrder, MissingField, Quirks, SimHandle};
 use serde_json::{Value, json};
+
+use crate::support::client_sim::*;
 
 /// Every quirk the other way round from the defaults.
 fn flipped_quirks() -> Quirks {

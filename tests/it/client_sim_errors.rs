@@ -2,12 +2,11 @@
 //! own `ErlcError` variant, with the right code, PRC's message and a plain-English explanation
 //! and fix; and `validate_key` sorts each situation into the right verdict.
 
-mod client_sim_common;
-
-use client_sim_common::*;
 use erlc_bot::erlc::api::{CommandOptions, KeyValidation, PROBE_COMMAND};
 use erlc_bot::erlc::{ClientConfig, ErlcError, GlobalKey, RetryPolicy, ServerHandle, ServerKey};
 use erlc_bot::sim::{BucketLimit, FaultKind, FaultPlan, PlayerSpec, Quirks, SimConfig, SimHandle};
+
+use crate::support::client_sim::*;
 
 /// What a code must look like to the person reading it.
 struct Expect {

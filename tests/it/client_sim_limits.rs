@@ -2,13 +2,12 @@
 //! assertion is on the simulator's request log (statuses, counts per rate-limit window),
 //! never on elapsed time.
 
-mod client_sim_common;
-
-use client_sim_common::*;
 use erlc_bot::erlc::api::CommandOptions;
 use erlc_bot::erlc::{ClientConfig, ErlcError, Include, ServerHandle};
 use erlc_bot::sim::{BucketLimit, FaultKind, FaultPlan, PlayerSpec, SimConfig, SimHandle};
 use futures::future::{BoxFuture, FutureExt, join_all};
+
+use crate::support::client_sim::*;
 
 /// One read of each kind in `kinds` for every handle.
 fn reads<'a>(

@@ -2,15 +2,14 @@
 //! request log. Client and simulator share one manual clock, so TTLs and cool-offs pass when
 //! the test says so.
 
-mod client_sim_common;
-
 use std::time::Duration;
 
-use client_sim_common::*;
 use erlc_bot::erlc::api::CommandOptions;
 use erlc_bot::erlc::{BreakerConfig, CacheConfig, ClientConfig, ErlcError, Include, RetryPolicy};
 use erlc_bot::sim::{FaultKind, FaultPlan, PlayerSpec, SimConfig};
 use futures::future::join_all;
+
+use crate::support::client_sim::*;
 
 fn count(sim: &erlc_bot::sim::SimHandle, path: &str) -> usize {
     sim.requests().iter().filter(|r| r.path == path).count()

@@ -4,15 +4,14 @@
 //! error's Display or Debug, in the client's request records or buckets, or in the simulator's
 //! request log.
 
-mod client_sim_common;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use client_sim_common::*;
 use erlc_bot::erlc::api::CommandOptions;
 use erlc_bot::erlc::{ClientConfig, ErlcClient, ErlcError, GlobalKey, Include, ServerKey};
 use erlc_bot::sim::{BucketLimit, FaultKind, FaultPlan, PlayerSpec, SimConfig};
+
+use crate::support::client_sim::*;
 
 const GLOBAL: &str = "GlobalAppSecret9f3k2";
 

@@ -2,15 +2,12 @@
 //! uses the real client's `WebhookVerifier` and `decode_batch`: real batches verify and decode,
 //! every deliberately broken delivery is refused with the matching `WebhookRejection`.
 
-mod client_sim_common;
-
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use client_sim_common::*;
 use erlc_bot::clock::{Clock, ManualClock};
 use erlc_bot::erlc::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use erlc_bot::erlc::{
@@ -20,6 +17,8 @@ use erlc_bot::erlc::{
 use erlc_bot::sim::{PlayerSpec, SimHandle, WebhookSendOptions};
 use serde_json::json;
 use tokio::sync::mpsc;
+
+use crate::support::client_sim::*;
 
 type Verdict = Result<WebhookBatch, WebhookRejection>;
 

@@ -3,13 +3,12 @@
 //! add|remove|list` (preset, typed pattern, invalid pattern), `/permissions set|list` and
 //! `/audit search|verify|export` each answer and change what they say they change.
 
-mod support;
-
 use erlc_bot::sim::{PlayerSpec, SimConfig};
-use support::bot_process::BotEnv;
-use support::e2e::{WAIT, World, embed_text, sim_config};
-use support::fake_discord::options::Opt;
-use support::fake_discord::state::{FakeConfig, ids};
+
+use crate::support::bot_process::BotEnv;
+use crate::support::e2e::{WAIT, World, embed_text, sim_config};
+use crate::support::fake_discord::options::Opt;
+use crate::support::fake_discord::state::{FakeConfig, ids};
 
 const PUBLIC_URL: &str = "https://erlc-bot.example.test";
 

@@ -2,14 +2,13 @@
 //! reaches the simulator; a member without the capability is refused privately and the
 //! refusal is audited; the read commands answer with embeds.
 
-mod support;
-
 use std::time::Duration;
 
 use erlc_bot::sim::PlayerSpec;
-use support::e2e::{WAIT, World, answer, embed_text};
-use support::fake_discord::options::Opt;
-use support::fake_discord::state::ids;
+
+use crate::support::e2e::{WAIT, World, answer, embed_text};
+use crate::support::fake_discord::options::Opt;
+use crate::support::fake_discord::state::ids;
 
 async fn wait_until_gone(world: &World, id: u64) {
     let server = world.sim.server(0).expect("simulated server");

@@ -2,11 +2,10 @@
 //! (tracker → event store → pipeline → Discord sink), and a restarted bot (SIGTERM, same
 //! data directory) carries on without posting anything twice.
 
-mod support;
-
 use erlc_bot::sim::PlayerSpec;
-use support::e2e::{WAIT, World, embed_text};
-use support::fake_discord::state::ids;
+
+use crate::support::e2e::{WAIT, World, embed_text};
+use crate::support::fake_discord::state::ids;
 
 fn cards_naming(world: &World, name: &str) -> usize {
     world

@@ -2,12 +2,11 @@
 //! was posted as (never a second post); Claim on a card tells the caller in game, shows who
 //! took it and is audited; Resolve closes the card.
 
-mod support;
-
 use erlc_bot::sim::{MessageKind, PlayerSpec};
-use support::e2e::{WAIT, World, answer, embed_text, wait_for};
-use support::fake_discord::options::Opt;
-use support::fake_discord::state::{StoredMessage, ids};
+
+use crate::support::e2e::{WAIT, World, answer, embed_text, wait_for};
+use crate::support::fake_discord::options::Opt;
+use crate::support::fake_discord::state::{StoredMessage, ids};
 
 const CALLER: u64 = 2001;
 const SECOND_CALLER: u64 = 2002;

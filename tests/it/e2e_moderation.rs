@@ -3,12 +3,11 @@
 //! release, `/command` with its Confirm/Cancel for destructive commands), the player panel's
 //! Ban/PM forms and Wanted/Refresh buttons work, and `/players` pages with its buttons.
 
-mod support;
-
 use erlc_bot::sim::{MessageKind, PlayerSpec, SimServer};
-use support::e2e::{WAIT, World, answer, embed_text, wait_for};
-use support::fake_discord::options::Opt;
-use support::fake_discord::state::{StoredMessage, ids};
+
+use crate::support::e2e::{WAIT, World, answer, embed_text, wait_for};
+use crate::support::fake_discord::options::Opt;
+use crate::support::fake_discord::state::{StoredMessage, ids};
 
 fn applied(server: &SimServer, name: &str, target: u64) -> bool {
     server

@@ -2,13 +2,12 @@
 //! cleanly on SIGTERM, and refuses to start (non-zero exit, clear message) when Discord
 //! rejects its token or its command registration.
 
-mod support;
-
 use serde_json::json;
-use support::bot_process::{BotEnv, BotProcess};
-use support::e2e::{WAIT, World};
-use support::fake_discord::options::Opt;
-use support::fake_discord::state::ids;
+
+use crate::support::bot_process::{BotEnv, BotProcess};
+use crate::support::e2e::{WAIT, World};
+use crate::support::fake_discord::options::Opt;
+use crate::support::fake_discord::state::ids;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_registers_answers_and_stops_cleanly_on_sigterm() {

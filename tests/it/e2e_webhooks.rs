@@ -5,20 +5,19 @@
 //! caller; a 911 call seen by webhook and by polling gives one card, edited as it changes;
 //! a batch a stopped run left unfinished is finished at the next start.
 
-mod support;
-
 use std::future::Future;
 
 use erlc_bot::events::EventType;
 use erlc_bot::sim::{Location, MessageKind, PlayerSpec, WebhookSendOptions};
 use erlc_bot::store::{MasterKeySource, Store, StoreConfig};
 use serde_json::json;
-use support::bot_process::{BotProcess, MASTER_KEY_HEX};
-use support::e2e::{WAIT, World, embed_text};
-use support::fake_discord::options::Opt;
-use support::fake_discord::state::{StoredMessage, ids};
 
 /// Shown by `/server webhook`; only the token in it matters, PRC never calls it here.
+use crate::support::bot_process::{BotProcess, MASTER_KEY_HEX};
+use crate::support::e2e::{WAIT, World, embed_text};
+use crate::support::fake_discord::options::Opt;
+use crate::support::fake_discord::state::{StoredMessage, ids};
+
 const PUBLIC_URL: &str = "https://bot.example.test";
 /// Mod-call cards go here; feeds go to `ids::LOG_CHANNEL`.
 const MODCALL_CHANNEL: u64 = ids::GENERAL_CHANNEL;

@@ -1,18 +1,17 @@
 //! Self-test of the fake Discord harness: serenity's Http and an in-process poise bot talk to
 //! it exactly as the real binary will, and the Discord-side checks are shown to fire.
 
-#[path = "fake_discord_selftest/bot.rs"]
 mod bot;
-mod support;
 
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 use serde_json::json;
-use support::fake_discord::FakeDiscord;
-use support::fake_discord::checks::ViolationKind;
-use support::fake_discord::options::Opt;
-use support::fake_discord::state::{FakeConfig, ids};
+
+use crate::support::fake_discord::FakeDiscord;
+use crate::support::fake_discord::checks::ViolationKind;
+use crate::support::fake_discord::options::Opt;
+use crate::support::fake_discord::state::{FakeConfig, ids};
 
 const WAIT: Duration = Duration::from_secs(20);
 

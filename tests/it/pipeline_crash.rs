@@ -7,10 +7,8 @@
 //! reached each channel that follows it exactly once: no event lost, none posted twice under
 //! different nonces.
 
-mod pipeline_common;
-
 use std::collections::{BTreeMap, HashSet};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,9 +25,11 @@ use erlc_bot::feeds::{
 use erlc_bot::sim::{BucketLimit, SimConfig, Simulator};
 use erlc_bot::store::Store;
 use erlc_bot::tracker::{TrackedServer, Tracker, TrackerConfig};
-use pipeline_common::{Running, open_store, subscribe, wait_for};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+
+use crate::support::child::rerun_test;
+use crate::support::pipeline::{Running, open_store, subscribe, wait_for};
 
 const CHILD_ENV: &str = "ERLC_PIPELINE_CRASH_CHILD";
 const GUILD: u64 = 77;
@@ -197,8 +197,7 @@ async fn record_edit(
 }
 
 fn spawn_child(setup: &ChildSetup) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["crash_child", "--exact", "--ignored", "--nocapture"])
+    rerun_test(module_path!(), "crash_child")
         .env(CHILD_ENV, serde_json::to_string(setup).unwrap())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

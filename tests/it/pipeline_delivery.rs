@@ -2,14 +2,13 @@
 //! channels only, batching, filters, mod-call cards edited in place (also after a restart),
 //! retries, parking, and feeds added later starting with new events.
 
-mod pipeline_common;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use erlc_bot::events::catalog::EventPayload;
 use erlc_bot::feeds::{RecordingSink, nonce_for};
-use pipeline_common::*;
+
+use crate::support::pipeline::*;
 
 const JOINS: u64 = 100;
 const KILLS: u64 = 200;

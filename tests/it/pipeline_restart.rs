@@ -1,13 +1,12 @@
 //! Restarting the feed pipeline mid-way (queued messages undelivered, more events stored
 //! while it was down) loses nothing and posts nothing twice.
 
-mod pipeline_common;
-
 use std::sync::Arc;
 
 use erlc_bot::events::catalog::EventPayload;
 use erlc_bot::feeds::RecordingSink;
-use pipeline_common::*;
+
+use crate::support::pipeline::*;
 
 const JOINS: u64 = 100;
 

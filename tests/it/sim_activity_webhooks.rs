@@ -1,7 +1,5 @@
 //! The seeded activity generator and the signed event webhooks of the simulator.
 
-mod sim_common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
@@ -14,8 +12,9 @@ use base64::Engine;
 use ed25519_dalek::{Signature, VerifyingKey};
 use erlc_bot::sim::{PlayerSpec, SimConfig, SimError, WebhookSendOptions};
 use serde_json::{Value, json};
-use sim_common::{config, start, start_with};
 use tokio::sync::mpsc;
+
+use crate::support::sim::{START_MS, config, start, start_with};
 
 async fn ticked_snapshots(seed: u64, ticks: usize) -> Vec<Value> {
     let (base, clock) = config();
@@ -187,7 +186,7 @@ async fn webhooks_are_signed_batches_of_prc_events() {
     assert!(verifies(&key, &probe));
     assert_eq!(
         header(&probe, "x-signature-timestamp"),
-        Some((sim_common::START_MS / 1000).to_string().as_str())
+        Some((START_MS / 1000).to_string().as_str())
     );
     let sig = header(&probe, "x-signature-ed25519").unwrap();
     assert_eq!(sig.len(), 128);
@@ -299,7 +298,7 @@ async fn raw_webhook_knobs_break_deliveries_on_purpose() {
     assert!(verifies(&key, &old));
     assert_eq!(
         header(&old, "x-signature-timestamp").unwrap(),
-        (sim_common::START_MS / 1000 - 600).to_string()
+        (START_MS / 1000 - 600).to_string()
     );
 
     assert_eq!(

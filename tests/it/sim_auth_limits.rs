@@ -1,11 +1,10 @@
 //! Authentication codes and rate limiting of the simulator, over HTTP.
 
-mod sim_common;
-
 use erlc_bot::sim::{BucketLimit, PlayerSpec, SimConfig};
 use reqwest::Response;
 use serde_json::json;
-use sim_common::{START_MS, config, start, start_with, status_and_body};
+
+use crate::support::sim::{START_MS, config, start, start_with, status_and_body};
 
 fn rate_headers(r: &Response) -> (String, u32, u32, i64) {
     let h = |name: &str| {

@@ -1,7 +1,5 @@
 //! `erlc-bot sim` and the background activity task.
 
-mod sim_common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

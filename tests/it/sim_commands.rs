@@ -1,12 +1,11 @@
 //! The simulator's command endpoint: refusals with PRC codes, success, logging and effects.
 
-mod sim_common;
-
 use std::net::{IpAddr, Ipv4Addr};
 
 use erlc_bot::sim::{MessageKind, PlayerSpec, SimConfig};
 use serde_json::{Value, json};
-use sim_common::{Sim, config, start, start_with, status_and_body};
+
+use crate::support::sim::{START_MS, Sim, config, start, start_with, status_and_body};
 
 async fn code_of(sim: &Sim, text: &str) -> (u16, u64) {
     let (status, body) = status_and_body(sim.command(text).await).await;
@@ -175,7 +174,7 @@ async fn kick_ban_and_targeting_change_the_world() {
     let last = joins.as_array().unwrap().last().unwrap().clone();
     assert_eq!(
         last,
-        json!({"Join": false, "Timestamp": sim_common::START_MS / 1000,
+        json!({"Join": false, "Timestamp": START_MS / 1000,
                             "Player": format!("minty_pretzel:{minty}")})
     );
 

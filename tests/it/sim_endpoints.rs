@@ -1,10 +1,9 @@
 //! The simulator's read endpoints: v1 shapes, v2 include flags and PRC's JSON quirks.
 
-mod sim_common;
-
 use erlc_bot::sim::{LogOrder, MissingField, PlayerSpec, Quirks, SimConfig, VehicleSpec};
 use serde_json::{Value, json};
-use sim_common::{config, start, start_with, status_and_body};
+
+use crate::support::sim::{START_MS, config, start, start_with, status_and_body};
 
 const BASE_FIELDS: [&str; 8] = [
     "Name",
@@ -64,7 +63,7 @@ async fn v1_endpoints_have_prc_shapes() {
 
     let joins = sim.get_json("/v1/server/joinlogs").await;
     assert_eq!(joins[0]["Join"], true);
-    assert_eq!(joins[0]["Timestamp"], sim_common::START_MS / 1000);
+    assert_eq!(joins[0]["Timestamp"], START_MS / 1000);
 
     assert_eq!(
         sim.get_json("/v1/server/queue").await,

@@ -1,10 +1,9 @@
 //! Fault injection, the request log and the `/_sim/` control API of the simulator.
 
-mod sim_common;
-
 use erlc_bot::sim::{FaultKind, FaultPlan, PlayerSpec};
 use serde_json::{Value, json};
-use sim_common::{start, status_and_body};
+
+use crate::support::sim::{START_MS, start, status_and_body};
 
 #[tokio::test]
 async fn faults_fire_as_planned_and_are_logged() {
@@ -141,7 +140,7 @@ async fn request_log_records_without_keys() {
         ("GET", "/v2/server")
     );
     assert_eq!(log[0].query.as_deref(), Some("Players=true"));
-    assert_eq!(log[0].at_ms, sim_common::START_MS);
+    assert_eq!(log[0].at_ms, START_MS);
     assert_eq!(log[1].command.as_deref(), Some(":h hello"));
     assert_eq!(
         log[1].key_fingerprint,

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -17,6 +17,8 @@ use erlc_bot::store::{
     Actor, AuditIntent, AuditQuery, MasterKeySource, Outcome, Source, Store, StoreConfig,
     StoreError,
 };
+
+use crate::support::child::rerun_test;
 
 /// Set (to the data directory) when this binary runs as the writer child.
 const CHILD_DIR_ENV: &str = "ERLC_STORE_CRASH_CHILD_DIR";
@@ -131,14 +133,7 @@ impl Acked {
 /// Run the child until it has acknowledged `kill_after` writes, SIGKILL it, and collect every
 /// line it managed to print.
 fn run_child_round(dir: &Path, kill_after: usize, acked: &mut Acked) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            CHILD_TEST,
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    let mut child = rerun_test(module_path!(), CHILD_TEST)
         .env(CHILD_DIR_ENV, dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

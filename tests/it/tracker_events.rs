@@ -1,12 +1,11 @@
 //! The tracker against the simulator: a scripted world gives exactly the expected events in
 //! order, 200 joins between two polls are 200 events, identical same-second kills stay apart.
 
-mod tracker_common;
-
 use erlc_bot::events::catalog::EventPayload;
 use erlc_bot::sim::{PlayerSpec, VehicleSpec};
 use erlc_bot::tracker::{Tracker, TrackerConfig};
-use tracker_common::*;
+
+use crate::support::tracker::*;
 
 fn payload(event: &erlc_bot::events::Event) -> EventPayload {
     EventPayload::from_json(&event.payload).expect("a known payload")

@@ -1,14 +1,13 @@
 //! Restart safety: a new tracker on the reopened store recovers what happened while it was
 //! down exactly once, and says so with `feed/gap` when PRC's window no longer covers it.
 
-mod tracker_common;
-
 use std::collections::BTreeMap;
 
 use erlc_bot::clock::Clock;
 use erlc_bot::events::catalog::EventPayload;
 use erlc_bot::sim::{PlayerSpec, VehicleSpec};
-use tracker_common::*;
+
+use crate::support::tracker::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_in_the_middle_loses_nothing_and_repeats_nothing() {

@@ -1,8 +1,6 @@
 //! The background scheduler: 200 servers under a 35-request read bucket without a single 429,
 //! and a server whose key stops working is no longer polled and is reported.
 
-mod tracker_common;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,9 +12,10 @@ use erlc_bot::sim::{BucketLimit, RecordedRequest, SimConfig, SimHandle, Simulato
 use erlc_bot::store::ServerStatus;
 use erlc_bot::tracker::{RateBudget, Tracker, TrackerConfig, TrackerError};
 use tokio::sync::oneshot;
-use tracker_common::*;
 
 /// Successful snapshot reads per key fingerprint.
+use crate::support::tracker::*;
+
 fn polls_per_key(requests: &[RecordedRequest]) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for r in requests {

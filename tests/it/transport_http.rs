@@ -1,15 +1,14 @@
 //! The ER:LC transport over loopback: headers, bodies, error mapping, decoding, retries of
 //! reads (and never of commands), and that keys never leak into logs or Debug output.
 
-mod transport_stub;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use erlc_bot::erlc::{ClientConfig, ErlcClient, ErlcError, GlobalKey, RetryPolicy, ServerKey};
 use serde::Deserialize;
-use transport_stub::{Reply, Stub};
+
+use crate::support::transport_stub::{Reply, Stub, now_ms};
 
 const KEY: &str = "SeCrEtPaRt123-Srv456";
 const GLOBAL: &str = "GlObAlSeCrEt789";
@@ -317,7 +316,7 @@ async fn keys_never_appear_in_logs_errors_records_or_debug() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let command_bucket = format!("command-{GLOBAL}-{KEY}");
-    let reset = transport_stub::now_ms() / 1000 + 30;
+    let reset = now_ms() / 1000 + 30;
     let stub = Stub::start(
         move |seen| match (seen.method.as_str(), seen.path.as_str()) {
             ("POST", _) => Reply::ok(r#"{"message":"Success"}"#).rate(&command_bucket, 5, 4, reset),

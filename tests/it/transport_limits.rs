@@ -2,13 +2,12 @@
 //! the per-IP GET bucket across keys, spaces commands per key, and never sends into a bucket it
 //! knows is empty. Assertions are on what the stub received, per window.
 
-mod transport_stub;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use erlc_bot::erlc::{ClientConfig, ErlcClient, RetryPolicy, ServerKey};
-use transport_stub::{Reply, Seen, Stub, now_ms};
+
+use crate::support::transport_stub::{Reply, Seen, Stub, now_ms};
 
 fn client(stub: &Stub, command_default: (u32, Duration)) -> ErlcClient {
     ErlcClient::new(ClientConfig {

@@ -1,8 +1,6 @@
 //! Coalescing, the TTL cache and circuit breakers over loopback. Time for the cache and the
 //! breakers comes from a manual clock, so nothing here waits on wall-clock durations.
 
-mod transport_stub;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -13,7 +11,8 @@ use erlc_bot::erlc::{
 };
 use futures::FutureExt;
 use tokio::sync::Semaphore;
-use transport_stub::{Reply, Stub, wait_until};
+
+use crate::support::transport_stub::{Reply, Stub, wait_until};
 
 fn config(stub: &Stub, clock: &Arc<ManualClock>) -> ClientConfig {
     ClientConfig {

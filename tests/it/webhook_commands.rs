@@ -2,14 +2,15 @@
 //! CustomCommand webhook reaches the bot, and the router posts cards (pinging only the staff
 //! role), replies by `:pm` and audits every use; switches and cooldowns hold.
 
-mod webhook_common;
-
 use std::collections::BTreeMap;
 
 use erlc_bot::feeds::CustomId;
 use erlc_bot::sim::{Location, MessageKind, PlayerSpec};
 use erlc_bot::store::{Actor, AuditQuery, Outcome, Source};
-use webhook_common::{Bot, GUILD, MODCALL_CHANNEL, STAFF_ROLE, enable_custom_commands, wait_for};
+
+use crate::support::webhook::{
+    Bot, GUILD, MODCALL_CHANNEL, STAFF_ROLE, enable_custom_commands, wait_for,
+};
 
 fn player(name: &str, id: u64) -> PlayerSpec {
     PlayerSpec {

@@ -1,8 +1,6 @@
 //! A 911 call reported both by webhook and by the tracker's polling is stored once, with the
 //! same start time and card identity, whichever arrives first: both use the shared key.
 
-mod webhook_common;
-
 use std::time::Duration;
 
 use erlc_bot::erlc::models::Include;
@@ -14,9 +12,10 @@ use erlc_bot::http::HttpState;
 use erlc_bot::sim::{PlayerSpec, WebhookSendOptions};
 use erlc_bot::tracker::{TrackedServer, Tracker, TrackerConfig};
 use serde_json::json;
-use webhook_common::{Bot, GUILD, LABEL, wait_for};
 
 /// A tracker polling the bot's server (first poll is its silent baseline).
+use crate::support::webhook::{Bot, GUILD, LABEL, wait_for};
+
 async fn tracker(bot: &Bot) -> Tracker {
     let client = ErlcClient::new(ClientConfig {
         base_url: bot.sim.base_url(),

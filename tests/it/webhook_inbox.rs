@@ -2,11 +2,10 @@
 //! store's inbox from before PRC's 200 until its commands ran, and a new start replays what
 //! is left, skipping the commands that already ran and storing no event twice.
 
-mod webhook_common;
-
 use erlc_bot::http;
 use erlc_bot::sim::PlayerSpec;
-use webhook_common::{Bot, GUILD, LABEL, enable_custom_commands, wait_for};
+
+use crate::support::webhook::{Bot, GUILD, LABEL, enable_custom_commands, wait_for};
 
 async fn bot_with_modcalls() -> Bot {
     let bot = Bot::start().await;

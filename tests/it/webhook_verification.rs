@@ -2,11 +2,10 @@
 //! HTTP server; valid ones are accepted, broken ones refused with the right status and
 //! counted by reason, repeats acknowledged once, oversized bodies and unknown tokens refused.
 
-mod webhook_common;
-
 use erlc_bot::sim::WebhookSendOptions;
 use serde_json::json;
-use webhook_common::{Bot, START_MS, wait_for};
+
+use crate::support::webhook::{Bot, START_MS, wait_for};
 
 fn emergency_batch(call_number: i64) -> Vec<u8> {
     let started = START_MS / 1000;

@@ -1,6 +1,5 @@
 //! Shared setup for the actions tests: a simulator on 127.0.0.1 with generous limits, a store
 //! in a temporary directory, and `Services` pointed at the simulator.
-#![allow(dead_code)]
 
 use std::path::Path;
 use std::time::Duration;

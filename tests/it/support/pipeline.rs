@@ -1,8 +1,6 @@
 //! Shared set-up for the feed pipeline tests: a real store in a temporary directory, stored
 //! catalog events, a running pipeline with fast timings, and waiting on conditions.
 
-#![allow(dead_code)] // each test file uses its own subset
-
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;

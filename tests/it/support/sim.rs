@@ -1,6 +1,5 @@
 //! Shared helpers for the simulator's integration tests: start a simulator on 127.0.0.1 with
 //! a manual clock and talk to it with plain reqwest.
-#![allow(dead_code)]
 
 use std::sync::Arc;
 

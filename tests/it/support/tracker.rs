@@ -1,7 +1,6 @@
 //! Shared set-up for the tracker's integration tests: a simulator, a real store in a temporary
 //! directory and a real client pointed at the simulator, all on one manual clock (or the
 //! system clock for pacing tests).
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -1,7 +1,5 @@
 //! A scriptable stand-in for the PRC API on 127.0.0.1, for the transport tests: it records
 //! every request (with arrival time) and answers with whatever the test's responder returns.
-// Each test binary uses a different subset of these helpers.
-#![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

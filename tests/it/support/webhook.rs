@@ -1,7 +1,6 @@
 //! Shared setup for the webhook tests: a simulator and the bot's HTTP server on 127.0.0.1,
 //! one store in a temporary directory, the simulator's signing key as the verifier key, a
 //! server connected with a webhook token, and a recording sink for cards.
-#![allow(dead_code)]
 
 use std::future::Future;
 use std::sync::Arc;
