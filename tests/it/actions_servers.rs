@@ -6,6 +6,7 @@ use erlc_bot::sim::MessageKind;
 use erlc_bot::store::{AuditQuery, Outcome, Source};
 
 use crate::support::actions::*;
+use crate::support::open_store;
 
 #[tokio::test]
 async fn a_rejected_key_saves_nothing_and_says_what_to_do() {

@@ -11,7 +11,9 @@ use erlc_bot::erlc::{
 };
 use erlc_bot::sim::{MessageKind, PlayerSpec, Quirks, SimConfig, SimHandle};
 
+use crate::support::START_MS;
 use crate::support::client_sim::*;
+use crate::support::wait::within;
 
 fn posts(sim: &SimHandle) -> Vec<erlc_bot::sim::RecordedRequest> {
     sim.requests()

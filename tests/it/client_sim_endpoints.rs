@@ -12,6 +12,7 @@ use erlc_bot::erlc::{
 use erlc_bot::sim::{EmptyMapStyle, LogOrder, MissingField, Quirks, SimHandle};
 use serde_json::{Value, json};
 
+use crate::support::START_MS;
 use crate::support::client_sim::*;
 
 /// Every quirk the other way round from the defaults.

@@ -7,7 +7,9 @@ use erlc_bot::erlc::{ClientConfig, ErlcError, Include, ServerHandle};
 use erlc_bot::sim::{BucketLimit, FaultKind, FaultPlan, PlayerSpec, SimConfig, SimHandle};
 use futures::future::{BoxFuture, FutureExt, join_all};
 
+use crate::support::START_MS;
 use crate::support::client_sim::*;
+use crate::support::wait::{wait_for, within};
 
 /// One read of each kind in `kinds` for every handle.
 fn reads<'a>(
@@ -116,7 +118,7 @@ async fn a_429_is_waited_out_and_never_repeated_in_the_same_window() {
     let server = handle(&client, &sim, 0);
     let key = server.key().clone();
     let read = tokio::spawn(async move { server.server_info().await });
-    eventually("the client's first read was refused", || {
+    wait_for("the client's first read was refused", || {
         requests_with(&sim, &key).iter().any(|r| r.status == 429)
     })
     .await;

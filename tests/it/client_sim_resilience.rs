@@ -10,6 +10,7 @@ use erlc_bot::sim::{FaultKind, FaultPlan, PlayerSpec, SimConfig};
 use futures::future::join_all;
 
 use crate::support::client_sim::*;
+use crate::support::wait::{wait_for, within};
 
 fn count(sim: &erlc_bot::sim::SimHandle, path: &str) -> usize {
     sim.requests().iter().filter(|r| r.path == path).count()
@@ -173,7 +174,7 @@ async fn breaker_opens_then_half_opens_then_closes() {
         let server = server.clone();
         async move { server.server_info().await }
     });
-    eventually("the probe is in flight", || {
+    wait_for("the probe is in flight", || {
         client.buckets().iter().any(|b| b.in_flight > 0)
     })
     .await;

@@ -18,7 +18,9 @@ use erlc_bot::sim::{PlayerSpec, SimHandle, WebhookSendOptions};
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use crate::support::START_MS;
 use crate::support::client_sim::*;
+use crate::support::wait::within;
 
 type Verdict = Result<WebhookBatch, WebhookRejection>;
 

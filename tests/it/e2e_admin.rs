@@ -6,9 +6,10 @@
 use erlc_bot::sim::{PlayerSpec, SimConfig};
 
 use crate::support::bot_process::BotEnv;
-use crate::support::e2e::{WAIT, World, embed_text, sim_config};
+use crate::support::e2e::{World, embed_text, sim_config};
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::{FakeConfig, ids};
+use crate::support::wait::WAIT;
 
 const PUBLIC_URL: &str = "https://erlc-bot.example.test";
 

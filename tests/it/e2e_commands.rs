@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use erlc_bot::sim::PlayerSpec;
 
-use crate::support::e2e::{WAIT, World, answer, embed_text};
+use crate::support::e2e::{World, answer, embed_text};
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::ids;
+use crate::support::wait::WAIT;
 
 async fn wait_until_gone(world: &World, id: u64) {
     let server = world.sim.server(0).expect("simulated server");

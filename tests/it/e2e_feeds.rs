@@ -4,8 +4,9 @@
 
 use erlc_bot::sim::PlayerSpec;
 
-use crate::support::e2e::{WAIT, World, embed_text};
+use crate::support::e2e::{World, embed_text};
 use crate::support::fake_discord::state::ids;
+use crate::support::wait::WAIT;
 
 fn cards_naming(world: &World, name: &str) -> usize {
     world

@@ -4,9 +4,10 @@
 
 use erlc_bot::sim::{MessageKind, PlayerSpec};
 
-use crate::support::e2e::{WAIT, World, answer, embed_text, wait_for};
+use crate::support::e2e::{World, answer, embed_text};
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::{StoredMessage, ids};
+use crate::support::wait::{WAIT, wait_for};
 
 const CALLER: u64 = 2001;
 const SECOND_CALLER: u64 = 2002;

@@ -5,9 +5,10 @@
 
 use erlc_bot::sim::{MessageKind, PlayerSpec, SimServer};
 
-use crate::support::e2e::{WAIT, World, answer, embed_text, wait_for};
+use crate::support::e2e::{World, answer, embed_text};
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::{StoredMessage, ids};
+use crate::support::wait::{WAIT, wait_for};
 
 fn applied(server: &SimServer, name: &str, target: u64) -> bool {
     server

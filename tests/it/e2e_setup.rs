@@ -1,7 +1,8 @@
 //! End to end: `/server setup` through the key form against the simulator; the key never
 //! shows up in Discord or in the logs, and the new server is tracked at once.
 
-use crate::support::e2e::{WAIT, World, embed_text};
+use crate::support::e2e::{World, embed_text};
+use crate::support::wait::WAIT;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_through_the_form_connects_and_tracks_the_server() {

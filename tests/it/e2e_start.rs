@@ -5,9 +5,10 @@
 use serde_json::json;
 
 use crate::support::bot_process::{BotEnv, BotProcess};
-use crate::support::e2e::{WAIT, World};
+use crate::support::e2e::World;
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::ids;
+use crate::support::wait::WAIT;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_registers_answers_and_stops_cleanly_on_sigterm() {

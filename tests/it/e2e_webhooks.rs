@@ -5,19 +5,18 @@
 //! caller; a 911 call seen by webhook and by polling gives one card, edited as it changes;
 //! a batch a stopped run left unfinished is finished at the next start.
 
-use std::future::Future;
-
 use erlc_bot::events::EventType;
 use erlc_bot::sim::{Location, MessageKind, PlayerSpec, WebhookSendOptions};
-use erlc_bot::store::{MasterKeySource, Store, StoreConfig};
 use serde_json::json;
 
-/// Shown by `/server webhook`; only the token in it matters, PRC never calls it here.
-use crate::support::bot_process::{BotProcess, MASTER_KEY_HEX};
-use crate::support::e2e::{WAIT, World, embed_text};
+use crate::support::bot_process::BotProcess;
+use crate::support::e2e::{World, embed_text};
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::{StoredMessage, ids};
+use crate::support::open_store;
+use crate::support::wait::{WAIT, wait_for_async};
 
+/// Shown by `/server webhook`; only the token in it matters, PRC never calls it here.
 const PUBLIC_URL: &str = "https://bot.example.test";
 /// Mod-call cards go here; feeds go to `ids::LOG_CHANNEL`.
 const MODCALL_CHANNEL: u64 = ids::GENERAL_CHANNEL;
@@ -122,7 +121,7 @@ impl Hooked {
     /// Waits until the tracker has completed `more` polls after now.
     async fn wait_for_more_polls(&self, more: u64) {
         let target = self.polls().await + more;
-        wait_until(&format!("{more} more polls"), || async {
+        wait_for_async(&format!("{more} more polls"), || async {
             self.polls().await >= target
         })
         .await;
@@ -138,22 +137,6 @@ impl Hooked {
         self.world.fake.assert_no_violations();
         self.world.fake.assert_no_unknown_routes();
         self.world
-    }
-}
-
-/// Re-check `condition` every 20 ms until it holds, failing after [`WAIT`].
-async fn wait_until<F, Fut>(what: &str, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !condition().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {WAIT:?} waiting for {what}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 
@@ -395,7 +378,7 @@ async fn staff_typed_in_game_pings_the_staff_role_in_the_modcall_channel() {
         "game text cannot mention: {embeds}"
     );
 
-    wait_until("the caller's in-game :pm", || async {
+    wait_for_async("the caller's in-game :pm", || async {
         pms_to(&hooked, caller) == ["Staff have been notified."]
     })
     .await;
@@ -440,7 +423,7 @@ async fn a_911_call_by_webhook_and_by_polling_gives_one_card_edited_in_place() {
     let number = server
         .start_emergency_call(caller, "Police", "shots fired on Harbor Road")
         .expect("start the call");
-    wait_until("the webhook copy of the call", || async {
+    wait_for_async("the webhook copy of the call", || async {
         hooked
             .metric("erlc_bot_webhook_events_total{event=\"EmergencyCallStarted\"}")
             .await
@@ -462,7 +445,7 @@ async fn a_911_call_by_webhook_and_by_polling_gives_one_card_edited_in_place() {
     server
         .respond_emergency_call(number, responder)
         .expect("respond");
-    wait_until("the card to show the responder", || async {
+    wait_for_async("the card to show the responder", || async {
         cards_for_call(&hooked.world, number)
             .iter()
             .any(|m| embed_text(m).contains("1 responding"))
@@ -470,13 +453,13 @@ async fn a_911_call_by_webhook_and_by_polling_gives_one_card_edited_in_place() {
     .await;
 
     server.end_emergency_call(number).expect("end the call");
-    wait_until("the card to show the end", || async {
+    wait_for_async("the card to show the end", || async {
         cards_for_call(&hooked.world, number)
             .iter()
             .any(|m| embed_text(m).contains("ended"))
     })
     .await;
-    wait_until("the webhook copy of the end", || async {
+    wait_for_async("the webhook copy of the end", || async {
         hooked
             .metric("erlc_bot_webhook_events_total{event=\"EmergencyCallEnded\"}")
             .await
@@ -500,11 +483,7 @@ async fn a_911_call_by_webhook_and_by_polling_gives_one_card_edited_in_place() {
         1,
         "no other card either"
     );
-    let store = Store::open(StoreConfig::new(
-        world.data.path(),
-        MasterKeySource::Env(MASTER_KEY_HEX.to_string()),
-    ))
-    .expect("open the bot's store");
+    let store = open_store(world.data.path());
     for kind in ["started", "responded", "ended"] {
         let event_type =
             EventType::parse(&format!("main/emergency/{kind}")).expect("an event type");
@@ -542,11 +521,7 @@ async fn a_batch_left_unfinished_by_the_last_run_is_finished_at_the_next_start()
     let world = hooked.stop().await;
 
     // What a run that accepted this batch and then died would have left in its database.
-    let store = Store::open(StoreConfig::new(
-        world.data.path(),
-        MasterKeySource::Env(MASTER_KEY_HEX.to_string()),
-    ))
-    .expect("open the stopped bot's store");
+    let store = open_store(world.data.path());
     let body = json!({"server": "sim", "events": [{
         "event": "CustomCommand", "origin": "5000000002", "timestamp": 1_767_225_600,
         "data": {"command": "staff", "argument": "left behind by a crash"}
@@ -574,11 +549,7 @@ async fn a_batch_left_unfinished_by_the_last_run_is_finished_at_the_next_start()
         embed_text(&card)
     );
     assert!(bot.stop(WAIT).await.success(), "SIGTERM is a clean exit");
-    let store = Store::open(StoreConfig::new(
-        world.data.path(),
-        MasterKeySource::Env(MASTER_KEY_HEX.to_string()),
-    ))
-    .expect("reopen the store");
+    let store = open_store(world.data.path());
     assert!(
         store.inbox().pending().expect("read the inbox").is_empty(),
         "the batch was dropped once finished"

@@ -3,8 +3,6 @@
 
 mod bot;
 
-use std::time::Duration;
-
 use poise::serenity_prelude as serenity;
 use serde_json::json;
 
@@ -12,8 +10,7 @@ use crate::support::fake_discord::FakeDiscord;
 use crate::support::fake_discord::checks::ViolationKind;
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::{FakeConfig, ids};
-
-const WAIT: Duration = Duration::from_secs(20);
+use crate::support::wait::WAIT;
 
 async fn fake_with_bot() -> (FakeDiscord, bot::RunningBot) {
     let fake = FakeDiscord::start().await;

@@ -29,7 +29,9 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::support::child::rerun_test;
-use crate::support::pipeline::{Running, open_store, subscribe, wait_for};
+use crate::support::open_store;
+use crate::support::pipeline::{Running, subscribe};
+use crate::support::wait::wait_for;
 
 const CHILD_ENV: &str = "ERLC_PIPELINE_CRASH_CHILD";
 const GUILD: u64 = 77;

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use erlc_bot::events::catalog::EventPayload;
 use erlc_bot::feeds::{RecordingSink, nonce_for};
 
+use crate::support::open_store;
 use crate::support::pipeline::*;
+use crate::support::wait::wait_for;
 
 const JOINS: u64 = 100;
 const KILLS: u64 = 200;

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use erlc_bot::events::catalog::EventPayload;
 use erlc_bot::feeds::RecordingSink;
 
+use crate::support::open_store;
 use crate::support::pipeline::*;
+use crate::support::wait::wait_for;
 
 const JOINS: u64 = 100;
 

@@ -14,7 +14,8 @@ use erlc_bot::sim::{PlayerSpec, SimConfig, SimError, WebhookSendOptions};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::support::sim::{START_MS, config, start, start_with};
+use crate::support::START_MS;
+use crate::support::sim::{config, start, start_with};
 
 async fn ticked_snapshots(seed: u64, ticks: usize) -> Vec<Value> {
     let (base, clock) = config();

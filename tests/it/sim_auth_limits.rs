@@ -4,7 +4,8 @@ use erlc_bot::sim::{BucketLimit, PlayerSpec, SimConfig};
 use reqwest::Response;
 use serde_json::json;
 
-use crate::support::sim::{START_MS, config, start, start_with, status_and_body};
+use crate::support::START_MS;
+use crate::support::sim::{config, start, start_with, status_and_body};
 
 fn rate_headers(r: &Response) -> (String, u32, u32, i64) {
     let h = |name: &str| {

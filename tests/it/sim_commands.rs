@@ -5,7 +5,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use erlc_bot::sim::{MessageKind, PlayerSpec, SimConfig};
 use serde_json::{Value, json};
 
-use crate::support::sim::{START_MS, Sim, config, start, start_with, status_and_body};
+use crate::support::START_MS;
+use crate::support::sim::{Sim, config, start, start_with, status_and_body};
 
 async fn code_of(sim: &Sim, text: &str) -> (u16, u64) {
     let (status, body) = status_and_body(sim.command(text).await).await;

@@ -3,7 +3,8 @@
 use erlc_bot::sim::{LogOrder, MissingField, PlayerSpec, Quirks, SimConfig, VehicleSpec};
 use serde_json::{Value, json};
 
-use crate::support::sim::{START_MS, config, start, start_with, status_and_body};
+use crate::support::START_MS;
+use crate::support::sim::{config, start, start_with, status_and_body};
 
 const BASE_FIELDS: [&str; 8] = [
     "Name",

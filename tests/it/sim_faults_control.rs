@@ -3,7 +3,8 @@
 use erlc_bot::sim::{FaultKind, FaultPlan, PlayerSpec};
 use serde_json::{Value, json};
 
-use crate::support::sim::{START_MS, start, status_and_body};
+use crate::support::START_MS;
+use crate::support::sim::{start, status_and_body};
 
 #[tokio::test]
 async fn faults_fire_as_planned_and_are_logged() {

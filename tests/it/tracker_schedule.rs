@@ -13,9 +13,10 @@ use erlc_bot::store::ServerStatus;
 use erlc_bot::tracker::{RateBudget, Tracker, TrackerConfig, TrackerError};
 use tokio::sync::oneshot;
 
-/// Successful snapshot reads per key fingerprint.
 use crate::support::tracker::*;
+use crate::support::wait::{wait_for_async, wait_for_async_within};
 
+/// Successful snapshot reads per key fingerprint.
 fn polls_per_key(requests: &[RecordedRequest]) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for r in requests {
@@ -83,7 +84,7 @@ async fn two_hundred_servers_under_35_reads_per_window_get_no_429() {
     );
     let (stop, task) = start_run(&tracker);
     let keys: Vec<String> = sim.servers().iter().map(|s| fingerprint(&s.key)).collect();
-    wait_until(
+    wait_for_async_within(
         Duration::from_secs(120),
         "every server polled twice",
         || {
@@ -178,14 +179,14 @@ async fn an_invalid_key_stops_polling_and_is_reported_with_its_fix() {
     let polled = |fp: &str, at_least: usize| {
         polls_per_key(&sim.requests()).get(fp).copied().unwrap_or(0) >= at_least
     };
-    wait_until(Duration::from_secs(30), "a first round", || {
+    wait_for_async("a first round", || {
         let done = polled(&old_fp, 2) && others.iter().all(|fp| polled(fp, 2));
         async move { done }
     })
     .await;
 
     sim.server(0).unwrap().rotate_key();
-    wait_until(Duration::from_secs(30), "the server to stop", || {
+    wait_for_async("the server to stop", || {
         let stopped = tracker
             .health()
             .iter()
@@ -194,16 +195,12 @@ async fn an_invalid_key_stops_polling_and_is_reported_with_its_fix() {
     })
     .await;
     let after_stop = polls_per_key(&sim.requests());
-    wait_until(
-        Duration::from_secs(30),
-        "the other servers to go on",
-        || {
-            let done = others
-                .iter()
-                .all(|fp| polled(fp, after_stop.get(fp).copied().unwrap_or(0) + 5));
-            async move { done }
-        },
-    )
+    wait_for_async("the other servers to go on", || {
+        let done = others
+            .iter()
+            .all(|fp| polled(fp, after_stop.get(fp).copied().unwrap_or(0) + 5));
+        async move { done }
+    })
     .await;
     let _ = stop.send(());
     task.await.unwrap();

@@ -12,7 +12,8 @@ use erlc_bot::erlc::{
 use futures::FutureExt;
 use tokio::sync::Semaphore;
 
-use crate::support::transport_stub::{Reply, Stub, wait_until};
+use crate::support::transport_stub::{Reply, Stub};
+use crate::support::wait::wait_for;
 
 fn config(stub: &Stub, clock: &Arc<ManualClock>) -> ClientConfig {
     ClientConfig {
@@ -53,7 +54,7 @@ async fn fifty_identical_reads_in_flight_send_one_request() {
             tokio::spawn(async move { server.get_raw("/v2/server", &[("Players", "true")]).await })
         })
         .collect();
-    wait_until("49 reads to join the first", || {
+    wait_for("49 reads to join the first", || {
         client.stats().coalesced == 49
     })
     .await;
@@ -62,7 +63,7 @@ async fn fifty_identical_reads_in_flight_send_one_request() {
         let server = server.clone();
         async move { server.get_raw("/v2/server", &[("Queue", "true")]).await }
     });
-    wait_until("the distinct read to reach the stub", || stub.count() == 3).await;
+    wait_for("the distinct read to reach the stub", || stub.count() == 3).await;
     gate.add_permits(10);
     for read in reads {
         let response = read.await.unwrap().unwrap();
@@ -210,7 +211,7 @@ async fn breaker_opens_fails_fast_probes_once_and_closes() {
         let server = server.clone();
         async move { server.get_raw("/v2/server", &[]).await }
     });
-    wait_until("the probe to reach the stub", || stub.count() == 5).await;
+    wait_for("the probe to reach the stub", || stub.count() == 5).await;
     assert!(matches!(
         server.get_raw("/v2/server", &[("other", "1")]).await,
         Err(ErlcError::CircuitOpen { .. })

@@ -8,9 +8,8 @@ use erlc_bot::feeds::CustomId;
 use erlc_bot::sim::{Location, MessageKind, PlayerSpec};
 use erlc_bot::store::{Actor, AuditQuery, Outcome, Source};
 
-use crate::support::webhook::{
-    Bot, GUILD, MODCALL_CHANNEL, STAFF_ROLE, enable_custom_commands, wait_for,
-};
+use crate::support::wait::wait_for_async;
+use crate::support::webhook::{Bot, GUILD, MODCALL_CHANNEL, STAFF_ROLE, enable_custom_commands};
 
 fn player(name: &str, id: u64) -> PlayerSpec {
     PlayerSpec {
@@ -45,7 +44,7 @@ fn pms_to(bot: &Bot, id: u64) -> Vec<String> {
 }
 
 async fn wait_for_result(bot: &Bot, result: &'static str, count: u64) {
-    wait_for(&format!("{count} `{result}` commands"), || async {
+    wait_for_async(&format!("{count} `{result}` commands"), || async {
         bot.state.counters.commands().get(result).copied() == Some(count)
     })
     .await;

@@ -13,9 +13,10 @@ use erlc_bot::sim::{PlayerSpec, WebhookSendOptions};
 use erlc_bot::tracker::{TrackedServer, Tracker, TrackerConfig};
 use serde_json::json;
 
-/// A tracker polling the bot's server (first poll is its silent baseline).
-use crate::support::webhook::{Bot, GUILD, LABEL, wait_for};
+use crate::support::wait::wait_for_async;
+use crate::support::webhook::{Bot, GUILD, LABEL};
 
+/// A tracker polling the bot's server (first poll is its silent baseline).
 async fn tracker(bot: &Bot) -> Tracker {
     let client = ErlcClient::new(ClientConfig {
         base_url: bot.sim.base_url(),
@@ -61,7 +62,7 @@ async fn webhook_first_then_poll_gives_one_started_and_one_ended_event() {
         .server
         .start_emergency_call(caller, "Police", "shots fired")
         .unwrap();
-    wait_for("the webhook 911 call", || async {
+    wait_for_async("the webhook 911 call", || async {
         bot.events_of("emergency/started") == 1
     })
     .await;
@@ -100,7 +101,7 @@ async fn webhook_first_then_poll_gives_one_started_and_one_ended_event() {
     assert_eq!(subject, format!("emergency:{number}-{}", call.started_at));
 
     bot.server.end_emergency_call(number).unwrap();
-    wait_for("the webhook end of the call", || async {
+    wait_for_async("the webhook end of the call", || async {
         bot.events_of("emergency/ended") == 1
     })
     .await;
@@ -157,7 +158,7 @@ async fn poll_first_then_webhook_gives_one_event() {
         .await
         .unwrap();
     assert_eq!(statuses, [200]);
-    wait_for("the new call from the same batch", || async {
+    wait_for_async("the new call from the same batch", || async {
         bot.events_of("emergency/started") == 2
     })
     .await;

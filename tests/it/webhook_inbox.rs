@@ -5,7 +5,8 @@
 use erlc_bot::http;
 use erlc_bot::sim::PlayerSpec;
 
-use crate::support::webhook::{Bot, GUILD, LABEL, enable_custom_commands, wait_for};
+use crate::support::wait::wait_for_async;
+use crate::support::webhook::{Bot, GUILD, LABEL, enable_custom_commands};
 
 async fn bot_with_modcalls() -> Bot {
     let bot = Bot::start().await;
@@ -60,8 +61,8 @@ async fn a_processed_batch_leaves_the_inbox() {
         .add_player(PlayerSpec::named("Caller_One").with_id(5_000_000_001))
         .unwrap();
     bot.server.player_chat(caller, ";staff need help").unwrap();
-    wait_for("the card", || async { bot.sink.creates().len() == 1 }).await;
-    wait_for("an empty inbox", || async {
+    wait_for_async("the card", || async { bot.sink.creates().len() == 1 }).await;
+    wait_for_async("an empty inbox", || async {
         bot.store.inbox().pending().unwrap().is_empty()
     })
     .await;

@@ -5,7 +5,9 @@
 use erlc_bot::sim::WebhookSendOptions;
 use serde_json::json;
 
-use crate::support::webhook::{Bot, START_MS, wait_for};
+use crate::support::START_MS;
+use crate::support::wait::wait_for_async;
+use crate::support::webhook::Bot;
 
 fn emergency_batch(call_number: i64) -> Vec<u8> {
     let started = START_MS / 1000;
@@ -33,7 +35,7 @@ async fn probe_and_valid_batches_are_accepted_and_stored() {
         .await
         .unwrap();
     assert_eq!(statuses, [200]);
-    wait_for("the 911 call to be stored", || async {
+    wait_for_async("the 911 call to be stored", || async {
         bot.events_of("emergency/started") == 1
     })
     .await;
@@ -171,7 +173,7 @@ async fn a_replayed_delivery_is_acknowledged_and_ignored() {
         .unwrap();
     assert_eq!(statuses, [200, 200], "both deliveries are acknowledged");
     // The event becomes readable just before the ingest task bumps its counter.
-    wait_for("the first delivery to be stored and counted", || async {
+    wait_for_async("the first delivery to be stored and counted", || async {
         bot.events_of("emergency/started") == 1 && bot.state.counters.stored_events() == 1
     })
     .await;

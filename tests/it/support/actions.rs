@@ -1,18 +1,17 @@
 //! Shared setup for the actions tests: a simulator on 127.0.0.1 with generous limits, a store
 //! in a temporary directory, and `Services` pointed at the simulator.
 
-use std::path::Path;
 use std::time::Duration;
 
 use erlc_bot::actions::{Actor, Services, ServicesOptions};
 use erlc_bot::erlc::{ClientConfig, ErlcClient};
 use erlc_bot::sandbox::SandboxOptions;
 use erlc_bot::sim::{BucketLimit, PlayerSpec, SimConfig, SimHandle, Simulator};
-use erlc_bot::store::{AuditEntry, AuditQuery, MasterKeySource, Store, StoreConfig};
+use erlc_bot::store::{AuditEntry, AuditQuery, Store};
+
+use super::open_store;
 
 pub const GUILD: u64 = 900_001;
-/// A fixed master key so a test can reopen the store.
-pub const MASTER_KEY_HEX: &str = "1111111111111111111111111111111111111111111111111111111111111111";
 
 /// Online at the start, in join order.
 pub const PLAYERS: &[(&str, u64)] = &[
@@ -46,14 +45,6 @@ pub fn client_config(base_url: String) -> ClientConfig {
         command_bucket_default: (1_000, Duration::from_secs(1)),
         ..ClientConfig::with_base_url(base_url)
     }
-}
-
-pub fn open_store(dir: &Path) -> Store {
-    Store::open(StoreConfig::new(
-        dir,
-        MasterKeySource::Env(MASTER_KEY_HEX.into()),
-    ))
-    .expect("store opens")
 }
 
 pub fn services(store: Store, base_url: String) -> Services {
@@ -91,7 +82,8 @@ pub fn sim_key(sim: &SimHandle) -> String {
 }
 
 pub struct Env {
-    pub dir: tempfile::TempDir,
+    /// Holds the store's directory until the test ends.
+    _dir: tempfile::TempDir,
     pub sim: SimHandle,
     pub services: Services,
 }
@@ -105,7 +97,11 @@ pub async fn env() -> Env {
         .setup_server(GUILD, &admin(), "main", &sim_key(&sim))
         .await
         .expect("setup with the simulator's key");
-    Env { dir, sim, services }
+    Env {
+        _dir: dir,
+        sim,
+        services,
+    }
 }
 
 /// The guild's audit entries for one action, oldest first.

@@ -10,8 +10,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::Notify;
 
-/// A fixed 32-byte master key (hex) so a restarted bot can read what the first one stored.
-pub const MASTER_KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+use super::MASTER_KEY_HEX;
 
 /// Environment for one bot process.
 #[derive(Clone, Debug)]

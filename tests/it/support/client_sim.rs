@@ -3,7 +3,6 @@
 //! the simulator's request log per key and per rate-limit window, and build a populated world.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,11 +13,7 @@ use erlc_bot::sim::{
     VehicleSpec,
 };
 
-/// 2026-01-01T00:00:00Z, a multiple of 10 s so every rate-limit window starts here.
-pub const START_MS: i64 = 1_767_225_600_000;
-
-/// How long any condition may take before a test gives up.
-pub const PATIENCE: Duration = Duration::from_secs(20);
+use super::START_MS;
 
 /// A simulator with generous limits on a manual clock (tests about limits set their own).
 pub fn sim_config(clock: &Arc<ManualClock>) -> SimConfig {
@@ -69,25 +64,6 @@ pub fn key_of(sim: &SimHandle, index: usize) -> ServerKey {
 
 pub fn handle(client: &ErlcClient, sim: &SimHandle, index: usize) -> ServerHandle {
     client.server(key_of(sim, index))
-}
-
-/// Poll `condition` until it holds; panics with `what` after [`PATIENCE`].
-pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting until {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-/// Await `future`, failing the test after [`PATIENCE`] instead of hanging.
-pub async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(PATIENCE, future)
-        .await
-        .unwrap_or_else(|_| panic!("timed out: {what}"))
 }
 
 /// The requests the simulator received with this server key.

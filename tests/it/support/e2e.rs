@@ -1,12 +1,10 @@
 //! One end-to-end world: the fake Discord, a PRC simulator and a data directory, with the
 //! real bot binary started against them.
 
-use std::time::Duration;
-
 use erlc_bot::erlc::ServerKey;
 use erlc_bot::events::Pattern;
 use erlc_bot::sim::{BucketLimit, SimConfig, SimHandle, Simulator};
-use erlc_bot::store::{FeedFilters, FeedSubscription, MasterKeySource, Store, StoreConfig};
+use erlc_bot::store::{FeedFilters, FeedSubscription};
 use tempfile::TempDir;
 
 use super::bot_process::{BotEnv, BotProcess};
@@ -15,9 +13,8 @@ use super::fake_discord::dispatch::InteractionHandle;
 use super::fake_discord::interactions::Interaction;
 use super::fake_discord::options::Opt;
 use super::fake_discord::state::{FakeConfig, StoredMessage, ids};
-
-/// Generous: a slow, shared test machine must not turn waits into failures.
-pub const WAIT: Duration = Duration::from_secs(30);
+use super::open_store;
+use super::wait::{WAIT, wait_for};
 
 pub struct World {
     pub fake: FakeDiscord,
@@ -181,11 +178,7 @@ impl World {
     /// Before the bot starts: store the first simulated server as `label` and a feed of
     /// `patterns` into `channel`, as `/server setup` and `/feed add` would.
     pub fn seed_server_and_feed(&self, label: &str, channel: u64, patterns: &[&str]) {
-        let config = StoreConfig::new(
-            self.data.path(),
-            MasterKeySource::Env(super::bot_process::MASTER_KEY_HEX.to_string()),
-        );
-        let store = Store::open(config).expect("open the bot's store");
+        let store = open_store(self.data.path());
         let settings = store.settings();
         let guild = self.fake.guild_id();
         settings
@@ -212,40 +205,18 @@ impl World {
         store.flush().expect("flush");
     }
 
-    /// Waits (re-checking every 20 ms) until the simulator has answered `n` reads of the
-    /// server snapshot, i.e. the tracker has polled.
+    /// Waits until the simulator has answered `n` reads of the server snapshot, i.e. the
+    /// tracker has polled.
     pub async fn wait_for_polls(&self, n: usize) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let polls = self
-                .sim
+        let polls = || {
+            self.sim
                 .requests()
                 .iter()
                 // `/v2/server/command` is not a poll (setup probes commands with it).
                 .filter(|r| r.path == "/v2/server" && r.status == 200)
-                .count();
-            if polls >= n {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the tracker made {polls} of {n} polls within {WAIT:?}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    }
-}
-
-/// Waits (re-checking every 20 ms) until `check` holds; fails with `what` after [`WAIT`].
-/// For simulator state, which has no change notification of its own.
-pub async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {WAIT:?} waiting for {what}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                .count()
+        };
+        wait_for(&format!("{n} polls by the tracker"), || polls() >= n).await;
     }
 }
 

@@ -12,4 +12,26 @@ pub mod pipeline;
 pub mod sim;
 pub mod tracker;
 pub mod transport_stub;
+pub mod wait;
 pub mod webhook;
+
+use std::path::Path;
+
+use erlc_bot::store::{MasterKeySource, Store, StoreConfig};
+
+/// 2026-01-01T00:00:00Z, where every manual clock starts: a multiple of 10 s, so every
+/// rate-limit window starts here too.
+pub const START_MS: i64 = 1_767_225_600_000;
+
+/// A fixed master key (hex), so a test, or a restarted bot, reads what was stored before.
+pub const MASTER_KEY_HEX: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+
+/// The store in `dir` with [`MASTER_KEY_HEX`], for tests that change more (the clock).
+pub fn store_config(dir: &Path) -> StoreConfig {
+    StoreConfig::new(dir, MasterKeySource::Env(MASTER_KEY_HEX.into()))
+}
+
+/// Opens the store in `dir` (`Store::open` waits out the lock of a store just dropped).
+pub fn open_store(dir: &Path) -> Store {
+    Store::open(store_config(dir)).unwrap_or_else(|e| panic!("the store does not open: {e}"))
+}

@@ -1,8 +1,6 @@
 //! Shared set-up for the feed pipeline tests: a real store in a temporary directory, stored
 //! catalog events, a running pipeline with fast timings, and waiting on conditions.
 
-use std::future::Future;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,18 +9,11 @@ use erlc_bot::events::{Event, Pattern};
 use erlc_bot::feeds::{
     BatchConfig, FeedPipeline, PipelineConfig, PipelineError, RetryPolicy, Sink,
 };
-use erlc_bot::store::{FeedFilters, FeedSubscription, MasterKeySource, Store, StoreConfig};
+use erlc_bot::store::{FeedFilters, FeedSubscription, Store};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub const TIME: i64 = 1_700_000_000;
-
-/// Open the store in `dir` (`Store::open` waits out the lock of a store just dropped).
-pub fn open_store(dir: &Path) -> Store {
-    let key = MasterKeySource::Env(hex::encode([7u8; 32]));
-    Store::open(StoreConfig::new(dir, key))
-        .unwrap_or_else(|error| panic!("the store does not open: {error}"))
-}
 
 /// Timings short enough for tests; batching still gathers everything stored before a cycle.
 pub fn fast_config() -> PipelineConfig {
@@ -143,23 +134,4 @@ impl Running {
         self.task.abort();
         let _ = self.task.await;
     }
-}
-
-/// Wait until `condition` holds, checking every 10 ms, for at most 20 s.
-pub async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// Run `future` with a 30 s limit.
-pub async fn within<T>(future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(30), future)
-        .await
-        .expect("finished within 30 s")
 }

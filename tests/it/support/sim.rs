@@ -8,8 +8,7 @@ use erlc_bot::sim::{BucketLimit, SimConfig, SimHandle, Simulator};
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
 
-/// 2026-01-01T00:00:00Z, a multiple of 10 s so rate-limit windows start here.
-pub const START_MS: i64 = 1_767_225_600_000;
+use super::START_MS;
 
 pub struct Sim {
     pub handle: SimHandle,

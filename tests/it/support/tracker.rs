@@ -3,31 +3,25 @@
 //! system clock for pacing tests).
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use erlc_bot::clock::{ManualClock, SharedClock};
 use erlc_bot::erlc::models::Include;
 use erlc_bot::erlc::{ClientConfig, ErlcClient, ServerKey};
 use erlc_bot::events::Event;
 use erlc_bot::sim::{BucketLimit, SimConfig, SimHandle, Simulator};
-use erlc_bot::store::{MasterKeySource, Store, StoreConfig};
+use erlc_bot::store::Store;
 use erlc_bot::tracker::{TrackedServer, Tracker, TrackerConfig};
 
-/// 2026-01-01T00:00:00Z.
-pub const START_MS: i64 = 1_767_225_600_000;
+use super::{START_MS, store_config};
+
 pub const GUILD: u64 = 4242;
 pub const LABEL: &str = "main";
 
-pub fn master_key() -> MasterKeySource {
-    MasterKeySource::Env("11".repeat(32))
-}
-
 /// Open the store in `dir` (`Store::open` waits out the lock of a store just dropped).
 pub fn open_store(dir: &Path, clock: SharedClock) -> Store {
-    let mut config = StoreConfig::new(dir, master_key());
+    let mut config = store_config(dir);
     config.clock = clock;
     Store::open(config).unwrap_or_else(|e| panic!("store does not open: {e}"))
 }
@@ -106,23 +100,4 @@ pub fn count_by_kind(events: &[Event]) -> BTreeMap<String, usize> {
         *counts.entry(kind).or_default() += 1;
     }
     counts
-}
-
-/// Wait (polling every 20 ms) until `condition` holds, or fail after `limit`.
-pub async fn wait_until<F, Fut>(limit: Duration, what: &str, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        if condition().await {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }

@@ -2,7 +2,7 @@
 //! every request (with arrival time) and answers with whatever the test's responder returns.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -175,15 +175,4 @@ async fn handle(
         );
     }
     response
-}
-
-/// Wait (polling) until `condition` holds; panic with `what` after 10 s.
-pub async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let waited = tokio::time::timeout(Duration::from_secs(10), async {
-        while !condition() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await;
-    assert!(waited.is_ok(), "timed out waiting for {what}");
 }

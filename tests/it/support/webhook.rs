@@ -2,9 +2,7 @@
 //! one store in a temporary directory, the simulator's signing key as the verifier key, a
 //! server connected with a webhook token, and a recording sink for cards.
 
-use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use erlc_bot::clock::ManualClock;
 use erlc_bot::custom_commands::{CommandRouter, RouterConfig, StoreHandles};
@@ -12,11 +10,11 @@ use erlc_bot::erlc::{ClientConfig, ErlcClient, ServerKey, WebhookVerifier};
 use erlc_bot::feeds::RecordingSink;
 use erlc_bot::http::{self, HttpState, StoreMetrics, ensure_webhook_token};
 use erlc_bot::sim::{BucketLimit, SimConfig, SimHandle, SimServer, Simulator};
-use erlc_bot::store::{MasterKeySource, Store, StoreConfig};
+use erlc_bot::store::Store;
 use tokio::sync::{oneshot, watch};
 
-/// 2026-01-01T00:00:00Z.
-pub const START_MS: i64 = 1_767_225_600_000;
+use super::{START_MS, store_config};
+
 pub const GUILD: u64 = 4242;
 pub const LABEL: &str = "main";
 pub const MODCALL_CHANNEL: u64 = 555;
@@ -51,7 +49,7 @@ impl Bot {
         .expect("simulator starts");
         let server = sim.server(0).expect("one server");
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut store_config = StoreConfig::new(dir.path(), MasterKeySource::Env("11".repeat(32)));
+        let mut store_config = store_config(dir.path());
         store_config.clock = clock.clone();
         let store = Store::open(store_config).expect("store opens");
         store
@@ -159,23 +157,4 @@ pub fn enable_custom_commands(bot: &Bot, disabled: &[&str]) {
             g.disabled_custom_commands = disabled.iter().map(|d| d.to_string()).collect();
         })
         .unwrap();
-}
-
-/// Poll `check` until it is true, failing the test after 10 s.
-pub async fn wait_for<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        if check().await {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }

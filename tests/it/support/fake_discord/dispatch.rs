@@ -15,7 +15,7 @@ use super::{FakeDiscord, GatewayCommand, Shared};
 impl FakeDiscord {
     /// Sends the interaction as INTERACTION_CREATE to the READY bot session(s).
     pub fn dispatch(&self, interaction: Interaction) -> InteractionHandle {
-        let (id, token, payload) = {
+        let (id, payload) = {
             let mut world = self.shared.world();
             assert!(
                 world.live_sessions > 0,
@@ -38,7 +38,7 @@ impl FakeDiscord {
                 followups: Vec::new(),
             };
             world.interactions.insert(id, record);
-            (id, token, payload)
+            (id, payload)
         };
         if interaction.redeliver {
             tokio::spawn(redeliver_until_answered(
@@ -51,7 +51,6 @@ impl FakeDiscord {
         InteractionHandle {
             shared: self.shared.clone(),
             id,
-            token,
         }
     }
 }
@@ -115,16 +114,11 @@ fn interaction_payload(world: &World, interaction: &Interaction, id: u64, token:
 pub struct InteractionHandle {
     shared: Arc<Shared>,
     id: u64,
-    token: String,
 }
 
 impl InteractionHandle {
     pub fn id(&self) -> u64 {
         self.id
-    }
-
-    pub fn token(&self) -> &str {
-        &self.token
     }
 
     fn record(&self) -> Option<InteractionRecord> {
@@ -156,11 +150,6 @@ impl InteractionHandle {
                 })
             })
             .await
-    }
-
-    /// Every callback so far, refused ones included.
-    pub fn responses(&self) -> Vec<Response> {
-        self.record().map(|r| r.responses).unwrap_or_default()
     }
 
     /// The custom_id of the modal the bot opened (poise uses the interaction id).

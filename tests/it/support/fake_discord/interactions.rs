@@ -42,20 +42,6 @@ impl Interaction {
         self.user_id = Some(user_id);
         self
     }
-
-    pub fn in_channel(mut self, channel_id: u64) -> Interaction {
-        self.channel_id = Some(channel_id);
-        self
-    }
-
-    /// Interaction type: 2 command, 3 component, 4 autocomplete, 5 modal submit.
-    pub fn kind(&self) -> u8 {
-        self.kind
-    }
-
-    pub fn data(&self) -> &Value {
-        &self.data
-    }
 }
 
 impl FakeDiscord {

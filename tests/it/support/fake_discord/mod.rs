@@ -33,7 +33,7 @@ use tokio::task::JoinHandle;
 
 use checks::{Violation, ViolationKind};
 use state::{FakeConfig, StoredMessage};
-use transcript::{Call, Entry, path_matches};
+use transcript::{Call, path_matches};
 use world::World;
 
 /// What the test side asks every READY gateway session to do.
@@ -149,14 +149,6 @@ impl FakeDiscord {
         self.shared.world().config.token.clone()
     }
 
-    pub fn config(&self) -> FakeConfig {
-        self.shared.world().config.clone()
-    }
-
-    pub fn application_id(&self) -> u64 {
-        self.shared.world().config.application_id
-    }
-
     pub fn guild_id(&self) -> u64 {
         self.shared.world().config.guild.id
     }
@@ -192,10 +184,6 @@ impl FakeDiscord {
                 (w.live_sessions == 0).then_some(())
             })
             .await
-    }
-
-    pub fn live_sessions(&self) -> usize {
-        self.shared.world().live_sessions
     }
 
     pub fn ready_count(&self) -> usize {
@@ -350,14 +338,6 @@ impl FakeDiscord {
             .await
     }
 
-    pub fn transcript(&self) -> Vec<Entry> {
-        self.shared.world().transcript.clone()
-    }
-
-    pub fn transcript_text(&self) -> String {
-        transcript::render(&self.shared.world().transcript)
-    }
-
     pub fn violations(&self) -> Vec<Violation> {
         self.shared.world().violations.clone()
     }
@@ -382,7 +362,7 @@ impl FakeDiscord {
         }
         let list: Vec<String> = broken
             .iter()
-            .map(|v| format!("  {:?}: {}", v.kind, v.detail))
+            .map(|v| format!("  at {:?}, {:?}: {}", v.at, v.kind, v.detail))
             .collect();
         assert!(
             list.is_empty(),
@@ -417,7 +397,7 @@ impl Drop for FakeDiscord {
                 transcript::render(&world.transcript)
             );
             for v in &world.violations {
-                eprintln!("violation {:?}: {}", v.kind, v.detail);
+                eprintln!("violation at {:?}, {:?}: {}", v.at, v.kind, v.detail);
             }
             for route in &world.unknown_routes {
                 eprintln!("unknown route: {route}");

@@ -12,7 +12,6 @@ use super::state::FakeConfig;
 pub enum OptionValue {
     String(String),
     Integer(i64),
-    Number(f64),
     Boolean(bool),
     User(u64),
     Channel(u64),
@@ -28,7 +27,6 @@ impl OptionValue {
             OptionValue::User(_) => 6,
             OptionValue::Channel(_) => 7,
             OptionValue::Role(_) => 8,
-            OptionValue::Number(_) => 10,
         }
     }
 
@@ -36,7 +34,6 @@ impl OptionValue {
         match self {
             OptionValue::String(s) => json!(s),
             OptionValue::Integer(i) => json!(i),
-            OptionValue::Number(n) => json!(n),
             OptionValue::Boolean(b) => json!(b),
             OptionValue::User(id) | OptionValue::Channel(id) | OptionValue::Role(id) => {
                 json!(id.to_string())
@@ -64,12 +61,6 @@ impl Opt {
         Opt::Value {
             name: name.into(),
             value: OptionValue::Integer(value),
-        }
-    }
-    pub fn number(name: &str, value: f64) -> Opt {
-        Opt::Value {
-            name: name.into(),
-            value: OptionValue::Number(value),
         }
     }
     pub fn boolean(name: &str, value: bool) -> Opt {

@@ -31,10 +31,6 @@ impl Response {
         self.data["flags"].as_u64().unwrap_or(0)
     }
 
-    pub fn is_ephemeral(&self) -> bool {
-        self.flags() & super::state::message_flags::EPHEMERAL != 0
-    }
-
     /// Autocomplete choice names (callback type 8).
     pub fn choice_names(&self) -> Vec<String> {
         let choices = self.data["choices"].as_array().into_iter().flatten();
