@@ -24,7 +24,7 @@ impl std::fmt::Debug for DiscordToken {
         write!(
             f,
             "DiscordToken({})",
-            crate::erlc::key::fingerprint(&self.0)
+            crate::fingerprint::fingerprint(&self.0)
         )
     }
 }

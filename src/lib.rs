@@ -13,6 +13,7 @@ pub mod discord;
 pub mod erlc;
 pub mod events;
 pub mod feeds;
+pub mod fingerprint;
 pub mod http;
 pub mod sandbox;
 pub mod sim;

@@ -25,7 +25,7 @@ pub fn webhook_url(public_url: &str, token: &str) -> String {
 
 /// What logs show instead of a token.
 pub fn token_fingerprint(token: &str) -> String {
-    crate::erlc::key::fingerprint(token)
+    crate::fingerprint::fingerprint(token)
 }
 
 /// The server's token, creating and storing one the first time.

@@ -145,7 +145,7 @@ async fn request_log_records_without_keys() {
     assert_eq!(log[1].command.as_deref(), Some(":h hello"));
     assert_eq!(
         log[1].key_fingerprint,
-        Some(erlc_bot::erlc::key::fingerprint(&sim.key))
+        Some(erlc_bot::fingerprint::fingerprint(&sim.key))
     );
     let dump = format!("{log:?}");
     assert!(!dump.contains(&sim.key), "request log never holds the key");

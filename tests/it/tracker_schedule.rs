@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use erlc_bot::clock::{self, Clock, SharedClock};
 use erlc_bot::erlc::ServerKey;
-use erlc_bot::erlc::key::fingerprint;
+use erlc_bot::fingerprint::fingerprint;
 use erlc_bot::sim::{BucketLimit, RecordedRequest, SimConfig, SimHandle, Simulator};
 use erlc_bot::store::ServerStatus;
 use erlc_bot::tracker::{RateBudget, Tracker, TrackerConfig, TrackerError};
