@@ -6,6 +6,9 @@
 
 mod support;
 
+// The source tree itself: the layer map in src/lib.rs, checked.
+mod layers;
+
 // The ER:LC client against a scriptable stub, then against the simulator.
 mod client_sim_commands;
 mod client_sim_endpoints;
