@@ -1,6 +1,6 @@
 //! Shared helpers for the tests that run the real ER:LC client against the real simulator on
-//! 127.0.0.1: start both (usually on one manual clock), wait on conditions with a timeout, read
-//! the simulator's request log per key and per rate-limit window, and build a populated world.
+//! 127.0.0.1: start both (usually on one manual clock), read the simulator's request log per
+//! key and per rate-limit window, and build a populated world.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,5 +1,5 @@
-//! Shared set-up for the feed pipeline tests: a real store in a temporary directory, stored
-//! catalog events, a running pipeline with fast timings, and waiting on conditions.
+//! Shared set-up for the feed pipeline tests: subscriptions in a real store, stored catalog
+//! events, and a running pipeline with fast timings.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -381,7 +381,7 @@ impl FakeDiscord {
         assert!(
             routes.is_empty(),
             "fake Discord: the bot called routes the fake does not implement (add them to \
-             tests/support/fake_discord/):\n  {}",
+             tests/it/support/fake_discord/):\n  {}",
             routes.join("\n  ")
         );
     }
