@@ -56,14 +56,8 @@ async fn setup(
         .open(guild, &report.record)
         .await?;
     tracking::track(&data.tracker, data.store(), guild, &report.record, handle);
-    let url = webhook_url(any, &report.webhook_token);
+    let url = any.data().config.webhook_url(&report.webhook_token);
     show_private(any, &views::servers::setup_result(&report, url.as_deref())).await
-}
-
-/// The URL PRC posts a server's webhooks to, when the bot has a public address.
-fn webhook_url(ctx: Context<'_>, token: &str) -> Option<String> {
-    let public_url = ctx.data().config.public_url.as_deref();
-    public_url.map(|base| crate::http::webhook_url(base, token))
 }
 
 /// List the ER:LC servers connected to this Discord server
@@ -147,7 +141,7 @@ async fn webhook(
         .services
         .webhook_token(guild, &actor, server.as_deref())
         .await?;
-    let url = webhook_url(ctx, &token);
+    let url = ctx.data().config.webhook_url(&token);
     show_private(
         ctx,
         &views::servers::webhook_instructions(&record.label, url.as_deref()),

@@ -26,7 +26,7 @@ impl std::fmt::Debug for DiscordToken {
         write!(
             f,
             "DiscordToken({})",
-            crate::erlc::key::fingerprint(&self.0)
+            crate::fingerprint::fingerprint(&self.0)
         )
     }
 }
@@ -74,7 +74,20 @@ pub struct ConfigErrors(pub Vec<String>);
 /// PRC's production API, used when `ERLC_API_BASE` is unset.
 pub const DEFAULT_ERLC_API_BASE: &str = "https://api.erlc.gg";
 
+/// Where PRC posts a server's event webhooks on the bot's HTTP server; the token follows.
+pub const WEBHOOK_PATH: &str = "/prc/webhook/";
+
 impl Config {
+    /// The URL an admin pastes in game for the server whose webhook token is `token`:
+    /// `<PUBLIC_URL>/prc/webhook/<token>`, or `None` while the bot has no public address.
+    pub fn webhook_url(&self, token: &str) -> Option<String> {
+        let base = self.public_url.as_deref()?;
+        Some(format!(
+            "{}{WEBHOOK_PATH}{token}",
+            base.trim_end_matches('/')
+        ))
+    }
+
     /// Read from the process environment.
     pub fn from_env() -> Result<Self, ConfigErrors> {
         Self::from_map(&std::env::vars().collect())
@@ -226,6 +239,19 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn webhook_urls_join_the_public_address_and_the_token() {
+        let config = |url: &str| Config::from_map(&vars(&[("PUBLIC_URL", url)])).unwrap();
+        for base in ["https://bot.example.com/", "https://bot.example.com"] {
+            assert_eq!(
+                config(base).webhook_url("abc").as_deref(),
+                Some("https://bot.example.com/prc/webhook/abc")
+            );
+        }
+        let none = Config::from_map(&HashMap::new()).unwrap();
+        assert_eq!(none.webhook_url("abc"), None);
     }
 
     #[test]

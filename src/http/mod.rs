@@ -21,10 +21,12 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
+use crate::config::WEBHOOK_PATH;
+
 pub use ingest::replay_inbox;
 pub use metrics::{ClientMetrics, MetricsSource, MetricsWriter, StoreMetrics, WebhookCounters};
 pub use state::{HttpState, LastPoll, verifier_from_config};
-pub use token::{token_fingerprint, webhook_url};
+pub use token::token_fingerprint;
 pub use webhook::{MAX_WEBHOOK_BODY, WebhookVerdict, check_webhook};
 
 /// Why the HTTP server could not run.
@@ -49,7 +51,7 @@ pub enum HttpError {
 pub fn router(state: HttpState) -> Router {
     Router::new()
         .route(
-            "/prc/webhook/{token}",
+            &format!("{WEBHOOK_PATH}{{token}}"),
             post(webhook::receive).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)),
         )
         .route("/metrics", get(render_metrics))

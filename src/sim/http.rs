@@ -20,7 +20,7 @@ use super::listener::ConnInfo;
 use super::ratelimit::Decision;
 use super::state::{RecordedRequest, Shared, lock, redact_bucket};
 use super::world::Actor;
-use crate::erlc::key::fingerprint;
+use crate::fingerprint::fingerprint;
 
 /// Stands in for a header value that is not visible ASCII (fails every key check).
 const UNREADABLE_HEADER: &str = "\u{fffd}";

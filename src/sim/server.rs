@@ -36,7 +36,7 @@ impl std::fmt::Debug for SimServerInfo {
         f.debug_struct("SimServerInfo")
             .field("index", &self.index)
             .field("server_id", &self.server_id)
-            .field("key", &crate::erlc::key::fingerprint(&self.key))
+            .field("key", &crate::fingerprint::fingerprint(&self.key))
             .field("name", &self.name)
             .field("join_key", &self.join_key)
             .finish()

@@ -15,7 +15,7 @@ use super::ratelimit::Limiter;
 use super::webhook::Webhooks;
 use super::world::World;
 use crate::clock::SharedClock;
-use crate::erlc::key::fingerprint;
+use crate::fingerprint::fingerprint;
 
 /// Locks a mutex, carrying on with the data if another thread panicked while holding it.
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::erlc::ServerKey;
-use crate::erlc::key::fingerprint;
+use crate::fingerprint::fingerprint;
 
 /// Argument names whose values are treated as secrets (matched as substrings, ignoring case).
 const SECRET_NAMES: [&str; 5] = ["key", "token", "secret", "password", "authorization"];

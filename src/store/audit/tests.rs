@@ -230,7 +230,7 @@ fn known_server_keys_never_reach_the_log() {
     );
     assert_eq!(
         entry.intent.args["new_key"],
-        crate::erlc::key::fingerprint("Other-key")
+        crate::fingerprint::fingerprint("Other-key")
     );
     assert_eq!(
         entry.intent.target.as_deref(),
