@@ -149,6 +149,8 @@ impl std::fmt::Debug for Tracker {
 }
 
 impl Tracker {
+    /// A tracker with no servers yet: add them with [`Tracker::add_server`], poll them with
+    /// [`Tracker::run`].
     pub fn new(store: Store, config: TrackerConfig) -> Self {
         let rng = match config.seed {
             Some(seed) => StdRng::seed_from_u64(seed),
