@@ -27,51 +27,91 @@ macro_rules! audit_actions {
 }
 
 audit_actions! {
+    /// `/players`: who is in the server.
     ViewPlayers => "view.players",
+    /// `/staff`: staff in game, and the staff roster.
     ViewStaff => "view.staff",
+    /// `/queue`: who waits to join.
     ViewQueue => "view.queue",
+    /// `/vehicles`: spawned vehicles.
     ViewVehicles => "view.vehicles",
+    /// `/bans`: the server's ban list.
     ViewBans => "view.bans",
+    /// `/emergency`: active 911 calls.
     ViewEmergency => "view.emergency",
+    /// `/health`: how polling of each server goes.
     ViewHealth => "view.health",
+    /// `/logs`: a page of stored events.
     ViewLogs => "view.logs",
     /// The player panel (`/player` and its Refresh button).
     ViewPlayer => "view.player",
     /// A page button (Previous / Refresh / Next).
     ViewPage => "view.page",
+    /// `/server setup`: a server key checked and saved.
     ServerAdd => "server.add",
+    /// `/server remove`: a server and its key deleted.
     ServerRemove => "server.remove",
+    /// `/server default`: the server commands use when none is named.
     ServerDefault => "server.default",
+    /// `/server list`: the guild's servers.
     ServerList => "server.list",
+    /// `/server status`: players, queue, staff online, join code.
     ServerStatus => "server.status",
+    /// `/server webhook`: the webhook URL and its token shown.
     ServerWebhook => "server.webhook",
+    /// `/feed add`: a channel follows more events.
     FeedAdd => "feed.add",
+    /// `/feed remove`: a channel's feed stopped.
     FeedRemove => "feed.remove",
+    /// `/feed list`: every channel's feed.
     FeedList => "feed.list",
+    /// `/permissions set`: what a role may do.
     PermissionsSet => "permissions.set",
+    /// `/permissions list`: every role's capabilities.
     PermissionsList => "permissions.list",
+    /// `/settings modcall`: where `;staff` and `;report` cards go, and whom they ping.
     SettingsModcall => "settings.modcall",
+    /// `/settings ingame`: in-game `;` commands on or off.
     SettingsIngameCommands => "settings.ingame_commands",
+    /// `/audit search` and its page buttons.
     AuditSearch => "audit.search",
+    /// `/audit verify`: the audit log's hash chain checked.
     AuditVerify => "audit.verify",
+    /// `/audit export`: the whole audit log downloaded.
     AuditExport => "audit.export",
+    /// Kicking a player (`:kick`), from `/kick` or a player panel.
     CommandKick => "command.kick",
+    /// Banning a player (`:ban`), from `/ban` or a player panel.
     CommandBan => "command.ban",
+    /// Lifting a ban (`:unban`), from `/unban`.
     CommandUnban => "command.unban",
+    /// A private message to a player (`:pm`), from `/pm`, a player panel or a mod call.
     CommandPm => "command.pm",
+    /// A hint banner for everyone (`:h`), from `/hint`.
     CommandHint => "command.hint",
+    /// A server-wide announcement (`:m`), from `/announce`.
     CommandAnnounce => "command.announce",
+    /// Marking a player wanted (`:wanted`), from `/wanted` or a player panel.
     CommandWanted => "command.wanted",
+    /// Clearing a player's wanted status (`:unwanted`), from `/wanted`.
     CommandUnwanted => "command.unwanted",
+    /// Jailing a player (`:jail`), from `/jail`.
     CommandJail => "command.jail",
+    /// Releasing a player from jail (`:unjail`), from `/jail`.
     CommandUnjail => "command.unjail",
+    /// `/command`: command text sent as typed, and the Confirm of a destructive one.
     CommandRaw => "command.raw",
+    /// A mod call card's Claim button.
     ModcallClaim => "modcall.claim",
+    /// A mod call card's Resolve button.
     ModcallResolve => "modcall.resolve",
-    /// An in-game `;` command, by its canonical name.
+    /// An in-game `;` command, by its canonical name: `;help` (or an alias).
     CustomCommandHelp => "custom_command.help",
+    /// `;staff` (or an alias).
     CustomCommandStaff => "custom_command.staff",
+    /// `;report`.
     CustomCommandReport => "custom_command.report",
+    /// `;discord`.
     CustomCommandDiscord => "custom_command.discord",
 }
 

@@ -50,7 +50,9 @@ impl Actor {
 /// What an action is about, for its audit record.
 #[derive(Debug)]
 pub struct Note {
+    /// What was done (or asked for).
     pub action: AuditAction,
+    /// What it acts on (a player, a server label, a channel), if anything.
     pub target: Option<String>,
     /// Arguments. Never put a key here (only its fingerprint); the store redacts known keys,
     /// but a key being set up is not known yet.
@@ -58,6 +60,7 @@ pub struct Note {
 }
 
 impl Note {
+    /// A note of `action` on `target`, with its arguments.
     pub fn new(action: AuditAction, target: Option<String>, args: Value) -> Self {
         Self {
             action,

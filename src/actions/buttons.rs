@@ -12,7 +12,9 @@ use super::{ActionError, Actor, AuditAction, Services};
 /// What a moderator did to a mod call from its card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModCallStep {
+    /// Took the call: the card shows who is on it, and the caller is told in game.
     Claim,
+    /// Closed the call: the card loses its buttons.
     Resolve,
 }
 

@@ -16,6 +16,7 @@ pub struct ServerDirectory {
 }
 
 impl ServerDirectory {
+    /// Open stored servers through `client`, and sandbox servers through `sandbox`.
     pub fn new(store: Store, client: ErlcClient, sandbox: Sandbox) -> Self {
         Self {
             store,
@@ -29,6 +30,7 @@ impl ServerDirectory {
         &self.client
     }
 
+    /// The guilds' built-in simulators.
     pub fn sandbox(&self) -> &Sandbox {
         &self.sandbox
     }

@@ -13,34 +13,67 @@ const MAX_LISTED: usize = 10;
 /// Why an action did not run (or, for [`ActionError::NeedsConfirmation`], has not run yet).
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
+    /// The guild has set up no ER:LC server.
     #[error("this server has no ER:LC server yet")]
     NoServer,
+    /// The guild has several servers, none is the default, and the command named none.
     #[error("this server has several ER:LC servers and none was picked")]
-    PickServer { labels: Vec<String> },
+    PickServer {
+        /// The guild's server labels, to pick from.
+        labels: Vec<String>,
+    },
+    /// The guild has no server with the label given.
     #[error("no ER:LC server labelled `{label}`")]
-    UnknownServer { label: String, known: Vec<String> },
+    UnknownServer {
+        /// The label asked for.
+        label: String,
+        /// The guild's server labels; empty when none is set up.
+        known: Vec<String>,
+    },
+    /// None of the member's roles grants the capability the action needs.
     #[error("missing the `{needed}` capability")]
-    PermissionDenied { needed: Capability, hint: String },
+    PermissionDenied {
+        /// The capability the action needs.
+        needed: Capability,
+        /// What to tell the member: the `/permissions set` an admin runs to grant it.
+        hint: String,
+    },
+    /// A destructive command waits for its Confirm press; nothing was sent yet.
     #[error("`{command_text}` needs confirmation")]
     NeedsConfirmation {
+        /// Names the pending command in its Confirm and Cancel buttons.
         token: String,
+        /// The command that would be sent.
         command_text: String,
+        /// How long the Confirm press is accepted.
         expires_in: Duration,
     },
+    /// The Confirm or Cancel pressed names no pending command: it expired or was used.
     #[error("unknown or expired confirmation")]
     ConfirmationExpired,
+    /// Someone other than the member who asked (and not an admin) pressed Confirm or Cancel.
     #[error("confirmation by someone else")]
     NotYourConfirmation,
+    /// No online player has the name, or a name starting with it.
     #[error("no player matches `{query}`")]
-    PlayerNotFound { query: String, online: Vec<String> },
+    PlayerNotFound {
+        /// What the member typed.
+        query: String,
+        /// Usernames of the players online, sorted; untrusted text.
+        online: Vec<String>,
+    },
+    /// Several online players' names start with what was typed, and none is an exact match.
     #[error("`{query}` matches several players")]
     AmbiguousPlayer {
+        /// What the member typed.
         query: String,
+        /// Usernames it could mean, sorted; untrusted text.
         candidates: Vec<String>,
     },
     /// Input that cannot be used; the text says why and what to type instead.
     #[error("{0}")]
     InvalidInput(String),
+    /// The pasted text is not shaped like a server key (`<secret>-<server id>`).
     #[error("the text is not an ER:LC server key: {0}")]
     BadKey(#[from] KeyFormatError),
     /// PRC refused the key (invalid, regenerated, banned); the text says what to do.
@@ -49,10 +82,14 @@ pub enum ActionError {
     /// The key could not be checked right now (rate limit, outage); nothing was saved.
     #[error("the key could not be checked: {0}")]
     KeyCheckUnavailable(String),
+    /// PRC refused the request or could not be reached.
     #[error(transparent)]
     Erlc(#[from] ErlcError),
+    /// The guild's sandbox simulator could not start.
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+    /// The store failed; nothing was changed. Input errors of the store become
+    /// [`ActionError::InvalidInput`] instead.
     #[error("storage problem: {0}")]
     Store(StoreError),
 }

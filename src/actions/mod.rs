@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The logic under the slash commands and buttons: permission checks, server lookup, player
 //! resolution, safe command building, confirmation of destructive commands, the audit trail
 //! around every change, and server/feed/permission/audit management. No Discord types here:
@@ -46,6 +47,7 @@ use confirm::PendingActions;
 /// Knobs for [`Services`].
 #[derive(Debug, Clone)]
 pub struct ServicesOptions {
+    /// How the guilds' sandbox simulators start.
     pub sandbox: SandboxOptions,
     /// How long a destructive command waits for its Confirm press. Default 5 minutes.
     pub confirm_ttl: Duration,
@@ -78,6 +80,7 @@ struct Inner {
 }
 
 impl Services {
+    /// The services over `store`, reaching real servers through `client`.
     pub fn new(store: Store, client: ErlcClient, options: ServicesOptions) -> Self {
         let sandbox = Sandbox::new(options.sandbox.clone());
         let directory = ServerDirectory::new(store.clone(), client, sandbox);
@@ -92,14 +95,17 @@ impl Services {
         }
     }
 
+    /// The store every action reads and audits to.
     pub fn store(&self) -> &Store {
         &self.inner.store
     }
 
+    /// Opens a guild's servers, real or sandbox.
     pub fn directory(&self) -> &ServerDirectory {
         &self.inner.directory
     }
 
+    /// The options the services were built with.
     pub fn options(&self) -> &ServicesOptions {
         &self.inner.options
     }

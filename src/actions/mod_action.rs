@@ -11,44 +11,67 @@ use super::{AuditAction, ResolvedPlayer};
 /// the start of one, or a Roblox user id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModAction {
+    /// `:kick` an online player out of the server; they may rejoin.
     Kick {
+        /// Who: an online player.
         player: String,
+        /// Shown to the kicked player; `None` for none.
         reason: Option<String>,
     },
-    /// The player may be offline if given by user id or full username.
+    /// `:ban`: kick the player and keep them out. The player may be offline if given by user
+    /// id or full username.
     Ban {
+        /// Who: an online player, or anyone by user id or full username.
         player: String,
+        /// Recorded with the ban; `None` for none.
         reason: Option<String>,
     },
-    /// A user id or a full username (banned players are offline).
+    /// `:unban`: take a user off the server's ban list. A user id or a full username (banned
+    /// players are offline).
     Unban {
+        /// Who: a user id or a full username.
         player: String,
     },
+    /// `:pm`: a private popup to one online player.
     Pm {
+        /// Who: an online player.
         player: String,
+        /// The message; sent as one line.
         text: String,
     },
+    /// `:h`: a hint banner at the top of every player's screen.
     Hint {
+        /// The hint; sent as one line.
         text: String,
     },
     /// A server-wide message (`:m`).
     Announce {
+        /// The announcement; sent as one line.
         text: String,
     },
+    /// `:wanted`: mark an online player wanted.
     Wanted {
+        /// Who: an online player.
         player: String,
     },
+    /// `:unwanted`: clear an online player's wanted status.
     Unwanted {
+        /// Who: an online player.
         player: String,
     },
+    /// `:jail`: send an online player to jail.
     Jail {
+        /// Who: an online player.
         player: String,
     },
+    /// `:unjail`: release an online player from jail.
     Unjail {
+        /// Who: an online player.
         player: String,
     },
     /// Command text sent as typed (after the policy check; destructive ones need confirming).
     Raw {
+        /// The whole command, such as `:tp Ann Ben`.
         text: String,
     },
 }
@@ -108,6 +131,7 @@ impl ModAction {
 pub struct ActionReport {
     /// The action as asked for (a confirmed raw command is [`ModAction::Raw`]).
     pub action: ModAction,
+    /// The guild's label for the server it ran on.
     pub server_label: String,
     /// The exact text sent.
     pub command_text: String,

@@ -14,6 +14,7 @@ use super::{ActionError, AuditAction, Services};
 /// The Discord member asking for something.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
+    /// Discord user id.
     pub discord_id: u64,
     /// Display name at the time, for the audit log.
     pub name: String,

@@ -16,6 +16,7 @@ use super::{ActionError, Actor, AuditAction, Services};
 /// What `/server setup` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetupReport {
+    /// The server as saved (label, key fingerprint, status).
     pub record: ServerRecord,
     /// The in-game server name, when the server could be read.
     pub server_name: Option<String>,
@@ -32,7 +33,10 @@ pub struct SetupReport {
 pub enum SetupWarning {
     /// Reading works, but ER:LC refuses this bot's commands (usually: its IP is not a trusted
     /// IP of the server). `fix` is ER:LC's error's fix, e.g. the trusted-IP steps.
-    CommandsNotAuthorized { fix: Option<&'static str> },
+    CommandsNotAuthorized {
+        /// The steps to fix it; `None` when ER:LC's error suggests none.
+        fix: Option<&'static str>,
+    },
     /// The game server was offline, so the key could only be partly checked.
     ServerOffline,
 }

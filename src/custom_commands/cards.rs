@@ -15,11 +15,14 @@ use super::live::LivePlayer;
 /// in it (left already, or the list could not be read).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
+    /// Found in the live player list, with team and location.
     Online(LivePlayer),
+    /// Not in the list: only the Roblox user id PRC sent with the command.
     IdOnly(u64),
 }
 
 impl Caller {
+    /// Roblox username; `None` when only the id is known.
     pub fn name(&self) -> Option<&str> {
         match self {
             Caller::Online(p) => Some(&p.name),
@@ -27,6 +30,7 @@ impl Caller {
         }
     }
 
+    /// Roblox user id of the caller.
     pub fn id(&self) -> u64 {
         match self {
             Caller::Online(p) => p.id.unwrap_or_default(),
@@ -65,6 +69,7 @@ impl Caller {
 /// Where and when, shared by both cards.
 #[derive(Debug, Clone, Copy)]
 pub struct CardPlace<'a> {
+    /// The guild's label for the server the command was typed on.
     pub server: &'a str,
     /// Unix seconds of the chat line.
     pub time: i64,
@@ -139,6 +144,7 @@ pub fn staff_card(
 /// The player a report names: found online, or only the typed name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reported {
+    /// The one player online the typed name means; the card gets their panel buttons.
     Online(LivePlayer),
     /// Not (uniquely) online; the card shows what was typed and has no buttons.
     Typed(String),

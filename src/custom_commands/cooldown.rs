@@ -26,6 +26,7 @@ pub struct Cooldowns {
 }
 
 impl Cooldowns {
+    /// No uses recorded: every command is ready.
     pub fn new() -> Self {
         Self::default()
     }

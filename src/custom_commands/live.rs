@@ -14,7 +14,9 @@ use crate::store::Store;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot reach the ER:LC server `{label}`: {reason}")]
 pub struct HandleError {
+    /// The guild's label for the server.
     pub label: String,
+    /// Why it cannot be reached (no such server, no key stored...), in plain words.
     pub reason: String,
 }
 
@@ -24,6 +26,7 @@ pub type HandleFuture<'a> =
 
 /// Opens a [`ServerHandle`] for a guild's server label.
 pub trait ServerHandles: Send + Sync {
+    /// The handle for the server `label` of `guild`, or why there is none.
     fn handle<'a>(&'a self, guild: u64, label: &'a str) -> HandleFuture<'a>;
 }
 
@@ -35,6 +38,7 @@ pub struct StoreHandles {
 }
 
 impl StoreHandles {
+    /// Handles for the keys in `store`, all through `client`.
     pub fn new(store: Store, client: ErlcClient) -> Self {
         Self { store, client }
     }
@@ -74,12 +78,19 @@ impl ServerHandles for crate::actions::ServerDirectory {
 /// A player in the server right now, as much as commands need of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LivePlayer {
+    /// Roblox username; untrusted text.
     pub name: String,
+    /// Roblox user id; `None` when PRC sent the player without one.
     pub id: Option<u64>,
+    /// Team as PRC names it, such as `Police` or `Civilian`.
     pub team: String,
+    /// In-game permission as PRC names it, such as `Server Moderator` or `Normal`.
     pub permission: String,
+    /// Callsign on a non-civilian team; `None` for civilians.
     pub callsign: Option<String>,
+    /// Postal code the player stands in; `None` when PRC sent no location or a blank one.
     pub postal: Option<String>,
+    /// Street the player is on; `None` when PRC sent no location or a blank one.
     pub street: Option<String>,
 }
 
@@ -139,9 +150,11 @@ pub fn find_by_id(players: &[LivePlayer], id: u64) -> Option<&LivePlayer> {
 /// Whom a typed name means among the players online.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NameMatch<'a> {
+    /// The player the name means: an exact match, or the only name it starts.
     One(&'a LivePlayer),
     /// Several players start with it.
     Ambiguous(usize),
+    /// No player online has or starts with that name (or the name was blank).
     Nobody,
 }
 

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! In-game `;` commands (PRC `CustomCommand` webhook events): parse them, check the guild
 //! switches and per-player cooldowns, find the caller in the live player list, act (a card in
 //! the guild's mod-call channel, or a `:pm` reply through the command bucket) and audit it.
@@ -25,6 +26,7 @@ pub use parse::{Builtin, MAX_REASON_CHARS, Parse, ParsedCommand, help_text, pars
 /// What the router needs.
 #[derive(Clone)]
 pub struct RouterConfig {
+    /// Guild settings (switches, channels, invite), the audit log and the clock.
     pub store: Store,
     /// Opens the game server of a (guild, label) to read players and send `:pm` replies.
     pub handles: Arc<dyn ServerHandles>,
@@ -62,6 +64,7 @@ impl RouterConfig {
 /// One `;` line from a game server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandCall {
+    /// Discord guild id that owns the server.
     pub guild: u64,
     /// The guild's label for the server.
     pub server: String,
@@ -69,6 +72,7 @@ pub struct CommandCall {
     pub player_id: u64,
     /// The word after `;` as PRC sent it.
     pub command: String,
+    /// The rest of the line as PRC sent it; may be empty.
     pub argument: String,
     /// Unix seconds, from the event.
     pub timestamp: i64,
@@ -82,15 +86,24 @@ pub enum Handled {
     /// Not one of our commands.
     Unknown,
     /// The player used it too recently.
-    CoolingDown { wait: Duration },
+    CoolingDown {
+        /// How long until the player may use it again.
+        wait: Duration,
+    },
     /// The command ran; `detail` says how it ended (also in the audit log).
     Ran {
+        /// The built-in that ran.
         command: Builtin,
+        /// The command did its job (its card posted, or its reply sent).
         ok: bool,
+        /// How it ended, in words; for a failure, also its audit outcome.
         detail: String,
     },
     /// Nothing could run: the guild's settings or the audit log could not be read or written.
-    Failed { detail: String },
+    Failed {
+        /// What could not be read or written, and why.
+        detail: String,
+    },
 }
 
 /// Routes `;` commands to the built-ins. Cheap to share behind an `Arc`.
@@ -101,6 +114,7 @@ pub struct CommandRouter {
 }
 
 impl CommandRouter {
+    /// A router with no cooldowns recorded yet.
     pub fn new(config: RouterConfig) -> Self {
         Self {
             config,
@@ -108,6 +122,7 @@ impl CommandRouter {
         }
     }
 
+    /// The settings it was built with.
     pub fn config(&self) -> &RouterConfig {
         &self.config
     }

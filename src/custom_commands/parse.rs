@@ -11,13 +11,18 @@ pub const MAX_REASON_CHARS: usize = 300;
 /// The built-in in-game commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Builtin {
+    /// `;help`: a `:pm` listing the enabled commands.
     Help,
+    /// `;staff <reason>`: a card in the mod-call channel, pinging the mod-call role if set.
     Staff,
+    /// `;report <player> <reason>`: a card in the mod-call channel, no ping.
     Report,
+    /// `;discord`: a `:pm` with the guild's Discord invite, if one is set.
     Discord,
 }
 
 impl Builtin {
+    /// Every built-in, in the order `;help` lists them.
     pub const ALL: [Builtin; 4] = [
         Builtin::Help,
         Builtin::Staff,
@@ -85,19 +90,26 @@ impl Builtin {
 /// A command with its arguments read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParsedCommand {
+    /// `;help`.
     Help,
-    /// `reason` is `None` for a bare `;staff` / `;modcall`.
+    /// `;staff`, with what the player wrote after it.
     Staff {
+        /// The reason, cut to [`MAX_REASON_CHARS`]; `None` for a bare `;staff` / `;modcall`.
         reason: Option<String>,
     },
+    /// `;report`, with whom and why.
     Report {
+        /// The name (or start of it) the player typed, without a leading `@`; untrusted.
         player: String,
+        /// Why, cut to [`MAX_REASON_CHARS`]; never empty.
         reason: String,
     },
+    /// `;discord`.
     Discord,
 }
 
 impl ParsedCommand {
+    /// The built-in it runs.
     pub fn builtin(&self) -> Builtin {
         match self {
             ParsedCommand::Help => Builtin::Help,
@@ -111,6 +123,7 @@ impl ParsedCommand {
 /// What a chat line turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parse {
+    /// A built-in with its arguments.
     Command(ParsedCommand),
     /// A built-in typed with missing arguments: answer with its usage.
     Usage(Builtin),

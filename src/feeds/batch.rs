@@ -36,12 +36,16 @@ impl Default for BatchConfig {
 /// Which stored event a message carries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct EventRef {
+    /// Discord guild id that owns the ER:LC server.
     pub guild: u64,
+    /// The guild's label for the ER:LC server.
     pub server: String,
+    /// The event's sequence number within (guild, server).
     pub id: u64,
 }
 
 impl EventRef {
+    /// The reference to a stored event.
     pub fn of(event: &Event) -> Self {
         Self {
             guild: event.guild,
@@ -55,6 +59,7 @@ impl EventRef {
 /// `card:<guild>:<server>:<subject>:<channel>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EditTarget {
+    /// Idempotency key of the message that created the card; its stored message id is edited.
     pub card_key: String,
 }
 
@@ -67,11 +72,15 @@ pub struct EditTarget {
 /// later updates edit that one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedMessage {
+    /// Discord channel the message goes to.
     pub channel_id: u64,
+    /// What to post: the batched cards, within Discord's limits.
     pub message: Message,
+    /// The stored events the message carries, in push order.
     pub events: Vec<EventRef>,
     /// Deterministic from the channel and the events (or the card identity for live cards).
     pub idempotency_key: String,
+    /// The live card this message updates (see above); `None` for a new message.
     pub edit: Option<EditTarget>,
 }
 
@@ -93,6 +102,7 @@ pub struct Batcher {
 }
 
 impl Batcher {
+    /// An empty batcher.
     pub fn new(config: BatchConfig) -> Self {
         Self {
             config,

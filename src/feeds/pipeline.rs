@@ -25,6 +25,7 @@ pub use stats::{PipelineStats, StatsSnapshot};
 /// Pipeline settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineConfig {
+    /// How long cards wait for company before their message is released.
     pub batch: BatchConfig,
     /// Events read per server per store read.
     pub read_page: usize,
@@ -34,6 +35,7 @@ pub struct PipelineConfig {
     pub delivery_scan: usize,
     /// Channels delivered to at the same time.
     pub delivery_concurrency: usize,
+    /// Backoff between attempts at a message whose delivery failed.
     pub retry: RetryPolicy,
     /// Look for stored events and due retries at least this often, even without a wake-up.
     pub recheck_interval: Duration,
@@ -59,8 +61,10 @@ impl Default for PipelineConfig {
 /// What stops the pipeline.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
+    /// Reading events or cursors, or writing the outbox, failed in the store.
     #[error("feed pipeline store error: {0}")]
     Store(#[from] StoreError),
+    /// A planned message could not be serialised into its outbox entry.
     #[error("a planned feed message could not be encoded for the outbox: {0}")]
     Encode(#[from] serde_json::Error),
 }

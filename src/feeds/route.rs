@@ -22,6 +22,7 @@ pub struct FeedFilters {
 }
 
 impl FeedFilters {
+    /// True when neither teams nor players narrow the route.
     pub fn is_empty(&self) -> bool {
         self.teams.is_empty() && self.players.is_empty()
     }
@@ -44,8 +45,11 @@ impl FeedFilters {
 /// One feed: a channel, the event patterns it follows, and its filters.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FeedRoute {
+    /// Discord channel the feed posts in.
     pub channel_id: u64,
+    /// Event types the feed follows, such as `main/player/*` or `?/kill`.
     pub patterns: Vec<Pattern>,
+    /// Teams or players an event must involve; empty lists let every event through.
     #[serde(default)]
     pub filters: FeedFilters,
     /// When each pattern was added, in Unix ms, by pattern text: the pattern takes only events
@@ -85,6 +89,7 @@ pub struct Router {
 }
 
 impl Router {
+    /// A router with no routes: every event goes nowhere.
     pub fn new() -> Self {
         Self::default()
     }
@@ -192,8 +197,11 @@ fn event_teams(payload: &EventPayload) -> Vec<&str> {
 /// A named set of patterns offered by `/feed add`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preset {
+    /// What a server owner types in `/feed add` to pick it, such as `joins` (any case).
     pub name: &'static str,
+    /// What the preset follows, in one short line; `/feed add` shows and searches it.
     pub description: &'static str,
+    /// The event patterns it stands for, as text, such as `?/player/join`.
     pub patterns: &'static [&'static str],
 }
 

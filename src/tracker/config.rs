@@ -58,9 +58,11 @@ impl Default for TrackerConfig {
 /// One ER:LC server to track, as a guild named it.
 #[derive(Debug, Clone)]
 pub struct TrackedServer {
+    /// Discord guild id that owns the server.
     pub guild: u64,
     /// The guild's label: the first segment of every event type from this server.
     pub label: String,
+    /// The client's handle for the server (its key, its rate-limit buckets).
     pub handle: ServerHandle,
     /// Sections of `GET /v2/server` the guild's feeds need: the snapshot sections among them
     /// become events. Every poll also reads

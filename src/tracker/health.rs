@@ -13,12 +13,14 @@ use crate::store::ServerStatus;
 pub struct PollFailure {
     /// PRC's error code, when PRC sent one.
     pub code: Option<i64>,
+    /// What went wrong, in plain words.
     pub message: String,
     /// What a person can do about it.
     pub fix: Option<String>,
 }
 
 impl PollFailure {
+    /// A PRC read that failed, with PRC's code and what can be done about it.
     pub fn from_api(error: &ErlcError) -> Self {
         Self {
             code: error.prc_code(),
@@ -27,6 +29,7 @@ impl PollFailure {
         }
     }
 
+    /// A poll whose events could not be stored.
     pub fn from_store(error: &dyn std::fmt::Display) -> Self {
         Self {
             code: None,
@@ -39,13 +42,17 @@ impl PollFailure {
 /// The health of one tracked server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerHealth {
+    /// Discord guild id that owns the server.
     pub guild: u64,
+    /// The guild's label for the server.
     pub label: String,
     /// When the last successful poll finished (Unix ms).
     pub last_poll_ms: Option<i64>,
     /// How late the last poll started compared with when it was due.
     pub lag_ms: Option<i64>,
+    /// Polls that failed since the last successful one.
     pub consecutive_errors: u32,
+    /// Why the latest poll failed; `None` once a poll succeeds.
     pub last_error: Option<PollFailure>,
     /// The read bucket this server's requests count against, as the client last saw it.
     pub headroom: Option<BucketSnapshot>,
@@ -64,6 +71,7 @@ pub enum Verdict {
     Retry(ServerStatus),
 }
 
+/// Whether to stop or keep polling after `error`, and the status to store for the server.
 pub fn verdict(error: &ErlcError) -> Verdict {
     match error {
         ErlcError::InvalidServerKey(_)
@@ -83,13 +91,17 @@ pub fn verdict(error: &ErlcError) -> Verdict {
 pub struct TrackerMetrics {
     /// Snapshot reads that succeeded (an offline answer counts: it was a valid answer).
     pub polls: u64,
+    /// Successful polls that also read the ban list.
     pub ban_polls: u64,
+    /// Polls that failed, on a PRC error or a store failure.
     pub poll_errors: u64,
     /// Failed reads by PRC code, or by kind (`network`, `decode`, ...) without one.
     pub errors_by_code: BTreeMap<String, u64>,
     /// Reads that still failed with 429 after the client's own waiting and retries.
     pub rate_limited: u64,
+    /// Events stored by polls.
     pub events: u64,
+    /// Polls that stored a `feed/gap` notice (PRC's log window may have dropped rows).
     pub gaps: u64,
 }
 

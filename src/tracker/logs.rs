@@ -18,13 +18,18 @@ use super::world::Roster;
 /// One of PRC's logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LogKind {
+    /// `JoinLogs`: players joining and leaving.
     Joins,
+    /// `KillLogs`: who killed whom.
     Kills,
+    /// `CommandLogs`: commands run in game or through the API.
     Commands,
+    /// `ModCalls`: calls for a moderator, and who answered.
     ModCalls,
 }
 
 impl LogKind {
+    /// Every log, in the order a read goes through them.
     pub const ALL: [LogKind; 4] = [
         LogKind::Joins,
         LogKind::Kills,
@@ -46,8 +51,11 @@ impl LogKind {
 /// Which event a key stands for: a plain log row, or one of a mod call's two states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {
+    /// A join, kill or command row: one event.
     Row,
+    /// A mod call, first seen.
     ModCallNew,
+    /// A mod call a moderator has answered.
     ModCallAnswered,
 }
 
@@ -58,6 +66,7 @@ pub struct RowKey {
     pub digest: u128,
     /// Index among identical rows of the same read (0 for the first).
     pub occurrence: u32,
+    /// Which of the row's events the key names.
     pub stage: Stage,
 }
 
@@ -76,20 +85,27 @@ impl RowKey {
 /// A log row turned into an event, not yet checked against what was already handled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogRow {
+    /// The log the row came from.
     pub log: LogKind,
     /// The event's source time: the row's timestamp (the poll time for a mod call answer,
     /// which PRC does not date).
     pub timestamp: i64,
+    /// Stable identity, so the same row read again is recognised.
     pub key: RowKey,
+    /// The event the row stands for.
     pub payload: EventPayload,
 }
 
 /// The time span a log's window covered in one read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogWindow {
+    /// The log read.
     pub log: LogKind,
+    /// Rows PRC returned for it.
     pub rows: usize,
+    /// Timestamp of the oldest row (Unix seconds); `None` when the log was empty.
     pub oldest: Option<i64>,
+    /// Timestamp of the newest row (Unix seconds); `None` when the log was empty.
     pub newest: Option<i64>,
 }
 

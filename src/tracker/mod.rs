@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The live tracker: polls every connected ER:LC server on a shared, rate-limit-aware schedule,
 //! turns snapshots and log windows into events, stores them (with restart-safe dedupe) before
 //! anyone is told, keeps each server's latest world for readers, and reports per-server
@@ -148,6 +149,8 @@ impl std::fmt::Debug for Tracker {
 }
 
 impl Tracker {
+    /// A tracker with no servers yet: add them with [`Tracker::add_server`], poll them with
+    /// [`Tracker::run`].
     pub fn new(store: Store, config: TrackerConfig) -> Self {
         let rng = match config.seed {
             Some(seed) => StdRng::seed_from_u64(seed),

@@ -9,7 +9,9 @@ use crate::erlc::BucketSnapshot;
 /// A read rate limit: `limit` requests per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateBudget {
+    /// Requests allowed in one window.
     pub limit: u32,
+    /// Length of the bucket's fixed window.
     pub window: Duration,
 }
 
@@ -86,6 +88,7 @@ impl WindowEstimator {
         }
     }
 
+    /// The window learned so far; `None` until two resets one whole second or more apart.
     pub fn window(&self) -> Option<Duration> {
         self.window
     }

@@ -112,8 +112,11 @@ pub struct PollReport {
     pub online: bool,
     /// PRC answered "offline" (3002) instead of a snapshot.
     pub prc_offline: bool,
+    /// Players in the server, as PRC counts them (0 when it answered offline).
     pub players: u32,
+    /// The poll stored a `feed/gap` notice: PRC's log window may have dropped rows unread.
     pub gap: bool,
+    /// The poll also read the ban list, successfully.
     pub bans_read: bool,
     /// A ban read that failed (the snapshot part of the poll still counted).
     pub bans_error: Option<ErlcError>,

@@ -22,6 +22,7 @@ pub const ALWAYS_READ: Include = Include::none()
 /// What one server's feeds need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sections {
+    /// Sections of `GET /v2/server` to ask for.
     pub include: Include,
     /// Read `GET /v1/server/bans` (at the tracker's slower ban cadence).
     pub bans: bool,

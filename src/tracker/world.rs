@@ -16,18 +16,25 @@ const SAME_CALL_TOLERANCE_SECS: i64 = 60;
 /// One player in the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlayerState {
+    /// Roblox username; untrusted text.
     pub name: String,
+    /// Team as PRC names it, such as `Police` or `Civilian`.
     pub team: String,
+    /// In-game permission as PRC names it, such as `Server Moderator` or `Normal`.
     pub permission: String,
+    /// Callsign on a non-civilian team; `None` for civilians.
     pub callsign: Option<String>,
+    /// Wanted stars; 0 when PRC sent none.
     pub wanted: u32,
 }
 
 impl PlayerState {
+    /// Helper permission or above.
     pub fn is_staff(&self) -> bool {
         Permission::from(self.permission.as_str()).is_staff()
     }
 
+    /// The player as events carry them, with their user id.
     pub fn info(&self, id: u64) -> PlayerInfo {
         PlayerInfo {
             name: self.name.clone(),
@@ -42,13 +49,18 @@ impl PlayerState {
 /// A spawned vehicle. Identity is owner + name + plate; the colour only decorates events.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct VehicleState {
+    /// The owner's username (PRC gives no id).
     pub owner: String,
+    /// `"<year> <model>"`.
     pub name: String,
+    /// Licence plate, if PRC sent one.
     pub plate: Option<String>,
+    /// Paint colour: its name, else its hex code; `None` if PRC sent neither.
     pub colour: Option<String>,
 }
 
 impl VehicleState {
+    /// Owner, name and plate: what tells one spawned vehicle from another.
     pub fn identity(&self) -> (&str, &str, Option<&str>) {
         (&self.owner, &self.name, self.plate.as_deref())
     }
@@ -57,11 +69,17 @@ impl VehicleState {
 /// An active 911 call, with players as ids (names are looked up when an event is built).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallState {
+    /// The service called, such as `Police` or `Fire`.
     pub team: String,
+    /// Roblox user id of the caller; `None` when PRC sent `null`.
     pub caller: Option<u64>,
+    /// Roblox user ids of the players responding; empty while nobody does.
     pub responders: Vec<u64>,
+    /// What the caller typed, if anything; untrusted text.
     pub description: Option<String>,
+    /// A readable place such as `Harbor Road, Postal 307`, if PRC sent one.
     pub location: Option<String>,
+    /// `[x, z]` map position, in the same space as player locations.
     pub position: [f64; 2],
     /// Unix seconds; kept from the first sighting so cards keyed by it stay put.
     pub started_at: i64,
@@ -90,14 +108,19 @@ impl CallState {
 /// requested, so a section the wiring starts asking for later is a baseline, not a flood.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct WorldState {
+    /// The server's name as set in game; untrusted text.
     pub name: String,
     /// `CurrentPlayers > 0`: an empty ER:LC server is shut down by the game.
     pub online: bool,
+    /// Players in the server, as PRC counts them (0 once PRC says it is offline).
     pub current_players: u32,
+    /// Players in the server by Roblox user id (players PRC sent without one are left out).
     pub players: Option<BTreeMap<u64, PlayerState>>,
+    /// Roblox user ids of players waiting to join, in queue order.
     pub queue: Option<Vec<u64>>,
     /// Sorted, so equal sets compare equal.
     pub vehicles: Option<Vec<VehicleState>>,
+    /// Active 911 calls by PRC call number.
     pub calls: Option<BTreeMap<i64, CallState>>,
 }
 
@@ -193,11 +216,14 @@ fn emptied<T: Default>(section: &Option<T>) -> Option<T> {
 /// Look players up in the newer view first, then the older one (someone who just left).
 #[derive(Clone, Copy)]
 pub struct Roster<'a> {
+    /// The world just read.
     pub newer: &'a WorldState,
+    /// The world of the previous poll; `None` on the first.
     pub older: Option<&'a WorldState>,
 }
 
 impl Roster<'_> {
+    /// The player with this user id, in the newer world or else the older one.
     pub fn find(&self, id: u64) -> Option<&PlayerState> {
         self.newer
             .player(id)
@@ -231,6 +257,7 @@ impl Roster<'_> {
         }
     }
 
+    /// A 911 call as events carry it, with caller and responders looked up by id.
     pub fn call_info(&self, number: i64, call: &CallState) -> EmergencyCallInfo {
         EmergencyCallInfo {
             call_number: number,

@@ -22,7 +22,9 @@ pub const AUDIT_PER_PAGE: usize = 15;
 /// [`token`](Self::token) is the filter of the page's buttons, so a click redoes the search.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
+    /// Who acted: a Discord user id or name (any case); `None` for anyone.
     pub by: Option<String>,
+    /// The audit action name, such as `command.kick`; `None` for every action.
     pub action: Option<String>,
 }
 

@@ -89,12 +89,16 @@ const MORE_RESERVE: usize = 24;
 /// The colour of a health state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Light {
+    /// Polling runs: no failed polls, polls on time, rate-limit headroom to spare.
     Green,
+    /// Degraded: the last poll failed, a poll started late, or little rate-limit headroom.
     Amber,
+    /// Not working: polling stopped, several polls failed in a row, or a poll started very late.
     Red,
 }
 
 impl Light {
+    /// The light as a coloured circle, to start a line of text.
     pub fn dot(self) -> &'static str {
         match self {
             Self::Green => "🟢",
@@ -103,6 +107,7 @@ impl Light {
         }
     }
 
+    /// The embed colour for the light.
     pub fn colour(self) -> u32 {
         match self {
             Self::Green => colours::JOIN,

@@ -21,18 +21,23 @@ pub const AMBER_HEADROOM_PERCENT: u32 = 10;
 /// What the tracker knows about one server's polling, for `/health`. Times are Unix ms.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServerHealthView {
+    /// The guild's label for the server.
     pub label: String,
+    /// False when the server is not polled (unusable key, or not tracked): the light is red.
     pub polling: bool,
     /// The tracker's one-word state, e.g. `ok`, `backing off`, `stopped`.
     pub status: String,
+    /// When the last successful poll finished; `None` if none has since the bot started.
     pub last_poll_ms: Option<i64>,
-    /// How far behind the feed is (now minus the newest data seen).
+    /// How late the last poll started after it was due, in ms.
     pub lag_ms: Option<i64>,
+    /// Polls that failed since the last successful one.
     pub consecutive_errors: u32,
     /// PRC code (if PRC answered), explanation, fix.
     pub last_error: Option<(Option<i64>, String, Option<String>)>,
     /// Requests remaining, the bucket's limit, seconds until it resets.
     pub headroom: Option<(u32, u32, Option<u64>)>,
+    /// When the next poll is due; `None` when none is scheduled.
     pub next_poll_ms: Option<i64>,
 }
 

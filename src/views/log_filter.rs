@@ -51,8 +51,11 @@ pub fn parse_span(text: &str) -> Result<i64, String> {
 /// page. Its [`token`](Self::token) is the filter of the page's buttons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogFilter {
+    /// The log shown.
     pub kind: LogKind,
+    /// Only events of the last this many seconds; `None` for every stored event.
     pub span_secs: Option<i64>,
+    /// Only events involving this Roblox user id; `None` for everyone.
     pub player: Option<u64>,
 }
 

@@ -17,14 +17,20 @@ use super::paging::{PageInfo, PagedView, page_buttons};
 /// Which log a `/logs` reply shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LogKind {
+    /// Players joining and leaving.
     Joins,
+    /// Who killed whom.
     Kills,
+    /// Commands run in game or through the API, and in-game `;` commands.
     Commands,
+    /// Mod calls and who answered them.
     ModCalls,
+    /// 911 calls: started, responded to, ended.
     Emergency,
 }
 
 impl LogKind {
+    /// Every log, in the order `/logs` lists them.
     pub const ALL: [LogKind; 5] = [
         Self::Joins,
         Self::Kills,

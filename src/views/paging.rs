@@ -14,14 +14,20 @@ pub const GUILD_WIDE: &str = "_";
 /// Which paged reply a page button belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PagedView {
+    /// `/players`; the filter is a team name, empty for every team.
     Players,
+    /// `/vehicles`; no filter.
     Vehicles,
+    /// `/bans`; no filter.
     Bans,
+    /// `/logs`; the filter is a [`LogFilter`](super::LogFilter) token.
     Logs,
+    /// `/audit search`; the filter is an [`AuditFilter`](super::audit::AuditFilter) token.
     Audit,
 }
 
 impl PagedView {
+    /// Every paged view.
     pub const ALL: [PagedView; 5] = [
         Self::Players,
         Self::Vehicles,
@@ -49,14 +55,19 @@ impl PagedView {
 /// Why a page token could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PageTargetError {
+    /// The custom id is of another kind of button.
     #[error("this button is not a page button")]
     NotAPageButton,
+    /// The token (given) does not have three `-`-separated parts.
     #[error("the page token `{0}` is not `<view>-<page>-<filter>`")]
     Shape(String),
+    /// The view word (given) names no paged view, e.g. a button of a newer or older version.
     #[error("`{0}` is not a paged view of this bot version")]
     UnknownView(String),
+    /// The page part (given) is not a whole number.
     #[error("the page number `{0}` is not a number")]
     BadPage(String),
+    /// The filter has a broken `%` escape or is not UTF-8 once decoded.
     #[error("the filter in the page token is not valid percent-encoded text")]
     BadFilter,
 }
@@ -65,12 +76,16 @@ pub enum PageTargetError {
 /// opaque text the caller chose (a team name, a time range and player, an audit search).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageTarget {
+    /// The reply to redraw.
     pub view: PagedView,
+    /// The page asked for, from 0.
     pub page: usize,
+    /// The view's filter, as its command wrote it; empty for none.
     pub filter: String,
 }
 
 impl PageTarget {
+    /// A target for `page` of `view` with `filter`.
     pub fn new(view: PagedView, page: usize, filter: &str) -> Self {
         Self {
             view,
@@ -169,10 +184,13 @@ fn decode_filter(text: &str) -> Option<String> {
 pub struct PageInfo {
     /// The page shown (clamped to the last page when the list shrank).
     pub page: usize,
+    /// How many pages there are; `None` for store queries.
     pub pages: Option<usize>,
     /// Items after filtering.
     pub total: Option<usize>,
+    /// There is a page before this one.
     pub has_prev: bool,
+    /// There is a page after this one.
     pub has_next: bool,
 }
 

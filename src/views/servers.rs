@@ -18,9 +18,13 @@ use super::common::{count, pack_lines};
 /// fetched. Built from a v2 snapshot or from a v1 `/server` answer alone.
 #[derive(Debug, Clone, Copy)]
 pub struct StatusParts<'a> {
+    /// Name, player counts, join code, owners and settings.
     pub info: &'a ServerInfo,
+    /// Players in the server; `None` when not fetched (shown as "not fetched").
     pub players: Option<&'a [Player]>,
+    /// Roblox user ids waiting to join; `None` when not fetched.
     pub queue: Option<&'a [u64]>,
+    /// The staff roster (admins, mods, helpers); `None` when not fetched.
     pub staff: Option<&'a StaffV2>,
 }
 

@@ -24,7 +24,9 @@ pub struct PipelineStats {
 pub struct StatsSnapshot {
     /// Messages waiting in the outbox (pending, not parked).
     pub outbox_depth: u64,
+    /// Stored events read and matched against the feeds of their guild.
     pub events_routed: u64,
+    /// Messages put into the outbox.
     pub messages_queued: u64,
     /// Messages posted (including updates posted anew because their card was missing).
     pub created: u64,
@@ -36,7 +38,9 @@ pub struct StatsSnapshot {
     pub parked: u64,
     /// Feed lag of the latest delivery, in milliseconds.
     pub last_lag_ms: Option<i64>,
+    /// Largest feed lag since start, in milliseconds; `None` before the first delivery.
     pub max_lag_ms: Option<i64>,
+    /// Mean feed lag since start, in milliseconds; `None` before the first delivery.
     pub mean_lag_ms: Option<i64>,
 }
 

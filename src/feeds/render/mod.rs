@@ -18,7 +18,10 @@ use crate::ui::{Button, Embed};
 /// What one event looks like in a channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Card {
+    /// The event drawn for a channel, with game text escaped.
     pub embed: Embed,
+    /// Buttons under the embed (Claim and Resolve on an open mod call); a card with any is
+    /// posted alone.
     pub buttons: Vec<Button>,
     /// Set for cards that are edited in place later (mod calls, 911 calls).
     pub live: Option<LiveCard>,

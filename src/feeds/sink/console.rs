@@ -43,6 +43,7 @@ impl std::fmt::Debug for ConsoleSink {
 }
 
 impl ConsoleSink {
+    /// Print to `out`, with ANSI colours when `colour` is true.
     pub fn new(out: impl Write + Send + 'static, colour: bool) -> Self {
         Self {
             out: Mutex::new(Box::new(out)),

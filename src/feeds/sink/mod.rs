@@ -50,6 +50,7 @@ impl SinkError {
         }
     }
 
+    /// The same failure, asking the caller to wait at least `wait` before trying again.
     pub fn with_retry_after(mut self, wait: Duration) -> Self {
         self.retry_after = Some(wait);
         self

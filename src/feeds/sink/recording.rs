@@ -10,17 +10,24 @@ use crate::ui::Message;
 /// A successful create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedCreate {
+    /// Channel the message was posted in.
     pub channel_id: u64,
+    /// Id the sink gave the new message.
     pub message_id: String,
+    /// Idempotency nonce the create carried.
     pub nonce: String,
+    /// What was posted.
     pub message: Message,
 }
 
 /// A successful edit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedEdit {
+    /// Channel of the edited message.
     pub channel_id: u64,
+    /// Id of the message that was replaced.
     pub message_id: String,
+    /// The new content.
     pub message: Message,
 }
 
@@ -51,6 +58,7 @@ pub struct RecordingSink {
 }
 
 impl RecordingSink {
+    /// A sink that succeeds and posts a new message for every create, even a repeated nonce.
     pub fn new() -> Self {
         Self::default()
     }
