@@ -5,7 +5,7 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use erlc_bot::erlc::ServerKey;
-use erlc_bot::store::{Actor, AuditIntent, MasterKeySource, Source, Store, StoreConfig};
+use erlc_bot::store::{AuditActor, AuditIntent, MasterKeySource, Source, Store, StoreConfig};
 
 const KEY_HEX: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 /// Audit records in the database the open benchmark opens.
@@ -18,7 +18,7 @@ fn open(dir: &Path) -> Store {
 
 fn intent(n: u64) -> AuditIntent {
     AuditIntent {
-        actor: Actor::Discord {
+        actor: AuditActor::Discord {
             id: 42,
             name: "moderator".into(),
         },

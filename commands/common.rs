@@ -3,7 +3,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use crate::actions::{Actor, AuditAction};
+use crate::actions::{AuditAction, Member};
 use crate::discord::reads::{self, OpenServer};
 use crate::discord::{BotError, Context, actor, render};
 use crate::erlc::ServerHandle;
@@ -12,7 +12,7 @@ use crate::ui::Message;
 use crate::views::PageTarget;
 
 /// The guild and the member running the command.
-pub async fn caller(ctx: Context<'_>) -> Result<(u64, Actor), BotError> {
+pub async fn caller(ctx: Context<'_>) -> Result<(u64, Member), BotError> {
     let guild = ctx
         .guild_id()
         .map(|g| g.get())
@@ -27,7 +27,7 @@ pub async fn caller(ctx: Context<'_>) -> Result<(u64, Actor), BotError> {
 /// default) is opened; the reply is deferred, as PRC may take longer than Discord's 3 s.
 pub struct ServerRead {
     pub guild: u64,
-    pub actor: Actor,
+    pub actor: Member,
     pub record: ServerRecord,
     pub handle: ServerHandle,
 }

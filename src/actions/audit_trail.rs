@@ -6,41 +6,41 @@
 use serde_json::Value;
 
 use crate::erlc::ErlcError;
-use crate::store::{self, AuditIntent, AuditTicket, Outcome, Source, Store, StoreError};
+use crate::store::{self, AuditIntent, AuditOutcome, AuditTicket, Source, Store, StoreError};
 
-use super::{ActionError, Actor, AuditAction, Services};
+use super::{ActionError, AuditAction, Member, Services};
 
 /// The outcome to record for a failed command.
-pub(super) fn erlc_outcome(error: &ErlcError) -> Outcome {
+pub(super) fn erlc_outcome(error: &ErlcError) -> AuditOutcome {
     match error {
         ErlcError::Policy(_) | ErlcError::BadCommand(_) => {
-            Outcome::RefusedByPolicy(error.explanation())
+            AuditOutcome::RefusedByPolicy(error.explanation())
         }
         other => match other.prc_code().and_then(|code| u32::try_from(code).ok()) {
-            Some(code) => Outcome::PrcError {
+            Some(code) => AuditOutcome::PrcError {
                 code,
                 message: other.explanation(),
             },
-            None => Outcome::Failed(other.explanation()),
+            None => AuditOutcome::Failed(other.explanation()),
         },
     }
 }
 
 /// The outcome to record for any failed action.
-pub(super) fn failure_outcome(error: &ActionError) -> Outcome {
+pub(super) fn failure_outcome(error: &ActionError) -> AuditOutcome {
     match error {
         ActionError::Erlc(e) => erlc_outcome(e),
         ActionError::PermissionDenied { needed, .. } => {
-            Outcome::PermissionDenied(format!("needs {needed}"))
+            AuditOutcome::PermissionDenied(format!("needs {needed}"))
         }
-        other => Outcome::Failed(other.to_string()),
+        other => AuditOutcome::Failed(other.to_string()),
     }
 }
 
-impl Actor {
+impl Member {
     /// How this actor appears in the audit log.
-    pub fn audit_actor(&self) -> store::Actor {
-        store::Actor::Discord {
+    pub fn audit_actor(&self) -> store::AuditActor {
+        store::AuditActor::Discord {
             id: self.discord_id,
             name: self.name.clone(),
         }
@@ -49,7 +49,7 @@ impl Actor {
 
 /// What an action is about, for its audit record.
 #[derive(Debug)]
-pub struct Note {
+pub struct AuditDraft {
     /// What was done (or asked for).
     pub action: AuditAction,
     /// What it acts on (a player, a server label, a channel), if anything.
@@ -59,7 +59,7 @@ pub struct Note {
     pub args: Value,
 }
 
-impl Note {
+impl AuditDraft {
     /// A note of `action` on `target`, with its arguments.
     pub fn new(action: AuditAction, target: Option<String>, args: Value) -> Self {
         Self {
@@ -74,9 +74,9 @@ impl Note {
 pub async fn begin_audit(
     store: &Store,
     guild: u64,
-    actor: store::Actor,
+    actor: store::AuditActor,
     source: Source,
-    note: Note,
+    note: AuditDraft,
 ) -> Result<AuditTicket, StoreError> {
     let intent = AuditIntent {
         actor,
@@ -90,7 +90,7 @@ pub async fn begin_audit(
 
 /// Record how an intent ended. The action has already happened, so a failure to write is
 /// logged rather than returned (the intent stays visible as pending).
-pub async fn complete_audit(store: &Store, ticket: AuditTicket, outcome: Outcome) {
+pub async fn complete_audit(store: &Store, ticket: AuditTicket, outcome: AuditOutcome) {
     let seq = ticket.seq();
     if let Err(e) = store.audit().complete_async(ticket, outcome).await {
         tracing::error!(intent = seq, error = %e, "could not record an audit outcome");
@@ -102,16 +102,16 @@ impl Services {
     pub(super) async fn audit_begin(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         source: Source,
-        note: Note,
+        note: AuditDraft,
     ) -> Result<AuditTicket, ActionError> {
         let actor = actor.audit_actor();
         Ok(begin_audit(self.store(), guild, actor, source, note).await?)
     }
 
     /// See [`complete_audit`].
-    pub(super) async fn audit_complete(&self, ticket: AuditTicket, outcome: Outcome) {
+    pub(super) async fn audit_complete(&self, ticket: AuditTicket, outcome: AuditOutcome) {
         complete_audit(self.store(), ticket, outcome).await;
     }
 
@@ -119,10 +119,10 @@ impl Services {
     pub(super) async fn audit_refusal(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         source: Source,
-        note: Note,
-        outcome: Outcome,
+        note: AuditDraft,
+        outcome: AuditOutcome,
     ) -> Result<u64, ActionError> {
         let ticket = self.audit_begin(guild, actor, source, note).await?;
         let seq = ticket.seq();
@@ -134,8 +134,8 @@ impl Services {
     pub(super) async fn audited<T>(
         &self,
         guild: u64,
-        actor: &Actor,
-        note: Note,
+        actor: &Member,
+        note: AuditDraft,
         change: impl AsyncFnOnce() -> Result<T, ActionError>,
     ) -> Result<T, ActionError> {
         let ticket = self
@@ -143,7 +143,7 @@ impl Services {
             .await?;
         let result = change().await;
         let outcome = match &result {
-            Ok(_) => Outcome::Ok,
+            Ok(_) => AuditOutcome::Ok,
             Err(e) => failure_outcome(e),
         };
         self.audit_complete(ticket, outcome).await;
@@ -165,7 +165,7 @@ mod tests {
             command_id: None,
         };
         match erlc_outcome(&ErlcError::from_code(4000, info)) {
-            Outcome::PrcError { code, message } => {
+            AuditOutcome::PrcError { code, message } => {
                 assert_eq!(code, 4000);
                 assert!(message.contains("not allowed"), "{message}");
             }
@@ -173,14 +173,14 @@ mod tests {
         }
         assert!(matches!(
             erlc_outcome(&ErlcError::Policy(PolicyViolation::MultiLine)),
-            Outcome::RefusedByPolicy(_)
+            AuditOutcome::RefusedByPolicy(_)
         ));
         assert!(matches!(
             erlc_outcome(&ErlcError::Network {
                 endpoint: "GET /v1/server".into(),
                 detail: "reset".into()
             }),
-            Outcome::Failed(_)
+            AuditOutcome::Failed(_)
         ));
     }
 }

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::store::{Capability, Source};
 
-use super::audit_trail::Note;
-use super::{ActionError, Actor, AuditAction, Services};
+use super::audit_trail::AuditDraft;
+use super::{ActionError, AuditAction, Member, Services};
 
 /// What a moderator did to a mod call from its card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,7 @@ impl Services {
     pub fn cancel_confirmation(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         token: &str,
     ) -> Result<String, ActionError> {
         Ok(self
@@ -48,7 +48,7 @@ impl Services {
     pub async fn mod_call_step(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         label: &str,
         call_key: &str,
         step: ModCallStep,
@@ -56,14 +56,15 @@ impl Services {
         let name = step.audit_name();
         self.require(guild, actor, Capability::Moderate, name, Source::Button)
             .await?;
-        let note = Note::new(
+        let note = AuditDraft::new(
             name,
             Some(call_key.to_owned()),
             json!({ "server": label, "call_key": call_key }),
         );
         let ticket = self.audit_begin(guild, actor, Source::Button, note).await?;
         let seq = ticket.seq();
-        self.audit_complete(ticket, crate::store::Outcome::Ok).await;
+        self.audit_complete(ticket, crate::store::AuditOutcome::Ok)
+            .await;
         Ok(seq)
     }
 }

@@ -9,7 +9,7 @@ use rand::distributions::Alphanumeric;
 
 use crate::store::{PendingConfirmation, Source, Store};
 
-use super::{ActionError, Actor};
+use super::{ActionError, Member};
 
 /// Characters in a confirmation token (fits easily in a button's custom id).
 const TOKEN_LEN: usize = 20;
@@ -44,7 +44,7 @@ impl PendingActions {
     pub async fn insert(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         source: Source,
         server_label: &str,
         text: &str,
@@ -71,7 +71,7 @@ impl PendingActions {
         &self,
         guild: u64,
         token: &str,
-        confirmer: &Actor,
+        confirmer: &Member,
     ) -> Result<PendingConfirmation, ActionError> {
         let now = self.store.clock().now_ms();
         let taken = self.store.confirmations().take_if(token, |pending| {
@@ -95,8 +95,8 @@ mod tests {
     use crate::clock::ManualClock;
     use crate::store::{MasterKeySource, StoreConfig};
 
-    fn actor(id: u64, is_admin: bool) -> Actor {
-        Actor {
+    fn actor(id: u64, is_admin: bool) -> Member {
+        Member {
             discord_id: id,
             name: format!("u{id}"),
             roles: vec![],

@@ -2,14 +2,14 @@
 
 use crate::store::{AuditPage, AuditQuery, Capability, Source, VerifyReport};
 
-use super::{ActionError, Actor, AuditAction, Services};
+use super::{ActionError, AuditAction, Member, Services};
 
 impl Services {
     /// One page of the guild's audit entries matching `query`.
     pub async fn audit_search(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         query: &AuditQuery,
     ) -> Result<AuditPage, ActionError> {
         self.require(
@@ -29,7 +29,7 @@ impl Services {
     pub async fn audit_page(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         by: Option<&str>,
         action: Option<&str>,
         per_page: usize,
@@ -56,7 +56,7 @@ impl Services {
     pub async fn audit_verify(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
     ) -> Result<VerifyReport, ActionError> {
         self.require(
             guild,
@@ -70,7 +70,7 @@ impl Services {
     }
 
     /// Every stored audit record of the guild, one JSON object per line (for an attachment).
-    pub async fn audit_export(&self, guild: u64, actor: &Actor) -> Result<Vec<u8>, ActionError> {
+    pub async fn audit_export(&self, guild: u64, actor: &Member) -> Result<Vec<u8>, ActionError> {
         self.require(
             guild,
             actor,

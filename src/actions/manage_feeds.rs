@@ -8,8 +8,8 @@ use crate::events::{EventType, Pattern, PatternSegment};
 use crate::feeds::{preset, presets};
 use crate::store::{Capability, FeedFilters, FeedSubscription, Source};
 
-use super::audit_trail::Note;
-use super::{ActionError, Actor, AuditAction, Services};
+use super::audit_trail::AuditDraft;
+use super::{ActionError, AuditAction, Member, Services};
 
 /// Parse `joins, kills` or `main/player/* ?/kill`: preset names and event patterns, separated
 /// by commas or spaces. Duplicates are dropped; order is kept.
@@ -82,7 +82,7 @@ impl Services {
     pub async fn feeds_add(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         channel_id: u64,
         patterns_or_preset: &str,
         filters: FeedFilters,
@@ -120,7 +120,7 @@ impl Services {
             subscription.filters = filters;
         }
         let patterns: Vec<&str> = subscription.patterns.iter().map(Pattern::as_str).collect();
-        let note = Note::new(
+        let note = AuditDraft::new(
             AuditAction::FeedAdd,
             Some(channel_id.to_string()),
             json!({ "channel": channel_id, "patterns": patterns, "filters": {
@@ -138,7 +138,7 @@ impl Services {
     pub async fn feeds_remove(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         channel_id: u64,
     ) -> Result<bool, ActionError> {
         self.require(
@@ -149,7 +149,7 @@ impl Services {
             Source::SlashCommand,
         )
         .await?;
-        let note = Note::new(
+        let note = AuditDraft::new(
             AuditAction::FeedRemove,
             Some(channel_id.to_string()),
             json!({ "channel": channel_id }),
@@ -167,7 +167,7 @@ impl Services {
     pub async fn feeds_list(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
     ) -> Result<Vec<FeedSubscription>, ActionError> {
         self.require(
             guild,

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::store::{Capability, Source};
 
-use super::audit_trail::Note;
-use super::{ActionError, Actor, AuditAction, Services};
+use super::audit_trail::AuditDraft;
+use super::{ActionError, AuditAction, Member, Services};
 
 /// Parse `view,moderate` (commas or spaces). `all` means every capability; `none` (or
 /// nothing) means none, which removes the role's entry.
@@ -36,7 +36,7 @@ impl Services {
     pub async fn permissions_set(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         role_id: u64,
         capabilities: &str,
     ) -> Result<BTreeSet<Capability>, ActionError> {
@@ -50,7 +50,7 @@ impl Services {
         .await?;
         let capabilities = parse_capabilities(capabilities)?;
         let names: Vec<&str> = capabilities.iter().map(|c| c.as_str()).collect();
-        let note = Note::new(
+        let note = AuditDraft::new(
             AuditAction::PermissionsSet,
             Some(role_id.to_string()),
             json!({ "role": role_id, "capabilities": names }),
@@ -68,7 +68,7 @@ impl Services {
     pub async fn permissions_list(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
     ) -> Result<BTreeMap<u64, BTreeSet<Capability>>, ActionError> {
         self.require(
             guild,

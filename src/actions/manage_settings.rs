@@ -5,8 +5,8 @@ use serde_json::json;
 
 use crate::store::{Capability, GuildSettings, Source};
 
-use super::audit_trail::Note;
-use super::{ActionError, Actor, AuditAction, Services};
+use super::audit_trail::AuditDraft;
+use super::{ActionError, AuditAction, Member, Services};
 
 impl Services {
     /// Post `;staff`/`;modcall` and `;report` cards in `channel`, pinging `ping_role` (none
@@ -14,7 +14,7 @@ impl Services {
     pub async fn settings_modcall(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         channel: u64,
         ping_role: Option<u64>,
     ) -> Result<GuildSettings, ActionError> {
@@ -26,7 +26,7 @@ impl Services {
             Source::SlashCommand,
         )
         .await?;
-        let note = Note::new(
+        let note = AuditDraft::new(
             AuditAction::SettingsModcall,
             Some(channel.to_string()),
             json!({ "channel": channel, "ping_role": ping_role }),
@@ -44,7 +44,7 @@ impl Services {
     pub async fn settings_ingame_commands(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         enabled: bool,
     ) -> Result<GuildSettings, ActionError> {
         self.require(
@@ -55,7 +55,7 @@ impl Services {
             Source::SlashCommand,
         )
         .await?;
-        let note = Note::new(
+        let note = AuditDraft::new(
             AuditAction::SettingsIngameCommands,
             None,
             json!({ "enabled": enabled }),

@@ -30,7 +30,7 @@ use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::store::Store;
 
 pub use audit_action::AuditAction;
-pub use audit_trail::{Note, begin_audit, complete_audit};
+pub use audit_trail::{AuditDraft, begin_audit, complete_audit};
 pub use buttons::ModCallStep;
 pub use directory::ServerDirectory;
 pub use error::ActionError;
@@ -38,7 +38,7 @@ pub use history::LogQuery;
 pub use manage_feeds::parse_feed_patterns;
 pub use manage_roles::parse_capabilities;
 pub use mod_action::{ActionReport, ModAction};
-pub use permissions::Actor;
+pub use permissions::Member;
 pub use players::{ResolvedPlayer, resolve_online};
 pub use servers::{SetupReport, SetupWarning};
 

@@ -8,11 +8,11 @@ use crate::erlc::api::CommandOptions;
 use crate::erlc::command::{CommandBuildError, normalize_text};
 use crate::erlc::models::{Include, PlayerRef};
 use crate::erlc::{ErlcError, GameCommand, ServerHandle, Target, Targets, is_destructive};
-use crate::store::{Outcome, Source};
+use crate::store::{AuditOutcome, Source};
 
-use super::audit_trail::{Note, erlc_outcome};
+use super::audit_trail::{AuditDraft, erlc_outcome};
 use super::players::{ResolvedPlayer, resolve_online};
-use super::{ActionError, ActionReport, Actor, AuditAction, ModAction, Services};
+use super::{ActionError, ActionReport, AuditAction, Member, ModAction, Services};
 
 /// A command ready to send, with what its audit record and its report need.
 struct Prepared {
@@ -50,7 +50,7 @@ impl Services {
     pub async fn run_action(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         source: Source,
         server: Option<&str>,
         action: ModAction,
@@ -101,7 +101,7 @@ impl Services {
     pub async fn confirm(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         token: &str,
     ) -> Result<ActionReport, ActionError> {
         let pending = self.inner.pending.take(guild, token.trim(), actor)?;
@@ -138,7 +138,7 @@ impl Services {
     async fn prepare_raw(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         source: Source,
         server_label: String,
         handle: &ServerHandle,
@@ -146,12 +146,12 @@ impl Services {
     ) -> Result<ActionReport, ActionError> {
         let text = text.trim();
         if let Err(violation) = handle.command_policy().check(text) {
-            let note = Note::new(
+            let note = AuditDraft::new(
                 AuditAction::CommandRaw,
                 None,
                 json!({ "server": server_label, "command": text }),
             );
-            let outcome = Outcome::RefusedByPolicy(violation.to_string());
+            let outcome = AuditOutcome::RefusedByPolicy(violation.to_string());
             self.audit_refusal(guild, actor, source, note, outcome)
                 .await?;
             return Err(ErlcError::Policy(violation).into());
@@ -186,7 +186,7 @@ impl Services {
     async fn refuse_group_word(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         source: Source,
         action: AuditAction,
         server_label: &str,
@@ -198,7 +198,7 @@ impl Services {
         else {
             return error;
         };
-        let note = Note::new(
+        let note = AuditDraft::new(
             action,
             Some(name.clone()),
             json!({ "server": server_label, "player": name }),
@@ -293,7 +293,7 @@ impl Services {
     async fn execute(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         source: Source,
         handle: &ServerHandle,
         prepared: Prepared,
@@ -307,7 +307,7 @@ impl Services {
             args.extend(extra);
         }
         let target = prepared.player.as_ref().map(|p| p.name.clone());
-        let note = Note::new(prepared.action.audit_name(), target, args);
+        let note = AuditDraft::new(prepared.action.audit_name(), target, args);
         let ticket = self.audit_begin(guild, actor, source, note).await?;
         let audit_seq = ticket.seq();
         let options = CommandOptions {
@@ -316,7 +316,7 @@ impl Services {
         };
         match handle.send_command(&prepared.text, &options).await {
             Ok(receipt) => {
-                self.audit_complete(ticket, Outcome::Ok).await;
+                self.audit_complete(ticket, AuditOutcome::Ok).await;
                 Ok(ActionReport {
                     action: prepared.action,
                     server_label: prepared.server_label,

@@ -6,14 +6,14 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::store::{Capability, Outcome, Source};
+use crate::store::{AuditOutcome, Capability, Source};
 
-use super::audit_trail::Note;
+use super::audit_trail::AuditDraft;
 use super::{ActionError, AuditAction, Services};
 
 /// The Discord member asking for something.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
+pub struct Member {
     /// Discord user id.
     pub discord_id: u64,
     /// Display name at the time, for the audit log.
@@ -38,7 +38,7 @@ impl Services {
     pub fn capabilities(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
     ) -> Result<BTreeSet<Capability>, ActionError> {
         if actor.is_admin {
             return Ok(Capability::ALL.into_iter().collect());
@@ -54,7 +54,7 @@ impl Services {
     pub async fn require(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         needed: Capability,
         action: AuditAction,
         source: Source,
@@ -62,8 +62,8 @@ impl Services {
         if self.capabilities(guild, actor)?.contains(&needed) {
             return Ok(());
         }
-        let note = Note::new(action, None, json!({ "needed": needed.as_str() }));
-        let outcome = Outcome::PermissionDenied(format!("needs {needed}"));
+        let note = AuditDraft::new(action, None, json!({ "needed": needed.as_str() }));
+        let outcome = AuditOutcome::PermissionDenied(format!("needs {needed}"));
         self.audit_refusal(guild, actor, source, note, outcome)
             .await?;
         Err(ActionError::PermissionDenied {

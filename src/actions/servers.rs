@@ -8,10 +8,12 @@ use crate::erlc::api::KeyValidation;
 use crate::erlc::{ServerHandle, ServerKey};
 use crate::events::validate_segment;
 use crate::sandbox::is_sandbox_keyword;
-use crate::store::{Capability, Outcome, ServerRecord, ServerStatus, Source, new_webhook_token};
+use crate::store::{
+    AuditOutcome, Capability, ServerRecord, ServerStatus, Source, new_webhook_token,
+};
 
-use super::audit_trail::{Note, erlc_outcome, failure_outcome};
-use super::{ActionError, Actor, AuditAction, Services};
+use super::audit_trail::{AuditDraft, erlc_outcome, failure_outcome};
+use super::{ActionError, AuditAction, Member, Services};
 
 /// What `/server setup` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +61,7 @@ fn normalise_label(label: &str) -> Result<String, ActionError> {
 }
 
 /// Decide from the live check whether to save the key, and what to warn about.
-fn judge(validation: KeyValidation) -> Result<Checked, Box<(Outcome, ActionError)>> {
+fn judge(validation: KeyValidation) -> Result<Checked, Box<(AuditOutcome, ActionError)>> {
     let checked = |server_name, status, warnings| Checked {
         server_name,
         status,
@@ -80,7 +82,7 @@ fn judge(validation: KeyValidation) -> Result<Checked, Box<(Outcome, ActionError
             ActionError::KeyRejected(format!("{} Nothing was saved.", error.user_message())),
         ))),
         rate_limited @ KeyValidation::RateLimited { .. } => Err(Box::new((
-            Outcome::Failed("rate limited while checking the key".into()),
+            AuditOutcome::Failed("rate limited while checking the key".into()),
             ActionError::KeyCheckUnavailable(format!(
                 "{} Nothing was saved.",
                 rate_limited.user_message()
@@ -104,7 +106,7 @@ impl Services {
     pub async fn setup_server(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         label: &str,
         key_text: &str,
     ) -> Result<SetupReport, ActionError> {
@@ -126,7 +128,7 @@ impl Services {
         }
         let sandbox = is_sandbox_keyword(key_text);
         let (key, handle) = self.key_and_handle(guild, key_text, sandbox).await?;
-        let note = Note::new(
+        let note = AuditDraft::new(
             AuditAction::ServerAdd,
             Some(label.clone()),
             json!({ "label": label, "key_fingerprint": key.fingerprint(), "sandbox": sandbox }),
@@ -143,7 +145,7 @@ impl Services {
         };
         match self.save_server(guild, actor, &label, &key, sandbox, &checked) {
             Ok((record, webhook_token)) => {
-                self.audit_complete(ticket, Outcome::Ok).await;
+                self.audit_complete(ticket, AuditOutcome::Ok).await;
                 Ok(SetupReport {
                     record,
                     server_name: checked.server_name,
@@ -179,7 +181,7 @@ impl Services {
     fn save_server(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         label: &str,
         key: &ServerKey,
         sandbox: bool,
@@ -204,7 +206,7 @@ impl Services {
     pub async fn remove_server(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         label: &str,
     ) -> Result<ServerRecord, ActionError> {
         self.require(
@@ -216,7 +218,7 @@ impl Services {
         )
         .await?;
         let record = self.directory().record(guild, label)?;
-        let note = Note::new(
+        let note = AuditDraft::new(
             AuditAction::ServerRemove,
             Some(record.label.clone()),
             json!({ "label": record.label, "key_fingerprint": record.key_fingerprint }),
@@ -240,7 +242,7 @@ impl Services {
     pub async fn set_default_server(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         label: &str,
     ) -> Result<ServerRecord, ActionError> {
         self.require(
@@ -252,7 +254,7 @@ impl Services {
         )
         .await?;
         let record = self.directory().record(guild, label)?;
-        let note = Note::new(
+        let note = AuditDraft::new(
             AuditAction::ServerDefault,
             Some(record.label.clone()),
             json!({ "label": record.label }),
@@ -269,7 +271,7 @@ impl Services {
     pub async fn list_servers(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
     ) -> Result<Vec<ServerRecord>, ActionError> {
         self.require(
             guild,
@@ -288,7 +290,7 @@ impl Services {
     pub async fn webhook_token(
         &self,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         server: Option<&str>,
     ) -> Result<(ServerRecord, String), ActionError> {
         let action = AuditAction::ServerWebhook;
@@ -301,7 +303,7 @@ impl Services {
         )
         .await?;
         let record = self.directory().pick(guild, server)?;
-        let note = Note::new(
+        let note = AuditDraft::new(
             action,
             Some(record.label.clone()),
             json!({ "label": record.label }),

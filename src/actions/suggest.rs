@@ -5,7 +5,7 @@
 use crate::store::Capability;
 use crate::tracker::Tracker;
 
-use super::{ActionError, Actor, Services};
+use super::{ActionError, Member, Services};
 
 /// The most suggestions one answer holds (Discord's limit on autocomplete choices).
 const MAX_SUGGESTIONS: usize = 25;
@@ -29,7 +29,7 @@ impl Services {
         &self,
         tracker: &Tracker,
         guild: u64,
-        actor: &Actor,
+        actor: &Member,
         server: Option<&str>,
         typed: &str,
     ) -> Result<Vec<String>, ActionError> {

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::actions::{Note, begin_audit, complete_audit};
+use crate::actions::{AuditDraft, begin_audit, complete_audit};
 use crate::erlc::ServerHandle;
 use crate::erlc::api::CommandOptions;
 use crate::erlc::command::{GameCommand, Target, Targets};
 use crate::feeds::nonce_for;
-use crate::store::{Actor, GuildSettings, Outcome, Source};
+use crate::store::{AuditActor, AuditOutcome, GuildSettings, Source};
 
 use super::cards::{Caller, CardPlace, Reported, report_card, staff_card};
 use super::live::{LivePlayer, NameMatch, find_by_id, find_by_name, live_players};
@@ -78,14 +78,14 @@ impl CommandRouter {
             return Handled::CoolingDown { wait };
         }
         let live = self.open(&call).await;
-        let actor = Actor::Player {
+        let actor = AuditActor::Player {
             id: Some(call.player_id),
             name: live
                 .caller
                 .name()
                 .map_or_else(|| format!("user {}", call.player_id), str::to_owned),
         };
-        let note = Note::new(
+        let note = AuditDraft::new(
             builtin.audit_action(),
             Some(call.server.clone()),
             json!({"command": call.command, "argument": call.argument}),
@@ -107,9 +107,9 @@ impl CommandRouter {
             Err(detail) => (false, detail),
         };
         let outcome = if ok {
-            Outcome::Ok
+            AuditOutcome::Ok
         } else {
-            Outcome::Failed(detail.clone())
+            AuditOutcome::Failed(detail.clone())
         };
         complete_audit(store, ticket, outcome).await;
         Handled::Ran {

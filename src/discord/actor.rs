@@ -2,15 +2,15 @@
 
 use poise::serenity_prelude as serenity;
 
-use crate::actions::Actor;
+use crate::actions::Member;
 
 /// The member's id, display name, roles and whether Discord says they administer the guild
 /// (owner, Administrator or Manage Server: interaction payloads carry the computed bits).
-pub fn from_member(member: &serenity::Member) -> Actor {
+pub fn from_member(member: &serenity::Member) -> Member {
     let is_admin = member
         .permissions
         .is_some_and(|p| p.administrator() || p.manage_guild());
-    Actor {
+    Member {
         discord_id: member.user.id.get(),
         name: member.display_name().to_owned(),
         roles: member.roles.iter().map(|r| r.get()).collect(),
@@ -19,6 +19,6 @@ pub fn from_member(member: &serenity::Member) -> Actor {
 }
 
 /// The actor behind an interaction; `None` outside a guild.
-pub fn from_interaction_member(member: Option<&serenity::Member>) -> Option<Actor> {
+pub fn from_interaction_member(member: Option<&serenity::Member>) -> Option<Member> {
     member.map(from_member)
 }

@@ -5,7 +5,7 @@
 //! declares; only bans come from v1, which alone has them.
 
 use super::BotError;
-use crate::actions::{ActionError, Actor, LogQuery, Services, resolve_online};
+use crate::actions::{ActionError, LogQuery, Member, Services, resolve_online};
 use crate::erlc::ServerHandle;
 use crate::erlc::models::{Player, PlayerRef};
 use crate::ui::{Message, team};
@@ -28,7 +28,7 @@ pub struct OpenServer<'a> {
 pub async fn page(
     services: &Services,
     guild: u64,
-    actor: &Actor,
+    actor: &Member,
     server: Option<OpenServer<'_>>,
     target: &PageTarget,
 ) -> Result<Message, BotError> {

@@ -43,7 +43,7 @@ pub(crate) fn is_transient_failure(err: &ErlcError) -> bool {
 
 /// How one call ended, from the breaker's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
+pub(crate) enum CallOutcome {
     /// PRC answered coherently (2xx, or a deliberate refusal).
     Healthy,
     /// A transient failure: counts towards opening.
@@ -52,13 +52,13 @@ pub(crate) enum Outcome {
     Neutral,
 }
 
-impl Outcome {
+impl CallOutcome {
     pub fn of(result: Result<(), &ErlcError>) -> Self {
         match result {
-            Ok(()) => Outcome::Healthy,
-            Err(ErlcError::RateLimited { .. }) => Outcome::Neutral,
-            Err(err) if is_transient_failure(err) => Outcome::Failed,
-            Err(_) => Outcome::Healthy,
+            Ok(()) => CallOutcome::Healthy,
+            Err(ErlcError::RateLimited { .. }) => CallOutcome::Neutral,
+            Err(err) if is_transient_failure(err) => CallOutcome::Failed,
+            Err(_) => CallOutcome::Healthy,
         }
     }
 }
@@ -145,7 +145,7 @@ impl Breakers {
     }
 
     /// Returns true when this outcome opened the breaker.
-    fn record(&self, name: &str, probe: bool, outcome: Outcome) -> bool {
+    fn record(&self, name: &str, probe: bool, outcome: CallOutcome) -> bool {
         let now = self.clock.now_ms();
         let open_until = now.saturating_add(self.config.cool_off.as_millis() as i64);
         let mut states = self.lock();
@@ -154,25 +154,25 @@ impl Breakers {
             .or_insert(State::Closed { failures: 0 });
         match (*state, outcome) {
             (State::HalfOpen { .. }, _) if !probe => false,
-            (State::HalfOpen { .. }, Outcome::Healthy) => {
+            (State::HalfOpen { .. }, CallOutcome::Healthy) => {
                 *state = State::Closed { failures: 0 };
                 false
             }
-            (State::HalfOpen { .. }, Outcome::Failed) => {
+            (State::HalfOpen { .. }, CallOutcome::Failed) => {
                 *state = State::Open {
                     until_ms: open_until,
                 };
                 true
             }
-            (State::HalfOpen { .. }, Outcome::Neutral) => {
+            (State::HalfOpen { .. }, CallOutcome::Neutral) => {
                 *state = State::HalfOpen { probing: false };
                 false
             }
-            (State::Closed { .. }, Outcome::Healthy) => {
+            (State::Closed { .. }, CallOutcome::Healthy) => {
                 *state = State::Closed { failures: 0 };
                 false
             }
-            (State::Closed { failures }, Outcome::Failed) => {
+            (State::Closed { failures }, CallOutcome::Failed) => {
                 let failures = failures.saturating_add(1);
                 if failures >= self.config.threshold {
                     *state = State::Open {
@@ -185,7 +185,7 @@ impl Breakers {
                 }
             }
             // Late answers to calls admitted before the breaker opened change nothing.
-            (State::Closed { .. }, Outcome::Neutral) | (State::Open { .. }, _) => false,
+            (State::Closed { .. }, CallOutcome::Neutral) | (State::Open { .. }, _) => false,
         }
     }
 
@@ -199,7 +199,7 @@ impl Breakers {
 
 impl Ticket {
     /// Report how the call went. Returns true when this opened the breaker.
-    pub fn record(mut self, outcome: Outcome) -> bool {
+    pub fn record(mut self, outcome: CallOutcome) -> bool {
         self.recorded = true;
         if self.breakers.config.threshold == 0 {
             return false;
@@ -235,7 +235,7 @@ mod tests {
     }
 
     fn fail(b: &Arc<Breakers>) -> bool {
-        b.admit("bucket").unwrap().record(Outcome::Failed)
+        b.admit("bucket").unwrap().record(CallOutcome::Failed)
     }
 
     #[test]
@@ -257,7 +257,7 @@ mod tests {
             b.admit("bucket").is_err(),
             "concurrent callers still fail fast"
         );
-        assert!(!probe.record(Outcome::Healthy));
+        assert!(!probe.record(CallOutcome::Healthy));
         assert!(b.admit("bucket").is_ok(), "closed again");
         assert!(!fail(&b), "failure count restarted from zero");
     }
@@ -267,12 +267,12 @@ mod tests {
         let (clock, b) = setup();
         fail(&b);
         fail(&b);
-        b.admit("bucket").unwrap().record(Outcome::Healthy);
+        b.admit("bucket").unwrap().record(CallOutcome::Healthy);
         assert!(!fail(&b) && !fail(&b), "success reset the streak");
         assert!(fail(&b));
         clock.advance_ms(10_000);
         assert!(
-            b.admit("bucket").unwrap().record(Outcome::Failed),
+            b.admit("bucket").unwrap().record(CallOutcome::Failed),
             "probe failure reopens"
         );
         assert_eq!(b.admit("bucket").unwrap_err(), Duration::from_secs(10));
@@ -287,7 +287,7 @@ mod tests {
         clock.advance_ms(10_000);
         drop(b.admit("bucket").unwrap());
         let probe = b.admit("bucket").expect("slot freed by the dropped probe");
-        assert!(!probe.record(Outcome::Neutral));
+        assert!(!probe.record(CallOutcome::Neutral));
         assert!(
             b.admit("bucket").is_ok(),
             "a 429 probe lets the next caller probe"
@@ -296,7 +296,7 @@ mod tests {
         let (_, b) = setup();
         fail(&b);
         fail(&b);
-        b.admit("bucket").unwrap().record(Outcome::Neutral);
+        b.admit("bucket").unwrap().record(CallOutcome::Neutral);
         assert!(fail(&b));
     }
 
@@ -324,28 +324,28 @@ mod tests {
             command_id: None,
         };
         assert_eq!(
-            Outcome::of(Err(&ErlcError::from_code(1001, info.clone()))),
-            Outcome::Failed
+            CallOutcome::of(Err(&ErlcError::from_code(1001, info.clone()))),
+            CallOutcome::Failed
         );
         assert_eq!(
-            Outcome::of(Err(&ErlcError::from_code(0, info.clone()))),
-            Outcome::Failed
+            CallOutcome::of(Err(&ErlcError::from_code(0, info.clone()))),
+            CallOutcome::Failed
         );
         assert_eq!(
-            Outcome::of(Err(&ErlcError::from_code(2002, info.clone()))),
-            Outcome::Healthy
+            CallOutcome::of(Err(&ErlcError::from_code(2002, info.clone()))),
+            CallOutcome::Healthy
         );
         assert_eq!(
-            Outcome::of(Err(&ErlcError::from_code(4001, info))),
-            Outcome::Neutral
+            CallOutcome::of(Err(&ErlcError::from_code(4001, info))),
+            CallOutcome::Neutral
         );
         let http = |status| ErlcError::Http {
             endpoint: String::new(),
             status,
             body_snippet: String::new(),
         };
-        assert_eq!(Outcome::of(Err(&http(503))), Outcome::Failed);
-        assert_eq!(Outcome::of(Err(&http(404))), Outcome::Healthy);
-        assert_eq!(Outcome::of(Ok(())), Outcome::Healthy);
+        assert_eq!(CallOutcome::of(Err(&http(503))), CallOutcome::Failed);
+        assert_eq!(CallOutcome::of(Err(&http(404))), CallOutcome::Healthy);
+        assert_eq!(CallOutcome::of(Ok(())), CallOutcome::Healthy);
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
-use super::breaker::Outcome;
+use super::breaker::CallOutcome;
 use super::client::{Inner, RawResponse, sensitive_header};
 use super::error::ErlcError;
 use super::key::ServerKey;
@@ -180,7 +180,7 @@ impl Inner {
             }
         };
         let latency = started.elapsed();
-        if ticket.record(Outcome::of(result.as_ref().map(|_| ()))) {
+        if ticket.record(CallOutcome::of(result.as_ref().map(|_| ()))) {
             Counters::bump(&self.counters.breaker_opens);
             tracing::warn!(
                 breaker = %breaker_name,

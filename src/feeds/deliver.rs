@@ -18,14 +18,14 @@ use crate::store::{DeliveryState, PendingDelivery};
 
 /// When to try a failed delivery again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
+pub struct DeliveryRetry {
     /// Wait after the first failure; doubles with every further one.
     pub base: Duration,
     /// Longest wait between attempts.
     pub max: Duration,
 }
 
-impl Default for RetryPolicy {
+impl Default for DeliveryRetry {
     fn default() -> Self {
         Self {
             base: Duration::from_secs(1),
@@ -34,7 +34,7 @@ impl Default for RetryPolicy {
     }
 }
 
-impl RetryPolicy {
+impl DeliveryRetry {
     /// The wait after the failure that follows `failed_before` earlier failures: between half
     /// and all of `base × 2^failed_before` (capped at `max`), and never less than the
     /// destination's `retry_after`. `unit` is a random number in [0, 1).
@@ -49,8 +49,9 @@ impl RetryPolicy {
 }
 
 /// What became of one message.
-enum Outcome {
-    Delivered,
+enum DeliveryOutcome {
+    /// The entry is finished with: delivered, or parked for good (e.g. unreadable).
+    Done,
     /// Not delivered now; the channel waits for a later round.
     Later,
 }
@@ -144,14 +145,17 @@ impl FeedPipeline {
         let mut done = 0;
         for delivery in lane {
             match self.deliver_one(&delivery).await? {
-                Outcome::Delivered => done += 1,
-                Outcome::Later => break,
+                DeliveryOutcome::Done => done += 1,
+                DeliveryOutcome::Later => break,
             }
         }
         Ok(done)
     }
 
-    async fn deliver_one(&self, delivery: &PendingDelivery) -> Result<Outcome, PipelineError> {
+    async fn deliver_one(
+        &self,
+        delivery: &PendingDelivery,
+    ) -> Result<DeliveryOutcome, PipelineError> {
         let key = delivery.entry.idempotency_key.as_str();
         let outbox = self.store.outbox();
         let planned: PlannedMessage = match serde_json::from_value(delivery.entry.payload.clone()) {
@@ -159,7 +163,7 @@ impl FeedPipeline {
             Err(error) => {
                 let reason = format!("the queued message cannot be read ({error})");
                 self.park(key, &reason)?;
-                return Ok(Outcome::Delivered);
+                return Ok(DeliveryOutcome::Done);
             }
         };
         let channel = planned.channel_id;
@@ -170,7 +174,7 @@ impl FeedPipeline {
         let result = match &card {
             Some((_, Some(DeliveryState::Pending))) => {
                 // The card's own post is still queued; it goes first.
-                return Ok(Outcome::Later);
+                return Ok(DeliveryOutcome::Later);
             }
             Some((_, Some(DeliveryState::Delivered { message_id }))) => self
                 .sink
@@ -197,9 +201,11 @@ impl FeedPipeline {
                     self.stats.add_edited();
                 }
                 self.record_lag(&planned);
-                Ok(Outcome::Delivered)
+                Ok(DeliveryOutcome::Done)
             }
-            Err(error) => self.failed(delivery, &error).map(|()| Outcome::Later),
+            Err(error) => self
+                .failed(delivery, &error)
+                .map(|()| DeliveryOutcome::Later),
         }
     }
 
@@ -265,7 +271,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_with_jitter_and_honours_retry_after() {
-        let policy = RetryPolicy {
+        let policy = DeliveryRetry {
             base: Duration::from_millis(100),
             max: Duration::from_secs(1),
         };

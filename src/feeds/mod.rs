@@ -13,8 +13,8 @@ pub mod route;
 pub mod sink;
 
 pub use batch::{BatchConfig, Batcher, EditTarget, EventRef, PlannedMessage, nonce_for};
-pub use deliver::RetryPolicy;
+pub use deliver::DeliveryRetry;
 pub use pipeline::{FeedPipeline, PipelineConfig, PipelineError, PipelineStats, StatsSnapshot};
 pub use render::{Card, LiveCard, ModCallProgress, mod_call_progress, render_event};
-pub use route::{FeedFilters, FeedRoute, Preset, Router, preset, presets};
+pub use route::{FeedRoute, FeedRouter, Preset, RouteFilters, preset, presets};
 pub use sink::{ConsoleSink, RecordingSink, Sink, SinkError, SinkFuture};

@@ -15,8 +15,8 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use super::batch::{BatchConfig, PlannedMessage};
-use super::deliver::RetryPolicy;
-use super::route::{FeedFilters, FeedRoute, Router};
+use super::deliver::DeliveryRetry;
+use super::route::{FeedRoute, FeedRouter, RouteFilters};
 use super::sink::Sink;
 use crate::store::{FeedSubscription, Store, StoreError};
 
@@ -36,7 +36,7 @@ pub struct PipelineConfig {
     /// Channels delivered to at the same time.
     pub delivery_concurrency: usize,
     /// Backoff between attempts at a message whose delivery failed.
-    pub retry: RetryPolicy,
+    pub retry: DeliveryRetry,
     /// Look for stored events and due retries at least this often, even without a wake-up.
     pub recheck_interval: Duration,
     /// On shutdown, keep delivering queued messages for at most this long.
@@ -51,7 +51,7 @@ impl Default for PipelineConfig {
             max_held_cards: 2_000,
             delivery_scan: 500,
             delivery_concurrency: 8,
-            retry: RetryPolicy::default(),
+            retry: DeliveryRetry::default(),
             recheck_interval: Duration::from_secs(5),
             drain_timeout: Duration::from_secs(5),
         }
@@ -75,7 +75,7 @@ pub struct FeedPipeline {
     pub(super) store: Store,
     pub(super) sink: Arc<dyn Sink>,
     pub(super) config: PipelineConfig,
-    pub(super) router: RwLock<Router>,
+    pub(super) router: RwLock<FeedRouter>,
     pub(super) stats: Arc<PipelineStats>,
     /// Rung when messages were queued or routes changed.
     pub(super) delivery_wake: Notify,
@@ -95,7 +95,7 @@ pub fn route_of(subscription: FeedSubscription) -> FeedRoute {
     FeedRoute {
         channel_id: subscription.channel_id,
         patterns: subscription.patterns,
-        filters: FeedFilters {
+        filters: RouteFilters {
             teams: subscription.filters.teams,
             players: subscription.filters.players,
         },
@@ -115,7 +115,7 @@ impl FeedPipeline {
             store,
             sink,
             config,
-            router: RwLock::new(Router::new()),
+            router: RwLock::new(FeedRouter::new()),
             stats: Arc::new(PipelineStats::default()),
             delivery_wake: Notify::new(),
             routes_changed: Notify::new(),
@@ -134,7 +134,7 @@ impl FeedPipeline {
                 .or_default()
                 .push(route_of(subscription));
         }
-        let mut router = Router::new();
+        let mut router = FeedRouter::new();
         for (guild, routes) in by_guild {
             router.set_guild_routes(guild, routes);
         }
@@ -174,7 +174,7 @@ impl FeedPipeline {
         routed.and(delivered)
     }
 
-    fn destinations_and_routes(&self) -> std::sync::RwLockReadGuard<'_, Router> {
+    fn router(&self) -> std::sync::RwLockReadGuard<'_, FeedRouter> {
         self.router.read().unwrap_or_else(|p| p.into_inner())
     }
 }

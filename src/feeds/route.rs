@@ -14,14 +14,14 @@ const FEED_GAP: &str = "feed/gap";
 /// Optional narrowing of a route. Empty lists do not filter. With both set, an event must
 /// pass both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FeedFilters {
+pub struct RouteFilters {
     /// Team names (case-insensitive): the event must involve a player of one of these teams.
     pub teams: Vec<String>,
     /// Roblox user ids: the event must involve one of these players.
     pub players: Vec<u64>,
 }
 
-impl FeedFilters {
+impl RouteFilters {
     /// True when neither teams nor players narrow the route.
     pub fn is_empty(&self) -> bool {
         self.teams.is_empty() && self.players.is_empty()
@@ -51,7 +51,7 @@ pub struct FeedRoute {
     pub patterns: Vec<Pattern>,
     /// Teams or players an event must involve; empty lists let every event through.
     #[serde(default)]
-    pub filters: FeedFilters,
+    pub filters: RouteFilters,
     /// When each pattern was added, in Unix ms, by pattern text: the pattern takes only events
     /// from then on. Patterns without a time take every event they match.
     #[serde(default)]
@@ -84,11 +84,11 @@ struct GuildRoutes {
 
 /// Finds the channels an event goes to, per guild.
 #[derive(Debug, Default)]
-pub struct Router {
+pub struct FeedRouter {
     guilds: HashMap<u64, GuildRoutes>,
 }
 
-impl Router {
+impl FeedRouter {
     /// A router with no routes: every event goes nowhere.
     pub fn new() -> Self {
         Self::default()

@@ -14,7 +14,9 @@ use super::config::{ActivityConfig, CommandRules};
 use super::encode;
 use super::state::{Shared, lock};
 use super::webhook::{self, Delivery};
-use super::world::{ADMINISTRATOR, Actor, HELPER, Location, MODERATOR, NORMAL, PlayerSpec, World};
+use super::world::{
+    ADMINISTRATOR, HELPER, Location, MODERATOR, NORMAL, PlayerSpec, SimActor, World,
+};
 
 const FIRST: &[&str] = &[
     "minty",
@@ -266,7 +268,7 @@ fn staff_command(world: &mut World, now: i64) {
         2 => ":h Remember to follow the server rules".to_owned(),
         _ => format!(":pm {target} Please drive on the right side"),
     };
-    world.log_command(Actor::Player { name, id }, &text, now);
+    world.log_command(SimActor::Player { name, id }, &text, now);
     let rules = CommandRules {
         restricted: Vec::new(),
         prohibited_words: Vec::new(),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::config::{EmptyMapStyle, LogOrder, MissingField, Quirks};
-use super::world::{Actor, EmergencyCall, Player, World};
+use super::world::{EmergencyCall, Player, SimActor, World};
 
 /// The v2 include flags, in the order sections are written.
 pub const V2_SECTIONS: [&str; 9] = [
@@ -155,8 +155,8 @@ pub fn kill_logs(w: &World, q: &Quirks) -> Value {
 pub fn command_logs(w: &World, q: &Quirks) -> Value {
     let list = ordered(w.command_logs.iter(), q).into_iter().map(|c| {
         let player = match &c.actor {
-            Actor::RemoteServer => "Remote Server".to_owned(),
-            Actor::Player { name, id } => player_string(name, *id),
+            SimActor::RemoteServer => "Remote Server".to_owned(),
+            SimActor::Player { name, id } => player_string(name, *id),
         };
         json!({"Player": player, "Timestamp": c.timestamp, "Command": c.command})
     });

@@ -19,7 +19,7 @@ use super::faults::{FaultKind, message_for_code, status_for_code};
 use super::listener::ConnInfo;
 use super::ratelimit::Decision;
 use super::state::{RecordedRequest, Shared, lock, redact_bucket};
-use super::world::Actor;
+use super::world::SimActor;
 use crate::fingerprint::fingerprint;
 
 /// Stands in for a header value that is not visible ASCII (fails every key check).
@@ -86,13 +86,13 @@ enum Body {
     Text(&'static str, String),
 }
 
-struct Outcome {
+struct SimReply {
     status: u16,
     body: Body,
     code: Option<u16>,
 }
 
-impl Outcome {
+impl SimReply {
     fn ok(body: Value) -> Self {
         Self {
             status: 200,
@@ -230,20 +230,20 @@ async fn prc(
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 serve(&shared, &call)
             }
-            Some(FaultKind::Status { status }) => Outcome {
+            Some(FaultKind::Status { status }) => SimReply {
                 status,
                 body: Body::Text("text/plain", format!("error code: {status}")),
                 code: None,
             },
             Some(FaultKind::Prc { code }) => {
-                let outcome = Outcome::prc(code);
+                let outcome = SimReply::prc(code);
                 if code == 1001 && route == Route::Command {
                     outcome.with_command_id(&shared.next_command_id())
                 } else {
                     outcome
                 }
             }
-            Some(FaultKind::MalformedJson) => Outcome {
+            Some(FaultKind::MalformedJson) => SimReply {
                 status: 200,
                 body: Body::Text(
                     "application/json",
@@ -254,7 +254,7 @@ async fn prc(
             None => serve(&shared, &call),
         }
     } else {
-        Outcome {
+        SimReply {
             status: 429,
             body: Body::Json(json!({
                 "code": 4001,
@@ -292,18 +292,18 @@ struct Call<'a> {
     query: Option<&'a str>,
 }
 
-fn serve(shared: &Shared, call: &Call<'_>) -> Outcome {
+fn serve(shared: &Shared, call: &Call<'_>) -> SimReply {
     let route = call.route;
     match route {
         Route::NotFound => {
-            return Outcome {
+            return SimReply {
                 status: 404,
                 body: Body::Json(json!({"message": "Not Found: no such API route."})),
                 code: None,
             };
         }
         Route::WrongMethod => {
-            return Outcome {
+            return SimReply {
                 status: 405,
                 body: Body::Json(json!({"message": "Method Not Allowed for this route."})),
                 code: None,
@@ -313,7 +313,7 @@ fn serve(shared: &Shared, call: &Call<'_>) -> Outcome {
     }
     let index = match lock(&shared.keys).authenticate(call.key, call.global) {
         Ok(index) => index,
-        Err(e) => return Outcome::error(e.code(), e.message()),
+        Err(e) => return SimReply::error(e.code(), e.message()),
     };
     match route {
         Route::Command => run_command(shared, index, call),
@@ -321,13 +321,13 @@ fn serve(shared: &Shared, call: &Call<'_>) -> Outcome {
     }
 }
 
-fn read(shared: &Shared, index: usize, route: Route, query: Option<&str>) -> Outcome {
+fn read(shared: &Shared, index: usize, route: Route, query: Option<&str>) -> SimReply {
     let Some(world) = shared.world(index) else {
-        return Outcome::prc(1002);
+        return SimReply::prc(1002);
     };
     let q = &shared.quirks;
     if q.offline_gets_422 && world.players.is_empty() {
-        return Outcome::prc(3002);
+        return SimReply::prc(3002);
     }
     let body = match route {
         Route::V2 => encode::v2_server(&world, q, &encode::requested_sections(query)),
@@ -343,48 +343,48 @@ fn read(shared: &Shared, index: usize, route: Route, query: Option<&str>) -> Out
             "staff" => encode::staff_v1(&world, q),
             _ => Value::Object(encode::server_base(&world)),
         },
-        _ => return Outcome::prc(1002),
+        _ => return SimReply::prc(1002),
     };
-    Outcome::ok(body)
+    SimReply::ok(body)
 }
 
-fn run_command(shared: &Shared, index: usize, call: &Call<'_>) -> Outcome {
+fn run_command(shared: &Shared, index: usize, call: &Call<'_>) -> SimReply {
     if !lock(&shared.keys).may_command(index, call.ip, call.global) {
         let why = if call.global.is_some() {
             "The server owner has not authorized this application to run commands."
         } else {
             "This IP address is not on the server's Trusted IP list."
         };
-        return Outcome::error(4000, why);
+        return SimReply::error(4000, why);
     }
     let text = match command_text(call.headers, call.body) {
         Ok(text) => text,
-        Err(why) => return Outcome::error(3001, why),
+        Err(why) => return SimReply::error(3001, why),
     };
     let parsed = match commands::parse(&text, &shared.rules) {
         Ok(parsed) => parsed,
-        Err(CommandError::Invalid(why)) => return Outcome::error(3001, why),
-        Err(CommandError::Restricted) => return Outcome::prc(4002),
-        Err(CommandError::Prohibited) => return Outcome::prc(4003),
+        Err(CommandError::Invalid(why)) => return SimReply::error(3001, why),
+        Err(CommandError::Restricted) => return SimReply::prc(4002),
+        Err(CommandError::Prohibited) => return SimReply::prc(4003),
     };
     let command_id = shared.next_command_id();
     let now = shared.now_secs();
     let Some(mut world) = shared.world(index) else {
-        return Outcome::prc(1002);
+        return SimReply::prc(1002);
     };
     if world.players.is_empty() {
-        return Outcome::prc(3002).with_command_id(&command_id);
+        return SimReply::prc(3002).with_command_id(&command_id);
     }
-    world.log_command(Actor::RemoteServer, text.trim(), now);
+    world.log_command(SimActor::RemoteServer, text.trim(), now);
     commands::apply(&mut world, None, &parsed, now);
-    Outcome::ok(json!({"message": "Success", "commandId": command_id}))
+    SimReply::ok(json!({"message": "Success", "commandId": command_id}))
 }
 
 fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("unprintable"))
 }
 
-fn respond(outcome: Outcome, decision: &Decision) -> Response {
+fn respond(outcome: SimReply, decision: &Decision) -> Response {
     let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let (content_type, text) = match outcome.body {
         Body::Json(value) => ("application/json", value.to_string()),

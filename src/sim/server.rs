@@ -13,7 +13,7 @@ use super::encode;
 use super::state::{Shared, lock};
 use super::webhook::{self, Delivery};
 use super::world::{
-    Actor, AppliedCommand, PlayerSpec, SentMessage, VehicleSpec, World, WorldError,
+    AppliedCommand, PlayerSpec, SentMessage, SimActor, VehicleSpec, World, WorldError,
 };
 
 /// Public facts about one simulated server. Debug never shows the key.
@@ -158,7 +158,7 @@ impl SimServer {
                 .map(|p| p.name.clone())
                 .ok_or(WorldError::NoSuchPlayer(player_id))?;
             w.log_command(
-                Actor::Player {
+                SimActor::Player {
                     name,
                     id: player_id,
                 },

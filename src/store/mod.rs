@@ -29,8 +29,8 @@ use std::sync::Arc;
 use crate::clock::{self, SharedClock};
 
 pub use audit::{
-    Actor, AuditEntry, AuditIntent, AuditLog, AuditPage, AuditQuery, AuditRecord, AuditRetention,
-    AuditTicket, Outcome, Source, VerifyReport,
+    AuditActor, AuditEntry, AuditIntent, AuditLog, AuditOutcome, AuditPage, AuditQuery,
+    AuditRecord, AuditRetention, AuditTicket, Source, VerifyReport,
 };
 pub use backup::{BackupReport, RestoreReport};
 pub use confirmations::{Confirmations, PendingConfirmation};

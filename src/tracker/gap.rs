@@ -15,12 +15,12 @@ use std::collections::HashMap;
 
 use crate::events::catalog::EventPayload;
 
-use super::logs::{LogKind, LogWindow};
+use super::logs::{LogSection, LogWindow};
 
 /// The `feed/gap` event for this read, if any log may have lost rows.
 pub fn detect_gap(
     windows: &[LogWindow],
-    watermarks: &HashMap<LogKind, i64>,
+    watermarks: &HashMap<LogSection, i64>,
     previous_poll: Option<i64>,
 ) -> Option<EventPayload> {
     let mut logs = Vec::new();
@@ -44,7 +44,7 @@ pub fn detect_gap(
 mod tests {
     use super::*;
 
-    fn window(log: LogKind, oldest: Option<i64>) -> LogWindow {
+    fn window(log: LogSection, oldest: Option<i64>) -> LogWindow {
         LogWindow {
             log,
             rows: usize::from(oldest.is_some()),
@@ -55,11 +55,11 @@ mod tests {
 
     #[test]
     fn reports_logs_whose_window_moved_past_the_previous_poll() {
-        let marks = HashMap::from([(LogKind::Joins, 100), (LogKind::Kills, 100)]);
+        let marks = HashMap::from([(LogSection::Joins, 100), (LogSection::Kills, 100)]);
         let windows = [
-            window(LogKind::Joins, Some(130)),
-            window(LogKind::Kills, Some(90)),
-            window(LogKind::Commands, Some(500)),
+            window(LogSection::Joins, Some(130)),
+            window(LogSection::Kills, Some(90)),
+            window(LogSection::Commands, Some(500)),
         ];
         assert_eq!(
             detect_gap(&windows, &marks, Some(110)),
@@ -73,17 +73,17 @@ mod tests {
 
     #[test]
     fn no_gap_while_seen_rows_are_still_there_or_new_rows_follow_the_poll_closely() {
-        let marks = HashMap::from([(LogKind::Kills, 100)]);
+        let marks = HashMap::from([(LogSection::Kills, 100)]);
         assert_eq!(
-            detect_gap(&[window(LogKind::Kills, Some(100))], &marks, Some(120)),
+            detect_gap(&[window(LogSection::Kills, Some(100))], &marks, Some(120)),
             None
         );
         assert_eq!(
-            detect_gap(&[window(LogKind::Kills, Some(115))], &marks, Some(120)),
+            detect_gap(&[window(LogSection::Kills, Some(115))], &marks, Some(120)),
             None
         );
         assert_eq!(
-            detect_gap(&[window(LogKind::Kills, None)], &marks, Some(120)),
+            detect_gap(&[window(LogSection::Kills, None)], &marks, Some(120)),
             None
         );
         assert_eq!(detect_gap(&[], &marks, Some(120)), None);
@@ -91,8 +91,8 @@ mod tests {
 
     #[test]
     fn without_a_previous_poll_the_watermark_decides() {
-        let marks = HashMap::from([(LogKind::ModCalls, 100)]);
-        let gap = detect_gap(&[window(LogKind::ModCalls, Some(101))], &marks, None);
+        let marks = HashMap::from([(LogSection::ModCalls, 100)]);
+        let gap = detect_gap(&[window(LogSection::ModCalls, Some(101))], &marks, None);
         assert!(matches!(
             gap,
             Some(EventPayload::FeedGap {

@@ -17,7 +17,7 @@ use super::world::Roster;
 
 /// One of PRC's logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LogKind {
+pub enum LogSection {
     /// `JoinLogs`: players joining and leaving.
     Joins,
     /// `KillLogs`: who killed whom.
@@ -28,22 +28,22 @@ pub enum LogKind {
     ModCalls,
 }
 
-impl LogKind {
+impl LogSection {
     /// Every log, in the order a read goes through them.
-    pub const ALL: [LogKind; 4] = [
-        LogKind::Joins,
-        LogKind::Kills,
-        LogKind::Commands,
-        LogKind::ModCalls,
+    pub const ALL: [LogSection; 4] = [
+        LogSection::Joins,
+        LogSection::Kills,
+        LogSection::Commands,
+        LogSection::ModCalls,
     ];
 
     /// Short name used in dedupe scopes, watermarks and `feed/gap` events.
     pub fn name(self) -> &'static str {
         match self {
-            LogKind::Joins => "joins",
-            LogKind::Kills => "kills",
-            LogKind::Commands => "commands",
-            LogKind::ModCalls => "modcalls",
+            LogSection::Joins => "joins",
+            LogSection::Kills => "kills",
+            LogSection::Commands => "commands",
+            LogSection::ModCalls => "modcalls",
         }
     }
 }
@@ -86,7 +86,7 @@ impl RowKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogRow {
     /// The log the row came from.
-    pub log: LogKind,
+    pub log: LogSection,
     /// The event's source time: the row's timestamp (the poll time for a mod call answer,
     /// which PRC does not date).
     pub timestamp: i64,
@@ -100,7 +100,7 @@ pub struct LogRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogWindow {
     /// The log read.
-    pub log: LogKind,
+    pub log: LogSection,
     /// Rows PRC returned for it.
     pub rows: usize,
     /// Timestamp of the oldest row (Unix seconds); `None` when the log was empty.
@@ -118,7 +118,7 @@ pub struct LogRead {
     pub windows: Vec<LogWindow>,
 }
 
-fn digest(log: LogKind, timestamp: i64, fields: &[&str]) -> u128 {
+fn digest(log: LogSection, timestamp: i64, fields: &[&str]) -> u128 {
     let mut hasher = Sha256::new();
     hasher.update(log.name().as_bytes());
     hasher.update(timestamp.to_be_bytes());
@@ -211,7 +211,7 @@ fn read_log<R: LogDescription>(
 /// How the tracker reads one of PRC's logs: which log it is, the fields that tell its rows
 /// apart, and the events a row stands for.
 trait LogDescription {
-    const LOG: LogKind;
+    const LOG: LogSection;
 
     fn timestamp(&self) -> i64;
 
@@ -232,7 +232,7 @@ fn digest_of<R: LogDescription>(row: &R, fields: &[&str]) -> u128 {
 /// Where one row's events go: they share its log, digest and occurrence.
 struct RowEvents<'a> {
     read: &'a mut LogRead,
-    log: LogKind,
+    log: LogSection,
     digest: u128,
     occurrence: u32,
 }
@@ -253,7 +253,7 @@ impl RowEvents<'_> {
 }
 
 impl LogDescription for JoinLog {
-    const LOG: LogKind = LogKind::Joins;
+    const LOG: LogSection = LogSection::Joins;
 
     fn timestamp(&self) -> i64 {
         self.timestamp
@@ -276,7 +276,7 @@ impl LogDescription for JoinLog {
 }
 
 impl LogDescription for KillLog {
-    const LOG: LogKind = LogKind::Kills;
+    const LOG: LogSection = LogSection::Kills;
 
     fn timestamp(&self) -> i64 {
         self.timestamp
@@ -296,7 +296,7 @@ impl LogDescription for KillLog {
 }
 
 impl LogDescription for CommandLog {
-    const LOG: LogKind = LogKind::Commands;
+    const LOG: LogSection = LogSection::Commands;
 
     fn timestamp(&self) -> i64 {
         self.timestamp
@@ -317,7 +317,7 @@ impl LogDescription for CommandLog {
 
 /// A mod call is two events: "new" when first seen, "answered" once a moderator is on it.
 impl LogDescription for ModCall {
-    const LOG: LogKind = LogKind::ModCalls;
+    const LOG: LogSection = LogSection::ModCalls;
 
     fn timestamp(&self) -> i64 {
         self.timestamp
@@ -348,7 +348,7 @@ impl LogDescription for ModCall {
 }
 
 impl LogRead {
-    fn window(&mut self, log: LogKind, timestamps: impl Iterator<Item = i64> + Clone) {
+    fn window(&mut self, log: LogSection, timestamps: impl Iterator<Item = i64> + Clone) {
         self.windows.push(LogWindow {
             log,
             rows: timestamps.clone().count(),
@@ -406,7 +406,7 @@ mod tests {
         assert_eq!(
             first.windows,
             vec![LogWindow {
-                log: LogKind::Kills,
+                log: LogSection::Kills,
                 rows: 3,
                 oldest: Some(50),
                 newest: Some(51)
@@ -441,7 +441,7 @@ mod tests {
         let kills = read
             .windows
             .iter()
-            .find(|w| w.log == LogKind::Kills)
+            .find(|w| w.log == LogSection::Kills)
             .unwrap();
         assert_eq!((kills.rows, kills.oldest), (0, None));
     }

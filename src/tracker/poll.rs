@@ -16,7 +16,7 @@ use super::config::{TrackedServer, TrackerConfig};
 use super::diff::{ban_changes, diff};
 use super::error::TrackerError;
 use super::gap::detect_gap;
-use super::logs::{LogKind, LogRead, LogRow, RowKey, read_logs};
+use super::logs::{LogRead, LogRow, LogSection, RowKey, read_logs};
 use super::sections::ALWAYS_READ;
 use super::world::{Roster, WorldState};
 
@@ -65,9 +65,9 @@ mod shared {
 pub(super) struct PollState {
     loaded: bool,
     checkpoint: Checkpoint,
-    watermarks: HashMap<LogKind, i64>,
+    watermarks: HashMap<LogSection, i64>,
     /// Every row key of the previous read: all handled, so they skip the store lookup.
-    seen: HashSet<(LogKind, RowKey)>,
+    seen: HashSet<(LogSection, RowKey)>,
     scopes: Scopes,
 }
 
@@ -82,21 +82,21 @@ struct Scopes {
 
 impl Scopes {
     fn new(server: &TrackedServer) -> Self {
-        let scope = |log: LogKind| tracker_scope(server.guild, &server.label, log.name());
+        let scope = |log: LogSection| tracker_scope(server.guild, &server.label, log.name());
         Self {
-            joins: scope(LogKind::Joins),
-            kills: scope(LogKind::Kills),
-            commands: scope(LogKind::Commands),
-            mod_calls: scope(LogKind::ModCalls),
+            joins: scope(LogSection::Joins),
+            kills: scope(LogSection::Kills),
+            commands: scope(LogSection::Commands),
+            mod_calls: scope(LogSection::ModCalls),
         }
     }
 
-    fn of(&self, log: LogKind) -> &str {
+    fn of(&self, log: LogSection) -> &str {
         match log {
-            LogKind::Joins => &self.joins,
-            LogKind::Kills => &self.kills,
-            LogKind::Commands => &self.commands,
-            LogKind::ModCalls => &self.mod_calls,
+            LogSection::Joins => &self.joins,
+            LogSection::Kills => &self.kills,
+            LogSection::Commands => &self.commands,
+            LogSection::ModCalls => &self.mod_calls,
         }
     }
 }
@@ -140,7 +140,7 @@ impl PollState {
             }
         }
         self.scopes = Scopes::new(server);
-        for log in LogKind::ALL {
+        for log in LogSection::ALL {
             if let Some(mark) = store.dedupe().watermark(self.scopes.of(log), NEWEST)? {
                 self.watermarks.insert(log, mark);
             }

@@ -1,7 +1,7 @@
 //! `/audit search` and `/audit verify`: audit entries as compact lines (who, what, target,
 //! outcome, when), and the chain check in plain words.
 
-use crate::store::audit::{Actor, AuditEntry, Outcome, VerifyReport};
+use crate::store::audit::{AuditActor, AuditEntry, AuditOutcome, VerifyReport};
 use crate::ui::colours;
 use crate::ui::escape::{code_span, escape_name, plain_line};
 use crate::ui::message::{Embed, MAX_DESCRIPTION, Message, truncate};
@@ -132,31 +132,31 @@ fn entry_line(entry: &AuditEntry) -> String {
     line
 }
 
-fn outcome_icon(outcome: &Outcome) -> &'static str {
+fn outcome_icon(outcome: &AuditOutcome) -> &'static str {
     match outcome {
-        Outcome::Pending => "⏳",
-        Outcome::Ok => "✅",
-        Outcome::PrcError { .. } | Outcome::Failed(_) => "❌",
-        Outcome::RefusedByPolicy(_) | Outcome::PermissionDenied(_) => "🚫",
+        AuditOutcome::Pending => "⏳",
+        AuditOutcome::Ok => "✅",
+        AuditOutcome::PrcError { .. } | AuditOutcome::Failed(_) => "❌",
+        AuditOutcome::RefusedByPolicy(_) | AuditOutcome::PermissionDenied(_) => "🚫",
     }
 }
 
-fn outcome_detail(outcome: &Outcome) -> Option<String> {
+fn outcome_detail(outcome: &AuditOutcome) -> Option<String> {
     let (what, text) = match outcome {
-        Outcome::Pending | Outcome::Ok => return None,
-        Outcome::PrcError { code, message } => (format!("PRC error {code}"), message),
-        Outcome::RefusedByPolicy(why) => ("refused by policy".to_owned(), why),
-        Outcome::PermissionDenied(why) => ("permission denied".to_owned(), why),
-        Outcome::Failed(why) => ("failed".to_owned(), why),
+        AuditOutcome::Pending | AuditOutcome::Ok => return None,
+        AuditOutcome::PrcError { code, message } => (format!("PRC error {code}"), message),
+        AuditOutcome::RefusedByPolicy(why) => ("refused by policy".to_owned(), why),
+        AuditOutcome::PermissionDenied(why) => ("permission denied".to_owned(), why),
+        AuditOutcome::Failed(why) => ("failed".to_owned(), why),
     };
     Some(format!("{what}: {}", escape_name(&truncate(text, MAX_ARG))))
 }
 
-fn actor_text(actor: &Actor) -> String {
+fn actor_text(actor: &AuditActor) -> String {
     match actor {
-        Actor::Discord { name, .. } => format!("**{}**", display_name(name)),
-        Actor::Player { id, name } => format!("{} (in game)", name_link(name, *id)),
-        Actor::System(name) => format!("⚙️ {}", display_name(name)),
+        AuditActor::Discord { name, .. } => format!("**{}**", display_name(name)),
+        AuditActor::Player { id, name } => format!("{} (in game)", name_link(name, *id)),
+        AuditActor::System(name) => format!("⚙️ {}", display_name(name)),
     }
 }
 

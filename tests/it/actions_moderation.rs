@@ -11,7 +11,7 @@ use erlc_bot::erlc::api::Confirmation;
 use erlc_bot::erlc::{CommandBuildError, ErlcError, PolicyViolation};
 use erlc_bot::sim::{FaultKind, FaultPlan, PlayerSpec};
 use erlc_bot::store::maintenance::{MaintenanceConfig, run_once};
-use erlc_bot::store::{Actor as AuditActor, Capability, Outcome, Source, Store};
+use erlc_bot::store::{AuditActor, AuditOutcome, Capability, Source, Store};
 use erlc_bot::tracker::{TrackedServer, Tracker, TrackerConfig, sections_for};
 
 use crate::support::actions::*;
@@ -73,10 +73,10 @@ async fn kick_by_prefix_removes_the_player_and_audits_intent_and_outcome() {
     );
     assert_eq!(
         entry.intent.outcome,
-        Outcome::Pending,
+        AuditOutcome::Pending,
         "intent written first"
     );
-    assert_eq!(entry.outcome(), &Outcome::Ok);
+    assert_eq!(entry.outcome(), &AuditOutcome::Ok);
     assert_eq!(entry.intent.target.as_deref(), Some("Minty"));
     assert_eq!(entry.intent.args["command"], ":kick Minty RDM twice");
     assert!(
@@ -119,7 +119,10 @@ async fn a_refusal_is_audited_and_explains_the_grant() {
     let entries = audit_entries(&env.services, "command.kick");
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].intent.source, Source::Button);
-    assert!(matches!(entries[0].outcome(), Outcome::PermissionDenied(_)));
+    assert!(matches!(
+        entries[0].outcome(),
+        AuditOutcome::PermissionDenied(_)
+    ));
 }
 
 #[tokio::test]
@@ -277,7 +280,7 @@ async fn destructive_raw_commands_wait_for_the_asker_or_an_admin() {
     assert_eq!(entries[1].intent.source, Source::Button);
     assert_eq!(entries[1].intent.args["confirmed"], true);
     assert_eq!(entries[1].intent.args["requested_by"], 10);
-    assert_eq!(entries[1].outcome(), &Outcome::Ok);
+    assert_eq!(entries[1].outcome(), &AuditOutcome::Ok);
 }
 
 #[tokio::test]
@@ -300,7 +303,10 @@ async fn raw_text_the_policy_refuses_is_audited_and_not_sent() {
     );
     assert!(error.user_message().contains("more than one line"));
     let entries = audit_entries(&env.services, "command.raw");
-    assert!(matches!(entries[0].outcome(), Outcome::RefusedByPolicy(_)));
+    assert!(matches!(
+        entries[0].outcome(),
+        AuditOutcome::RefusedByPolicy(_)
+    ));
     assert_eq!(applied(&env.sim), ["log"]);
 }
 
@@ -373,7 +379,10 @@ async fn prc_errors_are_recorded_with_their_code_and_explained() {
     assert!(error.user_message().contains("Reword"), "{error:?}");
     let entries = audit_entries(&env.services, "command.hint");
     assert!(
-        matches!(entries[0].outcome(), Outcome::PrcError { code: 4003, .. }),
+        matches!(
+            entries[0].outcome(),
+            AuditOutcome::PrcError { code: 4003, .. }
+        ),
         "{:?}",
         entries[0].outcome()
     );
@@ -432,7 +441,7 @@ async fn a_player_named_all_is_never_named_as_everyone() {
     assert_eq!(kicks[0].intent.source, Source::Button);
     assert_eq!(kicks[0].intent.target.as_deref(), Some("All"));
     assert!(
-        matches!(kicks[0].outcome(), Outcome::RefusedByPolicy(why) if why.contains("All")),
+        matches!(kicks[0].outcome(), AuditOutcome::RefusedByPolicy(why) if why.contains("All")),
         "{:?}",
         kicks[0].outcome()
     );

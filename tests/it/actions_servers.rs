@@ -3,7 +3,7 @@
 
 use erlc_bot::actions::{ActionError, ModAction, SetupWarning};
 use erlc_bot::sim::MessageKind;
-use erlc_bot::store::{AuditQuery, Outcome, Source, tracker_scope};
+use erlc_bot::store::{AuditOutcome, AuditQuery, Source, tracker_scope};
 
 use crate::support::actions::*;
 use crate::support::open_store;
@@ -44,7 +44,10 @@ async fn a_rejected_key_saves_nothing_and_says_what_to_do() {
     let entries = audit_entries(&services, "server.add");
     assert_eq!(entries.len(), 1, "the malformed key never reached PRC");
     assert!(
-        matches!(entries[0].outcome(), Outcome::PrcError { code: 2002, .. }),
+        matches!(
+            entries[0].outcome(),
+            AuditOutcome::PrcError { code: 2002, .. }
+        ),
         "{:?}",
         entries[0].outcome()
     );
@@ -124,7 +127,7 @@ async fn commands_not_authorized_saves_with_the_trusted_ip_steps() {
     let entries = audit_entries(&services, "command.hint");
     assert!(matches!(
         entries[0].outcome(),
-        Outcome::PrcError { code: 4000, .. }
+        AuditOutcome::PrcError { code: 4000, .. }
     ));
 
     let duplicate = services
@@ -282,7 +285,11 @@ async fn keys_never_reach_the_audit_log() {
         .await
         .unwrap();
     assert_eq!(page.entries.len(), 2);
-    assert!(page.entries.iter().all(|e| e.outcome() == &Outcome::Ok));
+    assert!(
+        page.entries
+            .iter()
+            .all(|e| e.outcome() == &AuditOutcome::Ok)
+    );
 
     let viewer = member(3, &[5]);
     let denied = services.audit_export(GUILD, &viewer).await.unwrap_err();
@@ -328,13 +335,13 @@ async fn the_webhook_token_is_the_one_setup_made_and_showing_it_is_audited() {
         "{denied:?}"
     );
     let entries = audit_entries(services, "server.webhook");
-    let outcomes: Vec<&Outcome> = entries.iter().map(|e| e.outcome()).collect();
+    let outcomes: Vec<&AuditOutcome> = entries.iter().map(|e| e.outcome()).collect();
     assert_eq!(outcomes.len(), 4, "{outcomes:?}");
     assert!(
-        outcomes[..3].iter().all(|o| **o == Outcome::Ok),
+        outcomes[..3].iter().all(|o| **o == AuditOutcome::Ok),
         "{outcomes:?}"
     );
-    assert!(matches!(outcomes[3], Outcome::PermissionDenied(_)));
+    assert!(matches!(outcomes[3], AuditOutcome::PermissionDenied(_)));
     let export = services.audit_export(GUILD, &admin()).await.unwrap();
     let text = String::from_utf8(export).unwrap();
     assert!(

@@ -19,8 +19,8 @@ use erlc_bot::erlc::models::Include;
 use erlc_bot::erlc::{ClientConfig, ErlcClient, ServerKey};
 use erlc_bot::feeds::pipeline::route_of;
 use erlc_bot::feeds::{
-    BatchConfig, FeedPipeline, PipelineConfig, RecordingSink, RetryPolicy, Router, Sink, SinkError,
-    SinkFuture, render_event,
+    BatchConfig, DeliveryRetry, FeedPipeline, FeedRouter, PipelineConfig, RecordingSink, Sink,
+    SinkError, SinkFuture, render_event,
 };
 use erlc_bot::sim::{BucketLimit, SimConfig, Simulator};
 use erlc_bot::store::Store;
@@ -129,7 +129,7 @@ impl Sink for HttpSink {
 fn fast_pipeline() -> PipelineConfig {
     PipelineConfig {
         batch: BatchConfig { max_delay_ms: 150 },
-        retry: RetryPolicy {
+        retry: DeliveryRetry {
             base: Duration::from_millis(20),
             max: Duration::from_millis(200),
         },
@@ -227,7 +227,7 @@ fn card_text(embed: &erlc_bot::ui::Embed) -> CardText {
 
 /// Per channel, the sorted cards of every stored event routed there.
 fn expected_cards(store: &Store) -> BTreeMap<u64, Vec<CardText>> {
-    let mut router = Router::new();
+    let mut router = FeedRouter::new();
     let routes = store
         .settings()
         .feed_subscriptions(GUILD)

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use erlc_bot::actions::{Actor, Services, ServicesOptions};
+use erlc_bot::actions::{Member, Services, ServicesOptions};
 use erlc_bot::clock::ManualClock;
 use erlc_bot::erlc::{ClientConfig, ErlcClient};
 use erlc_bot::events::catalog::EventPayload;
@@ -312,7 +312,7 @@ async fn a_feed_added_with_feed_add_posts_nothing_from_before_it() {
     clock.advance_ms(1_000);
     let client = ErlcClient::new(ClientConfig::with_base_url("http://127.0.0.1:9")).unwrap();
     let services = Services::new(store.clone(), client, ServicesOptions::default());
-    let admin = Actor {
+    let admin = Member {
         discord_id: 1,
         name: "owner".into(),
         roles: vec![],

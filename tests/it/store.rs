@@ -8,8 +8,9 @@ use erlc_bot::clock::ManualClock;
 use erlc_bot::erlc::ServerKey;
 use erlc_bot::store::backup;
 use erlc_bot::store::{
-    Actor, AuditIntent, AuditQuery, AuditRetention, Capability, FeedFilters, FeedSubscription,
-    MasterKey, MasterKeySource, NewMasterKey, Outcome, Source, Store, StoreConfig, StoreError,
+    AuditActor, AuditIntent, AuditOutcome, AuditQuery, AuditRetention, Capability, FeedFilters,
+    FeedSubscription, MasterKey, MasterKeySource, NewMasterKey, Source, Store, StoreConfig,
+    StoreError,
 };
 
 const KEYS: [&str; 3] = [
@@ -78,7 +79,7 @@ fn populate(store: &Store) {
             .begin(
                 1,
                 AuditIntent {
-                    actor: Actor::Discord {
+                    actor: AuditActor::Discord {
                         id: 7,
                         name: "ann".into(),
                     },
@@ -89,7 +90,7 @@ fn populate(store: &Store) {
                 },
             )
             .unwrap();
-        store.audit().complete(ticket, Outcome::Ok).unwrap();
+        store.audit().complete(ticket, AuditOutcome::Ok).unwrap();
     }
 }
 

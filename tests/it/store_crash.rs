@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 
 use erlc_bot::events::catalog::{EventPayload, PlayerInfo};
 use erlc_bot::store::{
-    Actor, AuditIntent, AuditQuery, MasterKeySource, Outcome, Source, Store, StoreConfig,
+    AuditActor, AuditIntent, AuditOutcome, AuditQuery, MasterKeySource, Source, Store, StoreConfig,
     StoreError,
 };
 
@@ -43,7 +43,7 @@ fn write_one(
     out: &mut impl Write,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let intent = AuditIntent {
-        actor: Actor::System("crash-test".into()),
+        actor: AuditActor::System("crash-test".into()),
         source: Source::Cli,
         action: "crash.write".into(),
         target: Some(format!("item-{n}")),
@@ -52,7 +52,7 @@ fn write_one(
     let ticket = store.audit().begin(GUILD, intent)?;
     let intent_seq = ticket.seq();
     writeln!(out, "ACK intent {intent_seq}")?;
-    let done_seq = store.audit().complete(ticket, Outcome::Ok)?;
+    let done_seq = store.audit().complete(ticket, AuditOutcome::Ok)?;
     writeln!(out, "ACK done {intent_seq} {done_seq}")?;
     let events: Vec<_> = (0..1 + n % 3)
         .map(|i| {
@@ -210,7 +210,7 @@ fn check_after_crash(store: &Store, acked: &Acked) {
             .as_ref()
             .expect("acknowledged completion lost");
         assert_eq!(completion.seq, *done);
-        assert_eq!(entry.outcome(), &Outcome::Ok);
+        assert_eq!(entry.outcome(), &AuditOutcome::Ok);
     }
     for (id, n) in &acked.events {
         let event = store

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use erlc_bot::sim::{Location, MessageKind, PlayerSpec};
-use erlc_bot::store::{Actor, AuditQuery, Outcome, Source};
+use erlc_bot::store::{AuditActor, AuditOutcome, AuditQuery, Source};
 use erlc_bot::ui::CustomId;
 
 use crate::support::wait::wait_for_async;
@@ -107,13 +107,13 @@ async fn staff_posts_a_card_pinging_the_role_and_pms_the_caller() {
     let entry = &audit.entries[0];
     assert_eq!(
         entry.intent.actor,
-        Actor::Player {
+        AuditActor::Player {
             id: Some(caller),
             name: "Caller_One".into()
         }
     );
     assert_eq!(entry.intent.source, Source::Webhook);
-    assert_eq!(entry.outcome(), &Outcome::Ok);
+    assert_eq!(entry.outcome(), &AuditOutcome::Ok);
     assert_eq!(
         bot.events_of("customcommand"),
         1,
@@ -252,7 +252,7 @@ async fn a_caller_named_all_gets_no_reply_rather_than_everyone() {
     let entries = bot.store.audit().search(GUILD, &query).unwrap().entries;
     assert_eq!(entries.len(), 1);
     match entries[0].outcome() {
-        Outcome::Failed(why) => assert!(why.contains("several players"), "{why}"),
+        AuditOutcome::Failed(why) => assert!(why.contains("several players"), "{why}"),
         other => panic!("{other:?}"),
     }
     bot.shutdown().await;

@@ -9,7 +9,7 @@ mod player;
 use poise::serenity_prelude as serenity;
 
 use super::{BotError, Data, actor, render};
-use crate::actions::Actor;
+use crate::actions::Member;
 use crate::ui::Message;
 use crate::ui::custom_id::{ButtonAction, CustomId, CustomIdError};
 
@@ -49,7 +49,7 @@ pub fn on_event<'a>(
 /// Who clicked, where.
 pub(crate) struct Clicker {
     pub guild: u64,
-    pub actor: Actor,
+    pub actor: Member,
 }
 
 impl Clicker {

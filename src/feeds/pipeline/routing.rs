@@ -100,7 +100,7 @@ impl FeedPipeline {
     /// Route every stored event after each partition's read position into the batcher.
     fn read_new_events(&self, state: &mut RoutingState) -> Result<(), PipelineError> {
         let heads = self.store.events().heads()?;
-        let router = self.destinations_and_routes();
+        let router = self.router();
         let outbox = self.store.outbox();
         for head in heads {
             if state.batcher.pending_cards() >= self.config.max_held_cards {

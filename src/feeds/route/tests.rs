@@ -9,7 +9,7 @@ fn route(channel_id: u64, patterns: &[&str]) -> FeedRoute {
             .iter()
             .map(|p| Pattern::parse(p).unwrap())
             .collect(),
-        filters: FeedFilters::default(),
+        filters: RouteFilters::default(),
         added_at_ms: BTreeMap::new(),
     }
 }
@@ -22,7 +22,7 @@ fn join(team: &str, id: u64) -> EventPayload {
 
 #[test]
 fn patterns_with_any_and_rest() {
-    let mut router = Router::new();
+    let mut router = FeedRouter::new();
     router.set_guild_routes(
         1,
         vec![
@@ -62,7 +62,7 @@ fn patterns_with_any_and_rest() {
 fn one_channel_appears_once_and_routes_keep_their_own_filters() {
     let mut police_joins = route(10, &["?/player/join"]);
     police_joins.filters.teams = vec!["police".into()];
-    let mut router = Router::new();
+    let mut router = FeedRouter::new();
     router.set_guild_routes(
         1,
         vec![police_joins, route(10, &["?/kill"]), route(10, &["main/*"])],
@@ -87,7 +87,7 @@ fn team_filter_reads_teams_from_the_payload() {
         &["?/kill", "?/emergency/*", "?/player/team", "?/server/*"],
     );
     kills.filters.teams = vec!["Sheriff".into(), "DOT".into()];
-    let mut router = Router::new();
+    let mut router = FeedRouter::new();
     router.set_guild_routes(1, vec![kills]);
     let kill = |a: &str, b: &str| EventPayload::Kill {
         killer: player("A", 1, a),
@@ -130,11 +130,11 @@ fn player_filter_uses_event_players_and_combines_with_teams() {
     let mut watch = route(10, &["*"]);
     watch.filters.players = vec![2];
     let mut both = route(20, &["*"]);
-    both.filters = FeedFilters {
+    both.filters = RouteFilters {
         teams: vec!["Police".into()],
         players: vec![2],
     };
-    let mut router = Router::new();
+    let mut router = FeedRouter::new();
     router.set_guild_routes(1, vec![watch, both]);
     assert_eq!(router.destinations(&event(1, join("Fire", 2))), vec![10]);
     assert_eq!(
@@ -153,7 +153,7 @@ fn player_filter_uses_event_players_and_combines_with_teams() {
 fn feed_gaps_reach_every_channel_following_the_server() {
     let mut filtered = route(10, &["?/kill"]);
     filtered.filters.teams = vec!["Police".into()];
-    let mut router = Router::new();
+    let mut router = FeedRouter::new();
     router.set_guild_routes(
         1,
         vec![
@@ -180,7 +180,7 @@ fn feed_gaps_reach_every_channel_following_the_server() {
 
 #[test]
 fn routes_can_be_replaced_and_removed() {
-    let mut router = Router::new();
+    let mut router = FeedRouter::new();
     router.set_guild_routes(1, vec![route(10, &["*"])]);
     router.set_guild_routes(1, vec![route(11, &["?/kill"])]);
     assert!(router.destinations(&event(1, join("Police", 1))).is_empty());
@@ -209,14 +209,14 @@ fn presets_parse_and_match_what_they_say() {
     ] {
         assert!(names.contains(&expected), "{expected}");
     }
-    let mut router = Router::new();
+    let mut router = FeedRouter::new();
     let moderation = preset("Moderation").unwrap().parsed_patterns().unwrap();
     router.set_guild_routes(
         1,
         vec![FeedRoute {
             channel_id: 7,
             patterns: moderation,
-            filters: FeedFilters::default(),
+            filters: RouteFilters::default(),
             added_at_ms: BTreeMap::new(),
         }],
     );
@@ -243,7 +243,7 @@ fn presets_parse_and_match_what_they_say() {
 #[test]
 fn a_pattern_takes_only_what_happens_after_it_was_added() {
     let added = TIME * 1000 + 1_500;
-    let mut router = Router::new();
+    let mut router = FeedRouter::new();
     let mut kills = route(10, &["?/kill", "main/player/join"]);
     kills.added_at_ms = BTreeMap::from([("?/kill".to_owned(), added)]);
     let mut everything = route(20, &["*"]);

@@ -301,7 +301,7 @@ impl World {
     }
 
     /// Append a command-log row with the full command text.
-    pub fn log_command(&mut self, actor: Actor, command: &str, now: i64) {
+    pub fn log_command(&mut self, actor: SimActor, command: &str, now: i64) {
         let cap = self.retention;
         push_capped(
             &mut self.command_logs,
@@ -484,7 +484,7 @@ mod tests {
     fn logs_keep_only_the_retention_window() {
         let mut w = world();
         for n in 0..5 {
-            w.log_command(Actor::RemoteServer, &format!(":h {n}"), n);
+            w.log_command(SimActor::RemoteServer, &format!(":h {n}"), n);
         }
         let kept: Vec<_> = w.command_logs.iter().map(|c| c.timestamp).collect();
         assert_eq!(kept, vec![2, 3, 4]);

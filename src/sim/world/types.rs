@@ -163,7 +163,7 @@ pub struct KillLog {
 
 /// Who ran a command: a player, or the API (`Remote Server`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Actor {
+pub enum SimActor {
     /// Sent through the API; logged as `Remote Server` with no id.
     RemoteServer,
     /// Typed in game by a player.
@@ -179,7 +179,7 @@ pub enum Actor {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandLog {
     /// Who ran it.
-    pub actor: Actor,
+    pub actor: SimActor,
     /// Full command text, leading `:` included.
     pub command: String,
     /// Unix seconds.

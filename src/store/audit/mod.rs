@@ -16,7 +16,7 @@ use super::settings::Settings;
 use crate::clock::SharedClock;
 
 pub use query::{AuditEntry, AuditPage, AuditQuery, VerifyReport};
-pub use record::{Actor, AuditIntent, AuditRecord, Outcome, Source};
+pub use record::{AuditActor, AuditIntent, AuditOutcome, AuditRecord, Source};
 use record::{GENESIS, StoredRecord};
 pub use retention::{AuditRetention, BadRetention};
 
@@ -61,12 +61,12 @@ impl std::fmt::Debug for AuditLog {
 
 /// Fields of a record about to be appended.
 struct Draft {
-    actor: Actor,
+    actor: AuditActor,
     source: Source,
     action: String,
     target: Option<String>,
     args: String,
-    outcome: Outcome,
+    outcome: AuditOutcome,
     completes: Option<u64>,
     completed: bool,
 }
@@ -130,7 +130,7 @@ impl AuditLog {
             target: intent.target.map(|t| redact::redact_text(&t, &keys)),
             args: serde_json::to_string(&args)
                 .map_err(|e| StoreError::Invalid(format!("audit arguments: {e}")))?,
-            outcome: Outcome::Pending,
+            outcome: AuditOutcome::Pending,
             completes: None,
             completed: false,
         };
@@ -140,7 +140,7 @@ impl AuditLog {
 
     /// Record how an intent ended, as its own chained record, and flush it. Returns the
     /// completion record's seq.
-    pub fn complete(&self, ticket: AuditTicket, outcome: Outcome) -> Result<u64, StoreError> {
+    pub fn complete(&self, ticket: AuditTicket, outcome: AuditOutcome) -> Result<u64, StoreError> {
         let seq = self.complete_deferred(ticket, outcome)?;
         self.records.flush()?;
         Ok(seq)
@@ -150,7 +150,7 @@ impl AuditLog {
     pub async fn complete_async(
         &self,
         ticket: AuditTicket,
-        outcome: Outcome,
+        outcome: AuditOutcome,
     ) -> Result<u64, StoreError> {
         let seq = self.complete_deferred(ticket, outcome)?;
         self.group_flush.flush().await?;
@@ -161,9 +161,9 @@ impl AuditLog {
     pub fn complete_deferred(
         &self,
         ticket: AuditTicket,
-        outcome: Outcome,
+        outcome: AuditOutcome,
     ) -> Result<u64, StoreError> {
-        if outcome == Outcome::Pending {
+        if outcome == AuditOutcome::Pending {
             return Err(StoreError::Invalid(
                 "an intent cannot be completed as pending".into(),
             ));

@@ -2,7 +2,7 @@
 //! verification, and JSON Lines export of the stored records.
 
 use super::AuditLog;
-use super::record::{AuditRecord, GENESIS, Outcome, StoredRecord};
+use super::record::{AuditOutcome, AuditRecord, GENESIS, StoredRecord};
 use crate::store::StoreError;
 use crate::store::db;
 
@@ -41,7 +41,7 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     /// The outcome: the completion's, or `Pending` if the action never completed.
-    pub fn outcome(&self) -> &Outcome {
+    pub fn outcome(&self) -> &AuditOutcome {
         self.completion
             .as_ref()
             .map_or(&self.intent.outcome, |c| &c.outcome)

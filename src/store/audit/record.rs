@@ -13,7 +13,7 @@ use crate::store::db;
 /// Who did it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Actor {
+pub enum AuditActor {
     /// A Discord user (id and name at the time).
     Discord {
         /// Discord user id.
@@ -32,7 +32,7 @@ pub enum Actor {
     System(String),
 }
 
-impl Actor {
+impl AuditActor {
     /// Does `needle` name this actor (decimal id, or name ignoring case)?
     pub fn matches(&self, needle: &str) -> bool {
         let (id, name) = match self {
@@ -65,7 +65,7 @@ pub enum Source {
 /// How the action ended.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum AuditOutcome {
     /// Written before the action runs; stays so if the process died before completing it.
     Pending,
     /// The action did what was asked.
@@ -89,7 +89,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditIntent {
     /// Who is acting.
-    pub actor: Actor,
+    pub actor: AuditActor,
     /// Which way the action came in.
     pub source: Source,
     /// A short verb such as `server.add` or `command.kick`.
@@ -109,7 +109,7 @@ pub struct AuditRecord {
     /// Unix milliseconds when the record was written.
     pub time_ms: i64,
     /// Who acted (a completion repeats its intent's actor).
-    pub actor: Actor,
+    pub actor: AuditActor,
     /// Which way the action came in.
     pub source: Source,
     /// The verb, such as `command.kick` (a completion repeats its intent's).
@@ -119,7 +119,7 @@ pub struct AuditRecord {
     /// The redacted arguments of an intent; `null` on a completion.
     pub args: serde_json::Value,
     /// `Pending` on an intent; how it ended on a completion.
-    pub outcome: Outcome,
+    pub outcome: AuditOutcome,
     /// For a completion record, the seq of the intent it completes.
     pub completes: Option<u64>,
     /// Unix milliseconds the intent was completed (a completion's `time_ms`); `None` on an
@@ -136,13 +136,13 @@ pub struct AuditRecord {
 pub(crate) struct StoredRecord {
     pub seq: u64,
     pub time_ms: i64,
-    pub actor: Actor,
+    pub actor: AuditActor,
     pub source: Source,
     pub action: String,
     pub target: Option<String>,
     /// Argument JSON, as text.
     pub args: String,
-    pub outcome: Outcome,
+    pub outcome: AuditOutcome,
     pub completes: Option<u64>,
     pub completed_at_ms: Option<i64>,
     pub prev_hash: String,
@@ -215,7 +215,7 @@ mod tests {
         StoredRecord {
             seq: 1,
             time_ms: 5,
-            actor: Actor::Discord {
+            actor: AuditActor::Discord {
                 id: 7,
                 name: "ann".into(),
             },
@@ -223,7 +223,7 @@ mod tests {
             action: "command.kick".into(),
             target: Some("bob".into()),
             args: r#"{"reason":"rdm","n":1.1}"#.into(),
-            outcome: Outcome::Pending,
+            outcome: AuditOutcome::Pending,
             completes: None,
             completed_at_ms: None,
             prev_hash: hex::encode(GENESIS),
@@ -238,12 +238,12 @@ mod tests {
         let edits: Vec<fn(&mut StoredRecord)> = vec![
             |r| r.seq = 2,
             |r| r.time_ms = 6,
-            |r| r.actor = Actor::System("x".into()),
+            |r| r.actor = AuditActor::System("x".into()),
             |r| r.source = Source::Button,
             |r| r.action = "command.ban".into(),
             |r| r.target = None,
             |r| r.args = r#"{"reason":"rdm","n":1.10}"#.into(),
-            |r| r.outcome = Outcome::Ok,
+            |r| r.outcome = AuditOutcome::Ok,
             |r| r.completes = Some(1),
             |r| r.completed_at_ms = Some(1),
             |r| r.prev_hash = "00".into(),
@@ -266,18 +266,18 @@ mod tests {
 
     #[test]
     fn actor_matching() {
-        let a = Actor::Discord {
+        let a = AuditActor::Discord {
             id: 42,
             name: "Ann".into(),
         };
         assert!(a.matches("42") && a.matches("ann") && !a.matches("4"));
         assert!(
-            Actor::Player {
+            AuditActor::Player {
                 id: None,
                 name: "Bob".into()
             }
             .matches("BOB")
         );
-        assert!(Actor::System("tracker".into()).matches("tracker"));
+        assert!(AuditActor::System("tracker".into()).matches("tracker"));
     }
 }

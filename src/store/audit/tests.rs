@@ -30,7 +30,7 @@ fn fixture() -> Fixture {
 
 fn intent(actor: &str, action: &str, target: &str) -> AuditIntent {
     AuditIntent {
-        actor: Actor::Discord {
+        actor: AuditActor::Discord {
             id: 7,
             name: actor.into(),
         },
@@ -54,27 +54,30 @@ fn intents_join_their_outcomes_and_pending_stays_visible() {
         .log
         .complete(
             t1.clone(),
-            Outcome::PrcError {
+            AuditOutcome::PrcError {
                 code: 3002,
                 message: "offline".into(),
             },
         )
         .unwrap();
     assert_eq!((t1.seq(), t2.seq(), done), (1, 2, 3));
-    assert!(f.log.complete(t1, Outcome::Ok).is_err(), "completed twice");
-    assert!(f.log.complete(t2.clone(), Outcome::Pending).is_err());
+    assert!(
+        f.log.complete(t1, AuditOutcome::Ok).is_err(),
+        "completed twice"
+    );
+    assert!(f.log.complete(t2.clone(), AuditOutcome::Pending).is_err());
 
     let page = f.log.search(1, &AuditQuery::default()).unwrap();
     assert_eq!(page.entries.len(), 2, "completions are joined, not listed");
     assert_eq!(
         page.entries[0].outcome(),
-        &Outcome::PrcError {
+        &AuditOutcome::PrcError {
             code: 3002,
             message: "offline".into()
         }
     );
     assert_eq!(page.entries[0].completed_at_ms(), Some(10_005));
-    assert_eq!(page.entries[1].outcome(), &Outcome::Pending);
+    assert_eq!(page.entries[1].outcome(), &AuditOutcome::Pending);
     assert_eq!(page.entries[1].intent.args["reason"], "testing");
     assert!(
         f.log
@@ -102,7 +105,7 @@ fn filters_and_paging() {
             .log
             .begin(1, intent(actor, "command.kick", &format!("p{i}")))
             .unwrap();
-        f.log.complete(t, Outcome::Ok).unwrap();
+        f.log.complete(t, AuditOutcome::Ok).unwrap();
     }
     let q = |query: AuditQuery| {
         f.log
@@ -215,7 +218,7 @@ fn known_server_keys_never_reach_the_log() {
             ..intent("ann", "command.raw", "x")
         })
         .unwrap();
-    f.log.complete(t, Outcome::Ok).unwrap();
+    f.log.complete(t, AuditOutcome::Ok).unwrap();
     let mut exported = Vec::new();
     assert_eq!(f.log.export_jsonl(1, &mut exported).unwrap(), 2);
     let text = String::from_utf8(exported).unwrap();
@@ -249,7 +252,7 @@ fn retention_prunes_with_an_anchor_and_drops_whole_logs() {
     for i in 0..6 {
         f.clock.set_ms(i * day);
         let t = f.log.begin(1, intent("ann", "a", "t")).unwrap();
-        f.log.complete(t, Outcome::Ok).unwrap();
+        f.log.complete(t, AuditOutcome::Ok).unwrap();
         let _ = f.log.begin(2, intent("ann", "a", "t")).unwrap();
     }
     f.clock.set_ms(6 * day);
@@ -311,7 +314,7 @@ async fn async_variants_run_on_the_runtime() {
             .begin_async(3, intent("ann", "command.kick", "bob"))
             .await?;
         let intent_seq = ticket.seq();
-        let done = log.complete_async(ticket, Outcome::Ok).await?;
+        let done = log.complete_async(ticket, AuditOutcome::Ok).await?;
         Ok::<_, StoreError>((intent_seq, done))
     })
     .await
@@ -319,5 +322,5 @@ async fn async_variants_run_on_the_runtime() {
     .unwrap();
     assert_eq!(seqs, (1, 2));
     let entries = f.log.search(3, &AuditQuery::default()).unwrap().entries;
-    assert_eq!(entries[0].outcome(), &Outcome::Ok);
+    assert_eq!(entries[0].outcome(), &AuditOutcome::Ok);
 }

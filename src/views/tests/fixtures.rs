@@ -9,7 +9,7 @@ use crate::erlc::models::{
     V2Server, Vehicle,
 };
 use crate::erlc::{ErlcError, PrcErrorInfo};
-use crate::store::audit::{Actor, AuditEntry, AuditRecord, Outcome, Source};
+use crate::store::audit::{AuditActor, AuditEntry, AuditOutcome, AuditRecord, Source};
 use crate::store::settings::{ServerRecord, ServerStatus};
 
 pub const NOW: i64 = 1_700_000_000;
@@ -178,10 +178,10 @@ pub fn sent(
 
 pub fn audit_entry(
     seq: u64,
-    actor: Actor,
+    actor: AuditActor,
     action: &str,
     target: &str,
-    outcome: Outcome,
+    outcome: AuditOutcome,
 ) -> AuditEntry {
     let base = AuditRecord {
         seq,
@@ -191,13 +191,13 @@ pub fn audit_entry(
         action: action.into(),
         target: Some(target.into()),
         args: serde_json::json!({"reason": "RDM in the city", "n": 1}),
-        outcome: Outcome::Pending,
+        outcome: AuditOutcome::Pending,
         completes: None,
         completed_at_ms: None,
         prev_hash: "00".into(),
         hash: "11".into(),
     };
-    let completion = (outcome != Outcome::Pending).then(|| AuditRecord {
+    let completion = (outcome != AuditOutcome::Pending).then(|| AuditRecord {
         seq: seq + 1,
         outcome,
         completes: Some(seq),

@@ -7,7 +7,7 @@ use super::{all_text, assert_fits, labels};
 use crate::actions::{ActionReport, ModAction, SetupReport, SetupWarning};
 use crate::erlc::api::Confirmation;
 use crate::events::Pattern;
-use crate::store::audit::{Actor, Outcome, VerifyReport};
+use crate::store::audit::{AuditActor, AuditOutcome, VerifyReport};
 use crate::store::settings::{
     Capability, FeedFilters, FeedSubscription, ServerRecord, ServerStatus,
 };
@@ -185,33 +185,33 @@ fn audit_pages_and_verification() {
     let entries = vec![
         audit_entry(
             1,
-            Actor::Discord {
+            AuditActor::Discord {
                 id: 9,
                 name: "Ann".into(),
             },
             "command.kick",
             "minty",
-            Outcome::Ok,
+            AuditOutcome::Ok,
         ),
         audit_entry(
             3,
-            Actor::System("tracker".into()),
+            AuditActor::System("tracker".into()),
             "server.status",
             "main",
-            Outcome::PrcError {
+            AuditOutcome::PrcError {
                 code: 2002,
                 message: "bad key".into(),
             },
         ),
         audit_entry(
             5,
-            Actor::Player {
+            AuditActor::Player {
                 id: Some(7),
                 name: "Avery".into(),
             },
             "modcall.claim",
             "x",
-            Outcome::Pending,
+            AuditOutcome::Pending,
         ),
     ];
     let filter = AuditFilter::new(Some(" Ann~ "), None);
@@ -250,7 +250,15 @@ fn audit_pages_and_verification() {
     let (message, _) = audit_page(&[], 0, false, &AuditFilter::default());
     assert!(all_text(&message).contains("No audit records match all actions"));
     let many: Vec<_> = (0..1000)
-        .map(|i| audit_entry(i, Actor::System("cli".into()), "a", "t", Outcome::Ok))
+        .map(|i| {
+            audit_entry(
+                i,
+                AuditActor::System("cli".into()),
+                "a",
+                "t",
+                AuditOutcome::Ok,
+            )
+        })
         .collect();
     assert_fits(&audit_page(&many, 0, false, &AuditFilter::default()).0);
 

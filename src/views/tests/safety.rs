@@ -10,7 +10,7 @@ use crate::erlc::api::Confirmation;
 use crate::erlc::models::{IdMap, Location, Permission, PlayerRef, StaffV2, Team};
 use crate::events::Pattern;
 use crate::events::fixtures::{event, every_kind};
-use crate::store::audit::{Actor, Outcome};
+use crate::store::audit::{AuditActor, AuditOutcome};
 use crate::store::events::Page;
 use crate::store::settings::{FeedFilters, FeedSubscription, ServerStatus};
 use crate::ui::message::Message;
@@ -226,24 +226,24 @@ fn stored_and_settings_views_keep_game_text_inert() {
 
         let mut entry = audit_entry(
             1,
-            Actor::Discord {
+            AuditActor::Discord {
                 id: 1,
                 name: hostile.into(),
             },
             hostile,
             hostile,
-            Outcome::Failed(hostile.into()),
+            AuditOutcome::Failed(hostile.into()),
         );
         entry.intent.args = serde_json::json!({"reason": hostile, "text": hostile});
         let player_entry = audit_entry(
             2,
-            Actor::Player {
+            AuditActor::Player {
                 id: None,
                 name: hostile.into(),
             },
             "x",
             hostile,
-            Outcome::RefusedByPolicy(hostile.into()),
+            AuditOutcome::RefusedByPolicy(hostile.into()),
         );
         assert_inert(
             &audit_page(

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use erlc_bot::actions::{Actor, Services, ServicesOptions};
+use erlc_bot::actions::{Member, Services, ServicesOptions};
 use erlc_bot::erlc::{ClientConfig, ErlcClient};
 use erlc_bot::sandbox::SandboxOptions;
 use erlc_bot::sim::{BucketLimit, PlayerSpec, SimConfig, SimHandle, Simulator};
@@ -21,8 +21,8 @@ pub const PLAYERS: &[(&str, u64)] = &[
     ("Sam_Ward", 1004),
 ];
 
-pub fn admin() -> Actor {
-    Actor {
+pub fn admin() -> Member {
+    Member {
         discord_id: 1,
         name: "owner".into(),
         roles: vec![],
@@ -30,8 +30,8 @@ pub fn admin() -> Actor {
     }
 }
 
-pub fn member(discord_id: u64, roles: &[u64]) -> Actor {
-    Actor {
+pub fn member(discord_id: u64, roles: &[u64]) -> Member {
+    Member {
         discord_id,
         name: format!("member{discord_id}"),
         roles: roles.to_vec(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use erlc_bot::events::catalog::{EventPayload, PlayerInfo};
 use erlc_bot::events::{Event, Pattern};
 use erlc_bot::feeds::{
-    BatchConfig, FeedPipeline, PipelineConfig, PipelineError, RetryPolicy, Sink,
+    BatchConfig, DeliveryRetry, FeedPipeline, PipelineConfig, PipelineError, Sink,
 };
 use erlc_bot::store::{FeedFilters, FeedSubscription, Store};
 use tokio::sync::{oneshot, watch};
@@ -19,7 +19,7 @@ pub const TIME: i64 = 1_700_000_000;
 pub fn fast_config() -> PipelineConfig {
     PipelineConfig {
         batch: BatchConfig { max_delay_ms: 100 },
-        retry: RetryPolicy {
+        retry: DeliveryRetry {
             base: Duration::from_millis(10),
             max: Duration::from_millis(40),
         },
