@@ -2,16 +2,16 @@
 //! services, render a view. [`all_commands`] attaches the Discord-side rules (guild only,
 //! default member permissions) in one place, so no command can forget them.
 
-pub mod actions;
-pub mod audit;
-pub mod common;
-pub mod feed;
-pub mod health;
-pub mod info;
-pub mod logs;
-pub mod permissions;
-pub mod server;
-pub mod settings;
+mod actions;
+mod audit;
+mod common;
+mod feed;
+mod health;
+mod info;
+mod logs;
+mod permissions;
+mod server;
+mod settings;
 
 use poise::serenity_prelude as serenity;
 

@@ -16,6 +16,7 @@ pub enum Registration {
 }
 
 impl Registration {
+    /// Register in `DEV_GUILD_ID` when it is set (instant), otherwise globally.
     pub fn from_dev_guild(dev_guild: Option<u64>) -> Self {
         dev_guild.map_or(Self::Global, Self::Guild)
     }

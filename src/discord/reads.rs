@@ -19,7 +19,9 @@ use crate::views::{self, LOG_LINES_PER_PAGE, LogFilter, LogsRequest, PageTarget,
 /// The server a read is about: its label and an open handle.
 #[derive(Debug, Clone, Copy)]
 pub struct OpenServer<'a> {
+    /// The guild's label for the server, e.g. `main`.
     pub label: &'a str,
+    /// The open ER:LC API handle for that server.
     pub handle: &'a ServerHandle,
 }
 

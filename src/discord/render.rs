@@ -12,6 +12,7 @@ pub fn no_mentions() -> serenity::CreateAllowedMentions {
     serenity::CreateAllowedMentions::new()
 }
 
+/// One of our embeds as serenity's builder (limits and escaping were applied when it was made).
 pub fn embed(embed: &Embed) -> serenity::CreateEmbed {
     let mut out = serenity::CreateEmbed::new();
     if let Some(title) = &embed.title {

@@ -24,6 +24,7 @@ impl std::fmt::Debug for DiscordSink {
 }
 
 impl DiscordSink {
+    /// A sink posting through the bot's REST client, naming channels from its cache in errors.
     pub fn new(http: Arc<serenity::Http>, cache: Arc<serenity::Cache>) -> Self {
         Self { http, cache }
     }
