@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::erlc::api::CommandOptions;
-use crate::erlc::models::{Include, PlayerRef};
 use crate::erlc::command::{CommandBuildError, normalize_text};
+use crate::erlc::models::{Include, PlayerRef};
 use crate::erlc::{ErlcError, GameCommand, ServerHandle, Target, Targets, is_destructive};
 use crate::store::{Outcome, Source};
 
