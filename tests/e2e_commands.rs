@@ -40,7 +40,10 @@ async fn panel_kick_reaches_the_game_and_members_are_refused() {
     let mut bot = world.start_bot().await;
     world.grant_moderators().await;
 
-    // Autocomplete offers who is in game now, matching any part of the name in any case.
+    // Autocomplete offers who was in game at the tracker's latest poll, matching any part of
+    // the name in any case. A server's second poll starts only once its first is kept, so
+    // waiting for two means there is a latest poll to suggest from.
+    world.wait_for_polls(2).await;
     let typing = world
         .fake
         .autocomplete("kick", vec![Opt::string("player", "DERM")], "player")
