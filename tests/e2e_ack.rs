@@ -3,17 +3,21 @@
 //! bot serves (each slash command and subcommand that reads PRC or the store, each button:
 //! page, player panel, mod-call card, Confirm/Cancel and `;report` card, form submits and
 //! autocomplete) gets its first callback (reply, deferral, form or choices) while PRC has
-//! answered none of the requests that reached it after the dispatch. Then PRC answers and
-//! each final reply is the right one, not an error card.
+//! answered nothing that was asked since it was dispatched. Then PRC answers and each final
+//! answer is the right one, not an error card.
 //!
 //! "Before PRC answered" is checked causally, never against a clock: the simulator logs
 //! requests in the order it answers them, numbered in the order they arrived, and the fake
-//! Discord reads the length of that log the instant each callback arrives.
+//! Discord reads the length of that log the instant each callback arrives. The interactions
+//! go out in bursts, all of a burst at once while nothing is in flight: the client shares
+//! identical reads in flight (coalescing), so an interaction dispatched while another's read
+//! is pending could wait on that older request; within a burst every request is newer than
+//! the burst itself, so waiting on any of them shows.
 
 mod support;
 
 use erlc_bot::sim::{FaultKind, FaultPlan, MessageKind, PlayerSpec, SimConfig, SimServer};
-use support::e2e::{WAIT, World, answer, embed_text, sim_config, wait_for};
+use support::e2e::{WAIT, World, embed_text, sim_config, wait_for};
 use support::fake_discord::dispatch::InteractionHandle;
 use support::fake_discord::interactions::Interaction;
 use support::fake_discord::options::Opt;
@@ -53,6 +57,30 @@ const UPDATE: u8 = 6;
 const CHOICES: u8 = 8;
 const FORM: u8 = 9;
 
+/// What an interaction's final answer must be once PRC has answered.
+enum Then {
+    /// A reply or follow-up everyone sees, not an error card, containing this text.
+    Public(&'static str),
+    /// A reply or follow-up only the invoker sees, not an error card, containing this text.
+    Private(&'static str),
+    /// A private refusal naming the capability needed.
+    Refused(&'static str),
+    /// The clicked message, redrawn (not into an error card) with this text.
+    Redrawn(Box<StoredMessage>, &'static str),
+    /// Autocomplete choices, one starting with each of these.
+    Choices(&'static [&'static str]),
+    /// Nothing beyond the first callback: a form (its submit is another interaction).
+    Nothing,
+}
+
+/// One interaction waiting for the next burst.
+struct Queued {
+    what: String,
+    interaction: Interaction,
+    kind: u8,
+    then: Then,
+}
+
 /// One dispatched interaction and its first callback.
 struct Acked {
     what: String,
@@ -60,16 +88,212 @@ struct Acked {
     first: Response,
 }
 
-/// Dispatches `interaction` and waits for its first callback, which must be of type `kind`
-/// and must have come while PRC had answered none of the requests that arrived after the
-/// dispatch, so nothing the interaction asked PRC was answered yet. Requests of the tracker
-/// or of earlier interactions that arrive after the dispatch are held 4 s as well: they can
-/// be answered first only if the acknowledgement took longer than that, too late for
-/// Discord anyway.
-async fn acked(world: &World, what: &str, interaction: Interaction, kind: u8) -> Acked {
-    let mark = world.sim.arrivals();
-    let handle = world.fake.dispatch(interaction);
-    let first = handle.await_response(WAIT).await;
+impl Acked {
+    /// The reply, or the first follow-up after a deferral or a form.
+    async fn answer(&self) -> StoredMessage {
+        if self.first.kind == REPLY {
+            return self.handle.original_message().expect("the reply is stored");
+        }
+        self.handle.await_followups(1, WAIT).await.remove(0)
+    }
+
+    /// Fails unless the final answer is what `then` says.
+    async fn check(&self, world: &World, then: &Then) {
+        let what = &self.what;
+        match then {
+            Then::Public(text) | Then::Private(text) => {
+                let message = self.answer().await;
+                let shown = embed_text(&message);
+                assert!(
+                    !is_error(&message),
+                    "{what} answered with an error:\n{shown}"
+                );
+                let private = matches!(then, Then::Private(_));
+                assert_eq!(message.is_ephemeral(), private, "{what}: who sees it");
+                assert!(shown.contains(text), "{what}: no {text:?} in\n{shown}");
+            }
+            Then::Refused(needed) => {
+                let message = self.answer().await;
+                let shown = embed_text(&message);
+                assert!(message.is_ephemeral(), "{what}: a public refusal");
+                assert!(
+                    is_error(&message) && shown.contains(needed),
+                    "{what}: {shown}"
+                );
+            }
+            Then::Redrawn(clicked, text) => {
+                let redrawn = world
+                    .fake
+                    .wait_for_message(
+                        clicked.channel_id,
+                        |m| m.id == clicked.id && m.edit_count > clicked.edit_count,
+                        WAIT,
+                    )
+                    .await;
+                let shown = embed_text(&redrawn);
+                assert!(!is_error(&redrawn), "{what} drew an error:\n{shown}");
+                assert!(shown.contains(text), "{what}: no {text:?} in\n{shown}");
+            }
+            Then::Choices(starts) => {
+                let choices = self.first.choice_names();
+                for start in *starts {
+                    assert!(
+                        choices.iter().any(|c| c.starts_with(start)),
+                        "{what}: no {start:?}… in {choices:?}"
+                    );
+                }
+            }
+            Then::Nothing => {}
+        }
+    }
+}
+
+/// An error card or a refusal (see `views::outcome`).
+fn is_error(message: &StoredMessage) -> bool {
+    message.embeds.iter().any(|embed| {
+        let title = embed["title"].as_str().unwrap_or_default();
+        title.starts_with('❌') || title.starts_with('🔒')
+    })
+}
+
+/// Interactions sent while PRC is slow, a burst at a time.
+struct Slow<'w> {
+    world: &'w World,
+    queued: Vec<Queued>,
+    /// Every interaction of the bursts so far, for the ones that follow up on them.
+    acked: Vec<Acked>,
+}
+
+impl<'w> Slow<'w> {
+    fn new(world: &'w World) -> Self {
+        Self {
+            world,
+            queued: Vec::new(),
+            acked: Vec::new(),
+        }
+    }
+
+    /// Queues `interaction` for the next burst: its first callback must be of type `kind`,
+    /// and its final answer what `then` says.
+    fn queue(&mut self, what: &str, interaction: Interaction, kind: u8, then: Then) {
+        self.queued.push(Queued {
+            what: what.to_owned(),
+            interaction,
+            kind,
+            then,
+        });
+    }
+
+    fn slash(&mut self, user: u64, name: &str, options: Vec<Opt>, kind: u8, then: Then) {
+        let interaction = self
+            .world
+            .fake
+            .slash(name, options)
+            .unwrap_or_else(|e| panic!("/{name}: {e}"))
+            .as_member(user);
+        let what = format!("/{name} {}", options_text(interaction.data()));
+        self.queue(what.trim_end(), interaction, kind, then);
+    }
+
+    fn click(&mut self, user: u64, message: &StoredMessage, custom_id: &str, kind: u8, then: Then) {
+        let interaction = self
+            .world
+            .fake
+            .button(message.id, custom_id)
+            .unwrap_or_else(|e| panic!("click {custom_id}: {e}"))
+            .as_member(user);
+        let what = format!("{custom_id} by {user}");
+        self.queue(&what, interaction, kind, then);
+    }
+
+    /// Submits the player form the button `custom_id` opened in an earlier burst.
+    fn submit(&mut self, custom_id: &str, text: &str) {
+        let submit = self
+            .world
+            .fake
+            .modal_submit(custom_id, &[("text", text)])
+            .unwrap_or_else(|e| panic!("submit {custom_id}: {e}"))
+            .as_member(ids::MODERATOR);
+        let what = format!("the form of {custom_id}");
+        self.queue(&what, submit, DEFERRED, Then::Private(""));
+    }
+
+    fn complete(
+        &mut self,
+        command: &str,
+        options: Vec<Opt>,
+        focused: &str,
+        starts: &'static [&'static str],
+    ) {
+        let typing = self
+            .world
+            .fake
+            .autocomplete(command, options, focused)
+            .unwrap_or_else(|e| panic!("/{command} completes {focused}: {e}"))
+            .as_member(ids::MODERATOR);
+        let what = format!("/{command} completing {focused}");
+        self.queue(&what, typing, CHOICES, Then::Choices(starts));
+    }
+
+    /// An interaction of an earlier burst.
+    fn acked(&self, what: &str) -> &Acked {
+        self.acked
+            .iter()
+            .find(|a| a.what == what)
+            .unwrap_or_else(|| panic!("no {what} was sent"))
+    }
+
+    /// Once nothing is in flight, holds every PRC request 4 s and dispatches the queued
+    /// interactions all at once. Each first callback must come while PRC has answered none
+    /// of the requests that arrived after the burst began: the burst's own, the tracker's
+    /// (held as well, so answered before an acknowledgement only if that took longer than
+    /// the latency, too late for Discord anyway). Then PRC answers at its usual speed and
+    /// every final answer is checked.
+    async fn burst(&mut self) {
+        let world = self.world;
+        wait_for("PRC to answer everything asked so far", || {
+            world.sim.arrivals() as usize == world.sim.requests().len()
+        })
+        .await;
+        let latency = FaultKind::Latency { ms: LATENCY_MS };
+        world.sim.set_faults(FaultPlan::probability(1.0, latency));
+        let mark = world.sim.arrivals();
+        let dispatched: Vec<_> = std::mem::take(&mut self.queued)
+            .into_iter()
+            .map(|queued| {
+                let Queued {
+                    what,
+                    interaction,
+                    kind,
+                    then,
+                } = queued;
+                (what, world.fake.dispatch(interaction), kind, then)
+            })
+            .collect();
+        let mut acked = Vec::new();
+        for (what, handle, kind, then) in dispatched {
+            let first = handle.await_response(WAIT).await;
+            check_first(world, &what, kind, &first, mark);
+            acked.push((
+                Acked {
+                    what,
+                    handle,
+                    first,
+                },
+                then,
+            ));
+        }
+        world.sim.clear_faults();
+        for (acked, then) in acked {
+            acked.check(world, &then).await;
+            self.acked.push(acked);
+        }
+    }
+}
+
+/// The first callback is of the type expected, and when it arrived PRC had answered none of
+/// the requests that arrived after `mark`.
+fn check_first(world: &World, what: &str, kind: u8, first: &Response, mark: u64) {
     let answered = first.probe.expect("every callback is probed") as usize;
     let early: Vec<String> = world
         .sim
@@ -97,103 +321,29 @@ async fn acked(world: &World, what: &str, interaction: Interaction, kind: u8) ->
         first.accepted,
         first.data
     );
-    Acked {
-        what: what.to_owned(),
-        handle,
-        first,
-    }
 }
 
-impl Acked {
-    /// The reply, or after a deferral the follow-up, which must not be an error card.
-    async fn reply(&self) -> StoredMessage {
-        let message = answer(&self.handle).await;
-        assert!(
-            !is_error(&message),
-            "{} answered with an error:\n{}",
-            self.what,
-            embed_text(&message)
-        );
-        message
+/// A subcommand's name (and a group's), for messages.
+fn options_text(data: &serde_json::Value) -> String {
+    let mut names = Vec::new();
+    let mut options = &data["options"];
+    while let Some(sub) = options
+        .as_array()
+        .and_then(|o| o.first())
+        .filter(|o| matches!(o["type"].as_u64(), Some(1 | 2)))
+    {
+        names.push(sub["name"].as_str().unwrap_or_default().to_owned());
+        options = &sub["options"];
     }
-
-    /// [`Acked::reply`], shown to everyone.
-    async fn public(&self) -> StoredMessage {
-        let message = self.reply().await;
-        assert!(!message.is_ephemeral(), "{} answered privately", self.what);
-        message
-    }
-
-    /// [`Acked::reply`], shown only to the invoker.
-    async fn private(&self) -> StoredMessage {
-        let message = self.reply().await;
-        assert!(message.is_ephemeral(), "{} answered publicly", self.what);
-        message
-    }
-
-    /// A refusal of `needed`: private, whether it is the first callback or follows a
-    /// private deferral.
-    async fn refused(&self, needed: &str) {
-        let message = answer(&self.handle).await;
-        let text = embed_text(&message);
-        assert!(message.is_ephemeral(), "{}: a public refusal", self.what);
-        assert!(
-            is_error(&message) && text.contains(needed),
-            "{}: {text}",
-            self.what
-        );
-    }
-}
-
-/// An error card or a refusal (see `views::outcome`).
-fn is_error(message: &StoredMessage) -> bool {
-    message.embeds.iter().any(|embed| {
-        let title = embed["title"].as_str().unwrap_or_default();
-        title.starts_with('❌') || title.starts_with('🔒')
-    })
-}
-
-fn slash(world: &World, user: u64, name: &str, options: Vec<Opt>) -> Interaction {
-    world
-        .fake
-        .slash(name, options)
-        .unwrap_or_else(|e| panic!("/{name}: {e}"))
-        .as_member(user)
+    names.join(" ")
 }
 
 fn sub(name: &str, options: Vec<Opt>) -> Vec<Opt> {
     vec![Opt::sub(name, options)]
 }
 
-fn click(world: &World, user: u64, message: &StoredMessage, custom_id: &str) -> Interaction {
-    world
-        .fake
-        .button(message.id, custom_id)
-        .unwrap_or_else(|e| panic!("click {custom_id}: {e}"))
-        .as_member(user)
-}
-
-/// The panel form opened by the button `custom_id`, submitted with `text`.
-fn submit(world: &World, custom_id: &str, text: &str) -> Interaction {
-    world
-        .fake
-        .modal_submit(custom_id, &[("text", text)])
-        .unwrap_or_else(|e| panic!("submit {custom_id}: {e}"))
-        .as_member(ids::MODERATOR)
-}
-
-/// The message `message` became once a click redrew it.
-async fn redrawn(world: &World, message: &StoredMessage) -> StoredMessage {
-    let redrawn = world
-        .fake
-        .wait_for_message(
-            message.channel_id,
-            |m| m.id == message.id && m.edit_count > message.edit_count,
-            WAIT,
-        )
-        .await;
-    assert!(!is_error(&redrawn), "{}", embed_text(&redrawn));
-    redrawn
+fn player(player: (u64, &str)) -> Opt {
+    Opt::string("player", player.1)
 }
 
 fn id_starting(message: &StoredMessage, prefix: &str) -> String {
@@ -255,6 +405,7 @@ async fn mod_call_card(world: &World, caller: &str) -> StoredMessage {
 
 /// Everything clicked while PRC is slow, posted while it is fast.
 struct Posted {
+    /// Page 2 of `/players`, three times: one each for Previous, Refresh and Next.
     pages: [StoredMessage; 3],
     /// The panels of [`MESSAGED`], [`PANEL_KICKED`] and [`PANEL_BANNED`].
     panels: [StoredMessage; 3],
@@ -318,14 +469,10 @@ async fn post_everything(world: &World, server: &SimServer, bot_http: &str) -> P
         .slash_as(ids::OWNER, "command", raw(":shutdown"))
         .await;
 
-    let second_page = || vec![Opt::integer("page", 2)];
     let mut pages = Vec::new();
     for _ in 0..3 {
-        pages.push(
-            world
-                .slash_ok(ids::MODERATOR, "players", second_page())
-                .await,
-        );
+        let second = vec![Opt::integer("page", 2)];
+        pages.push(world.slash_ok(ids::MODERATOR, "players", second).await);
     }
     let mut panels = Vec::new();
     for player in [MESSAGED, PANEL_KICKED, PANEL_BANNED] {
@@ -341,6 +488,314 @@ async fn post_everything(world: &World, server: &SimServer, bot_http: &str) -> P
         cancel_prompt,
         report_card,
     }
+}
+
+/// The live reads: deferred, then drawn from PRC (`/logs` reads the event store, and PRC
+/// only to find a player named as a filter).
+fn reads(slow: &mut Slow<'_>) {
+    let moderator = ids::MODERATOR;
+    for name in ["players", "staff", "queue", "vehicles", "bans", "emergency"] {
+        slow.slash(moderator, name, vec![], DEFERRED, Then::Public(""));
+    }
+    let joins = sub("joins", vec![player(MESSAGED)]);
+    slow.slash(moderator, "logs", joins, DEFERRED, Then::Public("Page"));
+    for kind in ["kills", "commands", "modcalls", "emergency"] {
+        slow.slash(
+            moderator,
+            "logs",
+            sub(kind, vec![]),
+            DEFERRED,
+            Then::Public(""),
+        );
+    }
+    let name = vec![Opt::string("name", MESSAGED.1)];
+    slow.slash(
+        moderator,
+        "player",
+        name,
+        DEFERRED,
+        Then::Public(MESSAGED.1),
+    );
+    let status = sub("status", vec![]);
+    slow.slash(ids::OWNER, "server", status, DEFERRED, Then::Public(""));
+}
+
+/// The in-game actions: the permission check answers at once (a refusal privately), then a
+/// deferral; a destructive `/command` asks for Confirm.
+fn actions(slow: &mut Slow<'_>) {
+    let text = |name: &str, value: &str| Opt::string(name, value);
+    let unbanned = UNBANNED.0.to_string();
+    for (name, options) in [
+        ("kick", vec![player(KICKED)]),
+        ("ban", vec![player(BANNED), text("reason", "exploiting")]),
+        ("unban", vec![text("player", &unbanned)]),
+        ("pm", vec![player(MESSAGED), text("message", "hello there")]),
+        ("hint", vec![text("message", "restart soon")]),
+        ("announce", vec![text("message", "event at noon")]),
+        ("wanted", vec![player(MESSAGED)]),
+        ("jail", vec![player(MESSAGED)]),
+    ] {
+        slow.slash(ids::MODERATOR, name, options, DEFERRED, Then::Public(""));
+    }
+    let weather = vec![text("command", ":weather rain")];
+    let then = Then::Private(":weather rain");
+    slow.slash(ids::OWNER, "command", weather, DEFERRED, then);
+    let shutdown = vec![text("command", ":shutdown")];
+    slow.slash(
+        ids::OWNER,
+        "command",
+        shutdown,
+        DEFERRED,
+        Then::Private("Confirm"),
+    );
+    let kick = vec![player(KICKED)];
+    slow.slash(ids::MEMBER, "kick", kick, REPLY, Then::Refused("moderate"));
+}
+
+/// Settings and history, answered from the store at once. `/feed remove` and `/audit
+/// search` follow in a later burst: they show what this one stored.
+fn stored(slow: &mut Slow<'_>) {
+    let owner = ids::OWNER;
+    let channel = |id: u64| Opt::channel("channel", id);
+    let main = vec![Opt::string("server", "main")];
+    let old = vec![Opt::string("server", "old")];
+    let joins = vec![
+        channel(ids::GENERAL_CHANNEL),
+        Opt::string("events", "joins"),
+    ];
+    let capabilities = vec![
+        Opt::role("role", ids::MODERATOR_ROLE),
+        Opt::string("capabilities", "view, message, moderate, ban"),
+    ];
+    let modcall = vec![channel(MODCALL_CHANNEL)];
+    let ingame = vec![Opt::boolean("enabled", true)];
+    for (user, name, options, then) in [
+        (owner, "server", sub("list", vec![]), Then::Public("main")),
+        (owner, "server", sub("default", main), Then::Public("main")),
+        (
+            owner,
+            "server",
+            sub("webhook", vec![]),
+            Then::Private(PUBLIC_URL),
+        ),
+        (
+            owner,
+            "server",
+            sub("remove", old),
+            Then::Public("**old** was removed"),
+        ),
+        (owner, "feed", sub("add", joins), Then::Public("Feed saved")),
+        (owner, "feed", sub("list", vec![]), Then::Public("Feeds")),
+        (
+            owner,
+            "permissions",
+            sub("set", capabilities),
+            Then::Public("Permissions saved"),
+        ),
+        (
+            owner,
+            "permissions",
+            sub("list", vec![]),
+            Then::Public("moderate"),
+        ),
+        (owner, "settings", sub("modcall", modcall), Then::Public("")),
+        (owner, "settings", sub("ingame", ingame), Then::Public("")),
+        (
+            owner,
+            "audit",
+            sub("verify", vec![]),
+            Then::Public("Audit log intact"),
+        ),
+        (
+            owner,
+            "audit",
+            sub("export", vec![]),
+            Then::Private("records"),
+        ),
+        (ids::MODERATOR, "health", vec![], Then::Public("main")),
+    ] {
+        slow.slash(user, name, options, REPLY, then);
+    }
+}
+
+/// What shows the earlier bursts' changes: the refused `/kick` is audited, the feed added
+/// can be removed.
+fn stored_after(slow: &mut Slow<'_>) {
+    let owner = ids::OWNER;
+    let kicks = vec![Opt::string("action", "command.kick")];
+    slow.slash(
+        owner,
+        "audit",
+        sub("search", kicks),
+        REPLY,
+        Then::Public("regular"),
+    );
+    let general = vec![Opt::channel("channel", ids::GENERAL_CHANNEL)];
+    let then = Then::Public("Feed removed");
+    slow.slash(owner, "feed", sub("remove", general), REPLY, then);
+}
+
+/// `/server setup` opens its form at once; autocomplete answers from what the tracker and
+/// the store hold.
+fn setup_and_autocomplete(slow: &mut Slow<'_>) {
+    let label = vec![Opt::string("label", "alt")];
+    slow.slash(
+        ids::OWNER,
+        "server",
+        sub("setup", label),
+        FORM,
+        Then::Nothing,
+    );
+    let typed = vec![Opt::string("player", "AckMess")];
+    slow.complete("kick", typed, "player", &[MESSAGED.1]);
+    let typed = vec![Opt::string("server", "ma")];
+    slow.complete("players", typed, "server", &["main"]);
+    let typed = sub("add", vec![Opt::string("events", "jo")]);
+    slow.complete("feed", typed, "events", &["joins"]);
+}
+
+/// Page buttons, the player panels' and the `;report` card's buttons (the forms open
+/// at once), mod-call cards and Confirm / Cancel.
+fn buttons(slow: &mut Slow<'_>, posted: &Posted) {
+    let moderator = ids::MODERATOR;
+    for (message, page) in posted.pages.iter().zip(0..) {
+        let then = Then::Redrawn(Box::new(message.clone()), "Page");
+        slow.click(
+            moderator,
+            message,
+            &page_button(message, page),
+            UPDATE,
+            then,
+        );
+    }
+
+    let [messaged, kicked, banned] = &posted.panels;
+    let report = &posted.report_card;
+    for (message, action, player) in [
+        (messaged, "pl_pm", MESSAGED),
+        (kicked, "pl_kick", PANEL_KICKED),
+        (banned, "pl_ban", PANEL_BANNED),
+        (report, "pl_kick", REPORTED),
+        (report, "pl_ban", REPORTED),
+        (report, "pl_pm", REPORTED),
+    ] {
+        let id = panel_button(action, player);
+        slow.click(moderator, message, &id, FORM, Then::Nothing);
+    }
+    // Wanted acts at once, after a private deferral; a refusal follows it privately too.
+    let wanted = panel_button("pl_wanted", MESSAGED);
+    let then = Then::Private(MESSAGED.1);
+    slow.click(moderator, messaged, &wanted, DEFERRED, then);
+    let then = Then::Refused("moderate");
+    slow.click(ids::MEMBER, messaged, &wanted, DEFERRED, then);
+    for (card, shown) in [(messaged, MESSAGED), (report, REPORTED)] {
+        let then = Then::Redrawn(Box::new(card.clone()), shown.1);
+        slow.click(
+            moderator,
+            card,
+            &panel_button("pl_refresh", shown),
+            UPDATE,
+            then,
+        );
+    }
+
+    // A moderator takes the mod calls; the owner answers the prompts of the commands they ran.
+    for (user, card, button, shown) in [
+        (
+            moderator,
+            &posted.claim_card,
+            "erlc:mc_claim:",
+            "Claimed by **modperson**",
+        ),
+        (
+            moderator,
+            &posted.resolve_card,
+            "erlc:mc_resolve:",
+            "Resolved by **modperson**",
+        ),
+        (
+            ids::OWNER,
+            &posted.confirm_prompt,
+            "erlc:cmd_confirm:",
+            CONFIRMED,
+        ),
+        (
+            ids::OWNER,
+            &posted.cancel_prompt,
+            "erlc:cmd_cancel:",
+            "Cancelled",
+        ),
+    ] {
+        let then = Then::Redrawn(Box::new(card.clone()), shown);
+        slow.click(user, card, &id_starting(card, button), UPDATE, then);
+    }
+}
+
+/// The forms opened in earlier bursts, submitted: each is deferred privately before its
+/// action reaches PRC, and the key form is acknowledged before the key is checked with PRC.
+fn submits(slow: &mut Slow<'_>) {
+    for (action, player, text) in [
+        ("pl_pm", MESSAGED, "please stop"),
+        ("pl_kick", PANEL_KICKED, "RDM"),
+        ("pl_ban", PANEL_BANNED, "exploiting"),
+        ("pl_pm", REPORTED, "calm down"),
+    ] {
+        slow.submit(&panel_button(action, player), text);
+    }
+    let form = &slow.acked("/server setup").first.data;
+    let form_id = form["custom_id"].as_str().expect("the key form's id");
+    let input = form["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .expect("the key form has a text input");
+    let alt_key = slow.world.sim.servers()[1].key.clone();
+    let submit = slow
+        .world
+        .fake
+        .modal_submit(form_id, &[(input, alt_key.as_str())])
+        .expect("submit the key form");
+    slow.queue("the key form", submit, UPDATE, Then::Nothing);
+}
+
+/// What the game shows once PRC has answered.
+async fn check_the_game(server: &SimServer) {
+    wait_for("the kick", || !online(server, KICKED)).await;
+    wait_for("the ban", || applied(server, "ban", BANNED.0)).await;
+    wait_for("the unban", || applied(server, "unban", UNBANNED.0)).await;
+    for (kind, text) in [
+        (MessageKind::PrivateMessage, "hello there"),
+        (MessageKind::Hint, "restart soon"),
+        (MessageKind::Message, "event at noon"),
+        (MessageKind::PrivateMessage, "please stop"),
+        (MessageKind::PrivateMessage, "calm down"),
+    ] {
+        wait_for(text, || message_sent(server, kind, text)).await;
+    }
+    wait_for("wanted", || applied(server, "wanted", MESSAGED.0)).await;
+    wait_for("jail", || applied(server, "jail", MESSAGED.0)).await;
+    wait_for("the panel kick", || !online(server, PANEL_KICKED)).await;
+    wait_for("the panel ban", || applied(server, "ban", PANEL_BANNED.0)).await;
+    wait_for("the claimed call's caller told in game", || {
+        server.messages().iter().any(|m| {
+            m.kind == MessageKind::PrivateMessage
+                && m.targets == [CLAIM_CALLER.0]
+                && m.text.contains("modperson")
+        })
+    })
+    .await;
+    wait_for("the confirmed command", || {
+        server
+            .applied_commands()
+            .iter()
+            .any(|c| c.name == "ban" && c.argument.contains("4242"))
+    })
+    .await;
+    assert!(
+        !server
+            .applied_commands()
+            .iter()
+            .any(|c| c.name == "shutdown"),
+        "nothing confirmed the shutdowns"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -389,381 +844,32 @@ async fn every_interaction_is_acknowledged_before_prc_answers() {
     let bot_http = bot.http_base(WAIT).await;
     let posted = post_everything(&world, &server, &bot_http).await;
 
-    world.sim.set_faults(FaultPlan::probability(
-        1.0,
-        FaultKind::Latency { ms: LATENCY_MS },
-    ));
+    // Five bursts; the last submits the forms the fourth opened and shows what the third
+    // stored.
     let slow_from = world.sim.arrivals();
-    let (owner, moderator, member) = (ids::OWNER, ids::MODERATOR, ids::MEMBER);
-    let w = &world;
+    let mut slow = Slow::new(&world);
+    reads(&mut slow);
+    slow.burst().await;
+    actions(&mut slow);
+    slow.burst().await;
+    stored(&mut slow);
+    slow.burst().await;
+    setup_and_autocomplete(&mut slow);
+    buttons(&mut slow, &posted);
+    slow.burst().await;
+    stored_after(&mut slow);
+    submits(&mut slow);
+    slow.burst().await;
 
-    // Live reads: deferred, then drawn from PRC.
-    let player_opt = |player: (u64, &str)| vec![Opt::string("player", player.1)];
-    let mut reads = Vec::new();
-    for name in ["players", "staff", "queue", "vehicles", "bans", "emergency"] {
-        let what = format!("/{name}");
-        reads.push(acked(w, &what, slash(w, moderator, name, vec![]), DEFERRED).await);
-    }
-    // `/logs` reads the event store, and PRC only to find a player named as a filter.
-    let logs = sub("joins", player_opt(MESSAGED));
-    reads.push(
-        acked(
-            w,
-            "/logs joins",
-            slash(w, moderator, "logs", logs),
-            DEFERRED,
-        )
-        .await,
-    );
-    for kind in ["kills", "commands", "modcalls", "emergency"] {
-        let what = format!("/logs {kind}");
-        let logs = slash(w, moderator, "logs", sub(kind, vec![]));
-        reads.push(acked(w, &what, logs, DEFERRED).await);
-    }
-    let name = vec![Opt::string("name", MESSAGED.1)];
-    reads.push(acked(w, "/player", slash(w, moderator, "player", name), DEFERRED).await);
-    let status = slash(w, owner, "server", sub("status", vec![]));
-    reads.push(acked(w, "/server status", status, DEFERRED).await);
-
-    // In-game actions: the permission check answers at once, then a deferral.
-    let with = |mut options: Vec<Opt>, name: &str, value: &str| {
-        options.push(Opt::string(name, value));
-        options
-    };
-    let mut actions = Vec::new();
-    for (name, options) in [
-        ("kick", player_opt(KICKED)),
-        ("ban", with(player_opt(BANNED), "reason", "exploiting")),
-        (
-            "unban",
-            vec![Opt::string("player", &UNBANNED.0.to_string())],
-        ),
-        ("pm", with(player_opt(MESSAGED), "message", "hello there")),
-        ("hint", vec![Opt::string("message", "restart soon")]),
-        ("announce", vec![Opt::string("message", "event at noon")]),
-        ("wanted", player_opt(MESSAGED)),
-        ("jail", player_opt(MESSAGED)),
-    ] {
-        let what = format!("/{name}");
-        actions.push(acked(w, &what, slash(w, moderator, name, options), DEFERRED).await);
-    }
-    let raw = |text: &str| vec![Opt::string("command", text)];
-    let weather = slash(w, owner, "command", raw(":weather rain"));
-    let weather = acked(w, "/command :weather", weather, DEFERRED).await;
-    let shutdown = slash(w, owner, "command", raw(":shutdown"));
-    let shutdown = acked(w, "/command :shutdown", shutdown, DEFERRED).await;
-    let refused_kick = slash(w, member, "kick", player_opt(KICKED));
-    let refused_kick = acked(w, "/kick by a member", refused_kick, REPLY).await;
-
-    // Settings and history: answered from the store at once.
-    let channel = |id: u64| Opt::channel("channel", id);
-    let mut stored = Vec::new();
-    for (what, user, name, options) in [
-        ("/server list", owner, "server", sub("list", vec![])),
-        (
-            "/server default",
-            owner,
-            "server",
-            sub("default", vec![Opt::string("server", "main")]),
-        ),
-        (
-            "/feed add",
-            owner,
-            "feed",
-            sub(
-                "add",
-                vec![
-                    channel(ids::GENERAL_CHANNEL),
-                    Opt::string("events", "joins"),
-                ],
-            ),
-        ),
-        ("/feed list", owner, "feed", sub("list", vec![])),
-        (
-            "/feed remove",
-            owner,
-            "feed",
-            sub("remove", vec![channel(ids::GENERAL_CHANNEL)]),
-        ),
-        (
-            "/permissions set",
-            owner,
-            "permissions",
-            sub(
-                "set",
-                vec![
-                    Opt::role("role", ids::MODERATOR_ROLE),
-                    Opt::string("capabilities", "view, message, moderate, ban"),
-                ],
-            ),
-        ),
-        (
-            "/permissions list",
-            owner,
-            "permissions",
-            sub("list", vec![]),
-        ),
-        (
-            "/settings modcall",
-            owner,
-            "settings",
-            sub("modcall", vec![channel(MODCALL_CHANNEL)]),
-        ),
-        (
-            "/settings ingame",
-            owner,
-            "settings",
-            sub("ingame", vec![Opt::boolean("enabled", true)]),
-        ),
-        ("/audit verify", owner, "audit", sub("verify", vec![])),
-        ("/health", moderator, "health", vec![]),
-    ] {
-        stored.push(acked(w, what, slash(w, user, name, options), REPLY).await);
-    }
-    let search = sub("search", vec![Opt::string("action", "command.kick")]);
-    let audit_search = acked(w, "/audit search", slash(w, owner, "audit", search), REPLY).await;
-    let export = slash(w, owner, "audit", sub("export", vec![]));
-    let export = acked(w, "/audit export", export, REPLY).await;
-    let webhook = slash(w, owner, "server", sub("webhook", vec![]));
-    let webhook = acked(w, "/server webhook", webhook, REPLY).await;
-    let remove = slash(
-        w,
-        owner,
-        "server",
-        sub("remove", vec![Opt::string("server", "old")]),
-    );
-    let remove = acked(w, "/server remove", remove, REPLY).await;
-
-    // `/server setup`: the form first, then its submit is acknowledged before the key is
-    // checked with PRC.
-    let setup = slash(
-        w,
-        owner,
-        "server",
-        sub("setup", vec![Opt::string("label", "alt")]),
-    );
-    let setup = acked(w, "/server setup", setup, FORM).await;
-    let form_id = setup.handle.modal_custom_id().expect("the key form's id");
-    let input = setup.first.data["components"][0]["components"][0]["custom_id"]
-        .as_str()
-        .expect("the key form has a text input")
-        .to_owned();
-    let alt_key = world.sim.servers()[1].key.clone();
-    let key_submit = w
-        .fake
-        .modal_submit(&form_id, &[(input.as_str(), alt_key.as_str())])
-        .expect("submit the key form");
-    acked(w, "the key form", key_submit, UPDATE).await;
-
-    // Autocomplete answers from what the tracker and the store already know.
-    let typing = |command: &str, options: Vec<Opt>, focused: &str| {
-        w.fake
-            .autocomplete(command, options, focused)
-            .unwrap_or_else(|e| panic!("/{command} completes {focused}: {e}"))
-            .as_member(moderator)
-    };
-    let names = typing("kick", vec![Opt::string("player", "AckMess")], "player");
-    let names = acked(w, "player names", names, CHOICES).await;
-    let labels = typing("players", vec![Opt::string("server", "ma")], "server");
-    let labels = acked(w, "server labels", labels, CHOICES).await;
-    let presets = typing(
-        "feed",
-        sub("add", vec![Opt::string("events", "jo")]),
-        "events",
-    );
-    let presets = acked(w, "feed presets", presets, CHOICES).await;
-
-    // Page buttons redraw their message.
-    let [previous_page, refreshed_page, next_page] = &posted.pages;
-    let mut page_clicks = Vec::new();
-    for (what, message, page) in [
-        ("Previous", previous_page, 0),
-        ("Refresh", refreshed_page, 1),
-        ("Next", next_page, 2),
-    ] {
-        let button = click(w, moderator, message, &page_button(message, page));
-        page_clicks.push((acked(w, what, button, UPDATE).await, message));
-    }
-
-    // The player panels: forms open at once and their submits are deferred privately;
-    // Wanted is deferred privately (a member's refusal follows privately too).
-    let [messaged_panel, kick_panel, ban_panel] = &posted.panels;
-    let mut submits = Vec::new();
-    for (panel, action, player, text) in [
-        (messaged_panel, "pl_pm", MESSAGED, "please stop"),
-        (kick_panel, "pl_kick", PANEL_KICKED, "RDM"),
-        (ban_panel, "pl_ban", PANEL_BANNED, "exploiting"),
-        (&posted.report_card, "pl_pm", REPORTED, "calm down"),
-    ] {
-        let id = panel_button(action, player);
-        acked(w, &id, click(w, moderator, panel, &id), FORM).await;
-        let what = format!("the form of {id}");
-        submits.push(acked(w, &what, submit(w, &id, text), DEFERRED).await);
-    }
-    for action in ["pl_kick", "pl_ban"] {
-        let id = panel_button(action, REPORTED);
-        acked(w, &id, click(w, moderator, &posted.report_card, &id), FORM).await;
-    }
-    let wanted_id = panel_button("pl_wanted", MESSAGED);
-    let wanted = click(w, moderator, messaged_panel, &wanted_id);
-    let wanted = acked(w, "Wanted", wanted, DEFERRED).await;
-    let refused_wanted = click(w, member, messaged_panel, &wanted_id);
-    let refused_wanted = acked(w, "Wanted by a member", refused_wanted, DEFERRED).await;
-    let mut refreshes = Vec::new();
-    for (card, player) in [(messaged_panel, MESSAGED), (&posted.report_card, REPORTED)] {
-        let id = panel_button("pl_refresh", player);
-        let refresh = acked(w, &id, click(w, moderator, card, &id), UPDATE).await;
-        refreshes.push((refresh, card, player));
-    }
-
-    // Mod-call cards and the Confirm / Cancel prompts are acknowledged, then edited.
-    let claim = id_starting(&posted.claim_card, "erlc:mc_claim:");
-    let claim = click(w, moderator, &posted.claim_card, &claim);
-    acked(w, "Claim", claim, UPDATE).await;
-    let resolve = id_starting(&posted.resolve_card, "erlc:mc_resolve:");
-    let resolve = click(w, moderator, &posted.resolve_card, &resolve);
-    acked(w, "Resolve", resolve, UPDATE).await;
-    let confirm = id_starting(&posted.confirm_prompt, "erlc:cmd_confirm:");
-    acked(
-        w,
-        "Confirm",
-        click(w, owner, &posted.confirm_prompt, &confirm),
-        UPDATE,
-    )
-    .await;
-    let cancel = id_starting(&posted.cancel_prompt, "erlc:cmd_cancel:");
-    acked(
-        w,
-        "Cancel",
-        click(w, owner, &posted.cancel_prompt, &cancel),
-        UPDATE,
-    )
-    .await;
-
-    // Everything was acknowledged while PRC held what it was asked: let it answer.
-    world.sim.clear_faults();
-
-    for read in &reads {
-        read.public().await;
-    }
-    for action in &actions {
-        action.public().await;
-    }
-    wait_for("the kick", || !online(&server, KICKED)).await;
-    wait_for("the ban", || applied(&server, "ban", BANNED.0)).await;
-    wait_for("the unban", || applied(&server, "unban", UNBANNED.0)).await;
-    wait_for("the PM", || {
-        message_sent(&server, MessageKind::PrivateMessage, "hello there")
-    })
-    .await;
-    wait_for("the hint", || {
-        message_sent(&server, MessageKind::Hint, "restart soon")
-    })
-    .await;
-    wait_for("the announcement", || {
-        message_sent(&server, MessageKind::Message, "event at noon")
-    })
-    .await;
-    wait_for("wanted", || applied(&server, "wanted", MESSAGED.0)).await;
-    wait_for("jail", || applied(&server, "jail", MESSAGED.0)).await;
-    weather.private().await;
-    let prompt = shutdown.private().await;
-    id_starting(&prompt, "erlc:cmd_confirm:");
-    refused_kick.refused("moderate").await;
-
-    for reply in &stored {
-        reply.public().await;
-    }
-    let found = embed_text(&audit_search.public().await);
-    assert!(
-        found.contains("regular"),
-        "the refused kick is audited: {found}"
-    );
-    let exported = export.private().await;
-    assert_eq!(exported.attachments.len(), 1, "the export is a file");
-    let shown = embed_text(&webhook.private().await);
-    assert!(shown.contains(PUBLIC_URL), "{shown}");
-    let removed = embed_text(&remove.public().await);
-    assert!(removed.contains("**old** was removed"), "{removed}");
+    let setup = slow.acked("/server setup");
     let connected = setup.handle.await_followups(1, WAIT).await.remove(0);
+    assert!(
+        connected.is_ephemeral(),
+        "the setup answer shows a webhook token"
+    );
     let connected = embed_text(&connected);
     assert!(connected.contains("Connected **alt**"), "{connected}");
-
-    assert_eq!(names.first.choice_names(), [MESSAGED.1]);
-    assert_eq!(labels.first.choice_names(), ["main"]);
-    let choices = presets.first.choice_names();
-    assert!(
-        choices.iter().any(|c| c.starts_with("joins")),
-        "{choices:?}"
-    );
-
-    for (click, message) in &page_clicks {
-        let page = embed_text(&redrawn(w, message).await);
-        assert!(page.contains("Page"), "{}: {page}", click.what);
-    }
-    for submitted in &submits {
-        submitted.private().await;
-    }
-    wait_for("the panel PM", || {
-        message_sent(&server, MessageKind::PrivateMessage, "please stop")
-    })
-    .await;
-    wait_for("the panel kick", || !online(&server, PANEL_KICKED)).await;
-    wait_for("the panel ban", || applied(&server, "ban", PANEL_BANNED.0)).await;
-    wait_for("the report card's PM", || {
-        message_sent(&server, MessageKind::PrivateMessage, "calm down")
-    })
-    .await;
-    wanted.private().await;
-    refused_wanted.refused("moderate").await;
-    for (refresh, card, player) in &refreshes {
-        let panel = embed_text(&redrawn(w, card).await);
-        assert!(panel.contains(player.1), "{}: {panel}", refresh.what);
-    }
-
-    let claimed = redrawn(w, &posted.claim_card).await;
-    assert!(
-        embed_text(&claimed).contains("Claimed by **modperson**"),
-        "{}",
-        embed_text(&claimed)
-    );
-    wait_for("the caller's in-game PM", || {
-        server.messages().iter().any(|m| {
-            m.kind == MessageKind::PrivateMessage
-                && m.targets == [CLAIM_CALLER.0]
-                && m.text.contains("modperson")
-        })
-    })
-    .await;
-    let resolved = redrawn(w, &posted.resolve_card).await;
-    assert!(
-        embed_text(&resolved).contains("Resolved by **modperson**"),
-        "{}",
-        embed_text(&resolved)
-    );
-    let done = redrawn(w, &posted.confirm_prompt).await;
-    assert!(
-        embed_text(&done).contains(CONFIRMED),
-        "{}",
-        embed_text(&done)
-    );
-    wait_for("the confirmed ban", || {
-        server
-            .applied_commands()
-            .iter()
-            .any(|c| c.name == "ban" && c.argument.contains("4242"))
-    })
-    .await;
-    let cancelled = redrawn(w, &posted.cancel_prompt).await;
-    assert_eq!(cancelled.embed_title(), "Cancelled");
-    assert!(
-        !server
-            .applied_commands()
-            .iter()
-            .any(|c| c.name == "shutdown"),
-        "nothing confirmed the shutdowns"
-    );
-
+    check_the_game(&server).await;
     let held = format!("latency {LATENCY_MS}ms");
     assert!(
         world
@@ -773,6 +879,7 @@ async fn every_interaction_is_acknowledged_before_prc_answers() {
             .any(|r| r.arrival >= slow_from && r.fault.as_deref() == Some(held.as_str())),
         "PRC held the requests made while it was slow"
     );
+
     assert!(bot.stop(WAIT).await.success());
     world.assert_clean();
 }
