@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
@@ -170,6 +171,7 @@ async fn prc(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let arrival = shared.arrivals.fetch_add(1, Ordering::SeqCst);
     let path = uri.path().to_owned();
     let key = header_str(&headers, "server-key");
     let global = header_str(&headers, "authorization");
@@ -187,6 +189,7 @@ async fn prc(
     let decision = lock(&shared.limiter).check(ip, &name, &owner, limit, now_ms);
 
     let mut record = RecordedRequest {
+        arrival,
         at_ms: now_ms,
         method: method.to_string(),
         path: path.clone(),

@@ -24,6 +24,7 @@ pub mod webhook;
 pub mod world;
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -240,9 +241,17 @@ impl SimHandle {
         SimServer::new(self.shared.clone(), index)
     }
 
-    /// Every PRC request answered so far (control routes excluded), oldest first.
+    /// Every PRC request answered so far (control routes excluded), in the order they were
+    /// answered.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
+    }
+
+    /// How many PRC requests have arrived so far, answered or not (never reset). A request
+    /// whose [`RecordedRequest::arrival`] is at least a count read earlier came in after
+    /// that read; one that arrived but is not yet in [`SimHandle::requests`] is in flight.
+    pub fn arrivals(&self) -> u64 {
+        self.shared.arrivals.load(Ordering::SeqCst)
     }
 
     /// Forget the recorded requests, so a test sees only what follows.

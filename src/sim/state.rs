@@ -23,8 +23,15 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// One request the simulator answered (control routes excluded). Never contains a key.
+/// The log is kept in the order requests were answered; [`RecordedRequest::arrival`] gives
+/// the order they came in, so together they show what was still in flight at any point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordedRequest {
+    /// Arrival order, from 0 for the first request (see [`SimHandle::arrivals`]).
+    ///
+    /// [`SimHandle::arrivals`]: super::SimHandle::arrivals
+    #[serde(default)]
+    pub arrival: u64,
     /// Simulator clock, Unix milliseconds.
     pub at_ms: i64,
     /// HTTP method, e.g. `GET`.
@@ -68,7 +75,10 @@ pub struct Shared {
     pub limits: Mutex<Limits>,
     pub limiter: Mutex<Limiter>,
     pub faults: Mutex<FaultState>,
+    /// Answered requests, in answer order.
     pub requests: Mutex<Vec<RecordedRequest>>,
+    /// Requests received so far, answered or not: the next one's `arrival`.
+    pub arrivals: AtomicU64,
     pub rng: Mutex<StdRng>,
     pub webhooks: Webhooks,
     command_counter: AtomicU64,
@@ -97,6 +107,7 @@ impl Shared {
             limiter: Mutex::new(Limiter::new(config.repeat_offender)),
             faults: Mutex::new(FaultState::new(config.seed)),
             requests: Mutex::new(Vec::new()),
+            arrivals: AtomicU64::new(0),
             rng: Mutex::new(rng),
             webhooks,
             command_counter: AtomicU64::new(1),

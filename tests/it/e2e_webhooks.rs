@@ -382,12 +382,14 @@ async fn staff_typed_in_game_pings_the_staff_role_in_the_modcall_channel() {
         pms_to(&hooked, caller) == ["Staff have been notified."]
     })
     .await;
-    assert_eq!(
+    // Counted once the command is done, which is after its `:pm` (and its audit outcome).
+    wait_for_async("the ; command counted once", || async {
         hooked
             .metric("erlc_bot_custom_commands_total{result=\"ran_ok\"}")
-            .await,
-        Some(1)
-    );
+            .await
+            == Some(1)
+    })
+    .await;
     let posted: Vec<StoredMessage> = world
         .fake
         .messages(MODCALL_CHANNEL)

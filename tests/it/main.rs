@@ -53,6 +53,7 @@ mod webhook_verification;
 
 // The real binary: the demo, and end to end against the fake Discord and the simulator.
 mod demo_cli;
+mod e2e_ack;
 mod e2e_admin;
 mod e2e_commands;
 mod e2e_feeds;

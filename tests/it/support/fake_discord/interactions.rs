@@ -42,6 +42,12 @@ impl Interaction {
         self.user_id = Some(user_id);
         self
     }
+
+    /// The interaction's `data` object as Discord sends it (command name and options, or the
+    /// component's custom id), e.g. to describe it in a failure message.
+    pub fn data(&self) -> &Value {
+        &self.data
+    }
 }
 
 impl FakeDiscord {

@@ -338,6 +338,12 @@ impl FakeDiscord {
             .await
     }
 
+    /// Reads `probe` as each interaction callback arrives and keeps the value in its
+    /// `Response::probe`: e.g. how many requests the simulator had answered at that instant.
+    pub fn probe_callbacks(&self, probe: impl Fn() -> u64 + Send + Sync + 'static) {
+        self.shared.world().callback_probe = Some(Arc::new(probe));
+    }
+
     pub fn violations(&self) -> Vec<Violation> {
         self.shared.world().violations.clone()
     }

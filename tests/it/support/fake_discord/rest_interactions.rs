@@ -41,6 +41,7 @@ pub fn callback(world: &mut World, id: &str, token: &str, request: &ApiRequest) 
         data: request.body["data"].clone(),
         files: request.files.clone(),
         accepted: false,
+        probe: world.callback_probe.as_ref().map(|probe| probe()),
     };
     let reply = judge_callback(world, &record, &response);
     if reply.is_none() {

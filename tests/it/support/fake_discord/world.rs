@@ -2,6 +2,7 @@
 //! transcript, violations and gateway sessions.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -20,6 +21,9 @@ pub struct Response {
     pub files: Vec<Upload>,
     /// False when the fake refused it (double ack, broken limit).
     pub accepted: bool,
+    /// What the callback probe read as this callback arrived (see
+    /// `FakeDiscord::probe_callbacks`); `None` without a probe.
+    pub probe: Option<u64>,
 }
 
 impl Response {
@@ -63,6 +67,10 @@ impl InteractionRecord {
     }
 }
 
+/// Reads something outside the fake (e.g. the simulator's request log) at the instant a
+/// callback arrives, so a test can order the callback against other events without clocks.
+pub type Probe = Arc<dyn Fn() -> u64 + Send + Sync>;
+
 pub struct World {
     pub config: FakeConfig,
     pub started: Instant,
@@ -92,6 +100,8 @@ pub struct World {
     pub resume_count: usize,
     /// IDENTIFY payloads with the token replaced by a note saying whether it matched.
     pub identifies: Vec<Value>,
+    /// Read on every interaction callback (see [`Probe`]).
+    pub callback_probe: Option<Probe>,
 }
 
 impl World {
@@ -119,6 +129,7 @@ impl World {
             ready_count: 0,
             resume_count: 0,
             identifies: Vec::new(),
+            callback_probe: None,
         }
     }
 
