@@ -3,7 +3,8 @@
 
 use super::common::{self, caller, server_labels, show, show_private};
 use crate::actions::SetupReport;
-use crate::discord::{AppContext, BotError, Context, tracking};
+use crate::actions::tracking;
+use crate::discord::{AppContext, BotError, Context};
 use crate::erlc::models::Include;
 use crate::feeds::escape::escape_name;
 use crate::feeds::message::{Embed, FeedMessage};

@@ -4,6 +4,7 @@
 //! simulator), `events`, `store`, then the tracker, feeds, HTTP server and Discord front end.
 
 pub mod actions;
+pub mod app;
 pub mod bench;
 pub mod clock;
 pub mod config;
@@ -16,7 +17,6 @@ pub mod feeds;
 pub mod http;
 pub mod sandbox;
 pub mod sim;
-pub mod stack;
 pub mod store;
 pub mod tracker;
 pub mod views;

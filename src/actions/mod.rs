@@ -18,6 +18,7 @@ mod players;
 mod raw;
 mod reads;
 mod servers;
+pub mod tracking;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -21,8 +21,10 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 pub use ingest::replay_inbox;
-pub use metrics::{ClientMetrics, MetricsSource, MetricsWriter, StoreMetrics, WebhookCounters};
-pub use state::{HttpState, LastPoll, verifier_from_config};
+pub use metrics::{
+    ClientMetrics, FeedMetrics, MetricsSource, MetricsWriter, StoreMetrics, WebhookCounters,
+};
+pub use state::{HttpState, LastPoll, webhook_verifier};
 pub use token::{ensure_webhook_token, generate_webhook_token, token_fingerprint, webhook_url};
 pub use webhook::{MAX_WEBHOOK_BODY, WebhookVerdict, check_webhook};
 
