@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use crate::app::local::{LocalConfig, LocalError, LocalSim, SIM_THREAD_NAME};
-use crate::app::{App, AppError, FrontEnd, Signal, signal};
+use crate::app::{App, AppError, FrontEnd, Signal, Signals};
 use crate::erlc::ErlcClient;
 use crate::events::Pattern;
 use crate::feeds::{FeedMessage, PipelineStats, Sink, SinkFuture};
@@ -272,7 +272,7 @@ pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport
     let local = LocalSim::start(bench_config(args)).await?;
     let sink = Arc::new(CountingSink::default());
     let app = App::build(local.app_config(), FrontEnd::Headless(sink.clone())).await?;
-    local.connect(&app).await?;
+    local.connect(&app)?;
     let probes = Probes {
         tracker: app.tracker().clone(),
         pipeline: app.pipeline().stats(),
@@ -280,11 +280,12 @@ pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport
         sink,
     };
     // Whatever happens, the app is stopped and the scratch directory removed.
+    let signals = Signals::listen();
     let (measured_tx, measured_rx) = oneshot::channel();
     let measuring = async {
         let measured = tokio::select! {
             report = measure(&probes, args) => report,
-            signal = signal() => Err(BenchError::Interrupted(signal)),
+            signal = signals.recv() => Err(BenchError::Interrupted(signal)),
         };
         let _ = measured_tx.send(());
         measured

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::app::local::{LocalConfig, LocalError, LocalSim};
-use crate::app::{App, AppError, FrontEnd, signal};
+use crate::app::{App, AppError, FrontEnd, Signals};
 use crate::events::Pattern;
 use crate::feeds::{ConsoleSink, preset};
 use crate::sim::{ActivityConfig, SimConfig};
@@ -165,7 +165,7 @@ fn say(text: &str) {
 }
 
 /// Completes on Ctrl-C, SIGTERM, or after `duration`, and says which.
-async fn stop_requested(duration: Option<Duration>) -> String {
+async fn stop_requested(signals: Signals, duration: Option<Duration>) -> String {
     let elapsed = async {
         match duration {
             Some(duration) => tokio::time::sleep(duration).await,
@@ -173,7 +173,7 @@ async fn stop_requested(duration: Option<Duration>) -> String {
         }
     };
     tokio::select! {
-        signal = signal() => signal.to_string(),
+        signal = signals.recv() => signal.to_string(),
         () = elapsed => "the end of --duration".to_owned(),
     }
 }
@@ -186,13 +186,15 @@ pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
         sink = sink.with_channel_name(channel_id, name);
     }
     let app = App::build(local.app_config(), FrontEnd::Headless(Arc::new(sink))).await?;
-    local.connect(&app).await?;
+    local.connect(&app)?;
+    // Caught before the banner invites Ctrl-C.
+    let signals = Signals::listen();
     say(&banner(&local, &args));
     let tracker = app.tracker().clone();
     let feeds = app.pipeline().stats();
     let stopped = app
         .run_until_stopped(async {
-            let reason = stop_requested(args.duration.map(Duration::from_secs)).await;
+            let reason = stop_requested(signals, args.duration.map(Duration::from_secs)).await;
             say(&format!(
                 "\nStopping ({reason}): finishing deliveries and removing the temporary data…\n"
             ));

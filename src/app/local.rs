@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use tokio::task::JoinHandle;
 
 use super::{App, AppConfig};
-use crate::actions::tracking;
 use crate::erlc::{ClientConfig, ServerKey};
 use crate::feeds::{PipelineConfig, PipelineError};
 use crate::sim::{SimConfig, SimError, SimHandle, Simulator};
@@ -54,8 +53,6 @@ pub enum LocalError {
     },
     #[error("the simulator has {available} servers but {wanted} were asked for")]
     TooFewServers { wanted: usize, available: usize },
-    #[error("only {tracked} of the {wanted} simulated servers could be polled (see the log)")]
-    NotTracked { tracked: usize, wanted: usize },
     #[error("the simulator's runtime failed: {0}")]
     Task(String),
 }
@@ -191,10 +188,10 @@ impl LocalSim {
         }
     }
 
-    /// Store the feeds and the simulated servers in the app's store, as `/feed add` and
-    /// `/server setup` would, then route to the feeds and poll the servers as the bot does at
-    /// start.
-    pub async fn connect(&self, app: &App) -> Result<(), LocalError> {
+    /// Store the feeds and the simulated servers in the built app's store, as `/feed add` and
+    /// `/server setup` would, and route to the feeds; the app polls the servers from its start,
+    /// as it polls every stored server.
+    pub fn connect(&self, app: &App) -> Result<(), LocalError> {
         let settings = app.services().store().settings();
         for (guild, subscription) in &self.config.feeds {
             settings.set_feed_subscription(*guild, subscription.clone())?;
@@ -203,11 +200,6 @@ impl LocalSim {
         for (info, (guild, label)) in self.sim.servers().into_iter().zip(&self.config.servers) {
             let key = ServerKey::new(info.key);
             settings.add_server(*guild, label, &key, ADDED_BY.0, ADDED_BY.1)?;
-        }
-        let tracked = tracking::track_all(app.tracker(), app.services()).await;
-        let wanted = self.config.servers.len();
-        if tracked < wanted {
-            return Err(LocalError::NotTracked { tracked, wanted });
         }
         Ok(())
     }

@@ -30,7 +30,7 @@ use crate::store::{Store, StoreError};
 use crate::tracker::Tracker;
 
 pub use config::{AppConfig, HttpConfig};
-pub use shutdown::{Signal, signal};
+pub use shutdown::{Signal, Signals};
 
 /// Who people reach the bot through, and so where feed posts go.
 pub enum FrontEnd {
@@ -96,8 +96,9 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         config: Arc::new(config),
     };
     let app = App::build(app_config, front_end).await?;
+    let signals = Signals::listen();
     app.run_until_stopped(async {
-        let signal = signal().await;
+        let signal = signals.recv().await;
         tracing::info!("{signal}: shutting down");
     })
     .await
@@ -120,9 +121,9 @@ pub struct App {
 
 impl App {
     /// Build every part, in this order: the database, the ER:LC client, the webhook key and
-    /// the HTTP port, Discord (token check, then the client), the tracker with every stored
-    /// server, the feed pipeline, then the HTTP routes. The first that fails is reported with
-    /// what to fix; nothing runs until [`App::run_until_stopped`].
+    /// the HTTP port, Discord (token check, then the client), the services and the tracker,
+    /// the feed pipeline, then the HTTP routes. The first that fails is reported with what to
+    /// fix; nothing runs until [`App::run_until_stopped`].
     pub async fn build(config: AppConfig, front_end: FrontEnd) -> Result<Self, AppError> {
         let store = Store::open(config.store)?;
         let erlc = ErlcClient::new(config.erlc)?;
@@ -147,8 +148,6 @@ impl App {
         let services = Services::new(store.clone(), erlc.clone(), ServicesOptions::default());
         let poll_interval = config.tracker.interval;
         let tracker = Tracker::new(store.clone(), config.tracker);
-        let tracked = tracking::track_all(&tracker, &services).await;
-        tracing::info!(servers = tracked, "tracking stored servers");
         let pipeline = FeedPipeline::new(store.clone(), sink.clone(), config.pipeline)
             .map_err(AppError::Pipeline)?;
         let pipeline = Arc::new(pipeline);
@@ -208,13 +207,16 @@ impl App {
         &self.pipeline
     }
 
-    /// Start polling, the feed pipeline, store upkeep, the HTTP server and the Discord
-    /// gateway; run until `shutdown` completes or Discord closes the connection; then stop in
-    /// order (see [`shutdown`]) and flush the database.
+    /// Track every stored server, start polling, the feed pipeline, store upkeep, the HTTP
+    /// server and the Discord gateway; run until `shutdown` completes or Discord closes the
+    /// connection; then stop in order (see [`shutdown`]) and flush the database.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), AppError> {
+        // Opening a server may start a sandbox simulator: that is starting, not building.
+        let tracked = tracking::track_all(&self.tracker, &self.services).await;
+        tracing::info!(servers = tracked, "tracking stored servers");
         let mut tasks = shutdown::Tasks::new();
         if let Some((state, listener)) = self.http {
             // Batches a crash left unfinished: listed now, before new ones arrive, then

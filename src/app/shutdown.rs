@@ -11,12 +11,13 @@
 //! Steps 2 and 3 are [`Tasks`]: every background task is spawned into its stage with a
 //! [`Shutdown`] to watch, and a stage is told to stop as a whole and waited for. A task that
 //! fails says why in the log itself; stopping goes on regardless, as a failed task must not
-//! keep the others from finishing in order. What starts it all is the caller's: a [`signal`]
+//! keep the others from finishing in order. What starts it all is the caller's: [`Signals`]
 //! for the bot and the demo, the end of a measurement for the bench.
 
 use std::fmt;
 use std::future::Future;
 
+use tokio::signal::unix::{self, SignalKind};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -125,38 +126,51 @@ impl fmt::Display for Signal {
     }
 }
 
-/// Completes on Ctrl-C (SIGINT) or SIGTERM, and says which. A signal that cannot be listened
-/// for is logged and left out, so the other one still stops the process.
-pub async fn signal() -> Signal {
-    let interrupt = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::warn!("cannot listen for Ctrl-C ({e}); only SIGTERM stops the process");
-            std::future::pending::<()>().await;
+/// The process's stop signals (Ctrl-C and SIGTERM), caught from the moment
+/// [`Signals::listen`] returns: one that arrives before anyone awaits [`Signals::recv`] is
+/// kept for it, instead of killing the process mid-start.
+#[derive(Debug)]
+pub struct Signals {
+    interrupt: Option<unix::Signal>,
+    terminate: Option<unix::Signal>,
+}
+
+impl Signals {
+    /// Catch Ctrl-C and SIGTERM from now on. One that cannot be caught is logged and left
+    /// out, so the other still stops the process.
+    pub fn listen() -> Self {
+        Self {
+            interrupt: catch(SignalKind::interrupt(), Signal::Interrupt),
+            terminate: catch(SignalKind::terminate(), Signal::Terminate),
         }
-    };
-    tokio::select! {
-        () = interrupt => Signal::Interrupt,
-        () = terminate() => Signal::Terminate,
+    }
+
+    /// Completes on the first stop signal, and says which.
+    pub async fn recv(mut self) -> Signal {
+        tokio::select! {
+            () = arrival(&mut self.interrupt) => Signal::Interrupt,
+            () = arrival(&mut self.terminate) => Signal::Terminate,
+        }
     }
 }
 
-#[cfg(unix)]
-async fn terminate() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            term.recv().await;
-        }
-        Err(e) => {
-            tracing::warn!("cannot listen for SIGTERM ({e}); only Ctrl-C stops the process");
-            std::future::pending::<()>().await;
-        }
-    }
+/// `kind`, caught from now on; `None` (and a warning) when it cannot be.
+fn catch(kind: SignalKind, which: Signal) -> Option<unix::Signal> {
+    unix::signal(kind)
+        .inspect_err(|e| {
+            tracing::warn!("cannot listen for {which} ({e}); it will not stop the process")
+        })
+        .ok()
 }
 
-#[cfg(not(unix))]
-async fn terminate() {
-    std::future::pending::<()>().await;
+/// Completes when the signal arrives; never for one that is not caught.
+async fn arrival(signal: &mut Option<unix::Signal>) {
+    match signal {
+        Some(signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 #[cfg(test)]
