@@ -2,8 +2,8 @@
 //! look after them. The key is pasted into a modal, so it never appears in the chat.
 
 use super::common::{self, caller, server_labels, show, show_private};
-use crate::actions::AuditAction;
-use crate::discord::{AppContext, BotError, Context, tracking};
+use crate::actions::{AuditAction, tracking};
+use crate::discord::{AppContext, BotError, Context};
 use crate::views;
 
 /// How long the key form stays open.

@@ -1,19 +1,24 @@
 //! `erlc-bot bench`: measurements of the running system against the simulator. `bench tracker`
-//! runs the local stack (simulator with activity, tracker, scratch store, feed pipeline with a
-//! counting sink) for a while and reports CPU per 1,000 polls, peak memory, event throughput
-//! and 429s. CPU is read from /proc (Linux), with the simulator's own threads subtracted.
+//! runs the app against a local simulator with activity (scratch store, tracker, feed pipeline
+//! with a counting sink) for a while and reports CPU per 1,000 polls, peak memory, event
+//! throughput and 429s. CPU is read from /proc (Linux), with the simulator's own threads
+//! subtracted.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use tokio::sync::oneshot;
+
+use crate::app::local::{LocalConfig, LocalError, LocalSim, SIM_THREAD_NAME};
+use crate::app::{App, AppError, FrontEnd, Signal, Signals};
+use crate::erlc::ErlcClient;
 use crate::events::Pattern;
-use crate::feeds::{PipelineConfig, Sink, SinkFuture};
+use crate::feeds::{PipelineStats, Sink, SinkFuture};
 use crate::sim::{ActivityConfig, BucketLimit, SimConfig};
-use crate::stack::{LocalStack, SIM_THREAD_NAME, StackConfig, StackError};
 use crate::store::{FeedFilters, FeedSubscription};
-use crate::tracker::TrackerConfig;
+use crate::tracker::{Tracker, TrackerConfig};
 use crate::ui::Message;
 
 /// Servers per simulated guild; each guild has one feed following everything.
@@ -55,7 +60,9 @@ pub struct TrackerBenchArgs {
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     #[error(transparent)]
-    Stack(Box<StackError>),
+    Local(Box<LocalError>),
+    #[error(transparent)]
+    App(Box<AppError>),
     #[error("--servers, --interval and --duration must be at least 1")]
     Arguments,
     #[error("could not read process statistics from /proc ({0}); the benchmark needs Linux")]
@@ -71,14 +78,18 @@ pub enum BenchError {
         planned_interval: Duration,
     },
     #[error("stopped by {0} before the measurement finished")]
-    Interrupted(&'static str),
-    #[error("could not listen for stop signals: {0}")]
-    Signal(std::io::Error),
+    Interrupted(Signal),
 }
 
-impl From<StackError> for BenchError {
-    fn from(error: StackError) -> Self {
-        Self::Stack(Box::new(error))
+impl From<LocalError> for BenchError {
+    fn from(error: LocalError) -> Self {
+        Self::Local(Box::new(error))
+    }
+}
+
+impl From<AppError> for BenchError {
+    fn from(error: AppError) -> Self {
+        Self::App(Box::new(error))
     }
 }
 
@@ -203,7 +214,7 @@ pub struct TrackerBenchReport {
     pub max_poll_lateness_ms: Option<i64>,
 }
 
-fn bench_config(args: &TrackerBenchArgs) -> StackConfig {
+fn bench_config(args: &TrackerBenchArgs) -> LocalConfig {
     // Room for every server's polls in one bucket, twice over.
     let per_window = args.servers.saturating_mul(10) / args.interval.max(1) as usize;
     let read_limit = u32::try_from(per_window.saturating_mul(2))
@@ -232,7 +243,7 @@ fn bench_config(args: &TrackerBenchArgs) -> StackConfig {
             )
         })
         .collect();
-    StackConfig {
+    LocalConfig {
         sim: SimConfig {
             servers: args.servers,
             seed: args.seed,
@@ -249,7 +260,6 @@ fn bench_config(args: &TrackerBenchArgs) -> StackConfig {
             interval: Duration::from_secs(args.interval),
             ..TrackerConfig::default()
         },
-        pipeline: PipelineConfig::default(),
         servers,
         feeds,
     }
@@ -261,76 +271,90 @@ pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport
     if args.servers == 0 || args.interval == 0 || args.duration == 0 {
         return Err(BenchError::Arguments);
     }
+    let local = LocalSim::start(bench_config(args)).await?;
     let sink = Arc::new(CountingSink::default());
-    let stack = LocalStack::start(bench_config(args), sink.clone()).await?;
-    // Whatever happens, the stack is stopped and its scratch directory removed.
-    let measured = tokio::select! {
-        report = measure(&stack, &sink, args) => report,
-        signal = interrupted() => Err(signal),
+    let app = App::build(local.app_config(), FrontEnd::Headless(sink.clone())).await?;
+    local.connect(&app)?;
+    let probes = Probes {
+        tracker: app.tracker().clone(),
+        pipeline: app.pipeline().stats(),
+        client: app.erlc().clone(),
+        sink,
     };
-    let stopped = stack.stop().await;
+    // Whatever happens, the app is stopped and the scratch directory removed.
+    let signals = Signals::listen();
+    let (measured_tx, measured_rx) = oneshot::channel();
+    let measuring = async {
+        let measured = tokio::select! {
+            report = measure(&probes, args) => report,
+            signal = signals.recv() => Err(BenchError::Interrupted(signal)),
+        };
+        let _ = measured_tx.send(());
+        measured
+    };
+    let serving = app.run_until_stopped(async {
+        let _ = measured_rx.await;
+    });
+    let (measured, stopped) = tokio::join!(measuring, serving);
+    drop(probes);
+    local.stop().await;
     let report = measured?;
     stopped?;
     Ok(report)
 }
 
-/// Completes with the reason on Ctrl-C or SIGTERM.
-async fn interrupted() -> BenchError {
-    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
-    let mut terminate = match terminate {
-        Ok(terminate) => terminate,
-        Err(error) => return BenchError::Signal(error),
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => BenchError::Interrupted("Ctrl-C"),
-        _ = terminate.recv() => BenchError::Interrupted("SIGTERM"),
-    }
+/// What the measurement reads while the app runs.
+struct Probes {
+    tracker: Tracker,
+    pipeline: Arc<PipelineStats>,
+    client: ErlcClient,
+    sink: Arc<CountingSink>,
 }
 
 async fn measure(
-    stack: &LocalStack,
-    sink: &CountingSink,
+    probes: &Probes,
     args: &TrackerBenchArgs,
 ) -> Result<TrackerBenchReport, BenchError> {
+    let Probes {
+        tracker,
+        pipeline,
+        client,
+        sink,
+    } = probes;
     // Measure the steady state: first polls only record a baseline and store no events.
     let warm_up = Instant::now();
     let warm_up_limit = Duration::from_secs(args.interval.saturating_mul(3).saturating_add(60));
-    while stack.tracker.metrics().polls < args.servers as u64 {
+    while tracker.metrics().polls < args.servers as u64 {
         if warm_up.elapsed() > warm_up_limit {
             return Err(BenchError::WarmUp {
-                polls: stack.tracker.metrics().polls,
+                polls: tracker.metrics().polls,
                 seconds: warm_up_limit.as_secs(),
-                planned_interval: stack.tracker.plan().interval,
+                planned_interval: tracker.plan().interval,
             });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let warm_up_seconds = warm_up.elapsed().as_secs_f64();
-    let polls_before = stack.tracker.metrics();
-    let feeds_before = stack.pipeline.stats().snapshot(0);
+    let polls_before = tracker.metrics();
+    let feeds_before = pipeline.snapshot(0);
     let delivered_before = sink.creates() + sink.edits();
-    let rate_limited_before = stack.client.stats().rate_limited;
+    let rate_limited_before = client.stats().rate_limited;
     let cpu_before = cpu_times()?;
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs(args.duration)).await;
     let seconds = started.elapsed().as_secs_f64();
     let cpu_after = cpu_times()?;
-    let polls = stack.tracker.metrics();
-    let feeds = stack.pipeline.stats().snapshot(0);
-    let http_429s = stack.client.stats().rate_limited - rate_limited_before;
+    let polls = tracker.metrics();
+    let feeds = pipeline.snapshot(0);
+    let http_429s = client.stats().rate_limited - rate_limited_before;
     let delivered = sink.creates() + sink.edits() - delivered_before;
     let peak_rss_kib = parse_peak_rss_kib(&read_proc("/proc/self/status")?)
         .ok_or_else(|| BenchError::Proc("no VmHWM in /proc/self/status".into()))?;
     let sim_cpu = cpu_after.sim - cpu_before.sim;
     let bot_cpu = (cpu_after.process - cpu_before.process) - sim_cpu;
     let measured_polls = polls.polls - polls_before.polls;
-    let planned_interval = stack.tracker.plan().interval;
-    let lateness: Vec<i64> = stack
-        .tracker
-        .health()
-        .iter()
-        .filter_map(|h| h.lag_ms)
-        .collect();
+    let planned_interval = tracker.plan().interval;
+    let lateness: Vec<i64> = tracker.health().iter().filter_map(|h| h.lag_ms).collect();
     Ok(TrackerBenchReport {
         servers: args.servers,
         warm_up_seconds,

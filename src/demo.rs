@@ -8,10 +8,11 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::app::local::{LocalConfig, LocalError, LocalSim};
+use crate::app::{App, AppError, FrontEnd, Signals};
 use crate::events::Pattern;
-use crate::feeds::{ConsoleSink, PipelineConfig, preset};
+use crate::feeds::{ConsoleSink, preset};
 use crate::sim::{ActivityConfig, SimConfig};
-use crate::stack::{LocalStack, StackConfig, StackError};
 use crate::store::{FeedFilters, FeedSubscription};
 use crate::tracker::TrackerConfig;
 
@@ -43,18 +44,24 @@ pub struct DemoArgs {
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error(transparent)]
-    Stack(Box<StackError>),
+    Local(Box<LocalError>),
+    #[error(transparent)]
+    App(Box<AppError>),
     #[error("a demo preset is missing or invalid: {0}")]
     Preset(String),
-    #[error("could not listen for stop signals: {0}")]
-    Signal(std::io::Error),
     #[error("--interval must be at least 1 second")]
     Interval,
 }
 
-impl From<StackError> for DemoError {
-    fn from(error: StackError) -> Self {
-        Self::Stack(Box::new(error))
+impl From<LocalError> for DemoError {
+    fn from(error: LocalError) -> Self {
+        Self::Local(Box::new(error))
+    }
+}
+
+impl From<AppError> for DemoError {
+    fn from(error: AppError) -> Self {
+        Self::App(Box::new(error))
     }
 }
 
@@ -84,8 +91,8 @@ fn demo_feeds() -> Result<Vec<(u64, FeedSubscription)>, DemoError> {
         .collect()
 }
 
-/// The stack the demo runs.
-pub fn demo_config(args: &DemoArgs) -> Result<StackConfig, DemoError> {
+/// The simulator, servers and feeds the demo runs.
+pub fn demo_config(args: &DemoArgs) -> Result<LocalConfig, DemoError> {
     if args.interval == 0 {
         return Err(DemoError::Interval);
     }
@@ -99,14 +106,13 @@ pub fn demo_config(args: &DemoArgs) -> Result<StackConfig, DemoError> {
         }),
         ..SimConfig::default()
     };
-    Ok(StackConfig {
+    Ok(LocalConfig {
         sim,
         sim_threads: 1,
         tracker: TrackerConfig {
             interval: Duration::from_secs(args.interval),
             ..TrackerConfig::default()
         },
-        pipeline: PipelineConfig::default(),
         servers: DEMO_SERVERS
             .iter()
             .map(|label| (DEMO_GUILD, (*label).to_owned()))
@@ -115,24 +121,24 @@ pub fn demo_config(args: &DemoArgs) -> Result<StackConfig, DemoError> {
     })
 }
 
-fn banner(stack: &LocalStack, args: &DemoArgs) -> String {
+fn banner(local: &LocalSim, args: &DemoArgs) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "erlc-bot demo: live ER:LC feeds, no Discord needed");
     let _ = writeln!(out);
     let _ = writeln!(
         out,
         "  simulator   {} (seed {}, generated activity)",
-        stack.sim.base_url(),
+        local.sim().base_url(),
         args.seed
     );
-    for (info, label) in stack.sim.servers().iter().zip(DEMO_SERVERS) {
+    for (info, label) in local.sim().servers().iter().zip(DEMO_SERVERS) {
         let _ = writeln!(out, "  server      {label}: {}", info.name);
     }
     let _ = writeln!(out, "  polling     every {} s per server", args.interval);
     let _ = writeln!(
         out,
         "  data        {} (removed on exit)",
-        stack.data_dir().display()
+        local.data_dir().display()
     );
     for (_, name, presets) in DEMO_CHANNELS {
         let _ = writeln!(out, "  channel     #{name}: {}", presets.join(", "));
@@ -159,50 +165,51 @@ fn say(text: &str) {
     let _ = out.flush();
 }
 
-/// Completes on Ctrl-C, SIGTERM, or after `duration`.
-async fn stop_requested(duration: Option<Duration>) -> Result<&'static str, DemoError> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(DemoError::Signal)?;
+/// Completes on Ctrl-C, SIGTERM, or after `duration`, and says which.
+async fn stop_requested(signals: Signals, duration: Option<Duration>) -> String {
     let elapsed = async {
         match duration {
             Some(duration) => tokio::time::sleep(duration).await,
             None => std::future::pending().await,
         }
     };
-    Ok(tokio::select! {
-        result = tokio::signal::ctrl_c() => {
-            result.map_err(DemoError::Signal)?;
-            "Ctrl-C"
-        }
-        _ = terminate.recv() => "SIGTERM",
-        () = elapsed => "the end of --duration",
-    })
+    tokio::select! {
+        signal = signals.recv() => signal.to_string(),
+        () = elapsed => "the end of --duration".to_owned(),
+    }
 }
 
 /// Run the demo until asked to stop.
 pub async fn run(args: DemoArgs) -> Result<(), DemoError> {
-    let config = demo_config(&args)?;
+    let local = LocalSim::start(demo_config(&args)?).await?;
     let mut sink = ConsoleSink::stdout();
     for (channel_id, name, _) in DEMO_CHANNELS {
         sink = sink.with_channel_name(channel_id, name);
     }
-    let stack = LocalStack::start(config, Arc::new(sink)).await?;
-    say(&banner(&stack, &args));
-    let reason = stop_requested(args.duration.map(Duration::from_secs)).await;
-    let pipeline = stack.pipeline.clone();
-    let tracker = stack.tracker.clone();
-    say(&format!(
-        "\nStopping ({}): finishing deliveries and removing the temporary data…\n",
-        reason.as_ref().map_or("an error", |r| *r)
-    ));
-    let stopped = stack.stop().await;
+    let app = App::build(local.app_config(), FrontEnd::Headless(Arc::new(sink))).await?;
+    local.connect(&app)?;
+    // Caught before the banner invites Ctrl-C.
+    let signals = Signals::listen();
+    say(&banner(&local, &args));
+    let tracker = app.tracker().clone();
+    let feeds = app.pipeline().stats();
+    let stopped = app
+        .run_until_stopped(async {
+            let reason = stop_requested(signals, args.duration.map(Duration::from_secs)).await;
+            say(&format!(
+                "\nStopping ({reason}): finishing deliveries and removing the temporary data…\n"
+            ));
+        })
+        .await;
     let polls = tracker.metrics();
-    let feeds = pipeline.stats().snapshot(0);
+    // The tracker holds the store: let it go before the store's directory is removed.
+    drop(tracker);
+    local.stop().await;
+    let feeds = feeds.snapshot(0);
     say(&format!(
         "Done: {} polls, {} events stored, {} feed messages posted, {} edited.\n",
         polls.polls, polls.events, feeds.created, feeds.edited
     ));
-    reason?;
     stopped?;
     Ok(())
 }

@@ -29,16 +29,17 @@
 //! | `actions` | the use cases every front end shares: reads, moderation, settings, with capability checks and audit | `clock`, `erlc`, `events`, `feeds`, `sandbox`, `store`, `tracker` |
 //! | `custom_commands` | in-game `;` commands: parse, cool down, act, answer, audit | `actions`, `erlc`, `events`, `feeds`, `store`, `ui` |
 //! | `views` | turn an action's result into a `ui` message | `actions`, `erlc`, `events`, `store`, `ui` |
-//! | `http` | the axum server: PRC webhooks, `/metrics`, `/healthz` | `actions`, `clock`, `config`, `custom_commands`, `erlc`, `events`, `fingerprint`, `store`, `tracker` |
+//! | `http` | the axum server: PRC webhooks, `/metrics`, `/healthz` | `actions`, `clock`, `config`, `custom_commands`, `erlc`, `events`, `feeds`, `fingerprint`, `store`, `tracker` |
 //! | `discord` | poise framework, Data, error replies, the Discord sink, buttons and modals | `actions`, `commands`, `config`, `erlc`, `events`, `feeds`, `store`, `tracker`, `ui`, `views` |
 //! | `commands` | slash commands, one file per group: parse, call an action, render a view | `actions`, `discord`, `erlc`, `feeds`, `store`, `tracker`, `ui`, `views` |
 //! | `app` | the composition root: builds and starts everything, owns the ordered shutdown | `actions`, `clock`, `commands`, `config`, `custom_commands`, `discord`, `erlc`, `events`, `feeds`, `fingerprint`, `http`, `sandbox`, `sim`, `store`, `tracker`, `ui`, `views` |
 //! | `demo` | `erlc-bot demo`: the feed path on the console, against simulated servers | `app`, `events`, `feeds`, `sim`, `store`, `tracker` |
-//! | `bench` | `erlc-bot bench`: measurements of the running system against the simulator | `app`, `events`, `feeds`, `sim`, `store`, `tracker`, `ui` |
+//! | `bench` | `erlc-bot bench`: measurements of the running system against the simulator | `app`, `erlc`, `events`, `feeds`, `sim`, `store`, `tracker`, `ui` |
 //!
 //! serenity and poise appear only in `discord` and `commands`, sled only in `store`.
 
 pub mod actions;
+pub mod app;
 pub mod bench;
 pub mod clock;
 pub mod config;
@@ -52,7 +53,6 @@ pub mod fingerprint;
 pub mod http;
 pub mod sandbox;
 pub mod sim;
-pub mod stack;
 pub mod store;
 pub mod tracker;
 pub mod ui;

@@ -1,4 +1,5 @@
-//! The `erlc-bot` command line: wiring, start and stop order, signals.
+//! The `erlc-bot` command line: parse it and run the chosen mode (the wiring is in
+//! `erlc_bot::app`).
 
 use clap::{Parser, Subcommand};
 use erlc_bot::store::cli;
@@ -65,7 +66,7 @@ fn main() -> anyhow::Result<()> {
     let message = match command {
         Command::Run => {
             let runtime = tokio::runtime::Runtime::new()?;
-            return Ok(runtime.block_on(erlc_bot::discord::run::run_from_env())?);
+            return Ok(runtime.block_on(erlc_bot::app::run_from_env())?);
         }
         Command::Sim(args) => {
             let runtime = tokio::runtime::Runtime::new()?;

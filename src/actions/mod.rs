@@ -21,6 +21,7 @@ mod permissions;
 mod players;
 mod servers;
 mod suggest;
+pub mod tracking;
 
 use std::sync::Arc;
 use std::time::Duration;

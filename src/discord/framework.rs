@@ -1,8 +1,10 @@
 //! Builds the poise framework: commands, options that hold for every reply (no mentions,
 //! guild-only dispatch), the event handler for restart-proof buttons, and the setup step that
-//! registers the slash commands and fails loudly when Discord refuses them.
+//! takes the commands' [`Data`] once the gateway starts, registers the slash commands and fails
+//! loudly when Discord refuses them.
 
 use poise::serenity_prelude as serenity;
+use tokio::sync::oneshot;
 
 use super::{BotError, Data, error};
 
@@ -22,8 +24,13 @@ impl Registration {
     }
 }
 
-/// The framework with every command, ready to hand to serenity's client builder.
-pub fn build(data: Data, registration: Registration) -> poise::Framework<Data, BotError> {
+/// The framework with every command, ready to hand to serenity's client builder. poise asks
+/// for the commands' data only once connected, so it comes through `data`: it is built after
+/// the client, from parts (the Discord feed sink) that need the client.
+pub fn build(
+    data: oneshot::Receiver<Data>,
+    registration: Registration,
+) -> poise::Framework<Data, BotError> {
     let options = poise::FrameworkOptions {
         commands: crate::commands::all_commands(),
         on_error: error::on_error,
@@ -33,15 +40,17 @@ pub fn build(data: Data, registration: Registration) -> poise::Framework<Data, B
         initialize_owners: false,
         ..Default::default()
     };
-    let store = data.store().clone();
     poise::Framework::builder()
         .options(options)
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                let data = data.await.map_err(|_| {
+                    BotError::user("the bot stopped before its commands were ready")
+                })?;
                 if let Err(e) = register(ctx, &framework.options().commands, registration).await {
                     // The error hook exits the process; make sure nothing is left unwritten.
-                    if let Err(flush) = store.flush() {
+                    if let Err(flush) = data.store().flush() {
                         tracing::warn!("could not flush the database: {flush}");
                     }
                     return Err(e);

@@ -1,21 +1,20 @@
 //! The Discord front end: the poise framework (options, registration, error handling), the
-//! `run` entry point, rendering of our message model into serenity builders, the Discord feed
+//! gateway connection, rendering of our message model into serenity builders, the Discord feed
 //! sink and the handler for buttons and modals. serenity and poise appear only here and in
-//! the top-level `commands/` directory.
+//! the top-level `commands/` directory; the app (`crate::app`) builds and starts it.
 
 pub mod actor;
 pub mod error;
 pub mod framework;
+pub mod gateway;
 pub mod interactions;
 pub mod reads;
 pub mod render;
-pub mod run;
 pub mod sink;
-pub mod tracking;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use crate::actions::Services;
+use crate::actions::{Services, tracking};
 use crate::config::Config;
 use crate::feeds::pipeline::FeedPipeline;
 use crate::store::Store;
@@ -29,8 +28,8 @@ pub struct Data {
     pub services: Services,
     pub config: Arc<Config>,
     pub tracker: Tracker,
-    /// Set once the gateway client exists (the Discord sink needs its HTTP client).
-    pub pipeline: Arc<OnceLock<Arc<FeedPipeline>>>,
+    /// Routes stored events to feed channels; reloaded when a guild's feeds change.
+    pub pipeline: Arc<FeedPipeline>,
 }
 
 impl Data {
@@ -41,12 +40,18 @@ impl Data {
     /// A guild's feed subscriptions changed: reload the pipeline's routes and re-plan that
     /// guild's polls so they ask PRC for exactly what the feeds now need.
     pub async fn feeds_changed(&self, guild: u64) {
-        if let Some(pipeline) = self.pipeline.get()
-            && let Err(e) = pipeline.reload_routes()
-        {
+        if let Err(e) = self.pipeline.reload_routes() {
             tracing::warn!("feeds changed but the pipeline could not reload them: {e}");
         }
         tracking::retrack_guild(&self.tracker, &self.services, guild).await;
+    }
+
+    /// The bot was removed from a guild: forget it, and stop routing to its channels.
+    pub async fn guild_removed(&self, guild: u64) {
+        tracking::forget_guild(&self.tracker, &self.services, guild).await;
+        if let Err(e) = self.pipeline.reload_routes() {
+            tracing::warn!("could not reload feed routes after a guild left: {e}");
+        }
     }
 }
 

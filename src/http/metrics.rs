@@ -1,12 +1,14 @@
 //! `/metrics` in Prometheus text format: our webhook counters plus whatever the bot plugs in
-//! through [`MetricsSource`] (client stats, outbox depth and feed lag, tracker counters).
+//! through [`MetricsSource`] (client stats, outbox depth and feed lag, feed delivery, tracker
+//! counters).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::erlc::ErlcClient;
+use crate::feeds::PipelineStats;
 use crate::store::Store;
 use crate::tracker::Tracker;
 
@@ -325,6 +327,43 @@ impl MetricsSource for StoreMetrics {
                 );
             }
             Err(e) => tracing::warn!(error = %e, "metrics: could not read the outbox"),
+        }
+    }
+}
+
+/// The feed pipeline's counters: messages delivered, failed attempts, parked messages, and
+/// the lag of the latest delivery.
+#[derive(Debug, Clone)]
+pub struct FeedMetrics(pub Arc<PipelineStats>);
+
+impl MetricsSource for FeedMetrics {
+    fn collect(&self, out: &mut MetricsWriter) {
+        let now = self.0.snapshot(0);
+        out.counter(
+            "erlc_bot_feed_messages_delivered_total",
+            "Feed messages that reached Discord (created or edited).",
+            &[],
+            now.delivered(),
+        );
+        out.counter(
+            "erlc_bot_feed_delivery_failures_total",
+            "Feed delivery attempts that failed and will be retried.",
+            &[],
+            now.failed_attempts,
+        );
+        out.counter(
+            "erlc_bot_feed_messages_parked_total",
+            "Feed messages Discord refused for good (e.g. missing channel permissions).",
+            &[],
+            now.parked,
+        );
+        if let Some(lag) = now.last_lag_ms {
+            out.gauge(
+                "erlc_bot_feed_lag_seconds",
+                "Time from an event being stored to its feed message reaching Discord (latest).",
+                &[],
+                lag as f64 / 1000.0,
+            );
         }
     }
 }

@@ -24,8 +24,10 @@ use tokio::net::TcpListener;
 use crate::config::WEBHOOK_PATH;
 
 pub use ingest::replay_inbox;
-pub use metrics::{ClientMetrics, MetricsSource, MetricsWriter, StoreMetrics, WebhookCounters};
-pub use state::{HttpState, LastPoll, verifier_from_config};
+pub use metrics::{
+    ClientMetrics, FeedMetrics, MetricsSource, MetricsWriter, StoreMetrics, WebhookCounters,
+};
+pub use state::{HttpState, LastPoll, webhook_verifier};
 pub use token::token_fingerprint;
 pub use webhook::{MAX_WEBHOOK_BODY, WebhookVerdict, check_webhook};
 

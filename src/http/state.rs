@@ -1,5 +1,5 @@
-//! `HttpState`: what the HTTP server's handlers share, built by the bot's `run` wiring (or a
-//! test) and cloned into axum.
+//! `HttpState`: what the HTTP server's handlers share, built by the app (or a test) and
+//! cloned into axum.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,7 +7,6 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::clock::SharedClock;
-use crate::config::Config;
 use crate::custom_commands::{CommandRouter, ServerHandles};
 use crate::erlc::{WebhookKeyError, WebhookVerifier};
 use crate::store::Store;
@@ -127,9 +126,10 @@ pub fn tracker_last_poll(tracker: Tracker) -> LastPoll {
     })
 }
 
-/// The verifier for a configuration: `PRC_WEBHOOK_PUBLIC_KEY` when set, else PRC's key.
-pub fn verifier_from_config(config: &Config) -> Result<WebhookVerifier, WebhookKeyError> {
-    match &config.prc_webhook_public_key {
+/// The webhook verifier: the key from `PRC_WEBHOOK_PUBLIC_KEY` (base64 SPKI) when set, else
+/// PRC's key.
+pub fn webhook_verifier(public_key: Option<&str>) -> Result<WebhookVerifier, WebhookKeyError> {
+    match public_key {
         Some(spki) => WebhookVerifier::from_spki_base64(spki),
         None => Ok(WebhookVerifier::prc_default()),
     }

@@ -23,13 +23,7 @@ pub fn on_event<'a>(
         if let serenity::FullEvent::GuildDelete { incomplete, .. } = event {
             // `unavailable` means a Discord outage, not a removal: keep the data then.
             if !incomplete.unavailable {
-                let guild = incomplete.id.get();
-                super::tracking::forget_guild(&data.tracker, &data.services, guild).await;
-                if let Some(pipeline) = data.pipeline.get()
-                    && let Err(e) = pipeline.reload_routes()
-                {
-                    tracing::warn!("could not reload feed routes after a guild left: {e}");
-                }
+                data.guild_removed(incomplete.id.get()).await;
             }
             return Ok(());
         }

@@ -1,0 +1,263 @@
+//! The composition root. [`App::build`] opens the store, builds the ER:LC client, the
+//! services, the tracker (polling every stored server), the feed pipeline, the HTTP server and,
+//! for `erlc-bot run`, the Discord front end; [`App::run_until_stopped`] starts them and stops
+//! them in order (the protocol is in [`shutdown`]). `run`, `demo` and `bench` all run this one
+//! wiring: the demo and the bench put a console or a counter where Discord would be, and a
+//! [`local`] simulator where PRC would be.
+
+mod config;
+pub mod local;
+mod shutdown;
+mod wake;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::actions::{Services, ServicesOptions, tracking};
+use crate::config::{Config, ConfigErrors, DiscordToken};
+use crate::custom_commands::{CommandRouter, RouterConfig};
+use crate::discord::Data;
+use crate::discord::framework::Registration;
+use crate::discord::gateway::{Gateway, GatewayError};
+use crate::erlc::{ErlcClient, ErlcError, WebhookKeyError};
+use crate::feeds::{FeedPipeline, PipelineError, Sink};
+use crate::http::{self, ClientMetrics, FeedMetrics, HttpState, StoreMetrics};
+use crate::store::maintenance::{self, MaintenanceConfig};
+use crate::store::{Store, StoreError};
+use crate::tracker::Tracker;
+
+pub use config::{AppConfig, HttpConfig};
+pub use shutdown::{Signal, Signals};
+
+/// Who people reach the bot through, and so where feed posts go.
+pub enum FrontEnd {
+    /// Discord (`erlc-bot run`): slash commands, buttons, and feed posts in channels. The
+    /// Discord sink needs serenity's client, so the app makes it once the client is built.
+    Discord {
+        token: DiscordToken,
+        /// What the commands read (public URL, limits), also the Discord API base and the
+        /// guild to register commands in.
+        config: Arc<Config>,
+    },
+    /// Nobody: feed posts go to this sink (the demo's console, the bench's counter).
+    Headless(Arc<dyn Sink>),
+}
+
+impl std::fmt::Debug for FrontEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Discord { .. } => f.write_str("Discord"),
+            Self::Headless(_) => f.write_str("Headless"),
+        }
+    }
+}
+
+/// Why the app could not start, or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(
+        "DISCORD_TOKEN is not set: put the bot token from the Discord Developer Portal \
+         (your application → Bot → Reset Token) in the environment or in .env"
+    )]
+    NoToken,
+    #[error("{0}")]
+    Config(#[from] ConfigErrors),
+    #[error("could not open the database: {0}")]
+    Store(#[from] StoreError),
+    #[error("could not set up the ER:LC API client: {0}")]
+    Erlc(#[from] ErlcError),
+    #[error(transparent)]
+    Discord(#[from] GatewayError),
+    #[error("could not start the feed pipeline: {0}")]
+    Pipeline(PipelineError),
+    #[error("could not start the HTTP server: {0}")]
+    Http(#[from] crate::http::HttpError),
+    #[error(
+        "PRC_WEBHOOK_PUBLIC_KEY is not a usable Ed25519 public key ({0}); leave it empty to \
+         use PRC's published key"
+    )]
+    WebhookKey(WebhookKeyError),
+}
+
+/// `erlc-bot run`: read the environment, then [`run`].
+pub async fn run_from_env() -> Result<(), AppError> {
+    run(Config::from_env()?).await
+}
+
+/// Run the Discord bot until SIGINT or SIGTERM.
+pub async fn run(config: Config) -> Result<(), AppError> {
+    let token = config.discord_token.clone().ok_or(AppError::NoToken)?;
+    let app_config = AppConfig::from_config(&config);
+    let front_end = FrontEnd::Discord {
+        token,
+        config: Arc::new(config),
+    };
+    let app = App::build(app_config, front_end).await?;
+    let signals = Signals::listen();
+    app.run_until_stopped(async {
+        let signal = signals.recv().await;
+        tracing::info!("{signal}: shutting down");
+    })
+    .await
+}
+
+/// The bot, built and not yet started.
+#[derive(Debug)]
+pub struct App {
+    store: Store,
+    erlc: ErlcClient,
+    services: Services,
+    tracker: Tracker,
+    pipeline: Arc<FeedPipeline>,
+    upkeep: MaintenanceConfig,
+    /// Bumped by the HTTP server when a webhook stored events (the tracker has its own).
+    webhooks_stored: watch::Receiver<u64>,
+    http: Option<(HttpState, TcpListener)>,
+    discord: Option<(Gateway, Data)>,
+}
+
+impl App {
+    /// Build every part, in this order: the database, the ER:LC client, the webhook key and
+    /// the HTTP port, Discord (token check, then the client), the services and the tracker,
+    /// the feed pipeline, then the HTTP routes. The first that fails is reported with what to
+    /// fix; nothing runs until [`App::run_until_stopped`].
+    pub async fn build(config: AppConfig, front_end: FrontEnd) -> Result<Self, AppError> {
+        let store = Store::open(config.store)?;
+        let erlc = ErlcClient::new(config.erlc)?;
+        let http = match &config.http {
+            Some(http) => {
+                let verifier = http::webhook_verifier(http.webhook_public_key.as_deref())
+                    .map_err(AppError::WebhookKey)?;
+                Some((verifier, http::bind(http.bind).await?))
+            }
+            None => None,
+        };
+        let (sink, discord) = match front_end {
+            FrontEnd::Discord { token, config } => {
+                let registration = Registration::from_dev_guild(config.dev_guild_id);
+                let api_base = config.discord_api_base.as_deref();
+                let gateway = Gateway::build(&token, api_base, registration).await?;
+                (gateway.sink(), Some((gateway, config)))
+            }
+            FrontEnd::Headless(sink) => (sink, None),
+        };
+
+        let services = Services::new(store.clone(), erlc.clone(), ServicesOptions::default());
+        let poll_interval = config.tracker.interval;
+        let tracker = Tracker::new(store.clone(), config.tracker);
+        let pipeline = FeedPipeline::new(store.clone(), sink.clone(), config.pipeline)
+            .map_err(AppError::Pipeline)?;
+        let pipeline = Arc::new(pipeline);
+
+        let (webhook_wake, webhooks_stored) = watch::channel(0);
+        let http = http.map(|(verifier, listener)| {
+            let directory = Arc::new(services.directory().clone());
+            let router = RouterConfig::new(store.clone(), directory.clone(), sink);
+            let state = HttpState::new(store.clone(), verifier, webhook_wake)
+                .with_commands(Arc::new(CommandRouter::new(router)))
+                .with_handles(directory)
+                .with_metrics(Arc::new(ClientMetrics(erlc.clone())))
+                .with_metrics(Arc::new(StoreMetrics(store.clone())))
+                .with_metrics(Arc::new(FeedMetrics(pipeline.stats())))
+                .with_tracker(tracker.clone(), poll_interval);
+            (state, listener)
+        });
+        let discord = discord.map(|(gateway, config)| {
+            let data = Data {
+                services: services.clone(),
+                config,
+                tracker: tracker.clone(),
+                pipeline: pipeline.clone(),
+            };
+            (gateway, data)
+        });
+        Ok(Self {
+            store,
+            erlc,
+            services,
+            tracker,
+            pipeline,
+            upkeep: config.upkeep,
+            webhooks_stored,
+            http,
+            discord,
+        })
+    }
+
+    /// The ER:LC API client (its counters: requests, 429s).
+    pub fn erlc(&self) -> &ErlcClient {
+        &self.erlc
+    }
+
+    /// The commands' services (the store, the server directory).
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// The tracker (its counters, plan and per-server health).
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
+    }
+
+    /// The feed pipeline (its counters; reload its routes after feeds change).
+    pub fn pipeline(&self) -> &Arc<FeedPipeline> {
+        &self.pipeline
+    }
+
+    /// Track every stored server, start polling, the feed pipeline, store upkeep, the HTTP
+    /// server and the Discord gateway; run until `shutdown` completes or Discord closes the
+    /// connection; then stop in order (see [`shutdown`]) and flush the database.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), AppError> {
+        // Opening a server may start a sandbox simulator: that is starting, not building.
+        let tracked = tracking::track_all(&self.tracker, &self.services).await;
+        tracing::info!(servers = tracked, "tracking stored servers");
+        let mut tasks = shutdown::Tasks::new();
+        if let Some((state, listener)) = self.http {
+            // Batches a crash left unfinished: listed now, before new ones arrive, then
+            // processed beside them.
+            tokio::spawn(http::replay_inbox(&state));
+            tasks.intake("HTTP server", |stop| async move {
+                if let Err(e) = http::serve(state, listener, stop.wait()).await {
+                    tracing::warn!("the HTTP server stopped with an error: {e}");
+                }
+            });
+        }
+        let wake = wake::merge(self.tracker.subscribe_new_events(), self.webhooks_stored);
+        let tracker = self.tracker.clone();
+        tasks.intake("tracker", |stop| async move {
+            tracker.run(stop.wait()).await;
+        });
+        let pipeline = self.pipeline.clone();
+        tasks.delivery("feed pipeline", |stop| async move {
+            if let Err(e) = pipeline.run(wake, stop.wait()).await {
+                tracing::error!("the feed pipeline stopped: {e}");
+            }
+        });
+        let (store, upkeep) = (self.store.clone(), self.upkeep);
+        tasks.delivery("store upkeep", |stop| {
+            maintenance::run(store, upkeep, stop.wait())
+        });
+
+        let served = match self.discord {
+            Some((gateway, data)) => gateway.run(data, shutdown).await,
+            None => {
+                shutdown.await;
+                Ok(())
+            }
+        };
+        tasks.stop().await;
+        if let Err(e) = self.services.shutdown().await {
+            tracing::warn!("shutting the services down: {e}");
+        }
+        self.store.flush_on_shutdown()?;
+        served?;
+        tracing::info!("stopped cleanly");
+        Ok(())
+    }
+}
