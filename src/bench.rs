@@ -26,18 +26,22 @@ const SERVERS_PER_GUILD: usize = 10;
 /// Linux reports CPU time in clock ticks of this many per second (USER_HZ).
 const TICKS_PER_SECOND: f64 = 100.0;
 
+/// `erlc-bot bench`'s arguments: which benchmark to run.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
+    /// The benchmark, with its own options.
     #[command(subcommand)]
     pub target: BenchTarget,
 }
 
+/// The benchmarks there are.
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchTarget {
     /// Poll N simulated servers and push their events through store and feeds.
     Tracker(TrackerBenchArgs),
 }
 
+/// `erlc-bot bench tracker`'s options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TrackerBenchArgs {
     /// Simulated servers to track.
@@ -50,6 +54,7 @@ pub struct TrackerBenchArgs {
     /// and shutdown are not measured).
     #[arg(long, default_value_t = 60)]
     pub duration: u64,
+    /// Seed of the simulated worlds (the same seed gives the same players and servers).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Worker threads of the in-process simulator.
@@ -57,14 +62,19 @@ pub struct TrackerBenchArgs {
     pub sim_threads: usize,
 }
 
+/// Why a benchmark could not run or finish.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
+    /// The local simulator or its scratch store could not be set up.
     #[error(transparent)]
     Local(Box<LocalError>),
+    /// The app could not be built, or stopped with an error.
     #[error(transparent)]
     App(Box<AppError>),
+    /// `--servers`, `--interval` or `--duration` is 0.
     #[error("--servers, --interval and --duration must be at least 1")]
     Arguments,
+    /// `/proc` could not be read or parsed: CPU and memory are measured only on Linux.
     #[error("could not read process statistics from /proc ({0}); the benchmark needs Linux")]
     Proc(String),
     #[error(
@@ -72,11 +82,17 @@ pub enum BenchError {
          every {planned_interval:?}); the machine is too slow for this many servers, try fewer \
          or a longer --interval"
     )]
+    /// Not every server had its first poll within the warm-up limit (three intervals plus a
+    /// minute), so a steady state was never reached.
     WarmUp {
+        /// First polls that did finish.
         polls: u64,
+        /// The warm-up limit that ran out, in seconds.
         seconds: u64,
+        /// Time between two polls of one server the tracker had planned.
         planned_interval: Duration,
     },
+    /// SIGINT or SIGTERM arrived before the measurement finished; nothing is reported.
     #[error("stopped by {0} before the measurement finished")]
     Interrupted(Signal),
 }
@@ -101,10 +117,12 @@ pub struct CountingSink {
 }
 
 impl CountingSink {
+    /// Messages posted so far.
     pub fn creates(&self) -> u64 {
         self.creates.load(Ordering::Relaxed)
     }
 
+    /// Edits of posted messages so far.
     pub fn edits(&self) -> u64 {
         self.edits.load(Ordering::Relaxed)
     }
@@ -135,7 +153,9 @@ impl Sink for CountingSink {
 /// CPU seconds used so far: the whole process, and the simulator's threads.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct CpuTimes {
+    /// Every thread of the process, the simulator's included.
     pub process: f64,
+    /// The simulator's threads alone (named [`SIM_THREAD_NAME`]…).
     pub sim: f64,
 }
 
@@ -187,30 +207,46 @@ fn cpu_times() -> Result<CpuTimes, BenchError> {
 /// One benchmark run's results.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrackerBenchReport {
+    /// Simulated servers tracked (`--servers`).
     pub servers: usize,
     /// Until every server's first (baseline) poll; not measured.
     pub warm_up_seconds: f64,
     /// The measured time, after the warm-up.
     pub seconds: f64,
+    /// Successful polls in the measured time.
     pub polls: u64,
     /// Polls the schedule asked for in the measured time (servers × seconds / interval):
     /// fewer `polls` than this means the machine could not keep up.
     pub polls_due: f64,
+    /// Polls that failed in the measured time (a PRC error or a store failure).
     pub poll_errors: u64,
     /// Bot CPU (process minus simulator threads) per 1,000 polls.
     pub cpu_per_1000_polls: f64,
+    /// CPU seconds the bot used in the measured time (process minus simulator threads).
     pub bot_cpu: f64,
+    /// CPU seconds the simulator's threads used in the measured time.
     pub sim_cpu: f64,
+    /// Peak resident memory of the whole process since start, simulator included, in MiB.
     pub peak_rss_mib: f64,
+    /// Events the polls stored, per second of measured time.
     pub events_stored_per_sec: f64,
+    /// Events the feed pipeline routed to feed channels, per second of measured time.
     pub events_routed_per_sec: f64,
+    /// Feed messages posted or edited, per second of measured time.
     pub messages_per_sec: f64,
+    /// Answers with HTTP 429 (rate limited) the client got in the measured time.
     pub http_429s: u64,
+    /// Time between two polls of one server the tracker planned at the end: `--interval`, or
+    /// longer when the request budget cannot poll every server that often.
     pub planned_interval: Duration,
+    /// Mean feed lag (from when the store recorded an event until its message was delivered)
+    /// over the whole run, in ms; `None` when nothing was delivered.
     pub mean_lag_ms: Option<i64>,
+    /// Largest feed lag over the whole run, in ms; `None` when nothing was delivered.
     pub max_lag_ms: Option<i64>,
     /// How late each server's last poll started, over all servers.
     pub mean_poll_lateness_ms: Option<i64>,
+    /// The latest of those starts, in ms; `None` when no scheduled poll has started.
     pub max_poll_lateness_ms: Option<i64>,
 }
 

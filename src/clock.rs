@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Time as a seam: production code reads the wall clock through [`Clock`] so tests can
 //! control it.
 

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The bot's typed configuration, read from the environment (and `.env`), validated at start.
 //! Every problem is collected and reported at once, so an operator fixes them in one go.
 

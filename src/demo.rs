@@ -28,6 +28,7 @@ const DEMO_CHANNELS: [(u64, &str, &[&str]); 3] = [
     (3, "911", &["emergency"]),
 ];
 
+/// `erlc-bot demo`'s options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
     /// Seed of the simulated worlds (the same seed gives the same players and servers).
@@ -41,14 +42,20 @@ pub struct DemoArgs {
     pub duration: Option<u64>,
 }
 
+/// Why the demo could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
+    /// The local simulator or its scratch store could not be set up.
     #[error(transparent)]
     Local(Box<LocalError>),
+    /// The app could not be built, or stopped with an error.
     #[error(transparent)]
     App(Box<AppError>),
+    /// A preset a demo channel follows is unknown or has a pattern that does not parse (a bug
+    /// in the demo's own list).
     #[error("a demo preset is missing or invalid: {0}")]
     Preset(String),
+    /// `--interval` is 0.
     #[error("--interval must be at least 1 second")]
     Interval,
 }

@@ -38,6 +38,8 @@
 //!
 //! serenity and poise appear only in `discord` and `commands`, sled only in `store`.
 
+#![warn(missing_docs)]
+
 pub mod actions;
 pub mod app;
 pub mod bench;

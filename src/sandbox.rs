@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The sandbox: a PRC API simulator running inside the bot, one per guild that asks for it
 //! (`/server setup` with the key `sandbox`), so a community can try every feature before it
 //! buys the API pack. Each guild's simulator is seeded with the guild id, so its server key is

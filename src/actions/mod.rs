@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The logic under the slash commands and buttons: permission checks, server lookup, player
 //! resolution, safe command building, confirmation of destructive commands, the audit trail
 //! around every change, and server/feed/permission/audit management. No Discord types here:

@@ -18,8 +18,12 @@ pub struct AppConfig {
     pub store: StoreConfig,
     /// Where the ER:LC API is (PRC, or a simulator) and how the client behaves.
     pub erlc: ClientConfig,
+    /// How often servers are polled and how the request budget is shared.
     pub tracker: TrackerConfig,
+    /// How feed cards are batched, queued and delivered.
     pub pipeline: PipelineConfig,
+    /// How often the store's upkeep removes expired records (events past retention, dedupe
+    /// keys, confirmations, old delivered outbox entries), and how many at once.
     pub upkeep: MaintenanceConfig,
     /// The HTTP server (webhooks, `/metrics`, `/healthz`); `None` runs without one.
     pub http: Option<HttpConfig>,
@@ -28,6 +32,7 @@ pub struct AppConfig {
 /// The HTTP server's settings.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
+    /// Where to listen (`HTTP_BIND`).
     pub bind: SocketAddr,
     /// PRC's webhook signing key (base64 SPKI) when it is not PRC's published one (tests).
     pub webhook_public_key: Option<String>,

@@ -25,9 +25,11 @@ const ADDED_BY: (u64, &str) = (0, "erlc-bot (local simulator)");
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct LocalConfig {
+    /// The simulated world: seed, servers, activity, rate limits and quirks.
     pub sim: SimConfig,
     /// Worker threads of the simulator's runtime.
     pub sim_threads: usize,
+    /// How the app's tracker polls the simulated servers.
     pub tracker: TrackerConfig,
     /// For simulated server `i`: the guild it is connected to and its label there.
     pub servers: Vec<(u64, String)>,
@@ -39,20 +41,33 @@ pub struct LocalConfig {
 /// Why the local simulator could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
+    /// The simulator could not start (its port, or its webhook HTTP client).
     #[error("the simulator did not start: {0}")]
     Sim(#[from] SimError),
+    /// The servers or feeds could not be written to the scratch store.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The feed routes could not be reloaded after the feeds were stored.
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
+    /// The scratch directory or the simulator's runtime could not be created.
     #[error("could not {what}: {source}")]
     Io {
+        /// What was being done, completing "could not …".
         what: String,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
+    /// [`LocalConfig::servers`] lists more servers than the simulator has.
     #[error("the simulator has {available} servers but {wanted} were asked for")]
-    TooFewServers { wanted: usize, available: usize },
+    TooFewServers {
+        /// Servers in [`LocalConfig::servers`].
+        wanted: usize,
+        /// Servers the simulator was configured with.
+        available: usize,
+    },
+    /// The simulator's start task panicked or was cancelled, or its runtime was gone.
     #[error("the simulator's runtime failed: {0}")]
     Task(String),
 }
@@ -77,6 +92,7 @@ impl ScratchDir {
         Ok(Self(path))
     }
 
+    /// Where the directory is; it exists until this value is dropped.
     pub fn path(&self) -> &Path {
         &self.0
     }
@@ -165,6 +181,8 @@ impl LocalSim {
         })
     }
 
+    /// The running simulator: its address, servers and keys, and its controls (faults, rate
+    /// limits, activity).
     pub fn sim(&self) -> &SimHandle {
         &self.sim
     }

@@ -37,6 +37,7 @@ pub enum FrontEnd {
     /// Discord (`erlc-bot run`): slash commands, buttons, and feed posts in channels. The
     /// Discord sink needs serenity's client, so the app makes it once the client is built.
     Discord {
+        /// The bot's token, checked against Discord while the app is built.
         token: DiscordToken,
         /// What the commands read (public URL, limits), also the Discord API base and the
         /// guild to register commands in.
@@ -58,23 +59,32 @@ impl std::fmt::Debug for FrontEnd {
 /// Why the app could not start, or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// `erlc-bot run` without a bot token: there is nothing to log in with.
     #[error(
         "DISCORD_TOKEN is not set: put the bot token from the Discord Developer Portal \
          (your application → Bot → Reset Token) in the environment or in .env"
     )]
     NoToken,
+    /// The environment has settings that are missing or wrong, all of them listed at once.
     #[error("{0}")]
     Config(#[from] ConfigErrors),
+    /// The database could not be opened (a locked or damaged data directory, a wrong master
+    /// key), or not flushed at shutdown.
     #[error("could not open the database: {0}")]
     Store(#[from] StoreError),
+    /// The ER:LC client could not be built (a bad API base URL, the HTTP stack failed).
     #[error("could not set up the ER:LC API client: {0}")]
     Erlc(#[from] ErlcError),
+    /// Discord refused the token, could not be reached, or closed the connection.
     #[error(transparent)]
     Discord(#[from] GatewayError),
+    /// The feed pipeline could not load the stored feed subscriptions.
     #[error("could not start the feed pipeline: {0}")]
     Pipeline(PipelineError),
+    /// The HTTP port could not be bound (in use, no permission), or the server failed.
     #[error("could not start the HTTP server: {0}")]
     Http(#[from] crate::http::HttpError),
+    /// `PRC_WEBHOOK_PUBLIC_KEY` does not decode to an Ed25519 public key.
     #[error(
         "PRC_WEBHOOK_PUBLIC_KEY is not a usable Ed25519 public key ({0}); leave it empty to \
          use PRC's published key"

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! In-game `;` commands (PRC `CustomCommand` webhook events): parse them, check the guild
 //! switches and per-player cooldowns, find the caller in the live player list, act (a card in
 //! the guild's mod-call channel, or a `:pm` reply through the command bucket) and audit it.

@@ -23,13 +23,17 @@ pub const INTENTS: serenity::GatewayIntents = serenity::GatewayIntents::GUILDS;
 /// Why Discord would not let the bot in, or let it go.
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
+    /// Discord answered 401 to the token check: the token is wrong or was reset.
     #[error(
         "Discord rejected the bot token (401 Unauthorized): copy it again from the Discord \
          Developer Portal (your application → Bot → Reset Token) into DISCORD_TOKEN"
     )]
     BadToken,
+    /// The token check or the client's set-up failed for another reason (network, Discord
+    /// down).
     #[error("could not reach Discord to check the bot token: {0}")]
     Unreachable(serenity::Error),
+    /// The gateway connection ended with an error after the token was accepted.
     #[error(
         "Discord closed the gateway connection: {0}. If it says authentication failed, the \
          token in DISCORD_TOKEN is wrong; if it mentions intents, enable them in the Developer \

@@ -25,14 +25,20 @@ pub use error::BotError;
 /// What every command and event handler can reach.
 #[derive(Debug, Clone)]
 pub struct Data {
+    /// The use cases commands call: reads, moderation, settings, with their checks and audit.
     pub services: Services,
+    /// The operator's configuration; commands read the public URL from it to show webhook
+    /// addresses.
     pub config: Arc<Config>,
+    /// The poller: which servers are tracked, their latest snapshots (for autocomplete) and
+    /// their health.
     pub tracker: Tracker,
     /// Routes stored events to feed channels; reloaded when a guild's feeds change.
     pub pipeline: Arc<FeedPipeline>,
 }
 
 impl Data {
+    /// The database, through the services that own it.
     pub fn store(&self) -> &Store {
         self.services.store()
     }

@@ -4,8 +4,6 @@
 //! rate limits, retries, coalescing, caching and breakers; `api` adds the typed endpoints;
 //! `models`, `command` and `webhook` are pure logic.
 
-#![warn(missing_docs)]
-
 pub mod api;
 pub mod breaker;
 pub mod cache;

@@ -1,8 +1,6 @@
 //! Events: what happened on an ER:LC server, named by `/`-separated types, and the patterns
 //! feeds and features subscribe with. Knows nothing of Discord or sled.
 
-#![warn(missing_docs)]
-
 pub mod catalog;
 pub mod event;
 pub mod index;

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Feeds: turn stored events into channel posts. Route each event to the channels whose
 //! patterns and filters want it, render it as a card in the [`crate::ui`] message model, batch
 //! cards within Discord's limits, and hand planned messages to a [`Sink`]. Knows nothing of

@@ -5,8 +5,6 @@
 //! Log arrays are kept oldest first (configurable with [`Quirks::log_order`]) and hold at most
 //! [`Quirks::log_retention`] entries each ("PRC's window").
 
-#![warn(missing_docs)]
-
 pub mod activity;
 pub mod auth;
 pub mod cli;

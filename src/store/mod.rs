@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Persistence in sled. The only module that names sled; everything else uses its typed API.
 //!
 //! [`Store`] owns one sled database at `<data_dir>/db` and hands out typed handles: guild

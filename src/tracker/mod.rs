@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The live tracker: polls every connected ER:LC server on a shared, rate-limit-aware schedule,
 //! turns snapshots and log windows into events, stores them (with restart-safe dedupe) before
 //! anyone is told, keeps each server's latest world for readers, and reports per-server

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The UI kit every front end and feed builds on: our own message model with Discord's limits
 //! ([`Message`]), escaping of game text, restart-proof button ids, colours, names, teams and
 //! times. Knows nothing of serenity, sled, feeds or views; it reads only event and PRC model

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Views: pure functions that turn live PRC data, stored events, audit records and guild
 //! settings into our own message model ([`Message`]), so every slash-command reply is one
 //! call here and the Discord layer only converts messages into serenity builders. No I/O, no
