@@ -1,6 +1,7 @@
 //! Every slash command, one file per group. Commands are thin: parse the options, call the
-//! services, render a view. [`all_commands`] attaches the Discord-side rules (guild only,
-//! default member permissions) in one place, so no command can forget them.
+//! services, render a view. [`all_commands`](crate::commands::all_commands) attaches the
+//! Discord-side rules (guild only, default member permissions) in one place, so no command can
+//! forget them.
 
 mod actions;
 mod audit;

@@ -1,9 +1,9 @@
 //! The composition root. [`App::build`] opens the store, builds the ER:LC client, the
 //! services, the tracker (polling every stored server), the feed pipeline, the HTTP server and,
 //! for `erlc-bot run`, the Discord front end; [`App::run_until_stopped`] starts them and stops
-//! them in order (the protocol is in [`shutdown`]). `run`, `demo` and `bench` all run this one
-//! wiring: the demo and the bench put a console or a counter where Discord would be, and a
-//! [`local`] simulator where PRC would be.
+//! them in order (the protocol is in `src/app/shutdown.rs`). `run`, `demo` and `bench` all run
+//! this one wiring: the demo and the bench put a console or a counter where Discord would be,
+//! and a [`local`] simulator where PRC would be.
 
 mod config;
 pub mod local;
@@ -219,7 +219,8 @@ impl App {
 
     /// Track every stored server, start polling, the feed pipeline, store upkeep, the HTTP
     /// server and the Discord gateway; run until `shutdown` completes or Discord closes the
-    /// connection; then stop in order (see [`shutdown`]) and flush the database.
+    /// connection; then stop in order (front end, intake, delivery, as `src/app/shutdown.rs`
+    /// lays out) and flush the database.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()>,

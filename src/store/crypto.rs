@@ -56,7 +56,7 @@ impl MasterKey {
         Ok(Self(key))
     }
 
-    /// Read a key file written by [`MasterKey::write_new_file`] (or by hand).
+    /// Read a key file written by [`MasterKey::write_key_file`] (or by hand).
     pub fn from_file(path: &Path) -> Result<Self, StoreError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             StoreError::io(format!("read the master key file {}", path.display()), e)

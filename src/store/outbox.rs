@@ -2,7 +2,7 @@
 //! sink reports it delivered (at least once; the idempotency key lets the sink drop repeats),
 //! and the resulting message id is kept so cards can be edited in place after restarts.
 //! Kept in the `outbox` sled tree; each change is one transaction. Entries a destination
-//! refused for good are parked (see [`parked`]); the feed pipeline's routing cursors live
+//! refused for good are parked (see [`Outbox::parked`]); the feed pipeline's routing cursors live
 //! here too (see [`routing`]) so that queueing messages and moving a cursor is one change.
 
 use std::collections::HashSet;

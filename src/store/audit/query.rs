@@ -24,7 +24,8 @@ pub struct AuditQuery {
     pub target: Option<String>,
     /// Exact action.
     pub action: Option<String>,
-    /// Page size; 0 means [`DEFAULT_LIMIT`], capped at [`MAX_LIMIT`].
+    /// Page size; 0 means the default, and it is capped (`DEFAULT_LIMIT` and `MAX_LIMIT`
+    /// in this module).
     pub limit: usize,
     /// Continue after this intent seq (the previous page's `next_after_seq`).
     pub after_seq: Option<u64>,
