@@ -38,23 +38,10 @@ const NOTHING_TO_DO: &str = "erlc-bot: DISCORD_TOKEN is not set, so there is no 
   - To try things without Discord, run `erlc-bot sim` for a local ER:LC API simulator.\n\
   `erlc-bot --help` lists every command.";
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=warn"));
-    // Colour codes only on a terminal: piped into a file, journald or a test harness they are
-    // noise inside every field (`addr=` becomes unreadable to grep).
-    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colours)
-        .init();
-}
-
 fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    init_tracing();
+    erlc_bot::app::telemetry::init_tracing();
     let command = match cli.command {
         Some(command) => command,
         None if std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty()) => Command::Run,

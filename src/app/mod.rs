@@ -8,6 +8,7 @@
 mod config;
 pub mod local;
 mod shutdown;
+pub mod telemetry;
 mod wake;
 
 use std::future::Future;
