@@ -122,7 +122,7 @@ fn server_text(server: &ServerHealthView, now_ms: i64) -> String {
         None => "Last poll: never".to_owned(),
     });
     if let Some(lag) = server.lag_ms {
-        lines.push(format!("Feed lag: {}", duration_ms(lag)));
+        lines.push(format!("Last poll late by: {}", duration_ms(lag)));
     }
     if let Some(next) = server.next_poll_ms {
         let when = if next <= now_ms {

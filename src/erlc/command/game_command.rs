@@ -307,40 +307,6 @@ impl GameCommand {
     pub fn to_checked_text(&self) -> Result<String, CommandBuildError> {
         self.validate().map(|()| self.to_text())
     }
-
-    /// Everyone the command acts on, including a teleport destination.
-    pub fn targets(&self) -> Vec<&Target> {
-        use GameCommand::*;
-        match self {
-            Pm { targets, .. }
-            | Kick { targets, .. }
-            | Wanted(targets)
-            | Unwanted(targets)
-            | Jail(targets)
-            | Unjail(targets)
-            | Kill(targets)
-            | Heal(targets)
-            | Refresh(targets)
-            | Load(targets) => targets.as_slice().iter().collect(),
-            Teleport {
-                targets,
-                destination,
-            } => targets
-                .as_slice()
-                .iter()
-                .chain(std::iter::once(destination))
-                .collect(),
-            Ban { target, .. }
-            | Unban { target }
-            | Helper(target)
-            | Unhelper(target)
-            | Mod(target)
-            | Unmod(target)
-            | Admin(target)
-            | Unadmin(target) => vec![target],
-            _ => Vec::new(),
-        }
-    }
 }
 
 fn one_whole_player(command: &'static str, target: &Target) -> Result<(), CommandBuildError> {

@@ -221,26 +221,6 @@ fn destructive_typed_commands_need_confirmation() {
 }
 
 #[test]
-fn targets_lists_everyone_acted_on() {
-    let tp = GameCommand::Teleport {
-        targets: targets("a,b"),
-        destination: name("c"),
-    };
-    let rendered: Vec<String> = tp.targets().iter().map(|t| t.to_string()).collect();
-    assert_eq!(rendered, ["a", "b", "c"]);
-    assert!(GameCommand::Shutdown.targets().is_empty());
-    assert_eq!(
-        GameCommand::Ban {
-            target: Target::Id(7),
-            reason: None
-        }
-        .targets()
-        .len(),
-        1
-    );
-}
-
-#[test]
 fn weather_and_fire_words_parse_case_insensitively() {
     assert_eq!("Rain".parse::<Weather>(), Ok(Weather::Rain));
     assert_eq!(" SNOW ".parse::<Weather>(), Ok(Weather::Snow));

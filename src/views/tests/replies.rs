@@ -170,7 +170,7 @@ fn health_lights_and_the_fix_for_the_last_error() {
         "(PRC code 2002)",
         "**How to fix:** Copy the new key.",
         "Rate limit: 35/40 left, resets in 12 s",
-        "Feed lag: 4 s",
+        "Last poll late by: 4 s",
         "2 need attention",
     ] {
         assert!(text.contains(fact), "missing {fact:?} in {text}");
