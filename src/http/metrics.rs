@@ -320,7 +320,7 @@ impl MetricsSource for StoreMetrics {
                     .first()
                     .map_or(0, |p| now.saturating_sub(p.enqueued_at_ms).max(0));
                 out.gauge(
-                    "erlc_bot_feed_lag_seconds",
+                    "erlc_bot_outbox_oldest_age_seconds",
                     "Age of the oldest message not yet delivered (0 when the outbox is empty).",
                     &[],
                     lag_ms as f64 / 1000.0,
@@ -477,5 +477,30 @@ mod tests {
         assert!(text.contains("erlc_bot_webhook_events_total{event=\"CustomCommand\"} 1\n"));
         assert!(text.contains("erlc_bot_custom_commands_total{result=\"ran_ok\"} 1\n"));
         assert!(text.contains("erlc_bot_extra 3\n"));
+    }
+
+    #[test]
+    fn the_store_and_the_pipeline_never_report_the_same_series() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = crate::store::MasterKeySource::Env("33".repeat(32));
+        let store = Store::open(crate::store::StoreConfig::new(dir.path(), key)).unwrap();
+        let stats = Arc::new(PipelineStats::default());
+        stats.record_lag(1500);
+        let mut out = MetricsWriter::new();
+        StoreMetrics(store).collect(&mut out);
+        FeedMetrics(stats).collect(&mut out);
+        let text = out.render();
+        let series: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.rsplit_once(' ').map(|(series, _)| series))
+            .collect();
+        let unique: std::collections::BTreeSet<&str> = series.iter().copied().collect();
+        assert_eq!(series.len(), unique.len(), "a series twice in:\n{text}");
+        assert!(
+            text.contains("erlc_bot_outbox_oldest_age_seconds 0\n"),
+            "{text}"
+        );
+        assert!(text.contains("erlc_bot_feed_lag_seconds 1.5\n"), "{text}");
     }
 }
