@@ -172,10 +172,10 @@ async fn setup_servers_feeds_permissions_and_audit_through_the_binary() {
         "nothing of the refused pattern was saved"
     );
 
-    // The new feed works at once: main is now polled (it was not while no feed needed it),
-    // and a join after that first, baseline poll is posted in #general.
-    world.wait_for_polls(1).await;
+    // The new feed works at once: a join after main's first, baseline poll is posted in
+    // #general (every server is polled from setup on, so wait for main's own poll).
     let main_server = world.sim.server(0).expect("main");
+    world.wait_for_polls_of(&world.sim_key(), 1).await;
     main_server
         .add_player(PlayerSpec::named("FeedJoiner").with_id(4242))
         .expect("add a player");

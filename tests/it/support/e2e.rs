@@ -206,18 +206,32 @@ impl World {
         store.flush().expect("flush");
     }
 
-    /// Waits until the simulator has answered `n` reads of the server snapshot, i.e. the
-    /// tracker has polled.
+    /// Waits until the simulator has answered `n` reads of a server snapshot, i.e. the
+    /// tracker has polled (any server).
     pub async fn wait_for_polls(&self, n: usize) {
-        let polls = || {
-            self.sim
-                .requests()
-                .iter()
-                // `/v2/server/command` is not a poll (setup probes commands with it).
-                .filter(|r| r.path == "/v2/server" && r.status == 200)
-                .count()
-        };
-        wait_for(&format!("{n} polls by the tracker"), || polls() >= n).await;
+        wait_for(&format!("{n} polls by the tracker"), || {
+            self.polls(None) >= n
+        })
+        .await;
+    }
+
+    /// Like [`World::wait_for_polls`], counting only the polls of the server with `key`:
+    /// every connected server is polled, so another server's poll says nothing of this one.
+    pub async fn wait_for_polls_of(&self, key: &str, n: usize) {
+        let fingerprint = erlc_bot::fingerprint::fingerprint(key);
+        let what = format!("{n} polls of {fingerprint} by the tracker");
+        wait_for(&what, || self.polls(Some(&fingerprint)) >= n).await;
+    }
+
+    /// Snapshot reads answered so far, of the server with that key fingerprint or of all.
+    fn polls(&self, fingerprint: Option<&str>) -> usize {
+        self.sim
+            .requests()
+            .iter()
+            // `/v2/server/command` is not a poll (setup probes commands with it).
+            .filter(|r| r.path == "/v2/server" && r.status == 200)
+            .filter(|r| fingerprint.is_none_or(|f| r.key_fingerprint.as_deref() == Some(f)))
+            .count()
     }
 }
 
