@@ -128,11 +128,7 @@ pub fn staff_card(
         caller.id(),
         &[
             (ButtonAction::PlayerPm, "PM", ButtonStyle::Primary),
-            (
-                ButtonAction::PlayerRefresh,
-                "Player",
-                ButtonStyle::Secondary,
-            ),
+            (ButtonAction::PlayerOpen, "Player", ButtonStyle::Secondary),
         ],
     );
     let mut message = Message::single(embed, buttons);
@@ -168,11 +164,7 @@ pub fn report_card(
                         (ButtonAction::PlayerKick, "Kick", ButtonStyle::Danger),
                         (ButtonAction::PlayerBan, "Ban", ButtonStyle::Danger),
                         (ButtonAction::PlayerPm, "PM", ButtonStyle::Primary),
-                        (
-                            ButtonAction::PlayerRefresh,
-                            "Player",
-                            ButtonStyle::Secondary,
-                        ),
+                        (ButtonAction::PlayerOpen, "Player", ButtonStyle::Secondary),
                     ],
                 )
             }),
@@ -234,7 +226,7 @@ mod tests {
         assert!(text.contains("Postal 307, Harbor Road"));
         assert!(text.contains("Police"));
         let ids: Vec<_> = card.buttons.iter().map(|b| b.custom_id.as_str()).collect();
-        assert_eq!(ids, ["erlc:pl_pm:main:42", "erlc:pl_refresh:main:42"]);
+        assert_eq!(ids, ["erlc:pl_pm:main:42", "erlc:pl_open:main:42"]);
         let unpinged = staff_card(PLACE, &Caller::IdOnly(5), None, None);
         assert_eq!(unpinged.ping_role, None);
         let text = serde_json::to_string(&unpinged.embeds).unwrap();

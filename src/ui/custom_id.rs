@@ -28,6 +28,9 @@ pub enum ButtonAction {
     PlayerWanted,
     /// Player panel: redraw the panel from the server's current state.
     PlayerRefresh,
+    /// A card in a channel (`;staff`, `;report`): show the clicker the player's panel privately,
+    /// leaving the card as everyone else sees it.
+    PlayerOpen,
     /// Confirmation of a destructive command: send it. Target: an opaque token naming the
     /// pending confirmation.
     CommandConfirm,
@@ -51,7 +54,7 @@ pub enum TargetKind {
 
 impl ButtonAction {
     /// Every action, so a word from a click is matched against all of them.
-    pub const ALL: [ButtonAction; 10] = [
+    pub const ALL: [ButtonAction; 11] = [
         Self::ModCallClaim,
         Self::ModCallResolve,
         Self::PlayerKick,
@@ -59,6 +62,7 @@ impl ButtonAction {
         Self::PlayerPm,
         Self::PlayerWanted,
         Self::PlayerRefresh,
+        Self::PlayerOpen,
         Self::CommandConfirm,
         Self::CommandCancel,
         Self::Page,
@@ -74,6 +78,7 @@ impl ButtonAction {
             Self::PlayerPm => "pl_pm",
             Self::PlayerWanted => "pl_wanted",
             Self::PlayerRefresh => "pl_refresh",
+            Self::PlayerOpen => "pl_open",
             Self::CommandConfirm => "cmd_confirm",
             Self::CommandCancel => "cmd_cancel",
             Self::Page => "page",
@@ -88,7 +93,8 @@ impl ButtonAction {
             | Self::PlayerBan
             | Self::PlayerPm
             | Self::PlayerWanted
-            | Self::PlayerRefresh => TargetKind::RobloxId,
+            | Self::PlayerRefresh
+            | Self::PlayerOpen => TargetKind::RobloxId,
             Self::CommandConfirm | Self::CommandCancel | Self::Page => TargetKind::Token,
         }
     }

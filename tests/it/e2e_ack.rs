@@ -688,16 +688,19 @@ fn buttons(slow: &mut Slow<'_>, posted: &Posted) {
     slow.click(moderator, messaged, &wanted, DEFERRED, then);
     let then = Then::Refused("moderate");
     slow.click(ids::MEMBER, messaged, &wanted, DEFERRED, then);
-    for (card, shown) in [(messaged, MESSAGED), (report, REPORTED)] {
-        let then = Then::Redrawn(Box::new(card.clone()), shown.1);
-        slow.click(
-            moderator,
-            card,
-            &panel_button("pl_refresh", shown),
-            UPDATE,
-            then,
-        );
-    }
+    // A panel's Refresh redraws it in place; a card's Player button shows the panel privately
+    // and leaves the card as the channel sees it.
+    let then = Then::Redrawn(Box::new(messaged.clone()), MESSAGED.1);
+    let refresh = panel_button("pl_refresh", MESSAGED);
+    slow.click(moderator, messaged, &refresh, UPDATE, then);
+    let open = panel_button("pl_open", REPORTED);
+    slow.click(
+        moderator,
+        report,
+        &open,
+        DEFERRED,
+        Then::Private(REPORTED.1),
+    );
 
     // A moderator takes the mod calls; the owner answers the prompts of the commands they ran.
     for (user, card, button, shown) in [
@@ -857,6 +860,14 @@ async fn every_interaction_is_acknowledged_before_prc_answers() {
     setup_and_autocomplete(&mut slow);
     buttons(&mut slow, &posted);
     slow.burst().await;
+    let card = world
+        .fake
+        .message(posted.report_card.id)
+        .expect("the report card");
+    assert!(
+        embed_text(&card).contains("Player report"),
+        "the card's Player button left the card as the channel sees it"
+    );
     stored_after(&mut slow);
     submits(&mut slow);
     slow.burst().await;

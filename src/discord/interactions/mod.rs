@@ -86,7 +86,8 @@ async fn on_click(ctx: &serenity::Context, data: &Data, click: &serenity::Compon
         | ButtonAction::PlayerBan
         | ButtonAction::PlayerPm
         | ButtonAction::PlayerWanted
-        | ButtonAction::PlayerRefresh => player::on_click(&reply, data, &clicker, &id).await,
+        | ButtonAction::PlayerRefresh
+        | ButtonAction::PlayerOpen => player::on_click(&reply, data, &clicker, &id).await,
         ButtonAction::ModCallClaim | ButtonAction::ModCallResolve => {
             modcall::on_click(&reply, data, &clicker, &id).await
         }

@@ -66,8 +66,22 @@ pub(super) async fn on_click(
         .roblox_id()
         .ok_or_else(|| BotError::user("This button does not name a player."))?;
     let services = &data.services;
-    if id.action() == ButtonAction::PlayerRefresh {
-        return refresh(reply, data, clicker, id.server(), roblox_id).await;
+    match id.action() {
+        ButtonAction::PlayerRefresh => {
+            return show_panel(reply, data, clicker, id.server(), roblox_id, Shown::InPlace).await;
+        }
+        ButtonAction::PlayerOpen => {
+            return show_panel(
+                reply,
+                data,
+                clicker,
+                id.server(),
+                roblox_id,
+                Shown::Privately,
+            )
+            .await;
+        }
+        _ => {}
     }
     if let Some(modal) = form(id, roblox_id) {
         // Check before showing the form, so nobody fills it in for nothing.
@@ -100,12 +114,23 @@ pub(super) async fn on_click(
     reply.private(&views::outcome::action_report(&report)).await
 }
 
-async fn refresh(
+/// Where a player's panel is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// Over the panel that was clicked (its Refresh button).
+    InPlace,
+    /// In a private reply, so a shared card stays as it is.
+    Privately,
+}
+
+/// The player's panel, drawn from the server's current state.
+async fn show_panel(
     reply: &Reply<'_>,
     data: &Data,
     clicker: &Clicker,
     label: &str,
     roblox_id: u64,
+    shown: Shown,
 ) -> Result<(), BotError> {
     let services = &data.services;
     services
@@ -117,7 +142,10 @@ async fn refresh(
             Source::Button,
         )
         .await?;
-    reply.defer_update().await?;
+    match shown {
+        Shown::InPlace => reply.defer_update().await?,
+        Shown::Privately => reply.defer_private().await?,
+    }
     let (record, handle) = services
         .directory()
         .resolve(clicker.guild, Some(label))
@@ -128,7 +156,10 @@ async fn refresh(
     };
     let typed = roblox_id.to_string();
     let panel = reads::player_panel(services, clicker.guild, server, &typed).await?;
-    reply.edit_message(&panel).await
+    match shown {
+        Shown::InPlace => reply.edit_message(&panel).await,
+        Shown::Privately => reply.private(&panel).await,
+    }
 }
 
 /// The text typed into a panel form.
