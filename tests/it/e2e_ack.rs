@@ -16,7 +16,7 @@
 
 use erlc_bot::sim::{FaultKind, FaultPlan, MessageKind, PlayerSpec, SimConfig, SimServer};
 
-use crate::support::e2e::{World, embed_text, sim_config};
+use crate::support::e2e::{World, applied, embed_text, message_sent, page_button, sim_config};
 use crate::support::fake_discord::dispatch::InteractionHandle;
 use crate::support::fake_discord::interactions::Interaction;
 use crate::support::fake_discord::options::Opt;
@@ -354,32 +354,8 @@ fn id_starting(message: &StoredMessage, prefix: &str) -> String {
         .unwrap_or_else(|| panic!("no {prefix}… in {:?}", message.custom_ids()))
 }
 
-/// The page button of `message` that opens page `page` (from 0).
-fn page_button(message: &StoredMessage, page: usize) -> String {
-    let token = format!("-{page}-");
-    message
-        .custom_ids()
-        .into_iter()
-        .find(|id| id.starts_with("erlc:page:") && id.contains(&token))
-        .unwrap_or_else(|| panic!("no button to page {page} in {:?}", message.custom_ids()))
-}
-
 fn panel_button(action: &str, player: (u64, &str)) -> String {
     format!("erlc:{action}:main:{}", player.0)
-}
-
-fn applied(server: &SimServer, name: &str, target: u64) -> bool {
-    server
-        .applied_commands()
-        .iter()
-        .any(|c| c.name == name && c.targets.contains(&target))
-}
-
-fn message_sent(server: &SimServer, kind: MessageKind, text: &str) -> bool {
-    server
-        .messages()
-        .iter()
-        .any(|m| m.kind == kind && m.text.contains(text))
 }
 
 fn online(server: &SimServer, player: (u64, &str)) -> bool {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use erlc_bot::sim::{PlayerSpec, VehicleSpec};
 
-use crate::support::e2e::{World, answer, embed_text};
+use crate::support::e2e::{World, answer, embed_text, page_button};
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::{StoredMessage, ids};
 use crate::support::wait::WAIT;
@@ -152,17 +152,6 @@ async fn redrawn(world: &World, message: &StoredMessage, custom_id: &str) -> Sto
             WAIT,
         )
         .await
-}
-
-/// The page button of `message` that opens page `page` (from 0): on the first page, 0 is
-/// Refresh and 1 is Next.
-fn page_button(message: &StoredMessage, page: usize) -> String {
-    let token = format!("-{page}-");
-    message
-        .custom_ids()
-        .into_iter()
-        .find(|id| id.starts_with("erlc:page:") && id.contains(&token))
-        .unwrap_or_else(|| panic!("no button to page {page} in {:?}", message.custom_ids()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

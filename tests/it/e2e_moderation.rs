@@ -4,26 +4,12 @@
 //! restart), the player panel's Ban/PM forms and Wanted/Refresh buttons work (and never act
 //! on everyone for a player named `All`), and `/players` pages with its buttons.
 
-use erlc_bot::sim::{MessageKind, PlayerSpec, SimServer};
+use erlc_bot::sim::{MessageKind, PlayerSpec};
 
-use crate::support::e2e::{World, answer, embed_text};
+use crate::support::e2e::{World, answer, applied, embed_text, message_sent};
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::{StoredMessage, ids};
 use crate::support::wait::{WAIT, wait_for};
-
-fn applied(server: &SimServer, name: &str, target: u64) -> bool {
-    server
-        .applied_commands()
-        .iter()
-        .any(|c| c.name == name && c.targets.contains(&target))
-}
-
-fn message_sent(server: &SimServer, kind: MessageKind, text: &str) -> bool {
-    server
-        .messages()
-        .iter()
-        .any(|m| m.kind == kind && m.text.contains(text))
-}
 
 fn id_starting(message: &StoredMessage, prefix: &str) -> String {
     message

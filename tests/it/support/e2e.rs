@@ -3,7 +3,7 @@
 
 use erlc_bot::erlc::ServerKey;
 use erlc_bot::events::Pattern;
-use erlc_bot::sim::{BucketLimit, SimConfig, SimHandle, Simulator};
+use erlc_bot::sim::{BucketLimit, MessageKind, SimConfig, SimHandle, SimServer, Simulator};
 use erlc_bot::store::{FeedFilters, FeedSubscription};
 use tempfile::TempDir;
 
@@ -296,4 +296,31 @@ impl World {
         self.fake.assert_no_unknown_routes();
         self.assert_nothing_pings();
     }
+}
+
+/// The page button of `message` that opens page `page` (from 0): on the first page, 0 is
+/// Refresh and 1 is Next.
+pub fn page_button(message: &StoredMessage, page: usize) -> String {
+    let token = format!("-{page}-");
+    message
+        .custom_ids()
+        .into_iter()
+        .find(|id| id.starts_with("erlc:page:") && id.contains(&token))
+        .unwrap_or_else(|| panic!("no button to page {page} in {:?}", message.custom_ids()))
+}
+
+/// Whether the game ran `:name` on the player with user id `target`.
+pub fn applied(server: &SimServer, name: &str, target: u64) -> bool {
+    server
+        .applied_commands()
+        .iter()
+        .any(|c| c.name == name && c.targets.contains(&target))
+}
+
+/// Whether the game showed a message of `kind` containing `text`.
+pub fn message_sent(server: &SimServer, kind: MessageKind, text: &str) -> bool {
+    server
+        .messages()
+        .iter()
+        .any(|m| m.kind == kind && m.text.contains(text))
 }
