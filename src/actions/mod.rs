@@ -6,6 +6,7 @@
 mod audit_action;
 mod audit_trail;
 mod buttons;
+mod claims;
 mod confirm;
 mod directory;
 mod error;
@@ -32,6 +33,7 @@ use crate::store::Store;
 pub use audit_action::AuditAction;
 pub use audit_trail::{AuditDraft, begin_audit, complete_audit};
 pub use buttons::ModCallStep;
+pub use claims::Claim;
 pub use directory::ServerDirectory;
 pub use error::ActionError;
 pub use history::LogQuery;
@@ -42,6 +44,7 @@ pub use permissions::Member;
 pub use players::{ResolvedPlayer, resolve_online};
 pub use servers::{SetupReport, SetupWarning};
 
+use claims::ModCallClaims;
 use confirm::PendingActions;
 
 /// Knobs for [`Services`].
@@ -77,6 +80,7 @@ struct Inner {
     directory: ServerDirectory,
     options: ServicesOptions,
     pending: PendingActions,
+    claims: ModCallClaims,
 }
 
 impl Services {
@@ -91,6 +95,7 @@ impl Services {
                 directory,
                 options,
                 pending,
+                claims: ModCallClaims::new(),
             }),
         }
     }

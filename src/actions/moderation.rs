@@ -96,12 +96,23 @@ impl Services {
         self.execute(guild, actor, source, &handle, prepared).await
     }
 
-    /// Run a destructive command someone asked for earlier, by its confirmation token. The
-    /// confirmer must be the person who asked, or an admin.
+    /// Run a destructive command someone asked for earlier, by its confirmation token (its
+    /// Confirm button). The confirmer must be the person who asked, or an admin.
     pub async fn confirm(
         &self,
         guild: u64,
         actor: &Member,
+        token: &str,
+    ) -> Result<ActionReport, ActionError> {
+        self.confirm_from(guild, actor, Source::Button, token).await
+    }
+
+    /// [`Services::confirm`] from any front end (`source` is audited).
+    pub async fn confirm_from(
+        &self,
+        guild: u64,
+        actor: &Member,
+        source: Source,
         token: &str,
     ) -> Result<ActionReport, ActionError> {
         let pending = self.inner.pending.take(guild, token.trim(), actor)?;
@@ -113,7 +124,7 @@ impl Services {
             actor,
             action.capability(),
             action.audit_name(),
-            Source::Button,
+            source,
         )
         .await?;
         let handle = self
@@ -131,8 +142,7 @@ impl Services {
                 "requested_via": pending.source,
             }),
         };
-        self.execute(guild, actor, Source::Button, &handle, prepared)
-            .await
+        self.execute(guild, actor, source, &handle, prepared).await
     }
 
     async fn prepare_raw(

@@ -33,6 +33,10 @@ pub struct TrackerConfig {
     pub dedupe_ttl: Duration,
     /// Polls in flight at once. Default 32.
     pub max_in_flight: usize,
+    /// Sections every poll asks for beyond what the feeds need, in the same one request (the
+    /// live state stream wants the queue, vehicles and 911 calls). They become events only
+    /// where a feed asks for them. Default none.
+    pub extra_include: Include,
 }
 
 impl Default for TrackerConfig {
@@ -51,6 +55,7 @@ impl Default for TrackerConfig {
             bans_every: 4,
             dedupe_ttl: Duration::from_secs(24 * 60 * 60),
             max_in_flight: 32,
+            extra_include: Include::none(),
         }
     }
 }

@@ -13,6 +13,7 @@ mod error;
 pub mod gap;
 mod health;
 pub mod logs;
+mod observe;
 pub mod planner;
 mod poll;
 mod scheduler;
@@ -26,7 +27,7 @@ use std::time::Duration;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
 use crate::erlc::BucketSnapshot;
@@ -36,6 +37,7 @@ use crate::store::{ServerStatus, Store, StoreError};
 pub use config::{TrackedServer, TrackerConfig};
 pub use error::TrackerError;
 pub use health::{PollFailure, ServerHealth, TrackerMetrics, Verdict, verdict};
+pub use observe::{ModCallSeen, PolledServer, ServerChange, SnapshotExtras};
 pub use planner::{Plan, RateBudget, WindowEstimator, plan};
 pub use poll::PollReport;
 pub use sections::{Sections, sections_for};
@@ -86,6 +88,8 @@ struct Shared {
     poll: tokio::sync::Mutex<PollState>,
     /// The world of the last successful poll, for readers that must not wait on a poll.
     latest: Mutex<Option<Arc<WorldState>>>,
+    /// The last successful poll as observers heard it, for one that must re-sync.
+    polled: Mutex<Option<Arc<PolledServer>>>,
 }
 
 impl Slot {
@@ -119,6 +123,8 @@ struct Inner {
     queue: Mutex<DueQueue>,
     wake: tokio::sync::Notify,
     events_tx: watch::Sender<u64>,
+    /// Committed polls and removed servers, for observers (the live state hub).
+    changes: broadcast::Sender<ServerChange>,
     metrics: Metrics,
     rng: Mutex<StdRng>,
     learned: Mutex<Learned>,
@@ -156,6 +162,7 @@ impl Tracker {
             None => StdRng::from_entropy(),
         };
         let (events_tx, _) = watch::channel(0);
+        let (changes, _) = broadcast::channel(observe::OBSERVER_BUFFER);
         let base_interval = Mutex::new(config.interval);
         Self {
             inner: Arc::new(Inner {
@@ -165,6 +172,7 @@ impl Tracker {
                 queue: Mutex::new(DueQueue::default()),
                 wake: tokio::sync::Notify::new(),
                 events_tx,
+                changes,
                 metrics: Metrics::default(),
                 rng: Mutex::new(rng),
                 learned: Mutex::new(Learned::default()),
@@ -211,6 +219,13 @@ impl Tracker {
             .is_some();
         self.recount();
         self.inner.wake.notify_one();
+        if removed {
+            // Nobody listening is fine: observers re-sync from `latest_polled`.
+            let _ = self.inner.changes.send(ServerChange::Removed {
+                guild,
+                label: label.to_owned(),
+            });
+        }
         removed
     }
 
@@ -236,6 +251,21 @@ impl Tracker {
             .get(&(guild, label.to_owned()))
             .cloned()?;
         lock(&slot.shared.latest).clone()
+    }
+
+    /// Every committed poll and every removed server from now on. The tracker never waits on
+    /// a receiver: one that falls behind gets `Lagged` and re-reads [`Tracker::latest_polled`].
+    pub fn subscribe_changes(&self) -> broadcast::Receiver<ServerChange> {
+        self.inner.changes.subscribe()
+    }
+
+    /// The last successful poll of every tracked server (those polled since start).
+    pub fn latest_polled(&self) -> Vec<Arc<PolledServer>> {
+        let slots: Vec<Arc<Slot>> = lock(&self.inner.servers).values().cloned().collect();
+        slots
+            .iter()
+            .filter_map(|slot| lock(&slot.shared.polled).clone())
+            .collect()
     }
 
     /// Wakes whenever events were stored; the value is the number stored since start.
@@ -379,10 +409,25 @@ impl Tracker {
             with_bans,
         )
         .await;
-        if result.is_ok() {
-            *lock(&slot.shared.latest) = state.world();
-        }
+        let polled = match (&result, state.world()) {
+            (Ok(report), Some(world)) => {
+                *lock(&slot.shared.latest) = Some(Arc::clone(&world));
+                Some(Arc::new(PolledServer {
+                    guild: slot.server.guild,
+                    label: slot.server.label.clone(),
+                    world,
+                    extras: Arc::clone(&report.extras),
+                    polled_at: report.polled_at,
+                    prc_offline: report.prc_offline,
+                }))
+            }
+            _ => None,
+        };
         drop(state);
+        if let Some(polled) = polled {
+            *lock(&slot.shared.polled) = Some(Arc::clone(&polled));
+            let _ = self.inner.changes.send(ServerChange::Polled(polled));
+        }
         self.learn_bucket(slot);
         let status = match &result {
             Ok(report) => {

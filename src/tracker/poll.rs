@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::erlc::ErlcError;
+use crate::erlc::models::Include;
 use crate::events::catalog::{CallPhase, EventPayload, emergency_dedupe_key};
 use crate::events::{Event, NewEvent};
 use crate::store::{Store, tracker_scope};
@@ -17,6 +18,7 @@ use super::diff::{ban_changes, diff};
 use super::error::TrackerError;
 use super::gap::detect_gap;
 use super::logs::{LogRead, LogRow, LogSection, RowKey, read_logs};
+use super::observe::SnapshotExtras;
 use super::sections::ALWAYS_READ;
 use super::world::{Roster, WorldState};
 
@@ -120,6 +122,10 @@ pub struct PollReport {
     pub bans_read: bool,
     /// A ban read that failed (the snapshot part of the poll still counted).
     pub bans_error: Option<ErlcError>,
+    /// What the snapshot said beside the world, for observers.
+    pub extras: Arc<SnapshotExtras>,
+    /// Unix seconds of the poll.
+    pub polled_at: i64,
 }
 
 impl PollState {
@@ -165,7 +171,12 @@ pub(super) async fn poll(
 ) -> Result<PollReport, TrackerError> {
     state.load(store, server)?;
     let now = store.clock().now_secs();
-    let reading = read(server, state.checkpoint.world.as_deref(), with_bans, now).await?;
+    let include = server
+        .include
+        .union(ALWAYS_READ)
+        .union(config.extra_include);
+    let previous = state.checkpoint.world.as_deref();
+    let reading = read(server, include, previous, with_bans, now).await?;
     let planned = plan(store, server, state, &reading, now)?;
     let (baseline, gap) = (planned.baseline, planned.gap);
     let events = commit(store, config, server, state, &reading, planned).await?;
@@ -178,6 +189,8 @@ pub(super) async fn poll(
         gap,
         bans_read: reading.bans.is_some(),
         bans_error: reading.bans_error,
+        extras: reading.extras,
+        polled_at: now,
     })
 }
 
@@ -189,19 +202,20 @@ struct Reading {
     prc_offline: bool,
     bans: Option<Arc<Bans>>,
     bans_error: Option<ErlcError>,
+    extras: Arc<SnapshotExtras>,
 }
 
-/// Step 1: one snapshot request (every log and the player list, plus what the feeds need),
-/// then the ban list when due. `previous` enriches players who just left.
+/// Step 1: one snapshot request (every log and the player list, plus what the feeds and the
+/// tracker's `extra_include` need), then the ban list when due. `previous` enriches players who just left.
 async fn read(
     server: &TrackedServer,
+    include: Include,
     previous: Option<&WorldState>,
     with_bans: bool,
     now: i64,
 ) -> Result<Reading, TrackerError> {
     let mut prc_offline = false;
-    let include = server.include.union(ALWAYS_READ);
-    let (mut world, logs) = match server.handle.snapshot(include).await {
+    let (mut world, logs, extras) = match server.handle.snapshot(include).await {
         Ok(snapshot) => {
             let world = WorldState::from_snapshot(&snapshot);
             let roster = Roster {
@@ -209,12 +223,14 @@ async fn read(
                 older: previous,
             };
             let logs = read_logs(&snapshot, roster, now);
-            (world, logs)
+            let extras = SnapshotExtras::from_snapshot(&snapshot, &logs);
+            (world, logs, extras)
         }
         // PRC's answer for a server nobody is in: a valid state, not a failure.
         Err(ErlcError::ServerOffline(_)) => {
             prc_offline = true;
-            (WorldState::offline_after(previous), LogRead::default())
+            let world = WorldState::offline_after(previous);
+            (world, LogRead::default(), SnapshotExtras::default())
         }
         Err(e) => return Err(e.into()),
     };
@@ -236,6 +252,7 @@ async fn read(
         prc_offline,
         bans,
         bans_error,
+        extras: Arc::new(extras),
     })
 }
 

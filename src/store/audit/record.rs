@@ -60,6 +60,8 @@ pub enum Source {
     Tracker,
     /// An operator's `erlc-bot` command line.
     Cli,
+    /// A dashboard, through the live state stream's CALLs (`/live`).
+    Live,
 }
 
 /// How the action ended.
