@@ -46,7 +46,11 @@ async fn a_kick_without_the_capability_is_refused_and_audited_as_live() {
     let reply = dispatch(&context(&f, false), "erlc.kick", &args).await;
     assert!(!reply.success);
     assert_eq!(reply.code, Some(403));
-    assert!(reply.data.as_str().unwrap().contains("`moderate`"), "{:?}", reply.data);
+    assert!(
+        reply.data.as_str().unwrap().contains("`moderate`"),
+        "{:?}",
+        reply.data
+    );
     let page = f
         .hub
         .services()
@@ -98,12 +102,19 @@ async fn a_dashboard_claim_shows_in_modcalls() {
     f.hub.claims_changed(guild, &label);
     let delta = reader.frame().await;
     let ops = ops(&delta);
-    assert_eq!((ops[0].op, ops[0].path.as_str()), (OpKind::Update, "/11-50/claim"));
+    assert_eq!(
+        (ops[0].op, ops[0].path.as_str()),
+        (OpKind::Update, "/11-50/claim")
+    );
     assert_eq!(ops[0].value.as_ref().unwrap()["by_id"], "42");
 
     let resolved = dispatch(&context(&f, true), "modcall.resolve", &args).await;
     assert!(resolved.success);
     f.hub.claims_changed(GUILD, "main");
     let closed = reader.frame().await;
-    assert!(super::ops(&closed).iter().any(|op| op.path == "/11-50/open"));
+    assert!(
+        super::ops(&closed)
+            .iter()
+            .any(|op| op.path == "/11-50/open")
+    );
 }
