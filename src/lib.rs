@@ -29,6 +29,7 @@
 //! | `actions` | the use cases every front end shares: reads, moderation, settings, with capability checks and audit | `clock`, `erlc`, `events`, `feeds`, `sandbox`, `store`, `tracker` |
 //! | `custom_commands` | in-game `;` commands: parse, cool down, act, answer, audit | `actions`, `erlc`, `events`, `feeds`, `store`, `ui` |
 //! | `views` | turn an action's result into a `ui` message | `actions`, `erlc`, `events`, `store`, `ui` |
+//! | `live` | the live state stream (SODP 1.0): frames, deltas, versioned states with delta rings, state keys and their ACL, tokens; the hub fed by tracker snapshots and the sessions | `actions`, `clock`, `erlc`, `events`, `store`, `tracker`, `ui` |
 //! | `http` | the axum server: PRC webhooks, `/metrics`, `/healthz` | `actions`, `clock`, `config`, `custom_commands`, `erlc`, `events`, `feeds`, `fingerprint`, `store`, `tracker` |
 //! | `discord` | poise framework, Data, error replies, the Discord sink, buttons and modals | `actions`, `commands`, `config`, `erlc`, `events`, `feeds`, `store`, `tracker`, `ui`, `views` |
 //! | `commands` | slash commands, one file per group: parse, call an action, render a view | `actions`, `discord`, `erlc`, `feeds`, `store`, `tracker`, `ui`, `views` |
@@ -53,6 +54,7 @@ pub mod events;
 pub mod feeds;
 pub mod fingerprint;
 pub mod http;
+pub mod live;
 pub mod sandbox;
 pub mod sim;
 pub mod store;
