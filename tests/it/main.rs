@@ -63,3 +63,4 @@ mod e2e_setup;
 mod e2e_start;
 mod e2e_webhooks;
 mod fake_discord_selftest;
+mod live_stream;
