@@ -6,6 +6,7 @@
 mod actions;
 mod audit;
 mod common;
+mod dashboard;
 mod feed;
 mod health;
 mod info;
@@ -68,6 +69,7 @@ pub fn all_commands() -> Vec<Command> {
         (settings::settings(), Admins),
         (audit::audit(), Admins),
         (health::health(), Members),
+        (dashboard::dashboard(), Members),
     ];
     table
         .into_iter()

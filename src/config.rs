@@ -30,6 +30,26 @@ impl std::fmt::Debug for DiscordToken {
     }
 }
 
+/// `LIVE_JWT_SECRET`: signs and checks the live state stream's tokens. Debug never shows it.
+#[derive(Clone)]
+pub struct LiveSecret(String);
+
+/// The shortest `LIVE_JWT_SECRET` accepted: HS256 is only as strong as its secret.
+pub const LIVE_SECRET_MIN_LEN: usize = 32;
+
+impl LiveSecret {
+    /// The secret's bytes, for the token keys only; never log them.
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for LiveSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LiveSecret(<redacted>)")
+    }
+}
+
 /// Everything the bot reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -63,6 +83,9 @@ pub struct Config {
     pub prc_webhook_public_key: Option<String>,
     /// What happens to a guild's audit log when the guild's data is removed.
     pub audit_retention: AuditRetention,
+    /// `LIVE_JWT_SECRET`: turns the live state stream (`/live`) and `/dashboard token` on;
+    /// `None` leaves them off.
+    pub live_jwt_secret: Option<LiveSecret>,
 }
 
 /// All the problems found in the environment.
@@ -166,6 +189,17 @@ impl Config {
             }),
         };
 
+        let live_jwt_secret = get("LIVE_JWT_SECRET").map(LiveSecret);
+        if live_jwt_secret
+            .as_ref()
+            .is_some_and(|s| s.0.len() < LIVE_SECRET_MIN_LEN)
+        {
+            problems.push(format!(
+                "LIVE_JWT_SECRET must be at least {LIVE_SECRET_MIN_LEN} characters (e.g. the \
+                 output of `openssl rand -hex 32`), or unset to leave live state off"
+            ));
+        }
+
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
         }
@@ -186,6 +220,7 @@ impl Config {
             poll_interval: Duration::from_secs(poll_secs),
             prc_webhook_public_key: get("PRC_WEBHOOK_PUBLIC_KEY"),
             audit_retention,
+            live_jwt_secret,
         })
     }
 }
@@ -318,5 +353,25 @@ mod tests {
     fn deny_list_is_normalised() {
         let c = Config::from_map(&vars(&[("ERLC_COMMAND_DENY", " :Shutdown, tp ,,")])).unwrap();
         assert_eq!(c.command_deny, vec!["shutdown", "tp"]);
+    }
+
+    #[test]
+    fn live_secret_is_optional_long_and_never_printed() {
+        assert!(
+            Config::from_map(&vars(&[]))
+                .unwrap()
+                .live_jwt_secret
+                .is_none()
+        );
+        let short = Config::from_map(&vars(&[("LIVE_JWT_SECRET", "short")])).unwrap_err();
+        assert!(short.to_string().contains("LIVE_JWT_SECRET"), "{short}");
+        assert!(!short.to_string().contains("short\""), "{short}");
+        let secret = "s3cret-".repeat(6);
+        let config = Config::from_map(&vars(&[("LIVE_JWT_SECRET", &secret)])).unwrap();
+        assert_eq!(
+            config.live_jwt_secret.as_ref().map(LiveSecret::expose),
+            Some(secret.as_bytes())
+        );
+        assert!(!format!("{config:?}").contains("s3cret"));
     }
 }

@@ -30,10 +30,10 @@
 //! | `custom_commands` | in-game `;` commands: parse, cool down, act, answer, audit | `actions`, `erlc`, `events`, `feeds`, `store`, `ui` |
 //! | `views` | turn an action's result into a `ui` message | `actions`, `erlc`, `events`, `store`, `ui` |
 //! | `live` | the live state stream (SODP 1.0): frames, deltas, versioned states with delta rings, state keys and their ACL, tokens; the hub fed by tracker snapshots and the sessions | `actions`, `clock`, `erlc`, `events`, `store`, `tracker`, `ui` |
-//! | `http` | the axum server: PRC webhooks, `/metrics`, `/healthz` | `actions`, `clock`, `config`, `custom_commands`, `erlc`, `events`, `feeds`, `fingerprint`, `store`, `tracker` |
+//! | `http` | the axum server: PRC webhooks, the live state WebSocket `/live`, `/metrics`, `/healthz` | `actions`, `clock`, `config`, `custom_commands`, `erlc`, `events`, `feeds`, `fingerprint`, `live`, `store`, `tracker` |
 //! | `discord` | poise framework, Data, error replies, the Discord sink, buttons and modals | `actions`, `commands`, `config`, `erlc`, `events`, `feeds`, `store`, `tracker`, `ui`, `views` |
-//! | `commands` | slash commands, one file per group: parse, call an action, render a view | `actions`, `discord`, `erlc`, `feeds`, `store`, `tracker`, `ui`, `views` |
-//! | `app` | the composition root: builds and starts everything, owns the ordered shutdown | `actions`, `clock`, `commands`, `config`, `custom_commands`, `discord`, `erlc`, `events`, `feeds`, `fingerprint`, `http`, `sandbox`, `sim`, `store`, `tracker`, `ui`, `views` |
+//! | `commands` | slash commands, one file per group: parse, call an action, render a view | `actions`, `discord`, `erlc`, `feeds`, `live`, `store`, `tracker`, `ui`, `views` |
+//! | `app` | the composition root: builds and starts everything, owns the ordered shutdown | `actions`, `clock`, `commands`, `config`, `custom_commands`, `discord`, `erlc`, `events`, `feeds`, `fingerprint`, `http`, `live`, `sandbox`, `sim`, `store`, `tracker`, `ui`, `views` |
 //! | `demo` | `erlc-bot demo`: the feed path on the console, against simulated servers | `app`, `events`, `feeds`, `sim`, `store`, `tracker` |
 //! | `bench` | `erlc-bot bench`: measurements of the running system against the simulator | `app`, `erlc`, `events`, `feeds`, `sim`, `store`, `tracker`, `ui` |
 //!

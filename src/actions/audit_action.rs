@@ -105,6 +105,8 @@ audit_actions! {
     ModcallClaim => "modcall.claim",
     /// A mod call card's Resolve button.
     ModcallResolve => "modcall.resolve",
+    /// `/dashboard token`: a live-state token minted for the caller (never the token itself).
+    DashboardToken => "dashboard.token",
     /// An in-game `;` command, by its canonical name: `;help` (or an alias).
     CustomCommandHelp => "custom_command.help",
     /// `;staff` (or an alias).

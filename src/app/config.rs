@@ -4,9 +4,12 @@
 
 use std::net::SocketAddr;
 
-use crate::config::Config;
+use crate::config::{Config, LiveSecret};
+use crate::erlc::models::Include;
 use crate::erlc::{ClientConfig, CommandPolicy};
 use crate::feeds::PipelineConfig;
+use crate::live::hub::QUEUE_CAPACITY;
+use crate::live::session::SessionLimits;
 use crate::store::maintenance::MaintenanceConfig;
 use crate::store::{MasterKeySource, StoreConfig};
 use crate::tracker::TrackerConfig;
@@ -36,6 +39,21 @@ pub struct HttpConfig {
     pub bind: SocketAddr,
     /// PRC's webhook signing key (base64 SPKI) when it is not PRC's published one (tests).
     pub webhook_public_key: Option<String>,
+    /// The live state stream at `/live`; `None` leaves it off.
+    pub live: Option<LiveConfig>,
+}
+
+/// The live state stream's settings.
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    /// `LIVE_JWT_SECRET`: signs and checks the tokens.
+    pub secret: LiveSecret,
+    /// `PUBLIC_URL`: the one browser origin allowed to connect, and the address tokens name.
+    pub public_url: Option<String>,
+    /// Rate limits, ping interval, AUTH deadline, presence size.
+    pub limits: SessionLimits,
+    /// Frames a session may have queued before it is evicted.
+    pub queue_capacity: usize,
 }
 
 impl AppConfig {
@@ -59,6 +77,12 @@ impl AppConfig {
             erlc,
             tracker: TrackerConfig {
                 interval: config.poll_interval,
+                // The live state keys show the queue, vehicles and 911 calls of every server.
+                extra_include: if config.live_jwt_secret.is_some() {
+                    Include::none().queue().vehicles().emergency_calls()
+                } else {
+                    Include::none()
+                },
                 ..TrackerConfig::default()
             },
             pipeline: PipelineConfig::default(),
@@ -66,6 +90,12 @@ impl AppConfig {
             http: Some(HttpConfig {
                 bind: config.http_bind,
                 webhook_public_key: config.prc_webhook_public_key.clone(),
+                live: config.live_jwt_secret.clone().map(|secret| LiveConfig {
+                    secret,
+                    public_url: config.public_url.clone(),
+                    limits: SessionLimits::default(),
+                    queue_capacity: QUEUE_CAPACITY,
+                }),
             }),
         }
     }

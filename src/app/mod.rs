@@ -25,12 +25,15 @@ use crate::discord::framework::Registration;
 use crate::discord::gateway::{Gateway, GatewayError};
 use crate::erlc::{ErlcClient, ErlcError, WebhookKeyError};
 use crate::feeds::{FeedPipeline, PipelineError, Sink};
-use crate::http::{self, ClientMetrics, FeedMetrics, HttpState, StoreMetrics};
+use crate::http::{self, ClientMetrics, FeedMetrics, HttpState, LiveEndpoint, StoreMetrics};
+use crate::live::hub::Hub;
+use crate::live::session::SessionShared;
+use crate::live::token::TokenKeys;
 use crate::store::maintenance::{self, MaintenanceConfig};
 use crate::store::{Store, StoreError};
 use crate::tracker::Tracker;
 
-pub use config::{AppConfig, HttpConfig};
+pub use config::{AppConfig, HttpConfig, LiveConfig};
 pub use shutdown::{Signal, Signals};
 
 /// Who people reach the bot through, and so where feed posts go.
@@ -127,6 +130,8 @@ pub struct App {
     /// Bumped by the HTTP server when a webhook stored events (the tracker has its own).
     webhooks_stored: watch::Receiver<u64>,
     http: Option<(HttpState, TcpListener)>,
+    /// The live state hub, when the HTTP server serves `/live`.
+    live: Option<Hub>,
     discord: Option<(Gateway, Data)>,
 }
 
@@ -142,7 +147,7 @@ impl App {
             Some(http) => {
                 let verifier = http::webhook_verifier(http.webhook_public_key.as_deref())
                     .map_err(AppError::WebhookKey)?;
-                Some((verifier, http::bind(http.bind).await?))
+                Some((verifier, http::bind(http.bind).await?, http.live.clone()))
             }
             None => None,
         };
@@ -164,7 +169,8 @@ impl App {
         let pipeline = Arc::new(pipeline);
 
         let (webhook_wake, webhooks_stored) = watch::channel(0);
-        let http = http.map(|(verifier, listener)| {
+        let mut live = None;
+        let http = http.map(|(verifier, listener, live_config)| {
             let directory = Arc::new(services.directory().clone());
             let router = RouterConfig::new(store.clone(), directory.clone(), sink);
             let state = HttpState::new(store.clone(), verifier, webhook_wake)
@@ -174,6 +180,18 @@ impl App {
                 .with_metrics(Arc::new(StoreMetrics(store.clone())))
                 .with_metrics(Arc::new(FeedMetrics(pipeline.stats())))
                 .with_tracker(tracker.clone(), poll_interval);
+            let state = match live_config {
+                Some(live_config) => {
+                    let endpoint = live_endpoint(&services, &store, live_config);
+                    live = Some(endpoint.shared.hub.clone());
+                    tracing::info!("live state on at {}", crate::live::dashboard::LIVE_PATH);
+                    state.with_live(endpoint)
+                }
+                None => {
+                    tracing::info!("live state off: LIVE_JWT_SECRET is not set");
+                    state
+                }
+            };
             (state, listener)
         });
         let discord = discord.map(|(gateway, config)| {
@@ -194,6 +212,7 @@ impl App {
             upkeep: config.upkeep,
             webhooks_stored,
             http,
+            live,
             discord,
         })
     }
@@ -240,6 +259,13 @@ impl App {
                 }
             });
         }
+        if let Some(hub) = self.live {
+            let tracker = self.tracker.clone();
+            // Stopped with the HTTP server: ending every session lets it finish.
+            tasks.intake("live state", |stop| async move {
+                hub.run(tracker, stop.wait()).await;
+            });
+        }
         let wake = wake::merge(self.tracker.subscribe_new_events(), self.webhooks_stored);
         let tracker = self.tracker.clone();
         tasks.intake("tracker", |stop| async move {
@@ -271,5 +297,22 @@ impl App {
         served?;
         tracing::info!("stopped cleanly");
         Ok(())
+    }
+}
+
+/// The `/live` endpoint: a hub over the services, the token keys, the limits, and the one
+/// browser origin allowed (`PUBLIC_URL`'s).
+fn live_endpoint(services: &Services, store: &Store, config: LiveConfig) -> LiveEndpoint {
+    let hub = Hub::new(services.clone(), config.queue_capacity);
+    let shared = SessionShared {
+        hub,
+        keys: Arc::new(TokenKeys::new(config.secret.expose())),
+        limits: config.limits,
+        clock: store.clock().clone(),
+        server_name: "erlc-bot".to_owned(),
+    };
+    LiveEndpoint {
+        shared,
+        origin: config.public_url.as_deref().and_then(http::origin_of),
     }
 }

@@ -1,9 +1,11 @@
-//! The bot's HTTP server (axum): PRC event webhooks at `POST /prc/webhook/{token}`,
-//! Prometheus metrics at `GET /metrics` and a health check at `GET /healthz`. Bound to
+//! The bot's HTTP server (axum): PRC event webhooks at `POST /prc/webhook/{token}`, the live
+//! state stream's WebSocket at `GET /live`, Prometheus metrics at `GET /metrics` and a health
+//! check at `GET /healthz`. Bound to
 //! `HTTP_BIND` (default 127.0.0.1:8080); put a TLS reverse proxy in front for PRC.
 
 mod health;
 mod ingest;
+mod live;
 mod metrics;
 mod state;
 mod token;
@@ -23,6 +25,7 @@ use tokio::net::TcpListener;
 use crate::config::WEBHOOK_PATH;
 
 pub use ingest::replay_inbox;
+pub use live::{LiveEndpoint, origin_of};
 pub use metrics::{
     ClientMetrics, FeedMetrics, MetricsSource, MetricsWriter, StoreMetrics, WebhookCounters,
 };
@@ -55,6 +58,7 @@ pub fn router(state: HttpState) -> Router {
             &format!("{WEBHOOK_PATH}{{token}}"),
             post(webhook::receive).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)),
         )
+        .route(crate::live::dashboard::LIVE_PATH, get(live::upgrade))
         .route("/metrics", get(render_metrics))
         .route("/healthz", get(health::check))
         .with_state(Arc::new(state))

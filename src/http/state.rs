@@ -11,6 +11,7 @@ use crate::custom_commands::{CommandRouter, ServerHandles};
 use crate::erlc::{WebhookKeyError, WebhookVerifier};
 use crate::store::Store;
 
+use super::live::{LiveEndpoint, LiveMetricsSource};
 use super::metrics::{MetricsSource, TrackerMetricsSource, WebhookCounters};
 use crate::tracker::Tracker;
 
@@ -42,6 +43,8 @@ pub struct HttpState {
     pub poll_interval: Duration,
     /// The endpoint's own counters, shared with `/metrics`.
     pub counters: Arc<WebhookCounters>,
+    /// The live state stream at `/live`; `None` when it is off (no `LIVE_JWT_SECRET`).
+    pub live: Option<Arc<LiveEndpoint>>,
 }
 
 impl std::fmt::Debug for HttpState {
@@ -55,6 +58,7 @@ impl std::fmt::Debug for HttpState {
             .field("handles", &self.handles.is_some())
             .field("metrics_sources", &self.metrics.len())
             .field("last_poll", &self.last_poll.is_some())
+            .field("live", &self.live.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -73,7 +77,15 @@ impl HttpState {
             last_poll: None,
             poll_interval: Duration::from_secs(15),
             counters: Arc::new(WebhookCounters::default()),
+            live: None,
         }
+    }
+
+    /// Serve the live state stream at `/live`, with its counters in `/metrics`.
+    pub fn with_live(mut self, live: LiveEndpoint) -> Self {
+        let live = Arc::new(live);
+        self.live = Some(Arc::clone(&live));
+        self.with_metrics(Arc::new(LiveMetricsSource(live)))
     }
 
     /// Handle `CustomCommand` events with `router` (custom `;` commands).

@@ -284,12 +284,10 @@ pub fn ops_from_json(v: &Value) -> Result<Vec<Op>, DeltaError> {
                 .get("op")
                 .and_then(Value::as_str)
                 .ok_or(DeltaError::NotOps("an op has no string `op`"))?;
-            let op = match name {
-                "ADD" => OpKind::Add,
-                "UPDATE" => OpKind::Update,
-                "REMOVE" => OpKind::Remove,
-                other => return Err(DeltaError::UnknownOp(other.chars().take(32).collect())),
-            };
+            let op = [OpKind::Add, OpKind::Update, OpKind::Remove]
+                .into_iter()
+                .find(|kind| kind.as_str() == name)
+                .ok_or_else(|| DeltaError::UnknownOp(name.chars().take(32).collect()))?;
             let path = obj
                 .get("path")
                 .and_then(Value::as_str)

@@ -104,21 +104,35 @@ impl FrameError {
     }
 }
 
-/// The wire shape before the checks: any integer width is accepted here.
-#[derive(Deserialize)]
-struct RawFrame(u64, u64, u64, Value);
-
 /// Decode one frame. See the module doc for what is accepted.
 pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
     if bytes.len() > MAX_FRAME_BYTES {
         return Err(FrameError::TooLarge { len: bytes.len() });
     }
     let mut rest = bytes;
+    let len = rmp::decode::read_array_len(&mut rest).map_err(|_| {
+        FrameError::Malformed("it is not a msgpack array [type, stream, seq, body]".into())
+    })?;
+    if len != 4 {
+        return Err(FrameError::Malformed(format!(
+            "it is an array of {len}, not of 4 [type, stream, seq, body]"
+        )));
+    }
     let mut de = rmp_serde::Deserializer::new(&mut rest);
     de.set_max_depth(MAX_BODY_DEPTH);
-    let RawFrame(kind, stream, seq, body) = RawFrame::deserialize(&mut de).map_err(|e| {
+    let mut header = [0u64; 3];
+    for (slot, name) in header.iter_mut().zip(["type", "stream", "seq"]) {
+        *slot = u64::deserialize(&mut de).map_err(|e| {
+            FrameError::Malformed(match e {
+                rmp_serde::decode::Error::InvalidMarkerRead(_)
+                | rmp_serde::decode::Error::InvalidDataRead(_) => "the frame ends early".into(),
+                _ => format!("the frame's {name} is not a non-negative integer"),
+            })
+        })?;
+    }
+    let body = Value::deserialize(&mut de).map_err(|e| {
         FrameError::Malformed(format!(
-            "expected a msgpack array [type, stream, seq, body] ({})",
+            "the body is not valid ({})",
             plain_decode_error(&e)
         ))
     })?;
@@ -127,6 +141,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
             "there are bytes after the frame's array".into(),
         ));
     }
+    let [kind, stream, seq] = header;
     let kind = u8::try_from(kind)
         .map_err(|_| FrameError::Malformed(format!("frame type {kind} is out of range")))?;
     let kind = FrameType::try_from(kind)?;
@@ -150,14 +165,13 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
 fn plain_decode_error(e: &rmp_serde::decode::Error) -> &'static str {
     use rmp_serde::decode::Error as E;
     match e {
-        E::InvalidMarkerRead(_) | E::InvalidDataRead(_) => "it ends early",
-        E::LengthMismatch(_) => "the array does not have 4 elements",
-        E::DepthLimitExceeded => "the body is nested too deeply",
+        E::InvalidMarkerRead(_) | E::InvalidDataRead(_) => "the frame ends early",
+        E::DepthLimitExceeded => "it is nested too deeply",
         E::Utf8Error(_) => "a string is not UTF-8",
         E::OutOfRange => "a number is out of range",
-        E::TypeMismatch(_) | E::Syntax(_) | E::Uncategorized(_) => {
-            "a value has the wrong type (bytes, extension types, non-string map keys and \
-             negative header numbers are not accepted)"
+        E::LengthMismatch(_) | E::TypeMismatch(_) | E::Syntax(_) | E::Uncategorized(_) => {
+            "a value has a type JSON cannot hold: bytes, extension types, or map keys that \
+             are not strings"
         }
     }
 }
@@ -348,8 +362,17 @@ mod tests {
         // a map, not an array
         malformed(&[0x81, 0xa1, b'a', 0x01]);
         // 3 and 5 elements
-        malformed(&[0x93, 0x02, 0x00, 0x01]);
+        assert_eq!(
+            malformed(&[0x93, 0x02, 0x00, 0x01]),
+            "it is an array of 3, not of 4 [type, stream, seq, body]"
+        );
         malformed(&[0x95, 0x02, 0x00, 0x01, 0xc0, 0xc0]);
+        assert_eq!(malformed(&[0x94, 0x02]), "the frame ends early");
+        // a string where the type goes
+        assert_eq!(
+            malformed(&[0x94, 0xa1, b'x', 0x00, 0x01, 0xc0]),
+            "the frame's type is not a non-negative integer"
+        );
         // truncated body
         malformed(&[0x94, 0x02, 0x00, 0x01, 0x81, 0xa5, b's']);
         // trailing bytes
@@ -363,7 +386,8 @@ mod tests {
         malformed(&[0x94, 0x02, 0x00, 0x01, 0xa1, b'x']);
         malformed(&[0x94, 0x02, 0x00, 0x01, 0x05]);
         // bin 8 inside the body
-        malformed(&[0x94, 0x02, 0x00, 0x01, 0x81, 0xa1, b'a', 0xc4, 0x01, 0xff]);
+        let why = malformed(&[0x94, 0x02, 0x00, 0x01, 0x81, 0xa1, b'a', 0xc4, 0x01, 0xff]);
+        assert!(why.contains("bytes"), "{why}");
         // fixext 1 inside the body
         malformed(&[0x94, 0x02, 0x00, 0x01, 0x81, 0xa1, b'a', 0xd4, 0x01, 0x00]);
         // an integer map key
@@ -385,7 +409,8 @@ mod tests {
         let mut bytes = vec![0x94, 0x02, 0x00, 0x01, 0x81, 0xa1, b'a'];
         bytes.extend(std::iter::repeat_n(0x91, 100_000));
         bytes.push(0xc0);
-        malformed(&bytes);
+        let why = malformed(&bytes);
+        assert!(why.contains("nested too deeply"), "{why}");
     }
 
     #[test]

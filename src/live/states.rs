@@ -85,10 +85,10 @@ impl StateTable {
         });
         entry.version = version;
         entry.value = Arc::clone(&value);
-        if entry.ring.len() == RING_CAPACITY
-            && let Some((dropped, _)) = entry.ring.pop_front()
-        {
-            entry.dropped_up_to = dropped;
+        if entry.ring.len() == RING_CAPACITY {
+            if let Some((dropped, _)) = entry.ring.pop_front() {
+                entry.dropped_up_to = dropped;
+            }
         }
         entry.ring.push_back((version, Arc::clone(&ops)));
         Some(Published {

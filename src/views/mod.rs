@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod audit;
 mod common;
+pub mod dashboard;
 pub mod health;
 mod lines;
 pub mod log_filter;
