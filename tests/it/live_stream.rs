@@ -436,7 +436,9 @@ async fn tokens_keys_frames_and_origins_are_checked() {
     }
 
     bot.stop(WAIT).await;
-    world.assert_clean();
+    // Nothing here posts to Discord, so only its rules are checked.
+    world.fake.assert_no_violations();
+    world.fake.assert_no_unknown_routes();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

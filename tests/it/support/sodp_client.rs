@@ -287,10 +287,13 @@ impl SodpTestClient {
     ) -> Result<Value, SodpError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            if let Some(replica) = self.replicas.get(key)
-                && holds(&replica.value)
+            if let Some(value) = self
+                .replicas
+                .get(key)
+                .map(|r| &r.value)
+                .filter(|v| holds(v))
             {
-                return Ok(replica.value.clone());
+                return Ok(value.clone());
             }
             let frame = self.read_until(deadline).await?;
             self.queue.push_back(frame);
