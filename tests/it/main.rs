@@ -64,3 +64,4 @@ mod e2e_start;
 mod e2e_webhooks;
 mod fake_discord_selftest;
 mod live_smoke;
+mod live_stream;

@@ -10,6 +10,7 @@ pub mod e2e;
 pub mod fake_discord;
 pub mod pipeline;
 pub mod sim;
+pub mod sodp_client;
 pub mod tracker;
 pub mod transport_stub;
 pub mod wait;
