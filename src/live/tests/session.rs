@@ -246,6 +246,36 @@ async fn too_many_calls_or_watches_get_429_and_the_socket_stays() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_session_watches_a_bounded_number_of_keys() {
+    let limits = SessionLimits {
+        max_watched_keys: 2,
+        ..calm_limits()
+    };
+    let f = fixture(64, limits);
+    let mut client = Client::authed(&f, &token(42, true, 3600)).await;
+    let keys = ["7.a.players", "7.b.players", "7.c.players"];
+    client
+        .send(FrameType::Watch, 10, json!({ "states": keys }))
+        .await;
+    for stream in [10, 11] {
+        let init = client.out.frame().await;
+        assert_eq!((init.kind, init.stream), (FrameType::StateInit, stream));
+    }
+    assert!(client.error(400).await.contains("at most 2"));
+    client
+        .send(FrameType::Unwatch, 0, json!({ "state": "7.a.players" }))
+        .await;
+    client
+        .send(FrameType::Watch, 12, json!({ "state": "7.c.players" }))
+        .await;
+    let init = client.out.frame().await;
+    assert_eq!(
+        (init.kind, text(&init, "state")),
+        (FrameType::StateInit, "7.c.players")
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn resume_replays_newer_deltas_or_sends_only_the_state() {
     let f = fixture(64, calm_limits());
     f.hub.apply_polled(polled(&[]));
