@@ -126,3 +126,25 @@ async fn dashboard_token_then_hello_auth_and_a_players_key() {
             .all(|p| p["name"].is_string())
     );
 }
+
+#[tokio::test]
+async fn without_a_secret_there_is_no_token_and_no_stream() {
+    let world = World::start(1).await;
+    let bot = world.start_bot().await;
+    bot.wait_for_log("live state off: LIVE_JWT_SECRET is not set", WAIT)
+        .await;
+    let url = bot.http_base(WAIT).await.replace("http://", "ws://") + "/live";
+    let token = Opt::sub("token", vec![]);
+    let reply = world.slash_as(ids::OWNER, "dashboard", vec![token]).await;
+    assert!(reply.is_ephemeral());
+    assert!(
+        embed_text(&reply).contains("LIVE_JWT_SECRET"),
+        "{}",
+        embed_text(&reply)
+    );
+    assert!(
+        tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .is_err()
+    );
+}
