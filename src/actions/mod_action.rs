@@ -77,6 +77,15 @@ pub enum ModAction {
 }
 
 impl ModAction {
+    /// The private message that tells a mod call's caller (`player`: their user id or name)
+    /// that `moderator` took the call, whichever front end claimed it.
+    pub fn claim_notice(player: String, moderator: &str) -> Self {
+        Self::Pm {
+            player,
+            text: format!("A moderator ({moderator}) has taken your call and is on the way."),
+        }
+    }
+
     /// The capability a member needs for this action.
     pub fn capability(&self) -> Capability {
         match self {

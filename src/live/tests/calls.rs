@@ -98,6 +98,13 @@ async fn a_dashboard_claim_shows_in_modcalls() {
     let args = json!({ "call_key": "11-50", "server": "main" });
     let claimed = dispatch(&context(&f, true), "modcall.claim", &args).await;
     assert!(claimed.success, "{claimed:?}");
+    assert_eq!(
+        f.hub.mod_call_caller(GUILD, "main", "11-50").as_deref(),
+        Some("11")
+    );
+    // The caller is told in game as from a card; this test's PRC is unreachable, so the
+    // answer says why they were not.
+    assert!(claimed.data["caller_told"].is_string(), "{claimed:?}");
     let (guild, label) = notices.recv().await.unwrap();
     f.hub.claims_changed(guild, &label);
     let delta = reader.frame().await;

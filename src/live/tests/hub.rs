@@ -239,7 +239,7 @@ async fn a_removed_server_takes_its_keys_along() {
     f.hub.watch(late.id, PLAYERS, 10, None);
     let init = Reader::new(late.outbound).frame().await;
     assert_eq!(init.body["initialized"], false, "{:?}", init.body);
-    assert!(!f.hub.has_mod_call(GUILD, "main", "x"));
+    assert_eq!(f.hub.mod_call_caller(GUILD, "main", "x"), None);
 
     f.hub.apply_polled(polled(&[(10, "Ann", "Normal")]));
     let back = reader.frame().await;
