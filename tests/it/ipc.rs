@@ -274,3 +274,35 @@ async fn ipc_actions_are_checked_against_the_acting_member_and_audited() {
     let regular_audit = json!({ "guild": guild, "member": ids::MEMBER });
     assert_eq!(code(&call(addr, "audit", regular_audit).await), Some(403));
 }
+
+/// The unmodified published clients (discord-ext-ipcx 0.4.0, discord-ext-ipc 2.1.1) against
+/// the real binary, through `tests/published/ipc_check.py`. Needs the venv that
+/// `tests/published/setup-venv.sh` makes, named by `PUBLISHED_VENV` (CI sets it); skipped,
+/// and says so, without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_published_python_clients_work_unmodified() {
+    let Some(venv) = std::env::var_os("PUBLISHED_VENV") else {
+        eprintln!("skipped: PUBLISHED_VENV is not set (run tests/published/setup-venv.sh)");
+        return;
+    };
+    let world = World::start(3).await;
+    world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/player/join"]);
+    let (_bot, addr) = start(&world).await;
+    let python = std::path::Path::new(&venv).join("bin/python");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/published/ipc_check.py");
+    let run = tokio::process::Command::new(&python)
+        .args([script, &addr.port().to_string(), SECRET])
+        .arg(world.fake.guild_id().to_string())
+        .kill_on_drop(true)
+        .output();
+    let output = within("the published clients' checks", run)
+        .await
+        .unwrap_or_else(|e| panic!("run {}: {e}", python.display()));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{printed}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "the published clients failed:\n{printed}"
+    );
+    assert!(printed.contains("all published-client checks passed"));
+}
