@@ -235,8 +235,145 @@ pub(super) fn action_refusal(error: &ActionError) -> Refusal {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use tokio::sync::{mpsc, watch};
+
     use super::*;
-    use crate::store::Capability;
+    use crate::actions::{NoDiscordMembers, Services, ServicesOptions};
+    use crate::config::Config;
+    use crate::erlc::{ClientConfig, ErlcClient};
+    use crate::store::{AuditQuery, Capability, MasterKeySource, Store, StoreConfig};
+    use crate::tracker::{Tracker, TrackerConfig};
+
+    const SECRET: &str = "s3cret-for-tests";
+
+    struct Fixture {
+        state: Arc<IpcState>,
+        _dir: tempfile::TempDir,
+        _stop: watch::Sender<bool>,
+        _closed: mpsc::Receiver<()>,
+    }
+
+    /// An IPC state over a fresh store, with no ER:LC server reachable and no Discord.
+    fn fixture(timeout: Duration) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let config = StoreConfig::new(dir.path(), MasterKeySource::Env("22".repeat(32)));
+        let store = Store::open(config).unwrap();
+        let erlc = ErlcClient::new(ClientConfig::with_base_url("http://127.0.0.1:9")).unwrap();
+        let services = Services::new(store.clone(), erlc, ServicesOptions::default());
+        let vars = HashMap::from([("IPC_SECRET".to_owned(), SECRET.to_owned())]);
+        let secret = Config::from_map(&vars).unwrap().ipc.unwrap().secret;
+        let (stop, stopping) = watch::channel(false);
+        let (open, closed) = mpsc::channel(1);
+        let state = IpcState {
+            services,
+            tracker: Tracker::new(store, TrackerConfig::default()),
+            members: Arc::new(NoDiscordMembers),
+            secret,
+            timeout,
+            port: 20000,
+            stopping,
+            open,
+        };
+        Fixture {
+            state: Arc::new(state),
+            _dir: dir,
+            _stop: stop,
+            _closed: closed,
+        }
+    }
+
+    fn request(endpoint: &str, secret: Option<&str>) -> Vec<u8> {
+        let headers = secret.map_or(json!({}), |s| json!({ "Authorization": s }));
+        json!({ "endpoint": endpoint, "data": {}, "headers": headers })
+            .to_string()
+            .into_bytes()
+    }
+
+    #[tokio::test]
+    async fn the_secret_is_checked_before_the_route_and_every_request_is_audited() {
+        let f = fixture(Duration::from_secs(10));
+        let answer = |bytes: Vec<u8>| {
+            let state = f.state.clone();
+            async move { handle(&state, &bytes).await }
+        };
+        assert_eq!(answer(request("nope", None)).await["code"], 401);
+        assert_eq!(answer(request("nope", Some("guess"))).await["code"], 403);
+        assert_eq!(answer(request("/nope", Some(SECRET))).await["code"], 404);
+        assert_eq!(answer(b"nope".to_vec()).await["code"], 400);
+        let pong = answer(request("/ping", Some(SECRET))).await;
+        assert_eq!(pong, json!({ "echo": null }));
+        let discovered =
+            answer(br#"{"connect": true, "headers": {"Authorization": "guess"}}"#.to_vec());
+        assert_eq!(
+            discovered.await["code"],
+            403,
+            "discovery needs the secret too"
+        );
+        let ping_as_member = json!({"endpoint": "kick", "data": {"guild": 1, "member": 2},
+            "headers": {"Authorization": SECRET}});
+        let headless = answer(ping_as_member.to_string().into_bytes()).await;
+        assert_eq!(headless["code"], 503, "{headless}");
+        assert!(
+            headless["error"]
+                .as_str()
+                .unwrap()
+                .contains("Discord connection")
+        );
+
+        let audit = f.state.services.store().audit();
+        let page = audit
+            .search(
+                BOT_WIDE_AUDIT_CHAIN,
+                &AuditQuery {
+                    limit: 50,
+                    ..AuditQuery::default()
+                },
+            )
+            .unwrap();
+        let outcomes: Vec<String> = page
+            .entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {:?}",
+                    e.intent.target.as_deref().unwrap_or(""),
+                    e.outcome()
+                )
+            })
+            .collect();
+        assert_eq!(outcomes.len(), 7, "{outcomes:?}");
+        assert!(outcomes[0].starts_with("nope Failed(\"401"), "{outcomes:?}");
+        assert!(outcomes[4].starts_with("ping Ok"), "{outcomes:?}");
+        let everything = format!("{page:?}");
+        assert!(!everything.contains(SECRET) && !everything.contains("guess"));
+    }
+
+    static NEVER: Route = Route {
+        name: "never",
+        acts_for_member: false,
+        run: |_| Box::pin(std::future::pending()),
+    };
+
+    static BROKEN: Route = Route {
+        name: "broken",
+        acts_for_member: false,
+        run: |_| Box::pin(async { panic!("internal detail that must not leak") }),
+    };
+
+    #[tokio::test]
+    async fn a_silent_route_times_out_and_a_failing_one_answers_in_general_words() {
+        let f = fixture(Duration::from_millis(50));
+        let silent = run(&f.state, &NEVER, serde_json::Map::new(), None).await;
+        assert_eq!(
+            silent,
+            json!({"error": "the bot did not answer in time", "code": 504})
+        );
+        let broken = run(&f.state, &BROKEN, serde_json::Map::new(), None).await;
+        assert_eq!(broken, json!({"error": GENERIC, "code": 500}));
+    }
 
     #[test]
     fn refusals_keep_their_words_and_bugs_do_not() {
