@@ -94,7 +94,7 @@ async fn start(world: &World) -> (BotProcess, SocketAddr) {
 async fn the_ipc_speaks_the_published_protocol_safely() {
     let world = World::start(3).await;
     world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/player/join"]);
-    let (bot, addr) = start(&world).await;
+    let (mut bot, addr) = start(&world).await;
     let guild = world.fake.guild_id().to_string();
 
     let mut socket = IpcClient::connect(addr).await;
@@ -198,7 +198,16 @@ async fn the_ipc_speaks_the_published_protocol_safely() {
         guilds["guilds"],
         json!([{ "guild": guild, "servers": ["main"] }])
     );
-    drop(bot);
+
+    // An idle socket does not hold the bot up: it is closed as the IPC stops.
+    let mut idle = IpcClient::connect(addr).await;
+    assert_eq!(idle.request("ping", json!({ "echo": 1 })).await["echo"], 1);
+    assert!(bot.stop(WAIT).await.success());
+    let closed = within("the idle socket to close", idle.ws.next()).await;
+    assert!(
+        matches!(closed, None | Some(Ok(Message::Close(_))) | Some(Err(_))),
+        "{closed:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -238,8 +238,6 @@ mod tests {
     use std::collections::HashMap;
     use std::time::Duration;
 
-    use tokio::sync::{mpsc, watch};
-
     use super::*;
     use crate::actions::{NoDiscordMembers, Services, ServicesOptions};
     use crate::config::Config;
@@ -252,8 +250,6 @@ mod tests {
     struct Fixture {
         state: Arc<IpcState>,
         _dir: tempfile::TempDir,
-        _stop: watch::Sender<bool>,
-        _closed: mpsc::Receiver<()>,
     }
 
     /// An IPC state over a fresh store, with no ER:LC server reachable and no Discord.
@@ -265,8 +261,6 @@ mod tests {
         let services = Services::new(store.clone(), erlc, ServicesOptions::default());
         let vars = HashMap::from([("IPC_SECRET".to_owned(), SECRET.to_owned())]);
         let secret = Config::from_map(&vars).unwrap().ipc.unwrap().secret;
-        let (stop, stopping) = watch::channel(false);
-        let (open, closed) = mpsc::channel(1);
         let state = IpcState {
             services,
             tracker: Tracker::new(store, TrackerConfig::default()),
@@ -274,14 +268,10 @@ mod tests {
             secret,
             timeout,
             port: 20000,
-            stopping,
-            open,
         };
         Fixture {
             state: Arc::new(state),
             _dir: dir,
-            _stop: stop,
-            _closed: closed,
         }
     }
 

@@ -56,6 +56,13 @@ pub struct IpcState {
     timeout: Duration,
     /// The listener's port, for the discovery step's answer.
     port: u16,
+}
+
+/// What the listener hands each socket besides the shared state. Kept apart from
+/// [`IpcState`] so a handler still running after its timeout does not hold the IPC open.
+#[derive(Clone)]
+struct Sockets {
+    state: Arc<IpcState>,
     /// Becomes true when the IPC stops: sockets close once their request in flight is
     /// answered.
     stopping: watch::Receiver<bool>,
@@ -133,10 +140,13 @@ impl Ipc {
             secret: self.settings.secret,
             timeout: self.settings.timeout,
             port: addr.map_or(0, |a| a.port()),
+        });
+        let sockets = Sockets {
+            state,
             stopping,
             open,
-        });
-        let app = Router::new().fallback(upgrade).with_state(state);
+        };
+        let app = Router::new().fallback(upgrade).with_state(sockets);
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
@@ -146,14 +156,14 @@ impl Ipc {
         if let Err(e) = served {
             tracing::warn!("the dashboard IPC stopped with an error: {e}");
         }
-        // The router (and its state's sender) is gone; each socket holds its own clone.
+        // The router (and its sender) is gone; each open socket holds a clone until it closes.
         while all_closed.recv().await.is_some() {}
     }
 }
 
 /// Any path: upgrade to a WebSocket, unless a browser page is asking.
 async fn upgrade(
-    State(state): State<Arc<IpcState>>,
+    State(sockets): State<Sockets>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -167,13 +177,16 @@ async fn upgrade(
     }
     ws.max_message_size(MAX_REQUEST_BYTES)
         .max_frame_size(MAX_REQUEST_BYTES)
-        .on_upgrade(move |socket| serve_socket(state, socket))
+        .on_upgrade(move |socket| serve_socket(sockets, socket))
 }
 
 /// Answer the socket's requests one after another until it closes or the IPC stops.
-async fn serve_socket(state: Arc<IpcState>, mut socket: WebSocket) {
-    let _open = state.open.clone();
-    let mut stopping = state.stopping.clone();
+async fn serve_socket(sockets: Sockets, mut socket: WebSocket) {
+    let Sockets {
+        state,
+        mut stopping,
+        open: _open,
+    } = sockets;
     loop {
         let message = tokio::select! {
             message = socket.recv() => message,
