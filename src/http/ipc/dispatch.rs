@@ -75,7 +75,8 @@ async fn run(
     guild: Option<u64>,
 ) -> Value {
     let acting = if route.acts_for_member {
-        match acting_member(state, &data).await {
+        let lookup = tokio::time::timeout(state.timeout, acting_member(state, &data));
+        match lookup.await.unwrap_or_else(|_| Err(too_late())) {
             Ok(acting) => Some(acting),
             Err(refusal) => {
                 return reject(state, route.name, chain_for(state, guild), refusal).await;
@@ -114,7 +115,7 @@ async fn run(
             tracing::error!("the IPC route failed: {failed}");
             Err(Refusal::new(500, GENERIC))
         }
-        Err(_) => Err(Refusal::new(504, "the bot did not answer in time")),
+        Err(_) => Err(too_late()),
     };
     let outcome = match &answer {
         Ok(_) => AuditOutcome::Ok,
@@ -181,6 +182,10 @@ async fn record(
     }
 }
 
+fn too_late() -> Refusal {
+    Refusal::new(504, "the bot did not answer in time")
+}
+
 fn failed(refusal: &Refusal) -> AuditOutcome {
     AuditOutcome::Failed(format!("{} {}", refusal.code, refusal.message))
 }
@@ -239,7 +244,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::actions::{NoDiscordMembers, Services, ServicesOptions};
+    use crate::actions::{MemberFuture, MemberLookup, NoDiscordMembers, Services, ServicesOptions};
     use crate::config::Config;
     use crate::erlc::{ClientConfig, ErlcClient};
     use crate::store::{AuditQuery, Capability, MasterKeySource, Store, StoreConfig};
@@ -254,6 +259,10 @@ mod tests {
 
     /// An IPC state over a fresh store, with no ER:LC server reachable and no Discord.
     fn fixture(timeout: Duration) -> Fixture {
+        fixture_with(timeout, Arc::new(NoDiscordMembers))
+    }
+
+    fn fixture_with(timeout: Duration, members: Arc<dyn MemberLookup>) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let config = StoreConfig::new(dir.path(), MasterKeySource::Env("22".repeat(32)));
         let store = Store::open(config).unwrap();
@@ -264,7 +273,7 @@ mod tests {
         let state = IpcState {
             services,
             tracker: Tracker::new(store, TrackerConfig::default()),
-            members: Arc::new(NoDiscordMembers),
+            members,
             secret,
             timeout,
             port: 20000,
@@ -339,6 +348,24 @@ mod tests {
         assert!(outcomes[4].starts_with("ping Ok"), "{outcomes:?}");
         let everything = format!("{page:?}");
         assert!(!everything.contains(SECRET) && !everything.contains("guess"));
+    }
+
+    /// Discord that never answers.
+    struct Hanging;
+
+    impl MemberLookup for Hanging {
+        fn member(&self, _guild: u64, _user: u64) -> MemberFuture<'_> {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_member_lookup_that_never_answers_times_out() {
+        let f = fixture_with(Duration::from_millis(50), Arc::new(Hanging));
+        let kick = json!({"endpoint": "kick", "data": {"guild": 1, "member": 2, "player": "a"},
+            "headers": {"Authorization": SECRET}});
+        let answer = handle(&f.state, kick.to_string().as_bytes()).await;
+        assert_eq!(answer["code"], 504, "{answer}");
     }
 
     static NEVER: Route = Route {
