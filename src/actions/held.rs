@@ -1,7 +1,7 @@
 //! Typed actions held until someone confirms them, for front ends that confirm kicks and bans
 //! before they run (the dashboard IPC). The command is built (its player resolved) when it is
 //! asked for, so the confirmation runs exactly what was shown; it waits in the same
-//! confirmation store as a destructive raw command, and [`Services::confirm_via`] runs it,
+//! confirmation store as a destructive raw command, and [`Services::confirm_from`] runs it,
 //! checked and audited as the action it is.
 
 use std::time::Duration;
@@ -50,7 +50,7 @@ pub struct HeldForConfirmation {
 
 impl Services {
     /// Check that `actor` may do `action` (a refusal is audited), resolve its server and
-    /// player and build its command now, then hold it until [`Services::confirm_via`] runs it
+    /// player and build its command now, then hold it until [`Services::confirm_from`] runs it
     /// or it is cancelled or expires. Nothing is sent to the game here. Raw commands are not
     /// held this way: [`Services::run_action`] asks to confirm the destructive ones.
     pub async fn hold_for_confirmation(

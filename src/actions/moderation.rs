@@ -97,26 +97,26 @@ impl Services {
     }
 
     /// Run a command someone asked for earlier and that waits for confirmation, by its
-    /// token, from its Confirm button: see [`Services::confirm_via`].
+    /// token, from its Confirm button: see [`Services::confirm_from`].
     pub async fn confirm(
         &self,
         guild: u64,
         actor: &Member,
         token: &str,
     ) -> Result<ActionReport, ActionError> {
-        self.confirm_via(guild, actor, token, Source::Button).await
+        self.confirm_from(guild, actor, Source::Button, token).await
     }
 
     /// Run a command someone asked for earlier and that waits for confirmation, by its
     /// token: a destructive raw command, or a typed action held by
     /// [`Services::hold_for_confirmation`] (checked and audited as that action). The
     /// confirmer must be the person who asked, or an admin; `source` is where they confirm.
-    pub async fn confirm_via(
+    pub async fn confirm_from(
         &self,
         guild: u64,
         actor: &Member,
-        token: &str,
         source: Source,
+        token: &str,
     ) -> Result<ActionReport, ActionError> {
         let pending = self.inner.pending.take(guild, token.trim(), actor)?;
         let (action, player) = match &pending.action {

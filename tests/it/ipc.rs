@@ -282,6 +282,7 @@ async fn ipc_actions_are_checked_against_the_acting_member_and_audited() {
     assert!(kicked.iter().any(|e| e["outcome"] == "ok"), "{page}");
     let regular_audit = json!({ "guild": guild, "member": ids::MEMBER });
     assert_eq!(code(&call(addr, "audit", regular_audit).await), Some(403));
+    world.assert_clean();
 }
 
 /// The unmodified published clients (discord-ext-ipcx 0.4.0, discord-ext-ipc 2.1.1) against

@@ -366,7 +366,7 @@ async fn confirm(call: Call) -> Result<Value, Refusal> {
     let report = call
         .state
         .services
-        .confirm_via(guild, member, &token, Source::Ipc)
+        .confirm_from(guild, member, Source::Ipc, &token)
         .await
         .map_err(|e| action_refusal(&e))?;
     Ok(done(&report))
