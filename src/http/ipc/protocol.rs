@@ -99,12 +99,14 @@ pub fn parse(bytes: &[u8]) -> Result<Incoming, Refusal> {
     })
 }
 
-/// `/ping` and `ping` are the same route; overlong names are cut (they match no route).
+/// `/ping` and `ping` are the same route; overlong names are cut and control characters
+/// dropped (they match no route, and the name goes into logs and the audit log).
 fn normalise_endpoint(endpoint: &str) -> String {
     endpoint
         .trim()
         .trim_start_matches('/')
         .chars()
+        .filter(|c| !c.is_control())
         .take(MAX_ENDPOINT_CHARS)
         .collect()
 }
@@ -194,6 +196,8 @@ mod tests {
             panic!("a request")
         };
         assert_eq!(endpoint.len(), MAX_ENDPOINT_CHARS);
+        let forged = parse(br#"{"endpoint": "ping\nERROR fake log line"}"#).unwrap();
+        assert_eq!(forged.kind, request("pingERROR fake log line", json!({})));
     }
 
     #[test]
