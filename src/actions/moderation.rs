@@ -15,12 +15,12 @@ use super::players::{ResolvedPlayer, resolve_online};
 use super::{ActionError, ActionReport, AuditAction, Member, ModAction, Services};
 
 /// A command ready to send, with what its audit record and its report need.
-struct Prepared {
-    action: ModAction,
-    server_label: String,
-    text: String,
-    player: Option<ResolvedPlayer>,
-    extra: Value,
+pub(super) struct Prepared {
+    pub action: ModAction,
+    pub server_label: String,
+    pub text: String,
+    pub player: Option<ResolvedPlayer>,
+    pub extra: Value,
 }
 
 /// The sections a player name is resolved against: who is online.
@@ -96,24 +96,42 @@ impl Services {
         self.execute(guild, actor, source, &handle, prepared).await
     }
 
-    /// Run a destructive command someone asked for earlier, by its confirmation token. The
-    /// confirmer must be the person who asked, or an admin.
+    /// Run a command someone asked for earlier and that waits for confirmation, by its
+    /// token, from its Confirm button: see [`Services::confirm_from`].
     pub async fn confirm(
         &self,
         guild: u64,
         actor: &Member,
         token: &str,
     ) -> Result<ActionReport, ActionError> {
+        self.confirm_from(guild, actor, Source::Button, token).await
+    }
+
+    /// Run a command someone asked for earlier and that waits for confirmation, by its
+    /// token: a destructive raw command, or a typed action held by
+    /// [`Services::hold_for_confirmation`] (checked and audited as that action). The
+    /// confirmer must be the person who asked, or an admin; `source` is where they confirm.
+    pub async fn confirm_from(
+        &self,
+        guild: u64,
+        actor: &Member,
+        source: Source,
+        token: &str,
+    ) -> Result<ActionReport, ActionError> {
         let pending = self.inner.pending.take(guild, token.trim(), actor)?;
-        let action = ModAction::Raw {
-            text: pending.command_text.clone(),
+        let (action, player) = match &pending.action {
+            Some(held) => super::held::decode(held)?,
+            None => {
+                let text = pending.command_text.clone();
+                (ModAction::Raw { text }, None)
+            }
         };
         self.require(
             guild,
             actor,
             action.capability(),
             action.audit_name(),
-            Source::Button,
+            source,
         )
         .await?;
         let handle = self
@@ -124,15 +142,14 @@ impl Services {
             action,
             server_label: pending.server_label,
             text: pending.command_text,
-            player: None,
+            player,
             extra: json!({
                 "confirmed": true,
                 "requested_by": pending.requested_by,
                 "requested_via": pending.source,
             }),
         };
-        self.execute(guild, actor, Source::Button, &handle, prepared)
-            .await
+        self.execute(guild, actor, source, &handle, prepared).await
     }
 
     async fn prepare_raw(
@@ -160,7 +177,7 @@ impl Services {
             let token = self
                 .inner
                 .pending
-                .insert(guild, actor, source, &server_label, text)
+                .insert(guild, actor, source, &server_label, text, None)
                 .await?;
             return Err(ActionError::NeedsConfirmation {
                 token,
@@ -183,7 +200,7 @@ impl Services {
     /// A player whose username the game reads as a group (`All`) cannot be named: the action
     /// is refused before anything is sent, and the refusal audited, since someone asked to
     /// act on that player. Other errors pass through unchanged.
-    async fn refuse_group_word(
+    pub(super) async fn refuse_group_word(
         &self,
         guild: u64,
         actor: &Member,
@@ -214,7 +231,7 @@ impl Services {
     }
 
     /// Turn a typed action into a command, resolving its player against the live list.
-    async fn build(
+    pub(super) async fn build(
         &self,
         handle: &ServerHandle,
         action: &ModAction,
@@ -290,7 +307,7 @@ impl Services {
     }
 
     /// Write the intent, send, write the outcome.
-    async fn execute(
+    pub(super) async fn execute(
         &self,
         guild: u64,
         actor: &Member,

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use crate::config::Config;
+use crate::config::{Config, IpcSettings};
 use crate::erlc::{ClientConfig, CommandPolicy};
 use crate::feeds::PipelineConfig;
 use crate::store::maintenance::MaintenanceConfig;
@@ -27,6 +27,8 @@ pub struct AppConfig {
     pub upkeep: MaintenanceConfig,
     /// The HTTP server (webhooks, `/metrics`, `/healthz`); `None` runs without one.
     pub http: Option<HttpConfig>,
+    /// The dashboard IPC; `None` runs without it.
+    pub ipc: Option<IpcSettings>,
 }
 
 /// The HTTP server's settings.
@@ -67,6 +69,7 @@ impl AppConfig {
                 bind: config.http_bind,
                 webhook_public_key: config.prc_webhook_public_key.clone(),
             }),
+            ipc: config.ipc.clone(),
         }
     }
 }

@@ -63,3 +63,6 @@ mod e2e_setup;
 mod e2e_start;
 mod e2e_webhooks;
 mod fake_discord_selftest;
+
+// The dashboard IPC through the real binary.
+mod ipc;

@@ -60,6 +60,8 @@ pub enum Source {
     Tracker,
     /// An operator's `erlc-bot` command line.
     Cli,
+    /// A dashboard through the bot's IPC (`IPC_SECRET`).
+    Ipc,
 }
 
 /// How the action ended.
