@@ -50,6 +50,37 @@ impl std::fmt::Debug for LiveSecret {
     }
 }
 
+/// The dashboard IPC's shared secret (`IPC_SECRET`). Debug shows only its fingerprint.
+#[derive(Clone)]
+pub struct IpcSecret(String);
+
+impl IpcSecret {
+    /// The secret text, for comparing with what a dashboard sends; never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for IpcSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IpcSecret({})", crate::fingerprint::fingerprint(&self.0))
+    }
+}
+
+/// The dashboard IPC's settings, read from `IPC_SECRET`, `IPC_BIND` and `IPC_TIMEOUT_SECS`.
+#[derive(Debug, Clone)]
+pub struct IpcSettings {
+    /// What every request must carry in its `headers.Authorization`.
+    pub secret: IpcSecret,
+    /// Where the IPC listens. Default 127.0.0.1:20000, the published clients' default port.
+    pub bind: SocketAddr,
+    /// How long a route may take before the caller is told it did not answer. Default 10 s.
+    pub timeout: Duration,
+}
+
+/// The IPC's default address: loopback, on the port the published clients try first.
+pub const DEFAULT_IPC_BIND: ([u8; 4], u16) = ([127, 0, 0, 1], 20000);
+
 /// Everything the bot reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -86,6 +117,8 @@ pub struct Config {
     /// `LIVE_JWT_SECRET`: turns the live state stream (`/live`) and `/dashboard token` on;
     /// `None` leaves them off.
     pub live_jwt_secret: Option<LiveSecret>,
+    /// The dashboard IPC; `None` (IPC off) while `IPC_SECRET` is unset.
+    pub ipc: Option<IpcSettings>,
 }
 
 /// All the problems found in the environment.
@@ -199,6 +232,7 @@ impl Config {
                  output of `openssl rand -hex 32`), or unset to leave live state off"
             ));
         }
+        let ipc = read_ipc(&get, &mut problems);
 
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
@@ -221,8 +255,38 @@ impl Config {
             prc_webhook_public_key: get("PRC_WEBHOOK_PUBLIC_KEY"),
             audit_retention,
             live_jwt_secret,
+            ipc,
         })
     }
+}
+
+/// The IPC block: its address and timeout are checked even while it is off, so a typo shows
+/// before someone sets the secret and wonders why the IPC will not start.
+fn read_ipc(
+    get: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Option<IpcSettings> {
+    let default_bind = SocketAddr::from(DEFAULT_IPC_BIND);
+    let bind = match get("IPC_BIND") {
+        None => default_bind,
+        Some(v) => v.parse().unwrap_or_else(|_| {
+            problems.push(format!(
+                "IPC_BIND={v:?} is not an address like 127.0.0.1:20000"
+            ));
+            default_bind
+        }),
+    };
+    let timeout_secs: u64 =
+        parse_opt(&get("IPC_TIMEOUT_SECS"), "IPC_TIMEOUT_SECS", problems).unwrap_or(10);
+    if timeout_secs == 0 {
+        problems.push("IPC_TIMEOUT_SECS must be at least 1".into());
+    }
+    let secret = get("IPC_SECRET").map(IpcSecret)?;
+    Some(IpcSettings {
+        secret,
+        bind,
+        timeout: Duration::from_secs(timeout_secs),
+    })
 }
 
 fn parse_opt<T: std::str::FromStr>(
@@ -347,6 +411,27 @@ mod tests {
         assert_eq!(c.audit_retention, AuditRetention::KeepDays(90));
         let err = Config::from_map(&vars(&[("AUDIT_RETENTION", "forever")])).unwrap_err();
         assert!(err.to_string().contains("AUDIT_RETENTION"), "{err}");
+    }
+
+    #[test]
+    fn ipc_is_off_without_a_secret_and_checked_either_way() {
+        let off = Config::from_map(&HashMap::new()).unwrap();
+        assert!(off.ipc.is_none());
+        let err = Config::from_map(&vars(&[("IPC_BIND", "nowhere")])).unwrap_err();
+        assert!(err.to_string().contains("IPC_BIND"), "{err}");
+        let on = Config::from_map(&vars(&[("IPC_SECRET", "hunter2-dashboard")])).unwrap();
+        let ipc = on.ipc.expect("a secret turns the IPC on");
+        assert_eq!(ipc.bind.to_string(), "127.0.0.1:20000");
+        assert_eq!(ipc.timeout, Duration::from_secs(10));
+        assert_eq!(ipc.secret.expose(), "hunter2-dashboard");
+        let shown = format!(
+            "{:?}",
+            Config::from_map(&vars(&[("IPC_SECRET", "hunter2-dashboard")]))
+        );
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let err =
+            Config::from_map(&vars(&[("IPC_SECRET", "s"), ("IPC_TIMEOUT_SECS", "0")])).unwrap_err();
+        assert!(err.to_string().contains("IPC_TIMEOUT_SECS"), "{err}");
     }
 
     #[test]

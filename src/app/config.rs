@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use crate::config::{Config, LiveSecret};
+use crate::config::{Config, IpcSettings, LiveSecret};
 use crate::erlc::models::Include;
 use crate::erlc::{ClientConfig, CommandPolicy};
 use crate::feeds::PipelineConfig;
@@ -30,6 +30,8 @@ pub struct AppConfig {
     pub upkeep: MaintenanceConfig,
     /// The HTTP server (webhooks, `/metrics`, `/healthz`); `None` runs without one.
     pub http: Option<HttpConfig>,
+    /// The dashboard IPC; `None` runs without it.
+    pub ipc: Option<IpcSettings>,
 }
 
 /// The HTTP server's settings.
@@ -97,6 +99,7 @@ impl AppConfig {
                     queue_capacity: QUEUE_CAPACITY,
                 }),
             }),
+            ipc: config.ipc.clone(),
         }
     }
 }

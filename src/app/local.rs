@@ -193,7 +193,8 @@ impl LocalSim {
     }
 
     /// The app against this simulator: its store in the scratch directory, sealed with a key
-    /// that lives only in memory (the store goes when the simulator stops), and no HTTP server.
+    /// that lives only in memory (the store goes when the simulator stops), and no HTTP server
+    /// or IPC.
     pub fn app_config(&self) -> AppConfig {
         let master_key = MasterKeySource::Env(hex::encode(rand::random::<[u8; 32]>()));
         AppConfig {
@@ -203,6 +204,7 @@ impl LocalSim {
             pipeline: PipelineConfig::default(),
             upkeep: MaintenanceConfig::default(),
             http: None,
+            ipc: None,
         }
     }
 

@@ -273,6 +273,7 @@ fn failure(error: &ActionError) -> CallReply {
         | ActionError::Sandbox(_)
         | ActionError::KeyRejected(_)
         | ActionError::KeyCheckUnavailable(_) => 502,
+        ActionError::MemberLookup(_) => 503,
         ActionError::Store(_) => 500,
     };
     CallReply::failure(code, &error.user_message())

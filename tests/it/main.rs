@@ -65,3 +65,6 @@ mod e2e_webhooks;
 mod fake_discord_selftest;
 mod live_smoke;
 mod live_stream;
+
+// The dashboard IPC through the real binary.
+mod ipc;
