@@ -3,10 +3,15 @@
 //! per 1,000 polls, memory, throughput, latency percentiles, a per-minute series and the
 //! Discord requests its feeds need.
 //!
-//! Parts: `tracker` (the run), `report` (its tables), `procstat` (CPU and memory from /proc).
+//! `bench store` writes a million events through the tracker's write path and times the reads
+//! people wait on.
+//!
+//! Parts: `tracker` (the run), `report` (its tables), `store` (the store benchmark),
+//! `procstat` (CPU and memory from /proc).
 
 mod procstat;
 mod report;
+mod store;
 mod tracker;
 
 use std::path::PathBuf;
@@ -14,9 +19,11 @@ use std::time::Duration;
 
 use crate::app::local::LocalError;
 use crate::app::{AppError, Signal};
+use crate::store::StoreError;
 
 pub use procstat::{CpuTimes, parse_stat, parse_status_kib};
 pub use report::{DISCORD_REQUESTS_PER_SEC, Percentiles, TrackerBenchReport, WindowReport, table};
+pub use store::{Quantiles, StoreBenchArgs, StoreBenchReport, bench_store, store_table};
 pub use tracker::{CountingSink, TrackerBenchArgs, bench_tracker, read_keys};
 
 /// `erlc-bot bench`'s arguments: which benchmark to run.
@@ -32,6 +39,8 @@ pub struct BenchArgs {
 pub enum BenchTarget {
     /// Poll N simulated servers and push their events through store and feeds.
     Tracker(TrackerBenchArgs),
+    /// Write N events through the tracker's write path, then time opening and reading.
+    Store(StoreBenchArgs),
 }
 
 /// Why a benchmark could not run or finish.
@@ -72,6 +81,15 @@ pub enum BenchError {
         /// Time between two polls of one server the tracker had planned.
         planned_interval: Duration,
     },
+    /// The store failed while the benchmark wrote or opened it.
+    #[error(transparent)]
+    Store(Box<StoreError>),
+    /// A benchmark's own event or read could not be built or answered.
+    #[error("a benchmark read or event failed: {0}")]
+    Read(String),
+    /// A writer task panicked or was cancelled.
+    #[error("a benchmark task failed: {0}")]
+    Task(String),
     /// SIGINT or SIGTERM arrived before the measurement finished; nothing is reported.
     #[error("stopped by {0} before the measurement finished")]
     Interrupted(Signal),
@@ -80,6 +98,12 @@ pub enum BenchError {
 impl From<LocalError> for BenchError {
     fn from(error: LocalError) -> Self {
         Self::Local(Box::new(error))
+    }
+}
+
+impl From<StoreError> for BenchError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(Box::new(error))
     }
 }
 
@@ -96,5 +120,6 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
             let report = bench_tracker(&args).await?;
             Ok(table(&[report]))
         }
+        BenchTarget::Store(args) => Ok(store_table(&bench_store(&args).await?)),
     }
 }
