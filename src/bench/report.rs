@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use crate::feeds::Packing;
 use crate::latency::LatencySnapshot;
 
 /// Discord's global rate limit: requests per second one bot token may send, to every route
@@ -115,6 +116,8 @@ pub struct TrackerBenchReport {
     pub poll_lateness: Percentiles,
     /// Feed lag (event stored → message at the sink) of the measured time's deliveries.
     pub feed_lag: Percentiles,
+    /// How feed messages were packed.
+    pub packing: Packing,
     /// The measured time minute by minute.
     pub minutes: Vec<WindowReport>,
 }
@@ -134,16 +137,16 @@ pub fn table(reports: &[TrackerBenchReport]) -> String {
         "| target | servers | warm-up s | measured s | polls / due | poll errors | bot CPU s / 1,000 polls \
          | bot CPU s | sim CPU s | peak RSS MiB (incl. in-process sim) | events/s stored | events/s routed \
          | Discord requests/s: posts + edits (limit {DISCORD_REQUESTS_PER_SEC:.0}/s) | 429s \
-         | planned interval s | poll lateness mean / p50 / p99 / max ms | feed lag mean / p50 / p99 / max ms |"
+         | planned interval s | poll lateness mean / p50 / p99 / max ms | feed lag mean / p50 / p99 / max ms | packing |"
     );
-    let _ = writeln!(out, "|{}", "---|".repeat(17));
+    let _ = writeln!(out, "|{}", "---|".repeat(18));
     for r in reports {
         let sim_cpu = r.sim_cpu.map_or("–".to_owned(), |s| format!("{s:.2}"));
         let discord = r.discord_requests_per_sec();
         let _ = writeln!(
             out,
             "| {} | {} | {:.0} | {:.0} | {} / {:.0} | {} | {:.3} | {:.2} | {sim_cpu} | {:.0} | {:.1} | {:.1} \
-             | {discord:.1} = {:.1} + {:.1} ({:.2}× the limit) | {} | {:.0} | {} | {} |",
+             | {discord:.1} = {:.1} + {:.1} ({:.2}× the limit) | {} | {:.0} | {} | {} | {} |",
             r.target,
             r.servers,
             r.warm_up_seconds,
@@ -163,6 +166,10 @@ pub fn table(reports: &[TrackerBenchReport]) -> String {
             r.planned_interval.as_secs_f64(),
             r.poll_lateness.cell(),
             r.feed_lag.cell(),
+            match r.packing {
+                Packing::Cards => "cards",
+                Packing::Digest => "digest",
+            },
         );
     }
     for r in reports {

@@ -19,7 +19,7 @@ use crate::app::local::{LocalConfig, LocalSim, ScratchDir, connect_servers, scra
 use crate::app::{App, FrontEnd, Signals};
 use crate::erlc::{ErlcClient, ServerKey};
 use crate::events::Pattern;
-use crate::feeds::{PipelineStats, Sink, SinkFuture};
+use crate::feeds::{Packing, PipelineStats, Sink, SinkFuture};
 use crate::latency::LatencySnapshot;
 use crate::sim::{ActivityConfig, BucketLimit, SimConfig};
 use crate::store::{FeedFilters, FeedSubscription};
@@ -57,6 +57,10 @@ pub struct TrackerBenchArgs {
     /// The server keys to poll at `--api-base`, one a line.
     #[arg(long, requires = "api_base")]
     pub keys_file: Option<PathBuf>,
+    /// How feed messages are packed: `cards` (one embed per event, ten a message) or `digest`
+    /// (a busy channel's events one line each, up to 6,000 characters a message).
+    #[arg(long, default_value = "cards")]
+    pub packing: Packing,
 }
 
 /// A sink that only counts.
@@ -208,13 +212,16 @@ pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport
     let (target, app, label) = match external {
         None => {
             let local = LocalSim::start(bench_config(args)).await?;
-            let app = App::build(local.app_config(), FrontEnd::Headless(sink.clone())).await?;
+            let mut config = local.app_config();
+            config.pipeline.packing = args.packing;
+            let app = App::build(config, FrontEnd::Headless(sink.clone())).await?;
             local.connect(&app)?;
             (Target::Local(local), app, "in-process simulator".to_owned())
         }
         Some((base, keys)) => {
             let scratch = ScratchDir::create("erlc-bot-bench")?;
-            let config = scratch_app_config(scratch.path(), &base, tracker_config(args));
+            let mut config = scratch_app_config(scratch.path(), &base, tracker_config(args));
+            config.pipeline.packing = args.packing;
             let app = App::build(config, FrontEnd::Headless(sink.clone())).await?;
             let (places, feeds) = layout(keys.len());
             let servers = places
@@ -384,6 +391,7 @@ async fn measure(
         planned_interval,
         poll_lateness: window(&end.lateness, &start.lateness),
         feed_lag: window(&end.lag, &start.lag),
+        packing: args.packing,
         minutes,
     })
 }
@@ -401,6 +409,7 @@ mod tests {
             sim_threads: 1,
             api_base: None,
             keys_file: None,
+            packing: Packing::Cards,
         }
     }
 
