@@ -63,6 +63,9 @@ pub struct Config {
     pub prc_webhook_public_key: Option<String>,
     /// What happens to a guild's audit log when the guild's data is removed.
     pub audit_retention: AuditRetention,
+    /// `FEED_PACKING=digest`: a busy feed channel's events are posted one line each, several
+    /// times fewer messages than one card each (`cards`, the default).
+    pub feed_digest: bool,
 }
 
 /// All the problems found in the environment.
@@ -166,6 +169,15 @@ impl Config {
             }),
         };
 
+        let feed_digest = match get("FEED_PACKING").as_deref().map(str::trim) {
+            None | Some("cards") => false,
+            Some("digest") => true,
+            Some(other) => {
+                problems.push(format!("FEED_PACKING={other:?} must be cards or digest"));
+                false
+            }
+        };
+
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
         }
@@ -186,6 +198,7 @@ impl Config {
             poll_interval: Duration::from_secs(poll_secs),
             prc_webhook_public_key: get("PRC_WEBHOOK_PUBLIC_KEY"),
             audit_retention,
+            feed_digest,
         })
     }
 }
@@ -312,6 +325,15 @@ mod tests {
         assert_eq!(c.audit_retention, AuditRetention::KeepDays(90));
         let err = Config::from_map(&vars(&[("AUDIT_RETENTION", "forever")])).unwrap_err();
         assert!(err.to_string().contains("AUDIT_RETENTION"), "{err}");
+    }
+
+    #[test]
+    fn feed_packing_is_cards_unless_digest_is_asked_for() {
+        assert!(!Config::from_map(&HashMap::new()).unwrap().feed_digest);
+        let c = Config::from_map(&vars(&[("FEED_PACKING", "digest")])).unwrap();
+        assert!(c.feed_digest);
+        let err = Config::from_map(&vars(&[("FEED_PACKING", "lines")])).unwrap_err();
+        assert!(err.to_string().contains("FEED_PACKING"), "{err}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use crate::config::Config;
 use crate::erlc::{ClientConfig, CommandPolicy};
-use crate::feeds::PipelineConfig;
+use crate::feeds::{Packing, PipelineConfig};
 use crate::store::maintenance::MaintenanceConfig;
 use crate::store::{MasterKeySource, StoreConfig};
 use crate::tracker::TrackerConfig;
@@ -61,7 +61,14 @@ impl AppConfig {
                 interval: config.poll_interval,
                 ..TrackerConfig::default()
             },
-            pipeline: PipelineConfig::default(),
+            pipeline: PipelineConfig {
+                packing: if config.feed_digest {
+                    Packing::Digest
+                } else {
+                    Packing::Cards
+                },
+                ..PipelineConfig::default()
+            },
             upkeep: MaintenanceConfig::default(),
             http: Some(HttpConfig {
                 bind: config.http_bind,

@@ -106,8 +106,13 @@ impl Sink for CountingSink {
 
 /// Guild and label of each of `servers` servers (ten a guild), and one feed per guild that
 /// follows everything.
-fn layout(servers: usize) -> (Vec<(u64, String)>, Vec<(u64, FeedSubscription)>) {
-    let servers: Vec<(u64, String)> = (0..servers)
+/// Guild and label of each server.
+type Places = Vec<(u64, String)>;
+/// Each guild's feed.
+type Feeds = Vec<(u64, FeedSubscription)>;
+
+fn layout(servers: usize) -> (Places, Feeds) {
+    let servers: Places = (0..servers)
         .map(|i| {
             let guild = 1 + (i / SERVERS_PER_GUILD) as u64;
             (guild, format!("s{}", i % SERVERS_PER_GUILD))
@@ -191,7 +196,7 @@ pub fn read_keys(path: &Path) -> Result<Vec<ServerKey>, BenchError> {
 
 /// What the app polls: a simulator in this process, or an API in another.
 enum Target {
-    Local(LocalSim),
+    Local(Box<LocalSim>),
     External(ScratchDir),
 }
 
@@ -216,7 +221,11 @@ pub async fn bench_tracker(args: &TrackerBenchArgs) -> Result<TrackerBenchReport
             config.pipeline.packing = args.packing;
             let app = App::build(config, FrontEnd::Headless(sink.clone())).await?;
             local.connect(&app)?;
-            (Target::Local(local), app, "in-process simulator".to_owned())
+            (
+                Target::Local(Box::new(local)),
+                app,
+                "in-process simulator".to_owned(),
+            )
         }
         Some((base, keys)) => {
             let scratch = ScratchDir::create("erlc-bot-bench")?;
@@ -381,7 +390,7 @@ async fn measure(
         poll_errors: end.poll_errors - start.poll_errors,
         cpu_per_1000_polls: bot_cpu * 1000.0 / polls.max(1) as f64,
         bot_cpu,
-        sim_cpu: probes.in_process_sim.then(|| end.cpu.sim - start.cpu.sim),
+        sim_cpu: probes.in_process_sim.then_some(end.cpu.sim - start.cpu.sim),
         peak_rss_mib: memory_mib("VmHWM")?,
         events_stored_per_sec: (end.events - start.events) as f64 / seconds,
         events_routed_per_sec: (end.routed - start.routed) as f64 / seconds,
