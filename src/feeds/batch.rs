@@ -176,11 +176,11 @@ impl Batcher {
         let line = (self.packing == Packing::Digest).then(|| digest_line(&embed));
         let full = self.open.get(&channel_id).is_some_and(|open| {
             let as_cards = open.embeds.len() < MAX_EMBEDS && open.chars + chars <= MAX_EMBED_TOTAL;
-            let as_digest = line.as_ref().is_some_and(|line| {
-                let lines = open.lines.iter().chain(std::iter::once(line));
-                digest_fits(lines)
-            });
-            !(as_cards || as_digest)
+            let as_digest = || {
+                line.as_ref()
+                    .is_some_and(|line| digest_fits(open.lines.iter().chain(std::iter::once(line))))
+            };
+            !(as_cards || as_digest())
         });
         if full {
             self.close(channel_id, now_ms);
@@ -313,44 +313,37 @@ fn digest_line(embed: &Embed) -> String {
     truncate(&line, MAX_DIGEST_LINE)
 }
 
-/// Lines into embed descriptions of at most [`MAX_DESCRIPTION`] characters, in order.
-fn digest_descriptions<'a>(lines: impl IntoIterator<Item = &'a String>) -> Vec<String> {
-    let mut descriptions: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut current_chars = 0;
+/// Lines into embed descriptions of at most [`MAX_DESCRIPTION`] characters, in order: the
+/// lines each description takes, and its length in characters.
+fn digest_layout<'a>(lines: impl IntoIterator<Item = &'a String>) -> Vec<(Vec<&'a str>, usize)> {
+    let mut layout: Vec<(Vec<&'a str>, usize)> = Vec::new();
     for line in lines {
         let chars = char_len(line);
-        let needed = if current.is_empty() { chars } else { chars + 1 };
-        if !current.is_empty() && current_chars + needed > MAX_DESCRIPTION {
-            descriptions.push(std::mem::take(&mut current));
-            current_chars = 0;
+        match layout.last_mut() {
+            // One more line after a newline.
+            Some((taken, length)) if *length + 1 + chars <= MAX_DESCRIPTION => {
+                taken.push(line.as_str());
+                *length += 1 + chars;
+            }
+            _ => layout.push((vec![line.as_str()], chars)),
         }
-        if !current.is_empty() {
-            current.push('\n');
-            current_chars += 1;
-        }
-        current.push_str(line);
-        current_chars += chars;
     }
-    if !current.is_empty() {
-        descriptions.push(current);
-    }
-    descriptions
+    layout
 }
 
 /// True if these lines make one message: at most ten embeds, 6,000 characters in all.
 fn digest_fits<'a>(lines: impl IntoIterator<Item = &'a String>) -> bool {
-    let descriptions = digest_descriptions(lines);
-    descriptions.len() <= MAX_EMBEDS
-        && descriptions.iter().map(|d| char_len(d)).sum::<usize>() <= MAX_EMBED_TOTAL
+    let layout = digest_layout(lines);
+    layout.len() <= MAX_EMBEDS
+        && layout.iter().map(|(_, length)| length).sum::<usize>() <= MAX_EMBED_TOTAL
 }
 
 /// The digest of `lines`: one embed per description, in the first card's colour.
 fn digest_embeds(lines: &[String], colour: Option<u32>) -> Vec<Embed> {
-    digest_descriptions(lines)
+    digest_layout(lines)
         .into_iter()
-        .map(|description| Embed {
-            description: Some(description),
+        .map(|(taken, _)| Embed {
+            description: Some(taken.join("\n")),
             colour,
             ..Embed::default()
         })
