@@ -74,8 +74,12 @@ pub struct StoreBenchReport {
     pub open_ms: f64,
     /// A player's timeline ([`TIMELINE_EVENTS`] newest events), in microseconds.
     pub timeline_us: Quantiles,
+    /// Events a timeline read returned, on average.
+    pub timeline_events: f64,
     /// The first page of a `/logs` log over the last hour, in microseconds.
     pub log_page_us: Quantiles,
+    /// Events a `/logs` page returned, on average.
+    pub log_page_events: f64,
     /// Resident memory after the reads, in MiB.
     pub rss_mib: f64,
     /// Peak resident memory of the run, in MiB.
@@ -274,23 +278,25 @@ fn elapsed_us(started: Instant) -> u64 {
 }
 
 /// Time the reads through the actions the player panel and `/logs` call.
-fn read(services: &Services, args: &StoreBenchArgs) -> Result<(Quantiles, Quantiles), BenchError> {
+fn read(services: &Services, args: &StoreBenchArgs) -> Result<Reads, BenchError> {
     let mut rng = StdRng::seed_from_u64(args.seed ^ 0x5eed);
     let servers = args
         .servers
         .clamp(1, usize::try_from(args.events).unwrap_or(usize::MAX).max(1));
     let mut timeline = new_histogram();
     let mut log_page = new_histogram();
+    let (mut timeline_found, mut log_page_found) = (0, 0);
     let failed = |e: crate::actions::ActionError| BenchError::Read(e.to_string());
     for i in 0..args.queries {
         let server = rng.gen_range(0..servers);
         let (guild, label) = place(server);
         let player = server as u64 * 1_000 + rng.gen_range(0..PLAYERS_PER_SERVER) + 1;
         let started = Instant::now();
-        services
+        let found = services
             .player_timeline(guild, &label, player, TIMELINE_EVENTS)
             .map_err(failed)?;
         timeline.saturating_record(elapsed_us(started));
+        timeline_found += found.len();
         let kind = LogKind::ALL[i % LogKind::ALL.len()];
         let query = LogQuery {
             patterns: kind
@@ -301,12 +307,28 @@ fn read(services: &Services, args: &StoreBenchArgs) -> Result<(Quantiles, Quanti
             per_page: LOG_LINES_PER_PAGE,
         };
         let started = Instant::now();
-        services
+        let page = services
             .log_page(guild, &label, &query, 0)
             .map_err(failed)?;
         log_page.saturating_record(elapsed_us(started));
+        log_page_found += page.events.len();
     }
-    Ok((Quantiles::of(&timeline), Quantiles::of(&log_page)))
+    // Per read, so an empty answer (fast, and not what a user waits on) shows.
+    let per_read = |found: usize| found as f64 / args.queries as f64;
+    Ok(Reads {
+        timeline: Quantiles::of(&timeline),
+        timeline_events: per_read(timeline_found),
+        log_page: Quantiles::of(&log_page),
+        log_page_events: per_read(log_page_found),
+    })
+}
+
+/// The timed reads and how many events they found on average.
+struct Reads {
+    timeline: Quantiles,
+    timeline_events: f64,
+    log_page: Quantiles,
+    log_page_events: f64,
 }
 
 /// Run `bench store` in a scratch directory (removed afterwards).
@@ -331,15 +353,17 @@ pub async fn bench_store(args: &StoreBenchArgs) -> Result<StoreBenchReport, Benc
     let client =
         ErlcClient::new(ClientConfig::default()).map_err(|e| BenchError::Read(e.to_string()))?;
     let services = Services::new(store, client, ServicesOptions::default());
-    let (timeline_us, log_page_us) = read(&services, args)?;
+    let reads = read(&services, args)?;
     Ok(StoreBenchReport {
         events: args.events,
         polls,
         write_seconds,
         disk_mib,
         open_ms,
-        timeline_us,
-        log_page_us,
+        timeline_us: reads.timeline,
+        timeline_events: reads.timeline_events,
+        log_page_us: reads.log_page,
+        log_page_events: reads.log_page_events,
         rss_mib: memory_mib("VmRSS")?,
         peak_rss_mib: memory_mib("VmHWM")?,
     })
@@ -357,10 +381,10 @@ pub fn store_table(r: &StoreBenchReport) -> String {
     };
     format!(
         "| events | polls (durable batches) | write s | events/s written | on disk MiB | open ms (target < 1,000) \
-         | timeline p50 / p99 / max ms (target p99 < 10) | /logs page p50 / p99 / max ms (target p99 < 20) \
-         | RSS MiB | peak RSS MiB |\n\
-         |---|---|---|---|---|---|---|---|---|---|\n\
-         | {} | {} | {:.1} | {:.0} | {:.1} | {:.0} | {} | {} | {:.0} | {:.0} |\n",
+         | timeline p50 / p99 / max ms (target p99 < 10) | events per timeline \
+         | /logs page p50 / p99 / max ms (target p99 < 20) | events per page | RSS MiB | peak RSS MiB |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|\n\
+         | {} | {} | {:.1} | {:.0} | {:.1} | {:.0} | {} | {:.1} | {} | {:.1} | {:.0} | {:.0} |\n",
         r.events,
         r.polls,
         r.write_seconds,
@@ -368,7 +392,9 @@ pub fn store_table(r: &StoreBenchReport) -> String {
         r.disk_mib,
         r.open_ms,
         us(&r.timeline_us),
+        r.timeline_events,
         us(&r.log_page_us),
+        r.log_page_events,
         r.rss_mib,
         r.peak_rss_mib,
     )
@@ -394,6 +420,11 @@ mod tests {
         assert_eq!(report.polls, 24);
         assert!(report.disk_mib > 0.0);
         assert!(report.timeline_us.p50 <= report.timeline_us.max);
+        assert!(
+            report.timeline_events > 0.0,
+            "the timelines found the players' events"
+        );
+        assert!(report.log_page_events > 0.0, "the pages found events");
         let text = store_table(&report);
         assert!(text.contains("| 600 | 24 |"), "{text}");
     }
