@@ -119,6 +119,9 @@ pub struct Config {
     pub live_jwt_secret: Option<LiveSecret>,
     /// The dashboard IPC; `None` (IPC off) while `IPC_SECRET` is unset.
     pub ipc: Option<IpcSettings>,
+    /// `FEED_PACKING=digest`: a busy feed channel's events are posted one line each, several
+    /// times fewer messages than one card each (`cards`, the default).
+    pub feed_digest: bool,
 }
 
 /// All the problems found in the environment.
@@ -233,6 +236,14 @@ impl Config {
             ));
         }
         let ipc = read_ipc(&get, &mut problems);
+        let feed_digest = match get("FEED_PACKING").as_deref().map(str::trim) {
+            None | Some("cards") => false,
+            Some("digest") => true,
+            Some(other) => {
+                problems.push(format!("FEED_PACKING={other:?} must be cards or digest"));
+                false
+            }
+        };
 
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
@@ -256,6 +267,7 @@ impl Config {
             audit_retention,
             live_jwt_secret,
             ipc,
+            feed_digest,
         })
     }
 }
@@ -432,6 +444,15 @@ mod tests {
         let err =
             Config::from_map(&vars(&[("IPC_SECRET", "s"), ("IPC_TIMEOUT_SECS", "0")])).unwrap_err();
         assert!(err.to_string().contains("IPC_TIMEOUT_SECS"), "{err}");
+    }
+
+    #[test]
+    fn feed_packing_is_cards_unless_digest_is_asked_for() {
+        assert!(!Config::from_map(&HashMap::new()).unwrap().feed_digest);
+        let c = Config::from_map(&vars(&[("FEED_PACKING", "digest")])).unwrap();
+        assert!(c.feed_digest);
+        let err = Config::from_map(&vars(&[("FEED_PACKING", "lines")])).unwrap_err();
+        assert!(err.to_string().contains("FEED_PACKING"), "{err}");
     }
 
     #[test]

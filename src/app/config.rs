@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use crate::config::{Config, IpcSettings, LiveSecret};
 use crate::erlc::models::Include;
 use crate::erlc::{ClientConfig, CommandPolicy};
-use crate::feeds::PipelineConfig;
+use crate::feeds::{Packing, PipelineConfig};
 use crate::live::hub::QUEUE_CAPACITY;
 use crate::live::session::SessionLimits;
 use crate::store::maintenance::MaintenanceConfig;
@@ -87,7 +87,14 @@ impl AppConfig {
                 },
                 ..TrackerConfig::default()
             },
-            pipeline: PipelineConfig::default(),
+            pipeline: PipelineConfig {
+                packing: if config.feed_digest {
+                    Packing::Digest
+                } else {
+                    Packing::Cards
+                },
+                ..PipelineConfig::default()
+            },
             upkeep: MaintenanceConfig::default(),
             http: Some(HttpConfig {
                 bind: config.http_bind,

@@ -52,6 +52,7 @@ mod webhook_inbox;
 mod webhook_verification;
 
 // The real binary: the demo, and end to end against the fake Discord and the simulator.
+mod bench_cli;
 mod demo_cli;
 mod e2e_ack;
 mod e2e_admin;

@@ -36,7 +36,7 @@ impl FeedPipeline {
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), PipelineError> {
         let mut state = RoutingState {
-            batcher: Batcher::new(self.config.batch),
+            batcher: Batcher::new(self.config.batch).packed(self.config.packing),
             read_upto: HashMap::new(),
             moved: BTreeSet::new(),
         };
