@@ -63,6 +63,11 @@ pub struct Config {
     pub prc_webhook_public_key: Option<String>,
     /// What happens to a guild's audit log when the guild's data is removed.
     pub audit_retention: AuditRetention,
+    /// `STORE_FLUSH_WINDOW_MS`: durable flushes for polls and feed commits start at most this
+    /// often, shared by all of them meanwhile (group commit). Default 20 ms; 0 flushes for each.
+    pub store_flush_window: Duration,
+    /// `SLED_CACHE_MB`: sled's page cache in MiB, at least 1. Default 256.
+    pub sled_cache_mib: u64,
 }
 
 /// All the problems found in the environment.
@@ -165,6 +170,17 @@ impl Config {
                 AuditRetention::default()
             }),
         };
+        let store_flush_window = parse_opt(
+            &get("STORE_FLUSH_WINDOW_MS"),
+            "STORE_FLUSH_WINDOW_MS",
+            &mut problems,
+        )
+        .map_or(crate::store::DEFAULT_FLUSH_WINDOW, Duration::from_millis);
+        let sled_cache_mib: u64 = parse_opt(&get("SLED_CACHE_MB"), "SLED_CACHE_MB", &mut problems)
+            .unwrap_or(crate::store::DEFAULT_CACHE_MIB);
+        if sled_cache_mib == 0 {
+            problems.push("SLED_CACHE_MB must be at least 1".into());
+        }
 
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
@@ -186,6 +202,8 @@ impl Config {
             poll_interval: Duration::from_secs(poll_secs),
             prc_webhook_public_key: get("PRC_WEBHOOK_PUBLIC_KEY"),
             audit_retention,
+            store_flush_window,
+            sled_cache_mib,
         })
     }
 }
@@ -312,6 +330,28 @@ mod tests {
         assert_eq!(c.audit_retention, AuditRetention::KeepDays(90));
         let err = Config::from_map(&vars(&[("AUDIT_RETENTION", "forever")])).unwrap_err();
         assert!(err.to_string().contains("AUDIT_RETENTION"), "{err}");
+    }
+
+    #[test]
+    fn store_tuning_is_read_and_checked() {
+        let c = Config::from_map(&HashMap::new()).unwrap();
+        assert_eq!(c.store_flush_window, crate::store::DEFAULT_FLUSH_WINDOW);
+        assert_eq!(c.sled_cache_mib, crate::store::DEFAULT_CACHE_MIB);
+        let c = Config::from_map(&vars(&[
+            ("STORE_FLUSH_WINDOW_MS", "0"),
+            ("SLED_CACHE_MB", "64"),
+        ]))
+        .unwrap();
+        assert_eq!(c.store_flush_window, Duration::ZERO);
+        assert_eq!(c.sled_cache_mib, 64);
+        let err = Config::from_map(&vars(&[
+            ("STORE_FLUSH_WINDOW_MS", "soon"),
+            ("SLED_CACHE_MB", "0"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        assert!(err.to_string().contains("STORE_FLUSH_WINDOW_MS"), "{err}");
+        assert!(err.to_string().contains("SLED_CACHE_MB"), "{err}");
     }
 
     #[test]

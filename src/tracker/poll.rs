@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::erlc::ErlcError;
 use crate::events::catalog::{CallPhase, EventPayload, emergency_dedupe_key};
 use crate::events::{Event, NewEvent};
-use crate::store::{Store, tracker_scope};
+use crate::store::{DedupeWrites, Store, tracker_scope};
 
 use super::config::{TrackedServer, TrackerConfig};
 use super::diff::{ban_changes, diff};
@@ -329,7 +329,9 @@ async fn commit(
         ..
     } = planned;
     if baseline {
-        mark_handled(store, config, state, &fresh)?;
+        let mut marks = store.dedupe().writes();
+        mark_handled(&mut marks, config, state, &fresh)?;
+        store.dedupe().apply(marks)?;
     }
     let stored =
         store
@@ -339,11 +341,14 @@ async fn commit(
     // checkpoint only means the next poll diffs against the one before, which matches the
     // events stored.
     if !stored.is_empty() {
-        store.events().flush_async().await?;
+        store.events().flush_in_window().await?;
     }
+    // The rows handled and the new watermarks: one batch, not a write per row.
+    let mut marks = store.dedupe().writes();
     if !baseline {
-        mark_handled(store, config, state, &fresh)?;
+        mark_handled(&mut marks, config, state, &fresh)?;
     }
+    let mut raised = Vec::new();
     for window in &reading.logs.windows {
         let Some(newest) = window.newest else {
             continue;
@@ -353,12 +358,12 @@ async fn commit(
             .get(&window.log)
             .is_none_or(|mark| newest > *mark)
         {
-            store
-                .dedupe()
-                .set_watermark(state.scopes.of(window.log), NEWEST, newest)?;
-            state.watermarks.insert(window.log, newest);
+            marks.watermark(state.scopes.of(window.log), NEWEST, newest)?;
+            raised.push((window.log, newest));
         }
     }
+    store.dedupe().apply(marks)?;
+    state.watermarks.extend(raised);
     state.seen = reading
         .logs
         .rows
@@ -370,18 +375,14 @@ async fn commit(
 }
 
 fn mark_handled(
-    store: &Store,
+    marks: &mut DedupeWrites,
     config: &TrackerConfig,
     state: &PollState,
     rows: &[&LogRow],
 ) -> Result<(), TrackerError> {
     for row in rows {
         let key = row.key.text();
-        store.dedupe().insert_if_new(
-            state.scopes.of(row.log),
-            key.as_bytes(),
-            config.dedupe_ttl,
-        )?;
+        marks.insert(state.scopes.of(row.log), key.as_bytes(), config.dedupe_ttl)?;
     }
     Ok(())
 }
@@ -464,3 +465,4 @@ fn assemble(
     }
     Ok(events)
 }
+
