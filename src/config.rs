@@ -122,6 +122,11 @@ pub struct Config {
     /// `FEED_PACKING=digest`: a busy feed channel's events are posted one line each, several
     /// times fewer messages than one card each (`cards`, the default).
     pub feed_digest: bool,
+    /// `STORE_FLUSH_WINDOW_MS`: durable flushes for polls and feed commits start at most this
+    /// often, shared by all of them meanwhile (group commit). Default 20 ms; 0 flushes for each.
+    pub store_flush_window: Duration,
+    /// `SLED_CACHE_MB`: sled's page cache in MiB, at least 1. Default 256.
+    pub sled_cache_mib: u64,
 }
 
 /// All the problems found in the environment.
@@ -224,6 +229,17 @@ impl Config {
                 AuditRetention::default()
             }),
         };
+        let store_flush_window = parse_opt(
+            &get("STORE_FLUSH_WINDOW_MS"),
+            "STORE_FLUSH_WINDOW_MS",
+            &mut problems,
+        )
+        .map_or(crate::store::DEFAULT_FLUSH_WINDOW, Duration::from_millis);
+        let sled_cache_mib: u64 = parse_opt(&get("SLED_CACHE_MB"), "SLED_CACHE_MB", &mut problems)
+            .unwrap_or(crate::store::DEFAULT_CACHE_MIB);
+        if sled_cache_mib == 0 {
+            problems.push("SLED_CACHE_MB must be at least 1".into());
+        }
 
         let live_jwt_secret = get("LIVE_JWT_SECRET").map(LiveSecret);
         if live_jwt_secret
@@ -268,6 +284,8 @@ impl Config {
             live_jwt_secret,
             ipc,
             feed_digest,
+            store_flush_window,
+            sled_cache_mib,
         })
     }
 }
@@ -453,6 +471,28 @@ mod tests {
         assert!(c.feed_digest);
         let err = Config::from_map(&vars(&[("FEED_PACKING", "lines")])).unwrap_err();
         assert!(err.to_string().contains("FEED_PACKING"), "{err}");
+    }
+
+    #[test]
+    fn store_tuning_is_read_and_checked() {
+        let c = Config::from_map(&HashMap::new()).unwrap();
+        assert_eq!(c.store_flush_window, crate::store::DEFAULT_FLUSH_WINDOW);
+        assert_eq!(c.sled_cache_mib, crate::store::DEFAULT_CACHE_MIB);
+        let c = Config::from_map(&vars(&[
+            ("STORE_FLUSH_WINDOW_MS", "0"),
+            ("SLED_CACHE_MB", "64"),
+        ]))
+        .unwrap();
+        assert_eq!(c.store_flush_window, Duration::ZERO);
+        assert_eq!(c.sled_cache_mib, 64);
+        let err = Config::from_map(&vars(&[
+            ("STORE_FLUSH_WINDOW_MS", "soon"),
+            ("SLED_CACHE_MB", "0"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        assert!(err.to_string().contains("STORE_FLUSH_WINDOW_MS"), "{err}");
+        assert!(err.to_string().contains("SLED_CACHE_MB"), "{err}");
     }
 
     #[test]

@@ -67,6 +67,8 @@ impl AppConfig {
         };
         let mut store = StoreConfig::new(&config.data_dir, key);
         store.audit_retention = config.audit_retention;
+        store.flush_window = config.store_flush_window;
+        store.cache_mib = config.sled_cache_mib;
         let erlc = ClientConfig {
             global_key: config.erlc_global_key.clone(),
             command_policy: CommandPolicy::default()

@@ -184,7 +184,7 @@ impl FeedPipeline {
         }
         state.moved.clear();
         if !entries.is_empty() {
-            self.store.flush_async().await?;
+            self.store.flush_in_window().await?;
             self.stats.add_queued(entries.len());
             self.delivery_wake.notify_one();
         }
