@@ -66,24 +66,12 @@ impl Services {
                 "Raw commands are not held for confirmation; send them as a command.".into(),
             ));
         }
-        self.require(
-            guild,
-            actor,
-            action.capability(),
-            action.audit_name(),
-            source,
-        )
-        .await?;
-        let (record, handle) = self.directory().resolve(guild, server).await?;
-        let (command, player) = match self.build(&handle, &action).await {
-            Ok(built) => built,
-            Err(error) => {
-                let name = action.audit_name();
-                let refusal =
-                    self.refuse_group_word(guild, actor, source, name, &record.label, error);
-                return Err(refusal.await);
-            }
-        };
+        let (record, handle) = self
+            .authorize_on_server(guild, actor, source, server, &action)
+            .await?;
+        let (command, player) = self
+            .build_checked(guild, actor, source, &record.label, &handle, &action)
+            .await?;
         let command_text = command.to_checked_text().map_err(ErlcError::from)?;
         let held = HeldAction {
             action,

@@ -8,7 +8,7 @@ use crate::erlc::api::CommandOptions;
 use crate::erlc::command::{CommandBuildError, normalize_text};
 use crate::erlc::models::{Include, PlayerRef};
 use crate::erlc::{ErlcError, GameCommand, ServerHandle, Target, Targets, is_destructive};
-use crate::store::{AuditOutcome, Source};
+use crate::store::{AuditOutcome, ServerRecord, Source};
 
 use super::audit_trail::{AuditDraft, erlc_outcome};
 use super::players::{ResolvedPlayer, resolve_online};
@@ -55,35 +55,19 @@ impl Services {
         server: Option<&str>,
         action: ModAction,
     ) -> Result<ActionReport, ActionError> {
-        self.require(
-            guild,
-            actor,
-            action.capability(),
-            action.audit_name(),
-            source,
-        )
-        .await?;
-        let (record, handle) = self.directory().resolve(guild, server).await?;
+        let (record, handle) = self
+            .authorize_on_server(guild, actor, source, server, &action)
+            .await?;
         let (command, player) = match &action {
             ModAction::Raw { text } => {
                 return self
                     .prepare_raw(guild, actor, source, record.label, &handle, text)
                     .await;
             }
-            typed => match self.build(&handle, typed).await {
-                Ok(built) => built,
-                Err(error) => {
-                    let refusal = self.refuse_group_word(
-                        guild,
-                        actor,
-                        source,
-                        action.audit_name(),
-                        &record.label,
-                        error,
-                    );
-                    return Err(refusal.await);
-                }
-            },
+            typed => {
+                self.build_checked(guild, actor, source, &record.label, &handle, typed)
+                    .await?
+            }
         };
         let text = command.to_checked_text().map_err(ErlcError::from)?;
         let prepared = Prepared {
@@ -230,8 +214,50 @@ impl Services {
         }
     }
 
+    /// Check that `actor` may run `action`, then find its server: the first steps of running
+    /// an action and of holding one for confirmation.
+    pub(super) async fn authorize_on_server(
+        &self,
+        guild: u64,
+        actor: &Member,
+        source: Source,
+        server: Option<&str>,
+        action: &ModAction,
+    ) -> Result<(ServerRecord, ServerHandle), ActionError> {
+        self.require(
+            guild,
+            actor,
+            action.capability(),
+            action.audit_name(),
+            source,
+        )
+        .await?;
+        self.directory().resolve(guild, server).await
+    }
+
+    /// [`Services::build`], with a group-word name refused and audited as the action's.
+    pub(super) async fn build_checked(
+        &self,
+        guild: u64,
+        actor: &Member,
+        source: Source,
+        server_label: &str,
+        handle: &ServerHandle,
+        action: &ModAction,
+    ) -> Result<(GameCommand, Option<ResolvedPlayer>), ActionError> {
+        match self.build(handle, action).await {
+            Ok(built) => Ok(built),
+            Err(error) => {
+                let name = action.audit_name();
+                Err(self
+                    .refuse_group_word(guild, actor, source, name, server_label, error)
+                    .await)
+            }
+        }
+    }
+
     /// Turn a typed action into a command, resolving its player against the live list.
-    pub(super) async fn build(
+    async fn build(
         &self,
         handle: &ServerHandle,
         action: &ModAction,

@@ -32,18 +32,6 @@ use super::states::{Published, Resume, StateTable};
 /// The spec's default outbound queue: 1,024 frames per session.
 pub const QUEUE_CAPACITY: usize = 1024;
 
-/// Every part of a server, for dropping its keys when it stops being tracked.
-const ALL_PARTS: [Part; 8] = [
-    Part::Server,
-    Part::Players,
-    Part::Staff,
-    Part::Queue,
-    Part::Vehicles,
-    Part::Modcalls,
-    Part::Emergency,
-    Part::Viewers,
-];
-
 /// A session's number within this process.
 pub type SessionId = u64;
 
@@ -368,7 +356,7 @@ impl Hub {
             return;
         };
         let mut gone = Vec::new();
-        for part in ALL_PARTS {
+        for part in Part::ALL {
             let key = key_name(guild, &segment, part);
             if let Some(published) = state.table.set(&key, Value::Null) {
                 fan_out(&mut state, &self.inner.metrics, &published, &mut gone);
