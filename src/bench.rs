@@ -2,7 +2,9 @@
 //! runs the app against a local simulator with activity (scratch store, tracker, feed pipeline
 //! with a counting sink) for a while and reports CPU per 1,000 polls, peak memory, event
 //! throughput and 429s. CPU is read from /proc (Linux), with the simulator's own threads
-//! subtracted.
+//! subtracted. `bench live` measures the live state stream (see [`live`]).
+
+pub mod live;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -39,6 +41,8 @@ pub struct BenchArgs {
 pub enum BenchTarget {
     /// Poll N simulated servers and push their events through store and feeds.
     Tracker(TrackerBenchArgs),
+    /// N WebSocket clients watching the live state of simulated servers.
+    Live(live::LiveBenchArgs),
 }
 
 /// `erlc-bot bench tracker`'s options.
@@ -92,6 +96,10 @@ pub enum BenchError {
         /// Time between two polls of one server the tracker had planned.
         planned_interval: Duration,
     },
+    /// A live state client could not connect, authenticate or watch, or the bot broke the
+    /// protocol.
+    #[error("live state: {0}")]
+    Live(String),
     /// SIGINT or SIGTERM arrived before the measurement finished; nothing is reported.
     #[error("stopped by {0} before the measurement finished")]
     Interrupted(Signal),
@@ -464,6 +472,10 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
         BenchTarget::Tracker(args) => {
             let report = bench_tracker(&args).await?;
             Ok(table(&[report]))
+        }
+        BenchTarget::Live(args) => {
+            let report = live::bench_live(&args).await?;
+            Ok(live::table(&report))
         }
     }
 }
