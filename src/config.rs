@@ -56,6 +56,37 @@ impl std::fmt::Debug for LiveSecret {
     }
 }
 
+/// The dashboard IPC's shared secret (`IPC_SECRET`). Debug shows only its fingerprint.
+#[derive(Clone)]
+pub struct IpcSecret(String);
+
+impl IpcSecret {
+    /// The secret text, for comparing with what a dashboard sends; never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for IpcSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IpcSecret({})", crate::fingerprint::fingerprint(&self.0))
+    }
+}
+
+/// The dashboard IPC's settings, read from `IPC_SECRET`, `IPC_BIND` and `IPC_TIMEOUT_SECS`.
+#[derive(Debug, Clone)]
+pub struct IpcSettings {
+    /// What every request must carry in its `headers.Authorization`.
+    pub secret: IpcSecret,
+    /// Where the IPC listens. Default 127.0.0.1:20000, the published clients' default port.
+    pub bind: SocketAddr,
+    /// How long a route may take before the caller is told it did not answer. Default 10 s.
+    pub timeout: Duration,
+}
+
+/// The IPC's default address: loopback, on the port the published clients try first.
+pub const DEFAULT_IPC_BIND: ([u8; 4], u16) = ([127, 0, 0, 1], 20000);
+
 /// Everything the bot reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -92,6 +123,16 @@ pub struct Config {
     /// `LIVE_JWT_SECRET`: turns the live state stream (`/live`) and `/dashboard token` on;
     /// `None` leaves them off.
     pub live_jwt_secret: Option<LiveSecret>,
+    /// The dashboard IPC; `None` (IPC off) while `IPC_SECRET` is unset.
+    pub ipc: Option<IpcSettings>,
+    /// `FEED_PACKING=digest`: a busy feed channel's events are posted one line each, several
+    /// times fewer messages than one card each (`cards`, the default).
+    pub feed_digest: bool,
+    /// `STORE_FLUSH_WINDOW_MS`: durable flushes for polls and feed commits start at most this
+    /// often, shared by all of them meanwhile (group commit). Default 20 ms; 0 flushes for each.
+    pub store_flush_window: Duration,
+    /// `SLED_CACHE_MB`: sled's page cache in MiB, at least 1. Default 256.
+    pub sled_cache_mib: u64,
 }
 
 /// All the problems found in the environment.
@@ -194,6 +235,17 @@ impl Config {
                 AuditRetention::default()
             }),
         };
+        let store_flush_window = parse_opt(
+            &get("STORE_FLUSH_WINDOW_MS"),
+            "STORE_FLUSH_WINDOW_MS",
+            &mut problems,
+        )
+        .map_or(crate::store::DEFAULT_FLUSH_WINDOW, Duration::from_millis);
+        let sled_cache_mib: u64 = parse_opt(&get("SLED_CACHE_MB"), "SLED_CACHE_MB", &mut problems)
+            .unwrap_or(crate::store::DEFAULT_CACHE_MIB);
+        if sled_cache_mib == 0 {
+            problems.push("SLED_CACHE_MB must be at least 1".into());
+        }
 
         let live_jwt_secret = get("LIVE_JWT_SECRET").map(LiveSecret);
         if live_jwt_secret
@@ -205,6 +257,15 @@ impl Config {
                  output of `openssl rand -hex 32`), or unset to leave live state off"
             ));
         }
+        let ipc = read_ipc(&get, &mut problems);
+        let feed_digest = match get("FEED_PACKING").as_deref().map(str::trim) {
+            None | Some("cards") => false,
+            Some("digest") => true,
+            Some(other) => {
+                problems.push(format!("FEED_PACKING={other:?} must be cards or digest"));
+                false
+            }
+        };
 
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
@@ -227,8 +288,41 @@ impl Config {
             prc_webhook_public_key: get("PRC_WEBHOOK_PUBLIC_KEY"),
             audit_retention,
             live_jwt_secret,
+            ipc,
+            feed_digest,
+            store_flush_window,
+            sled_cache_mib,
         })
     }
+}
+
+/// The IPC block: its address and timeout are checked even while it is off, so a typo shows
+/// before someone sets the secret and wonders why the IPC will not start.
+fn read_ipc(
+    get: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Option<IpcSettings> {
+    let default_bind = SocketAddr::from(DEFAULT_IPC_BIND);
+    let bind = match get("IPC_BIND") {
+        None => default_bind,
+        Some(v) => v.parse().unwrap_or_else(|_| {
+            problems.push(format!(
+                "IPC_BIND={v:?} is not an address like 127.0.0.1:20000"
+            ));
+            default_bind
+        }),
+    };
+    let timeout_secs: u64 =
+        parse_opt(&get("IPC_TIMEOUT_SECS"), "IPC_TIMEOUT_SECS", problems).unwrap_or(10);
+    if timeout_secs == 0 {
+        problems.push("IPC_TIMEOUT_SECS must be at least 1".into());
+    }
+    let secret = get("IPC_SECRET").map(IpcSecret)?;
+    Some(IpcSettings {
+        secret,
+        bind,
+        timeout: Duration::from_secs(timeout_secs),
+    })
 }
 
 fn parse_opt<T: std::str::FromStr>(
@@ -353,6 +447,58 @@ mod tests {
         assert_eq!(c.audit_retention, AuditRetention::KeepDays(90));
         let err = Config::from_map(&vars(&[("AUDIT_RETENTION", "forever")])).unwrap_err();
         assert!(err.to_string().contains("AUDIT_RETENTION"), "{err}");
+    }
+
+    #[test]
+    fn ipc_is_off_without_a_secret_and_checked_either_way() {
+        let off = Config::from_map(&HashMap::new()).unwrap();
+        assert!(off.ipc.is_none());
+        let err = Config::from_map(&vars(&[("IPC_BIND", "nowhere")])).unwrap_err();
+        assert!(err.to_string().contains("IPC_BIND"), "{err}");
+        let on = Config::from_map(&vars(&[("IPC_SECRET", "hunter2-dashboard")])).unwrap();
+        let ipc = on.ipc.expect("a secret turns the IPC on");
+        assert_eq!(ipc.bind.to_string(), "127.0.0.1:20000");
+        assert_eq!(ipc.timeout, Duration::from_secs(10));
+        assert_eq!(ipc.secret.expose(), "hunter2-dashboard");
+        let shown = format!(
+            "{:?}",
+            Config::from_map(&vars(&[("IPC_SECRET", "hunter2-dashboard")]))
+        );
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let err =
+            Config::from_map(&vars(&[("IPC_SECRET", "s"), ("IPC_TIMEOUT_SECS", "0")])).unwrap_err();
+        assert!(err.to_string().contains("IPC_TIMEOUT_SECS"), "{err}");
+    }
+
+    #[test]
+    fn feed_packing_is_cards_unless_digest_is_asked_for() {
+        assert!(!Config::from_map(&HashMap::new()).unwrap().feed_digest);
+        let c = Config::from_map(&vars(&[("FEED_PACKING", "digest")])).unwrap();
+        assert!(c.feed_digest);
+        let err = Config::from_map(&vars(&[("FEED_PACKING", "lines")])).unwrap_err();
+        assert!(err.to_string().contains("FEED_PACKING"), "{err}");
+    }
+
+    #[test]
+    fn store_tuning_is_read_and_checked() {
+        let c = Config::from_map(&HashMap::new()).unwrap();
+        assert_eq!(c.store_flush_window, crate::store::DEFAULT_FLUSH_WINDOW);
+        assert_eq!(c.sled_cache_mib, crate::store::DEFAULT_CACHE_MIB);
+        let c = Config::from_map(&vars(&[
+            ("STORE_FLUSH_WINDOW_MS", "0"),
+            ("SLED_CACHE_MB", "64"),
+        ]))
+        .unwrap();
+        assert_eq!(c.store_flush_window, Duration::ZERO);
+        assert_eq!(c.sled_cache_mib, 64);
+        let err = Config::from_map(&vars(&[
+            ("STORE_FLUSH_WINDOW_MS", "soon"),
+            ("SLED_CACHE_MB", "0"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        assert!(err.to_string().contains("STORE_FLUSH_WINDOW_MS"), "{err}");
+        assert!(err.to_string().contains("SLED_CACHE_MB"), "{err}");
     }
 
     #[test]

@@ -4,6 +4,12 @@
 use clap::{Parser, Subcommand};
 use erlc_bot::store::cli;
 
+/// mimalloc instead of the system allocator: a poll allocates and frees many small buffers
+/// across threads (decoded snapshots, events, sled nodes), where glibc's malloc spent a fifth
+/// of the tracker bench's CPU (profile in issue 14's closing note).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// erlc-bot: a Discord bot for ER:LC private-server communities, with an embedded PRC API
 /// client and a PRC API simulator.
 #[derive(Debug, Parser)]

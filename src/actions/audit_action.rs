@@ -115,6 +115,9 @@ audit_actions! {
     CustomCommandReport => "custom_command.report",
     /// `;discord`.
     CustomCommandDiscord => "custom_command.discord",
+    /// A request to the dashboard IPC, by its route (the target); its outcome says how it
+    /// was answered. Actions it runs are also recorded under their own names.
+    IpcRequest => "ipc.request",
 }
 
 #[cfg(test)]

@@ -39,8 +39,10 @@ impl PendingActions {
         self.ttl
     }
 
-    /// Keep `text` for `server_label` until it is confirmed or expires, and return its token.
-    /// On disk before this returns: the prompt carrying the token is shown afterwards.
+    /// Keep `text` for `server_label` until it is confirmed or expires, and return its token;
+    /// `action` is the typed action it was built from, if any (see
+    /// [`PendingConfirmation::action`]). On disk before this returns: the prompt carrying the
+    /// token is shown afterwards.
     pub async fn insert(
         &self,
         guild: u64,
@@ -48,6 +50,7 @@ impl PendingActions {
         source: Source,
         server_label: &str,
         text: &str,
+        action: Option<serde_json::Value>,
     ) -> Result<String, ActionError> {
         let ttl_ms = i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX);
         let confirmation = PendingConfirmation {
@@ -57,6 +60,7 @@ impl PendingActions {
             server_label: server_label.to_owned(),
             command_text: text.to_owned(),
             expires_at_ms: self.store.clock().now_ms().saturating_add(ttl_ms),
+            action,
         };
         let token = random_token(TOKEN_LEN);
         self.store.confirmations().put(&token, &confirmation)?;
@@ -113,7 +117,14 @@ mod tests {
     async fn ask(actions: &PendingActions, guild: u64) -> String {
         let asker = actor(1, false);
         actions
-            .insert(guild, &asker, Source::SlashCommand, "main", ":shutdown")
+            .insert(
+                guild,
+                &asker,
+                Source::SlashCommand,
+                "main",
+                ":shutdown",
+                None,
+            )
             .await
             .unwrap()
     }

@@ -88,6 +88,9 @@ pub enum ActionError {
     /// The guild's sandbox simulator could not start.
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+    /// Who a member is could not be found out (Discord unreachable, or no Discord at all).
+    #[error("could not look the member up: {0}")]
+    MemberLookup(String),
     /// The store failed; nothing was changed. Input errors of the store become
     /// [`ActionError::InvalidInput`] instead.
     #[error("storage problem: {0}")]
@@ -172,6 +175,9 @@ impl ActionError {
                 "The sandbox could not start ({e}). Try again; if it keeps failing, tell the \
                  bot's operator."
             ),
+            Self::MemberLookup(why) => {
+                format!("The bot could not find out who that member is: {why}. Nothing was done.")
+            }
             Self::Store(e) => format!(
                 "The bot could not read or save its data ({e}). Nothing was changed; tell the \
                  bot's operator."
@@ -195,7 +201,10 @@ impl ActionError {
                     | ErlcError::MalformedServerKey(_)
                     | ErlcError::BannedServerKey(_)
             ),
-            Self::Sandbox(_) | Self::Store(_) | Self::KeyCheckUnavailable(_) => false,
+            Self::Sandbox(_)
+            | Self::Store(_)
+            | Self::KeyCheckUnavailable(_)
+            | Self::MemberLookup(_) => false,
             _ => true,
         }
     }

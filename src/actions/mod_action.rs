@@ -2,6 +2,8 @@
 //! each kind in one place (the capability it needs, the name it is audited under, the verb
 //! its reply uses), and [`ActionReport`], what a finished action tells the view.
 
+use serde::{Deserialize, Serialize};
+
 use crate::erlc::api::Confirmation;
 use crate::store::Capability;
 
@@ -9,7 +11,10 @@ use super::{AuditAction, ResolvedPlayer};
 
 /// An in-game action a moderator asked for. Player fields hold what was typed: a username,
 /// the start of one, or a Roblox user id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serialised (tagged by `kind`) only inside a held action's confirmation record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ModAction {
     /// `:kick` an online player out of the server; they may rejoin.
     Kick {
@@ -77,6 +82,15 @@ pub enum ModAction {
 }
 
 impl ModAction {
+    /// The private message that tells a mod call's caller (`player`: their user id or name)
+    /// that `moderator` took the call, whichever front end claimed it.
+    pub fn claim_notice(player: String, moderator: &str) -> Self {
+        Self::Pm {
+            player,
+            text: format!("A moderator ({moderator}) has taken your call and is on the way."),
+        }
+    }
+
     /// The capability a member needs for this action.
     pub fn capability(&self) -> Capability {
         match self {

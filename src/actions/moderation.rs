@@ -15,12 +15,12 @@ use super::players::{ResolvedPlayer, resolve_online};
 use super::{ActionError, ActionReport, AuditAction, Member, ModAction, Services};
 
 /// A command ready to send, with what its audit record and its report need.
-struct Prepared {
-    action: ModAction,
-    server_label: String,
-    text: String,
-    player: Option<ResolvedPlayer>,
-    extra: Value,
+pub(super) struct Prepared {
+    pub action: ModAction,
+    pub server_label: String,
+    pub text: String,
+    pub player: Option<ResolvedPlayer>,
+    pub extra: Value,
 }
 
 /// The sections a player name is resolved against: who is online.
@@ -96,8 +96,8 @@ impl Services {
         self.execute(guild, actor, source, &handle, prepared).await
     }
 
-    /// Run a destructive command someone asked for earlier, by its confirmation token (its
-    /// Confirm button). The confirmer must be the person who asked, or an admin.
+    /// Run a command someone asked for earlier and that waits for confirmation, by its
+    /// token, from its Confirm button: see [`Services::confirm_from`].
     pub async fn confirm(
         &self,
         guild: u64,
@@ -107,7 +107,10 @@ impl Services {
         self.confirm_from(guild, actor, Source::Button, token).await
     }
 
-    /// [`Services::confirm`] from any front end (`source` is audited).
+    /// Run a command someone asked for earlier and that waits for confirmation, by its
+    /// token: a destructive raw command, or a typed action held by
+    /// [`Services::hold_for_confirmation`] (checked and audited as that action). The
+    /// confirmer must be the person who asked, or an admin; `source` is where they confirm.
     pub async fn confirm_from(
         &self,
         guild: u64,
@@ -116,8 +119,12 @@ impl Services {
         token: &str,
     ) -> Result<ActionReport, ActionError> {
         let pending = self.inner.pending.take(guild, token.trim(), actor)?;
-        let action = ModAction::Raw {
-            text: pending.command_text.clone(),
+        let (action, player) = match &pending.action {
+            Some(held) => super::held::decode(held)?,
+            None => {
+                let text = pending.command_text.clone();
+                (ModAction::Raw { text }, None)
+            }
         };
         self.require(
             guild,
@@ -135,7 +142,7 @@ impl Services {
             action,
             server_label: pending.server_label,
             text: pending.command_text,
-            player: None,
+            player,
             extra: json!({
                 "confirmed": true,
                 "requested_by": pending.requested_by,
@@ -170,7 +177,7 @@ impl Services {
             let token = self
                 .inner
                 .pending
-                .insert(guild, actor, source, &server_label, text)
+                .insert(guild, actor, source, &server_label, text, None)
                 .await?;
             return Err(ActionError::NeedsConfirmation {
                 token,
@@ -193,7 +200,7 @@ impl Services {
     /// A player whose username the game reads as a group (`All`) cannot be named: the action
     /// is refused before anything is sent, and the refusal audited, since someone asked to
     /// act on that player. Other errors pass through unchanged.
-    async fn refuse_group_word(
+    pub(super) async fn refuse_group_word(
         &self,
         guild: u64,
         actor: &Member,
@@ -224,7 +231,7 @@ impl Services {
     }
 
     /// Turn a typed action into a command, resolving its player against the live list.
-    async fn build(
+    pub(super) async fn build(
         &self,
         handle: &ServerHandle,
         action: &ModAction,
@@ -300,7 +307,7 @@ impl Services {
     }
 
     /// Write the intent, send, write the outcome.
-    async fn execute(
+    pub(super) async fn execute(
         &self,
         guild: u64,
         actor: &Member,

@@ -7,7 +7,7 @@ use crate::erlc::{CommandBuildError, PlayerRef, Target};
 use super::ActionError;
 
 /// A player the command will name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ResolvedPlayer {
     /// The full username (or, for an offline ban by id, the id as text).
     pub name: String,

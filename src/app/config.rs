@@ -4,10 +4,10 @@
 
 use std::net::SocketAddr;
 
-use crate::config::{Config, LiveSecret};
+use crate::config::{Config, IpcSettings, LiveSecret};
 use crate::erlc::models::Include;
 use crate::erlc::{ClientConfig, CommandPolicy};
-use crate::feeds::PipelineConfig;
+use crate::feeds::{Packing, PipelineConfig};
 use crate::live::hub::QUEUE_CAPACITY;
 use crate::live::session::SessionLimits;
 use crate::store::maintenance::MaintenanceConfig;
@@ -30,6 +30,8 @@ pub struct AppConfig {
     pub upkeep: MaintenanceConfig,
     /// The HTTP server (webhooks, `/metrics`, `/healthz`); `None` runs without one.
     pub http: Option<HttpConfig>,
+    /// The dashboard IPC; `None` runs without it.
+    pub ipc: Option<IpcSettings>,
 }
 
 /// The HTTP server's settings.
@@ -65,6 +67,8 @@ impl AppConfig {
         };
         let mut store = StoreConfig::new(&config.data_dir, key);
         store.audit_retention = config.audit_retention;
+        store.flush_window = config.store_flush_window;
+        store.cache_mib = config.sled_cache_mib;
         let erlc = ClientConfig {
             global_key: config.erlc_global_key.clone(),
             command_policy: CommandPolicy::default()
@@ -85,7 +89,14 @@ impl AppConfig {
                 },
                 ..TrackerConfig::default()
             },
-            pipeline: PipelineConfig::default(),
+            pipeline: PipelineConfig {
+                packing: if config.feed_digest {
+                    Packing::Digest
+                } else {
+                    Packing::Cards
+                },
+                ..PipelineConfig::default()
+            },
             upkeep: MaintenanceConfig::default(),
             http: Some(HttpConfig {
                 bind: config.http_bind,
@@ -97,6 +108,7 @@ impl AppConfig {
                     queue_capacity: QUEUE_CAPACITY,
                 }),
             }),
+            ipc: config.ipc.clone(),
         }
     }
 }

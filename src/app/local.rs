@@ -193,33 +193,27 @@ impl LocalSim {
     }
 
     /// The app against this simulator: its store in the scratch directory, sealed with a key
-    /// that lives only in memory (the store goes when the simulator stops), and no HTTP server.
+    /// that lives only in memory (the store goes when the simulator stops), and no HTTP server
+    /// or IPC.
     pub fn app_config(&self) -> AppConfig {
-        let master_key = MasterKeySource::Env(hex::encode(rand::random::<[u8; 32]>()));
-        AppConfig {
-            store: StoreConfig::new(self.scratch.path().join("data"), master_key),
-            erlc: ClientConfig::with_base_url(self.sim.base_url()),
-            tracker: self.config.tracker.clone(),
-            pipeline: PipelineConfig::default(),
-            upkeep: MaintenanceConfig::default(),
-            http: None,
-        }
+        scratch_app_config(
+            self.scratch.path(),
+            &self.sim.base_url(),
+            self.config.tracker.clone(),
+        )
     }
 
     /// Store the feeds and the simulated servers in the built app's store, as `/feed add` and
     /// `/server setup` would, and route to the feeds; the app polls the servers from its start,
     /// as it polls every stored server.
     pub fn connect(&self, app: &App) -> Result<(), LocalError> {
-        let settings = app.services().store().settings();
-        for (guild, subscription) in &self.config.feeds {
-            settings.set_feed_subscription(*guild, subscription.clone())?;
-        }
-        app.pipeline().reload_routes()?;
-        for (info, (guild, label)) in self.sim.servers().into_iter().zip(&self.config.servers) {
-            let key = ServerKey::new(info.key);
-            settings.add_server(*guild, label, &key, ADDED_BY.0, ADDED_BY.1)?;
-        }
-        Ok(())
+        let servers = self
+            .sim
+            .servers()
+            .into_iter()
+            .zip(&self.config.servers)
+            .map(|(info, (guild, label))| (*guild, label.clone(), ServerKey::new(info.key)));
+        connect_servers(app, &self.config.feeds, servers)
     }
 
     /// Stop the simulator and remove the scratch directory.
@@ -230,4 +224,39 @@ impl LocalSim {
         drop(self.runtime);
         drop(self.scratch);
     }
+}
+
+/// The app against the PRC-compatible API at `base_url` (a simulator here or in another
+/// process), its store under `scratch`, sealed with a key that lives only in memory (the store
+/// goes with the directory), and no HTTP server.
+pub fn scratch_app_config(scratch: &Path, base_url: &str, tracker: TrackerConfig) -> AppConfig {
+    let master_key = MasterKeySource::Env(hex::encode(rand::random::<[u8; 32]>()));
+    AppConfig {
+        store: StoreConfig::new(scratch.join("data"), master_key),
+        erlc: ClientConfig::with_base_url(base_url),
+        tracker,
+        pipeline: PipelineConfig::default(),
+        upkeep: MaintenanceConfig::default(),
+        http: None,
+        ipc: None,
+    }
+}
+
+/// Store `feeds` and `servers` (guild, label, key) in the built app's store, as `/feed add`
+/// and `/server setup` would, and route to the feeds; the app polls the servers from its
+/// start, as it polls every stored server.
+pub fn connect_servers(
+    app: &App,
+    feeds: &[(u64, FeedSubscription)],
+    servers: impl IntoIterator<Item = (u64, String, ServerKey)>,
+) -> Result<(), LocalError> {
+    let settings = app.services().store().settings();
+    for (guild, subscription) in feeds {
+        settings.set_feed_subscription(*guild, subscription.clone())?;
+    }
+    app.pipeline().reload_routes()?;
+    for (guild, label, key) in servers {
+        settings.add_server(guild, &label, &key, ADDED_BY.0, ADDED_BY.1)?;
+    }
+    Ok(())
 }

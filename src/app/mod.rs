@@ -17,7 +17,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::actions::{Services, ServicesOptions, tracking};
+use crate::actions::{MemberLookup, NoDiscordMembers, Services, ServicesOptions, tracking};
 use crate::config::{Config, ConfigErrors, DiscordToken};
 use crate::custom_commands::{CommandRouter, RouterConfig};
 use crate::discord::Data;
@@ -25,6 +25,7 @@ use crate::discord::framework::Registration;
 use crate::discord::gateway::{Gateway, GatewayError};
 use crate::erlc::{ErlcClient, ErlcError, WebhookKeyError};
 use crate::feeds::{FeedPipeline, PipelineError, Sink};
+use crate::http::ipc::{Ipc, IpcBindError};
 use crate::http::{self, ClientMetrics, FeedMetrics, HttpState, LiveEndpoint, StoreMetrics};
 use crate::live::hub::Hub;
 use crate::live::session::SessionShared;
@@ -88,6 +89,9 @@ pub enum AppError {
     /// The HTTP port could not be bound (in use, no permission), or the server failed.
     #[error("could not start the HTTP server: {0}")]
     Http(#[from] crate::http::HttpError),
+    /// The dashboard IPC's port could not be bound (in use, no permission).
+    #[error("could not start the dashboard IPC: {0}")]
+    Ipc(#[from] IpcBindError),
     /// `PRC_WEBHOOK_PUBLIC_KEY` does not decode to an Ed25519 public key.
     #[error(
         "PRC_WEBHOOK_PUBLIC_KEY is not a usable Ed25519 public key ({0}); leave it empty to \
@@ -105,6 +109,9 @@ pub async fn run_from_env() -> Result<(), AppError> {
 pub async fn run(config: Config) -> Result<(), AppError> {
     let token = config.discord_token.clone().ok_or(AppError::NoToken)?;
     let app_config = AppConfig::from_config(&config);
+    if app_config.ipc.is_none() {
+        tracing::info!("dashboard IPC off: IPC_SECRET is not set");
+    }
     let front_end = FrontEnd::Discord {
         token,
         config: Arc::new(config),
@@ -132,13 +139,14 @@ pub struct App {
     http: Option<(HttpState, TcpListener)>,
     /// The live state hub, when the HTTP server serves `/live`.
     live: Option<Hub>,
+    ipc: Option<Ipc>,
     discord: Option<(Gateway, Data)>,
 }
 
 impl App {
     /// Build every part, in this order: the database, the ER:LC client, the webhook key and
     /// the HTTP port, Discord (token check, then the client), the services and the tracker,
-    /// the feed pipeline, then the HTTP routes. The first that fails is reported with what to
+    /// the feed pipeline, the HTTP routes, then the dashboard IPC's port. The first that fails is reported with what to
     /// fix; nothing runs until [`App::run_until_stopped`].
     pub async fn build(config: AppConfig, front_end: FrontEnd) -> Result<Self, AppError> {
         let store = Store::open(config.store)?;
@@ -194,6 +202,17 @@ impl App {
             };
             (state, listener)
         });
+        let ipc = match config.ipc {
+            Some(settings) => {
+                let members: Arc<dyn MemberLookup> = match &discord {
+                    Some((gateway, _)) => gateway.members(),
+                    None => Arc::new(NoDiscordMembers),
+                };
+                let (services, tracker) = (services.clone(), tracker.clone());
+                Some(Ipc::bind(settings, services, tracker, members).await?)
+            }
+            None => None,
+        };
         let discord = discord.map(|(gateway, config)| {
             let data = Data {
                 services: services.clone(),
@@ -213,6 +232,7 @@ impl App {
             webhooks_stored,
             http,
             live,
+            ipc,
             discord,
         })
     }
@@ -238,7 +258,7 @@ impl App {
     }
 
     /// Track every stored server, start polling, the feed pipeline, store upkeep, the HTTP
-    /// server and the Discord gateway; run until `shutdown` completes or Discord closes the
+    /// server, the dashboard IPC and the Discord gateway; run until `shutdown` completes or Discord closes the
     /// connection; then stop in order (front end, intake, delivery, as `src/app/shutdown.rs`
     /// lays out) and flush the database.
     pub async fn run_until_stopped(
@@ -265,6 +285,9 @@ impl App {
             tasks.intake("live state", |stop| async move {
                 hub.run(tracker, stop.wait()).await;
             });
+        }
+        if let Some(ipc) = self.ipc {
+            tasks.intake("dashboard IPC", |stop| ipc.serve(stop.wait()));
         }
         let wake = wake::merge(self.tracker.subscribe_new_events(), self.webhooks_stored);
         let tracker = self.tracker.clone();

@@ -2,8 +2,9 @@
 //! next begins, so nothing is lost between them:
 //!
 //! 1. the front end: the Discord gateway closes, so no new commands or clicks arrive;
-//! 2. intake: polling stops (a poll in flight finishes and stores its events) and the HTTP
-//!    server stops taking webhooks (requests in flight finish);
+//! 2. intake: polling stops (a poll in flight finishes and stores its events), the HTTP
+//!    server stops taking webhooks (requests in flight finish) and the dashboard IPC stops
+//!    taking requests (each socket's request in flight is answered);
 //! 3. delivery: the feed pipeline routes what was stored last, queues what it holds and
 //!    delivers what is queued (for a bounded time), and store upkeep stops;
 //! 4. the database is flushed.

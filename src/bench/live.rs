@@ -37,7 +37,7 @@ use crate::live::token::{LiveClaims, TokenKeys};
 use crate::sim::{BucketLimit, PlayerSpec, SimConfig, SimHandle};
 use crate::tracker::{Tracker, TrackerConfig};
 
-use super::{BenchError, CountingSink};
+use super::{BenchError, CountingSink, parse_status_kib};
 
 /// Servers per simulated guild, as in `bench tracker`.
 const SERVERS_PER_GUILD: usize = 10;
@@ -159,19 +159,11 @@ fn token(keys: &TokenKeys, guild: u64, member: usize) -> String {
     })
 }
 
-/// The `VmRSS` (resident set now) line of `/proc/self/status`, in KiB.
-pub fn parse_rss_kib(status: &str) -> Option<u64> {
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|kib| kib.parse().ok())
-}
-
 fn rss_kib() -> Result<u64, BenchError> {
     let status = std::fs::read_to_string("/proc/self/status")
         .map_err(|e| BenchError::Proc(format!("/proc/self/status: {e}")))?;
-    parse_rss_kib(&status).ok_or_else(|| BenchError::Proc("no VmRSS in /proc/self/status".into()))
+    parse_status_kib(&status, "VmRSS")
+        .ok_or_else(|| BenchError::Proc("no VmRSS in /proc/self/status".into()))
 }
 
 type Ws = WebSocketStream<TcpStream>;
@@ -705,13 +697,6 @@ pub fn table(r: &LiveBenchReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_the_resident_set() {
-        let status = "Name:\terlc-bot\nVmHWM:\t   51200 kB\nVmRSS:\t 40960 kB\n";
-        assert_eq!(parse_rss_kib(status), Some(40_960));
-        assert_eq!(parse_rss_kib("VmHWM: 4 kB"), None);
-    }
 
     #[test]
     fn servers_spread_ten_to_a_guild() {

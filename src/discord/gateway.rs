@@ -11,7 +11,9 @@ use tokio::sync::oneshot;
 
 use super::Data;
 use super::framework::{self, Registration};
+use super::members::DiscordMembers;
 use super::sink::DiscordSink;
+use crate::actions::MemberLookup;
 use crate::config::DiscordToken;
 use crate::feeds::Sink;
 
@@ -77,6 +79,14 @@ impl Gateway {
     /// Posts feed messages to Discord through this client.
     pub fn sink(&self) -> Arc<dyn Sink> {
         Arc::new(DiscordSink::new(
+            self.client.http.clone(),
+            self.client.cache.clone(),
+        ))
+    }
+
+    /// Looks members up by id through this client (its cache, else Discord's API).
+    pub fn members(&self) -> Arc<dyn MemberLookup> {
+        Arc::new(DiscordMembers::new(
             self.client.http.clone(),
             self.client.cache.clone(),
         ))

@@ -8,6 +8,7 @@ pub mod error;
 pub mod framework;
 pub mod gateway;
 pub mod interactions;
+pub mod members;
 pub mod reads;
 pub mod render;
 pub mod sink;

@@ -7,6 +7,11 @@ use super::error::ErlcError;
 /// Decode `body` as `T`. On failure the error names the endpoint (e.g. `GET /v2/server`) and
 /// the path of the offending field (e.g. `Players[3].Player`, or `.` for the whole body).
 pub fn decode<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T, ErlcError> {
+    // Tracking the path costs on every field; only a body that fails needs it, so decode
+    // plainly first and go over a failing body again for the error's path.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value: T =
         serde_path_to_error::deserialize(&mut deserializer).map_err(|err| ErlcError::Decode {

@@ -2,6 +2,11 @@
 //! (10 embeds, 6,000 characters) and released after a short delay. Pure logic driven by an
 //! explicit `now_ms`; the caller persists what [`Batcher::due`] returns (the outbox) and
 //! delivers it. Mod-call and 911 cards always go out alone, and their updates become edits.
+//!
+//! With [`Packing::Digest`], a busy channel's cards that would not fit one message as cards
+//! become one line each in a digest (embed descriptions of up to 4,096 characters), so a
+//! message carries up to 6,000 characters of lines instead of ten cards: Discord's global
+//! limit of 50 requests a second per bot then goes further.
 
 use std::collections::BTreeMap;
 
@@ -11,12 +16,42 @@ use sha2::{Digest, Sha256};
 
 use super::render::{Card, render_event};
 use crate::events::Event;
-use crate::ui::message::{Embed, MAX_EMBED_TOTAL, MAX_EMBEDS, Message};
+use crate::ui::escape::escape_text;
+use crate::ui::message::{
+    Embed, MAX_DESCRIPTION, MAX_EMBED_TOTAL, MAX_EMBEDS, Message, char_len, truncate,
+};
 
 /// Default longest wait before a batch is released.
 pub const DEFAULT_MAX_DELAY_MS: i64 = 2_000;
 /// Longest nonce Discord accepts.
 pub const MAX_NONCE: usize = 25;
+
+/// Longest line of a digest; a longer card is cut (it is one event among dozens).
+pub const MAX_DIGEST_LINE: usize = 400;
+
+/// How a channel's batched cards are laid out in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Packing {
+    /// One embed per card, up to ten cards a message.
+    #[default]
+    Cards,
+    /// One embed per card while a batch fits one message that way; a busier batch becomes
+    /// a digest of one line per card, so it needs several times fewer messages.
+    Digest,
+}
+
+impl std::str::FromStr for Packing {
+    type Err = String;
+
+    /// `cards` or `digest`, as an operator writes it.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "cards" => Ok(Self::Cards),
+            "digest" => Ok(Self::Digest),
+            _ => Err(format!("`{text}` is not a packing; use cards or digest")),
+        }
+    }
+}
 
 /// Batching settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,12 +125,21 @@ struct OpenBatch {
     embeds: Vec<Embed>,
     events: Vec<EventRef>,
     chars: usize,
+    /// The cards as digest lines ([`Packing::Digest`] only).
+    lines: Vec<String>,
+}
+
+impl OpenBatch {
+    fn fits_as_cards(&self) -> bool {
+        self.embeds.len() <= MAX_EMBEDS && self.chars <= MAX_EMBED_TOTAL
+    }
 }
 
 /// Gathers cards into planned messages. Per channel, messages come out in push order.
 #[derive(Debug, Default)]
 pub struct Batcher {
     config: BatchConfig,
+    packing: Packing,
     open: BTreeMap<u64, OpenBatch>,
     /// Closed messages waiting for [`Batcher::due`], with when they closed.
     ready: Vec<(i64, PlannedMessage)>,
@@ -108,6 +152,11 @@ impl Batcher {
             config,
             ..Self::default()
         }
+    }
+
+    /// This batcher, laying its messages out with `packing`.
+    pub fn packed(self, packing: Packing) -> Self {
+        Self { packing, ..self }
     }
 
     /// Add a card for `channel_id`. A live card (mod call, 911) or one with buttons closes
@@ -124,8 +173,14 @@ impl Batcher {
         let mut embed = card.embed;
         embed.clamp();
         let chars = embed.char_count();
+        let line = (self.packing == Packing::Digest).then(|| digest_line(&embed));
         let full = self.open.get(&channel_id).is_some_and(|open| {
-            open.embeds.len() >= MAX_EMBEDS || open.chars + chars > MAX_EMBED_TOTAL
+            let as_cards = open.embeds.len() < MAX_EMBEDS && open.chars + chars <= MAX_EMBED_TOTAL;
+            let as_digest = || {
+                line.as_ref()
+                    .is_some_and(|line| digest_fits(open.lines.iter().chain(std::iter::once(line))))
+            };
+            !(as_cards || as_digest())
         });
         if full {
             self.close(channel_id, now_ms);
@@ -135,10 +190,12 @@ impl Batcher {
             embeds: Vec::new(),
             events: Vec::new(),
             chars: 0,
+            lines: Vec::new(),
         });
         open.embeds.push(embed);
         open.events.push(event);
         open.chars += chars;
+        open.lines.extend(line);
     }
 
     /// Render `event` once and push it to each channel.
@@ -204,9 +261,15 @@ impl Batcher {
     }
 
     fn close_batch(&mut self, channel_id: u64, open: OpenBatch, closed_at_ms: i64) {
+        let embeds = if open.fits_as_cards() {
+            open.embeds
+        } else {
+            let colour = open.embeds.first().and_then(|e| e.colour);
+            digest_embeds(&open.lines, colour)
+        };
         let mut message = Message {
             content: None,
-            embeds: open.embeds,
+            embeds,
             buttons: Vec::new(),
             ping_role: None,
         };
@@ -226,6 +289,65 @@ impl Batcher {
         self.ready.sort_by_key(|(at, _)| *at);
         self.ready.drain(..).map(|(_, planned)| planned).collect()
     }
+}
+
+/// A card as one digest line: bold title, description, fields and footer, on one line.
+/// Title and footer are the renderer's own words plus the server label; they are escaped,
+/// as the description would show them as markdown. Description and fields are markdown
+/// already, with game text escaped by the renderer.
+fn digest_line(embed: &Embed) -> String {
+    let mut parts = Vec::new();
+    if let Some(title) = &embed.title {
+        parts.push(format!("**{}**", escape_text(title)));
+    }
+    if let Some(description) = &embed.description {
+        parts.push(description.clone());
+    }
+    for field in &embed.fields {
+        parts.push(format!("{}: {}", field.name, field.value));
+    }
+    if let Some(footer) = &embed.footer {
+        parts.push(escape_text(footer));
+    }
+    let line = parts.join(" · ").replace(['\n', '\r'], " ");
+    truncate(&line, MAX_DIGEST_LINE)
+}
+
+/// Lines into embed descriptions of at most [`MAX_DESCRIPTION`] characters, in order: the
+/// lines each description takes, and its length in characters.
+fn digest_layout<'a>(lines: impl IntoIterator<Item = &'a String>) -> Vec<(Vec<&'a str>, usize)> {
+    let mut layout: Vec<(Vec<&'a str>, usize)> = Vec::new();
+    for line in lines {
+        let chars = char_len(line);
+        match layout.last_mut() {
+            // One more line after a newline.
+            Some((taken, length)) if *length + 1 + chars <= MAX_DESCRIPTION => {
+                taken.push(line.as_str());
+                *length += 1 + chars;
+            }
+            _ => layout.push((vec![line.as_str()], chars)),
+        }
+    }
+    layout
+}
+
+/// True if these lines make one message: at most ten embeds, 6,000 characters in all.
+fn digest_fits<'a>(lines: impl IntoIterator<Item = &'a String>) -> bool {
+    let layout = digest_layout(lines);
+    layout.len() <= MAX_EMBEDS
+        && layout.iter().map(|(_, length)| length).sum::<usize>() <= MAX_EMBED_TOTAL
+}
+
+/// The digest of `lines`: one embed per description, in the first card's colour.
+fn digest_embeds(lines: &[String], colour: Option<u32>) -> Vec<Embed> {
+    digest_layout(lines)
+        .into_iter()
+        .map(|(taken, _)| Embed {
+            description: Some(taken.join("\n")),
+            colour,
+            ..Embed::default()
+        })
+        .collect()
 }
 
 /// A live or buttoned card as its own message; updates of a live card become edits.

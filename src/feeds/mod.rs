@@ -11,7 +11,7 @@ pub mod render;
 pub mod route;
 pub mod sink;
 
-pub use batch::{BatchConfig, Batcher, EditTarget, EventRef, PlannedMessage, nonce_for};
+pub use batch::{BatchConfig, Batcher, EditTarget, EventRef, Packing, PlannedMessage, nonce_for};
 pub use deliver::DeliveryRetry;
 pub use pipeline::{FeedPipeline, PipelineConfig, PipelineError, PipelineStats, StatsSnapshot};
 pub use render::{Card, LiveCard, ModCallProgress, mod_call_progress, render_event};

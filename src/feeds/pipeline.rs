@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
-use super::batch::{BatchConfig, PlannedMessage};
+use super::batch::{BatchConfig, Packing, PlannedMessage};
 use super::deliver::DeliveryRetry;
 use super::route::{FeedRoute, FeedRouter, RouteFilters};
 use super::sink::Sink;
@@ -27,6 +27,8 @@ pub use stats::{PipelineStats, StatsSnapshot};
 pub struct PipelineConfig {
     /// How long cards wait for company before their message is released.
     pub batch: BatchConfig,
+    /// How a channel's batched cards are laid out in messages.
+    pub packing: Packing,
     /// Events read per server per store read.
     pub read_page: usize,
     /// Cards held in batches before they are queued early (bounds memory and redo work).
@@ -47,6 +49,7 @@ impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
             batch: BatchConfig::default(),
+            packing: Packing::default(),
             read_page: 500,
             max_held_cards: 2_000,
             delivery_scan: 500,

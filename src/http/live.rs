@@ -29,6 +29,11 @@ const SOCKET_MESSAGE_LIMIT: usize = 4 * MAX_FRAME_BYTES;
 /// How long a closing session's queued frames may take to go out.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The socket's read and write buffers. The defaults (128 KiB each) would be most of an idle
+/// session's memory; a larger frame still grows the read buffer as it arrives, and every
+/// frame is flushed as it is written.
+const SOCKET_BUFFER: usize = 4 * 1024;
+
 /// Inbound messages buffered between the socket and the session.
 const INBOUND_BUFFER: usize = 64;
 
@@ -82,6 +87,8 @@ pub(super) async fn upgrade(
     }
     ws.max_message_size(SOCKET_MESSAGE_LIMIT)
         .max_frame_size(SOCKET_MESSAGE_LIMIT)
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER)
         .on_upgrade(move |socket| serve(live, socket))
 }
 
@@ -221,6 +228,31 @@ fn write_counts(out: &mut MetricsWriter, counts: &LiveCounts) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_render_as_prometheus_families() {
+        let counts = LiveCounts {
+            sessions: 3,
+            frames_in: vec![("watch", 4)],
+            frames_out: vec![("delta", 9)],
+            evictions: 1,
+            auth_failures: 2,
+            rate_limited: 5,
+        };
+        let mut out = MetricsWriter::new();
+        write_counts(&mut out, &counts);
+        let text = out.render();
+        for line in [
+            "erlc_bot_live_sessions 3",
+            "erlc_bot_live_frames_in_total{type=\"watch\"} 4",
+            "erlc_bot_live_frames_out_total{type=\"delta\"} 9",
+            "erlc_bot_live_evictions_total 1",
+            "erlc_bot_live_auth_failures_total 2",
+            "erlc_bot_live_rate_limited_total 5",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+    }
 
     #[test]
     fn origin_is_scheme_and_host() {

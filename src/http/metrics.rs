@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::erlc::ErlcClient;
 use crate::feeds::PipelineStats;
+use crate::latency::LatencySnapshot;
 use crate::store::Store;
 use crate::tracker::Tracker;
 
@@ -22,8 +23,15 @@ pub struct MetricsWriter {
 struct Family {
     help: String,
     kind: &'static str,
-    samples: Vec<(String, String)>,
+    /// Name suffix (`_bucket`, `_sum`, `_count` in a histogram, else empty), labels, value.
+    samples: Vec<(&'static str, String, String)>,
 }
+
+/// Upper bounds (`le`) of the latency histograms' buckets, in milliseconds: from 5 ms (a
+/// prompt feed post) to five minutes (a tracker far behind its schedule).
+pub const LATENCY_BUCKETS_MS: [u64; 15] = [
+    5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000,
+];
 
 impl MetricsWriter {
     /// A writer with no families yet.
@@ -33,7 +41,7 @@ impl MetricsWriter {
 
     /// A monotonically increasing count.
     pub fn counter(&mut self, name: &str, help: &str, labels: &[(&str, &str)], value: u64) {
-        self.sample(name, help, "counter", labels, value.to_string());
+        self.sample(name, help, "counter", "", labels, value.to_string());
     }
 
     /// A value that goes up and down.
@@ -43,7 +51,32 @@ impl MetricsWriter {
         } else {
             "NaN".to_owned()
         };
-        self.sample(name, help, "gauge", labels, text);
+        self.sample(name, help, "gauge", "", labels, text);
+    }
+
+    /// Latencies in seconds as a histogram: cumulative `_bucket`s at [`LATENCY_BUCKETS_MS`]
+    /// and `+Inf`, `_sum` and `_count`.
+    pub fn latency_histogram(
+        &mut self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+        latencies: &LatencySnapshot,
+    ) {
+        let bounds = LATENCY_BUCKETS_MS
+            .iter()
+            .map(|&ms| (seconds_text(ms), latencies.count_at_most(ms)))
+            .chain(std::iter::once(("+Inf".to_owned(), latencies.count())));
+        for (le, count) in bounds {
+            let mut bucket_labels = labels.to_vec();
+            bucket_labels.push(("le", &le));
+            let value = count.to_string();
+            self.sample(name, help, "histogram", "_bucket", &bucket_labels, value);
+        }
+        let sum = (latencies.sum_ms() as f64 / 1000.0).to_string();
+        self.sample(name, help, "histogram", "_sum", labels, sum);
+        let count = latencies.count().to_string();
+        self.sample(name, help, "histogram", "_count", labels, count);
     }
 
     fn sample(
@@ -51,6 +84,7 @@ impl MetricsWriter {
         name: &str,
         help: &str,
         kind: &'static str,
+        suffix: &'static str,
         labels: &[(&str, &str)],
         value: String,
     ) {
@@ -62,7 +96,7 @@ impl MetricsWriter {
                 kind,
                 samples: Vec::new(),
             });
-        family.samples.push((label_text(labels), value));
+        family.samples.push((suffix, label_text(labels), value));
     }
 
     /// The exposition text.
@@ -71,12 +105,17 @@ impl MetricsWriter {
         for (name, family) in &self.families {
             let _ = writeln!(out, "# HELP {name} {}", family.help);
             let _ = writeln!(out, "# TYPE {name} {}", family.kind);
-            for (labels, value) in &family.samples {
-                let _ = writeln!(out, "{name}{labels} {value}");
+            for (suffix, labels, value) in &family.samples {
+                let _ = writeln!(out, "{name}{suffix}{labels} {value}");
             }
         }
         out
     }
+}
+
+/// Milliseconds as seconds the way Prometheus clients write bucket bounds: `0.005`, `1`, `2.5`.
+fn seconds_text(ms: u64) -> String {
+    (ms as f64 / 1000.0).to_string()
 }
 
 /// `{a="x",b="y"}` with values escaped, or nothing.
@@ -365,6 +404,12 @@ impl MetricsSource for FeedMetrics {
                 lag as f64 / 1000.0,
             );
         }
+        out.latency_histogram(
+            "erlc_bot_feed_delivery_lag_seconds",
+            "Time from an event being stored to its feed message reaching Discord, every delivery since start.",
+            &[],
+            &self.0.lag_histogram(),
+        );
     }
 }
 
@@ -410,6 +455,12 @@ impl MetricsSource for TrackerMetricsSource {
         for (name, help, value) in counters {
             out.counter(name, help, &[], value);
         }
+        out.latency_histogram(
+            "erlc_bot_poll_lateness_seconds",
+            "How late each scheduled poll started after it was due, every poll since start.",
+            &[],
+            &self.0.poll_lateness(),
+        );
         for (code, count) in &metrics.errors_by_code {
             out.counter(
                 "erlc_bot_prc_errors_total",
@@ -456,6 +507,51 @@ mod tests {
         assert!(
             text.find("a_gauge") < text.find("x_total"),
             "sorted by name"
+        );
+    }
+
+    #[test]
+    fn latency_histograms_have_cumulative_buckets_a_sum_and_a_count() {
+        let latencies = crate::latency::LatencyHistogram::default();
+        for ms in [3, 7, 40, 1_500, 400_000] {
+            latencies.record_ms(ms);
+        }
+        let mut out = MetricsWriter::new();
+        out.latency_histogram(
+            "x_seconds",
+            "Waits.",
+            &[("server", "a")],
+            &latencies.snapshot(),
+        );
+        let text = out.render();
+        assert_eq!(
+            text.matches("# TYPE x_seconds histogram\n").count(),
+            1,
+            "{text}"
+        );
+        for line in [
+            "x_seconds_bucket{server=\"a\",le=\"0.005\"} 1\n",
+            "x_seconds_bucket{server=\"a\",le=\"0.01\"} 2\n",
+            "x_seconds_bucket{server=\"a\",le=\"0.05\"} 3\n",
+            "x_seconds_bucket{server=\"a\",le=\"1\"} 3\n",
+            "x_seconds_bucket{server=\"a\",le=\"2.5\"} 4\n",
+            "x_seconds_bucket{server=\"a\",le=\"300\"} 4\n",
+            "x_seconds_bucket{server=\"a\",le=\"+Inf\"} 5\n",
+            "x_seconds_sum{server=\"a\"} 401.55\n",
+            "x_seconds_count{server=\"a\"} 5\n",
+        ] {
+            assert!(text.contains(line), "no {line:?} in:\n{text}");
+        }
+        let buckets: Vec<u64> = text
+            .lines()
+            .filter(|line| line.starts_with("x_seconds_bucket"))
+            .filter_map(|line| line.rsplit_once(' ')?.1.parse().ok())
+            .collect();
+        assert_eq!(buckets.len(), LATENCY_BUCKETS_MS.len() + 1);
+        assert!(buckets.is_sorted(), "cumulative: {buckets:?}");
+        assert!(
+            text.find("x_seconds_bucket") < text.find("x_seconds_sum"),
+            "buckets, then sum and count"
         );
     }
 

@@ -1,10 +1,11 @@
 //! The bot's HTTP server (axum): PRC event webhooks at `POST /prc/webhook/{token}`, the live
 //! state stream's WebSocket at `GET /live`, Prometheus metrics at `GET /metrics` and a health
-//! check at `GET /healthz`. Bound to
-//! `HTTP_BIND` (default 127.0.0.1:8080); put a TLS reverse proxy in front for PRC.
+//! check at `GET /healthz`. Bound to `HTTP_BIND` (default 127.0.0.1:8080); put a TLS reverse
+//! proxy in front for PRC. The dashboard IPC ([`ipc`]) is axum too, on its own listener.
 
 mod health;
 mod ingest;
+pub mod ipc;
 mod live;
 mod metrics;
 mod state;

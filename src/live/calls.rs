@@ -219,11 +219,11 @@ async fn mod_call(
     let services = ctx.hub.services();
     let server = text(args, "server");
     let record = services.directory().pick(ctx.guild, server.as_deref())?;
-    if !ctx.hub.has_mod_call(ctx.guild, &record.label, &call_key) {
+    let Some(caller) = ctx.hub.mod_call_caller(ctx.guild, &record.label, &call_key) else {
         return Err(ActionError::InvalidInput(
             "That mod call is not among the server's recent mod calls.".into(),
         ));
-    }
+    };
     let audit_seq = services
         .mod_call_step_from(
             ctx.guild,
@@ -234,12 +234,26 @@ async fn mod_call(
             step,
         )
         .await?;
-    Ok(json!({
+    let mut data = json!({
         "status": "done",
         "server": record.label,
         "call_key": call_key,
         "audit_seq": audit_seq,
-    }))
+    });
+    if step == ModCallStep::Claim {
+        // As a card's Claim button does. The call is claimed either way; the dashboard hears
+        // whether the caller was told (true) or why not.
+        let notice = ModAction::claim_notice(caller, &ctx.member.name);
+        let server = Some(record.label.as_str());
+        let told = services
+            .run_action(ctx.guild, &ctx.member, Source::Live, server, notice)
+            .await;
+        data["caller_told"] = match told {
+            Ok(_) => json!(true),
+            Err(error) => json!(error.user_message()),
+        };
+    }
+    Ok(data)
 }
 
 /// The RESULT of a failed action: the slash commands' text, with a status.
@@ -259,6 +273,7 @@ fn failure(error: &ActionError) -> CallReply {
         | ActionError::Sandbox(_)
         | ActionError::KeyRejected(_)
         | ActionError::KeyCheckUnavailable(_) => 502,
+        ActionError::MemberLookup(_) => 503,
         ActionError::Store(_) => 500,
     };
     CallReply::failure(code, &error.user_message())

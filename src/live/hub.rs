@@ -342,12 +342,21 @@ impl Hub {
         settle(&mut state, &self.inner.metrics, gone);
     }
 
-    /// Is `call_key` one of the mod calls the server's last poll saw?
-    pub fn has_mod_call(&self, guild: u64, label: &str, call_key: &str) -> bool {
-        self.lock()
-            .servers
-            .get(&(guild, label.to_owned()))
-            .is_some_and(|p| p.extras.mod_calls.iter().any(|c| c.call_key == call_key))
+    /// The caller of mod call `call_key` as a command names them (user id, else name), if the
+    /// server's last poll saw the call.
+    pub fn mod_call_caller(&self, guild: u64, label: &str, call_key: &str) -> Option<String> {
+        let state = self.lock();
+        let polled = state.servers.get(&(guild, label.to_owned()))?;
+        let call = polled
+            .extras
+            .mod_calls
+            .iter()
+            .find(|c| c.call_key == call_key)?;
+        Some(
+            call.caller
+                .id
+                .map_or_else(|| call.caller.name.clone(), |id| id.to_string()),
+        )
     }
 
     /// The server is no longer tracked: its keys go (watchers get REMOVE `/`, and stay

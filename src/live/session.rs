@@ -47,6 +47,8 @@ pub struct SessionLimits {
     pub auth_timeout: Duration,
     /// The largest presence value, encoded as JSON. Default 4 KiB.
     pub presence_max_bytes: usize,
+    /// Keys one session may watch at once. Default 1,000.
+    pub max_watched_keys: usize,
 }
 
 impl Default for SessionLimits {
@@ -57,6 +59,7 @@ impl Default for SessionLimits {
             ping_interval: Duration::from_secs(25),
             auth_timeout: Duration::from_secs(30),
             presence_max_bytes: 4096,
+            max_watched_keys: 1000,
         }
     }
 }
@@ -138,7 +141,7 @@ impl Window {
             self.start = now;
             self.count = 0;
         }
-        self.count += 1;
+        self.count = self.count.saturating_add(1);
         self.count <= limit
     }
 }
@@ -438,9 +441,26 @@ impl Session {
                 self.error(code, message);
                 continue;
             }
+            if !self.room_for(&key) {
+                return;
+            }
             let stream = self.stream_for(&key, frame.stream);
             self.shared.hub.watch(self.id, &key, stream, params);
         }
+    }
+
+    /// Whether the session may watch one more key (watching it again is always fine); says
+    /// why not.
+    fn room_for(&self, key: &str) -> bool {
+        let max = self.shared.limits.max_watched_keys;
+        if self.streams.contains_key(key) || self.streams.len() < max {
+            return true;
+        }
+        self.error(
+            400,
+            &format!("a session watches at most {max} keys; UNWATCH some first"),
+        );
+        false
     }
 
     fn on_resume(&mut self, authed: &Authed, frame: &Frame) {
@@ -459,6 +479,9 @@ impl Session {
         };
         if let Err((code, message)) = self.allowed(authed, key) {
             self.error(code, message);
+            return;
+        }
+        if !self.room_for(key) {
             return;
         }
         let stream = self.stream_for(key, frame.stream);
@@ -580,10 +603,14 @@ fn authed(claims: &LiveClaims, now: u64) -> Result<(Authed, String), TokenError>
         roles,
         is_admin: claims.admin,
     };
+    // A token is minted for hours; one signed for centuries just never expires in practice.
+    let expires = Instant::now()
+        .checked_add(left)
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600));
     let authed = Authed {
         guild,
         member,
-        expires: Instant::now() + left,
+        expires,
     };
     Ok((authed, claims.sub.clone()))
 }

@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{ActivityConfig, SimConfig, SimHandle, Simulator};
+use super::{ActivityConfig, BucketLimit, SimConfig, SimHandle, Simulator};
 
 /// Options of `erlc-bot sim`.
 #[derive(Debug, Clone, clap::Args)]
@@ -30,7 +31,17 @@ pub struct SimArgs {
     /// Time between activity ticks, e.g. `2s`, `500ms`, `1m`.
     #[arg(long, default_value = "2s", value_parser = parse_duration)]
     pub activity_interval: Duration,
+    /// GET requests allowed per 10-second window (PRC allows 35); raise it to serve many
+    /// servers to one bot, e.g. for `erlc-bot bench tracker --api-base`.
+    #[arg(long)]
+    pub read_limit: Option<u32>,
+    /// Also write every server's key to this file, one a line (for `bench tracker --keys-file`).
+    #[arg(long)]
+    pub keys_out: Option<PathBuf>,
 }
+
+/// Window of `--read-limit`, in seconds.
+const READ_WINDOW_SECS: u32 = 10;
 
 /// Parses `500ms`, `2s`, `1m` or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -65,8 +76,27 @@ pub fn config(args: &SimArgs) -> SimConfig {
             interval: args.activity_interval,
             ..ActivityConfig::default()
         }),
+        read_limit: args
+            .read_limit
+            .map_or(SimConfig::default().read_limit, |limit| {
+                BucketLimit::new(limit, READ_WINDOW_SECS)
+            }),
         ..SimConfig::default()
     }
+}
+
+/// Every server's key, one a line, in server order.
+pub fn keys_text(handle: &SimHandle) -> String {
+    handle
+        .servers()
+        .iter()
+        .map(|s| format!("{}\n", s.key))
+        .collect()
+}
+
+fn write_keys(handle: &SimHandle, path: &Path) -> anyhow::Result<()> {
+    std::fs::write(path, keys_text(handle))
+        .map_err(|e| anyhow::anyhow!("could not write the server keys to {}: {e}", path.display()))
 }
 
 /// What the simulator prints at start: where it is, the servers and how to use it.
@@ -110,6 +140,12 @@ fn say(text: &str) {
 /// Runs until Ctrl-C.
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let handle = Simulator::start(config(&args)).await?;
+    if let Some(path) = &args.keys_out {
+        if let Err(error) = write_keys(&handle, path) {
+            handle.shutdown().await;
+            return Err(error);
+        }
+    }
     say(&banner(&handle));
     tokio::signal::ctrl_c().await?;
     say("stopping the simulator\n");

@@ -133,7 +133,7 @@ pub fn backup(data_dir: &Path, file: &Path, now_ms: i64) -> Result<BackupReport,
             data_dir.display()
         )));
     }
-    let db = db::open_sled(data_dir)?;
+    let db = db::open_sled(data_dir, crate::store::DEFAULT_CACHE_MIB)?;
     write_backup(&db, file, now_ms)
 }
 
@@ -152,7 +152,7 @@ pub fn restore(data_dir: &Path, file: &Path, force: bool) -> Result<RestoreRepor
         .map_err(|e| StoreError::io(format!("open the backup {}", file.display()), e))?;
     let mut lines = BufReader::new(handle).lines();
     let (schema_version, created_at_ms) = read_header(lines.next())?;
-    let db = db::open_sled(data_dir)?;
+    let db = db::open_sled(data_dir, crate::store::DEFAULT_CACHE_MIB)?;
     if !schema::is_empty(&db)? {
         if !force {
             return Err(StoreError::Invalid(format!(

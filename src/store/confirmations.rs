@@ -27,6 +27,11 @@ pub struct PendingConfirmation {
     pub command_text: String,
     /// Unix ms from which the prompt no longer works.
     pub expires_at_ms: i64,
+    /// The typed action the command text was built from (a kick, a ban …), in the actions
+    /// layer's own JSON, so the confirmation is checked and audited as that action; `None`
+    /// for a raw command. Opaque to the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<serde_json::Value>,
 }
 
 impl PendingConfirmation {
@@ -152,6 +157,7 @@ mod tests {
             server_label: "main".into(),
             command_text: ":shutdown".into(),
             expires_at_ms,
+            action: None,
         }
     }
 

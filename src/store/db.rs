@@ -44,7 +44,7 @@ pub fn has_files(data_dir: &Path) -> bool {
 ///
 /// sled 0.34 can panic instead of returning an error on some damaged files, so the open runs
 /// under `catch_unwind` and a panic becomes [`StoreError::Corrupt`].
-pub fn open_sled(data_dir: &Path) -> Result<sled::Db, StoreError> {
+pub fn open_sled(data_dir: &Path, cache_mib: u64) -> Result<sled::Db, StoreError> {
     let path = db_path(data_dir);
     std::fs::create_dir_all(data_dir).map_err(|e| {
         StoreError::io(
@@ -52,7 +52,10 @@ pub fn open_sled(data_dir: &Path) -> Result<sled::Db, StoreError> {
             e,
         )
     })?;
-    let opened = catch_unwind(AssertUnwindSafe(|| open_waiting_for_lock(&path)));
+    let config = sled::Config::new()
+        .path(&path)
+        .cache_capacity(cache_mib.saturating_mul(1024 * 1024));
+    let opened = catch_unwind(AssertUnwindSafe(|| open_waiting_for_lock(&config)));
     match opened {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(err)) => Err(classify_open_error(&path, err)),
@@ -70,8 +73,7 @@ const LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 /// dropped (its flusher thread finishes first), so a restart in the same process, or one
 /// right after the previous process exited, can find it still held: wait up to
 /// [`LOCK_GRACE`] for it before giving up.
-fn open_waiting_for_lock(path: &Path) -> sled::Result<sled::Db> {
-    let config = sled::Config::new().path(path);
+fn open_waiting_for_lock(config: &sled::Config) -> sled::Result<sled::Db> {
     let started = std::time::Instant::now();
     loop {
         match config.open() {
@@ -90,7 +92,7 @@ fn is_lock_error(io: &std::io::Error) -> bool {
 /// Open a sled database at `path` for tests that reopen one they just dropped.
 #[cfg(test)]
 pub(crate) fn open_test_db(path: &Path) -> sled::Db {
-    open_waiting_for_lock(path).expect("the test database reopens")
+    open_waiting_for_lock(&sled::Config::new().path(path)).expect("the test database reopens")
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -228,8 +230,8 @@ mod tests {
     #[test]
     fn a_second_open_reports_the_lock() {
         let dir = tempfile::tempdir().unwrap();
-        let _first = open_sled(dir.path()).unwrap();
-        let err = open_sled(dir.path()).unwrap_err();
+        let _first = open_sled(dir.path(), 16).unwrap();
+        let err = open_sled(dir.path(), 16).unwrap_err();
         assert!(matches!(err, StoreError::Locked { .. }), "{err}");
         assert!(err.to_string().contains("stop the running bot"), "{err}");
     }

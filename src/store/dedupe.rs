@@ -115,6 +115,24 @@ impl DedupeSet {
             .map_err(from_tx)
     }
 
+    /// Writes to gather and apply together (one atomic batch instead of one transaction per
+    /// key): see [`DedupeWrites`].
+    pub fn writes(&self) -> DedupeWrites {
+        DedupeWrites {
+            batch: sled::Batch::default(),
+            now: self.clock.now_ms(),
+            len: 0,
+        }
+    }
+
+    /// Apply gathered writes atomically: after a crash all or none of them are there.
+    pub fn apply(&self, writes: DedupeWrites) -> Result<(), StoreError> {
+        if writes.len > 0 {
+            self.tree.apply_batch(writes.batch)?;
+        }
+        Ok(())
+    }
+
     /// Is `key` recorded in `scope` and not expired?
     pub fn contains(&self, scope: &str, key: &[u8]) -> Result<bool, StoreError> {
         let now = self.clock.now_ms();
@@ -188,6 +206,46 @@ impl DedupeSet {
     }
 }
 
+/// Keys and watermarks to write in one batch ([`DedupeSet::writes`], [`DedupeSet::apply`]).
+/// For a writer that already knows which keys are new (the tracker decides that while planning a
+/// poll, and one poll of a server runs at a time): unlike [`DedupeSet::insert_if_new`] a key is
+/// written without looking, so a key still recorded gets a later expiry.
+pub struct DedupeWrites {
+    batch: sled::Batch,
+    now: i64,
+    len: usize,
+}
+
+impl DedupeWrites {
+    /// Record `key` in `scope` for `ttl` from when the writes were started.
+    pub fn insert(&mut self, scope: &str, key: &[u8], ttl: Duration) -> Result<(), StoreError> {
+        let entry = scoped_key(ENTRY, scope, key)?;
+        let expires_at = self.now.saturating_add(ttl_ms(ttl));
+        // An older expiry entry of the same key stays behind; sweeps skip it (see
+        // `remove_if_expiring_at`).
+        self.batch.insert(expiry_key(expires_at, &entry), &[]);
+        self.batch.insert(entry, &expires_at.to_be_bytes());
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Set a named watermark of `scope`, as [`DedupeSet::set_watermark`].
+    pub fn watermark(&mut self, scope: &str, name: &str, value: i64) -> Result<(), StoreError> {
+        let key = scoped_key(WATERMARK, scope, name.as_bytes())?;
+        self.batch.insert(key, &value.to_be_bytes());
+        self.len += 1;
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for DedupeWrites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DedupeWrites")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Remove `entry` only if it still expires at `expires_at` (it may have been re-inserted).
 fn remove_if_expiring_at(
     tx: &TransactionalTree,
@@ -256,6 +314,33 @@ mod tests {
             "only the stale index entry"
         );
         assert!(set.contains("s", b"k").unwrap());
+    }
+
+    #[test]
+    fn batched_writes_record_keys_and_watermarks_that_expire_and_sweep_as_usual() {
+        let clock = Arc::new(ManualClock::new(1_000));
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let set = DedupeSet::open(&db, clock.clone()).unwrap();
+        let ttl = Duration::from_secs(10);
+        assert!(set.insert_if_new("s", b"old", ttl).unwrap());
+        let mut writes = set.writes();
+        writes.insert("s", b"a", ttl).unwrap();
+        writes.insert("s", b"old", ttl).unwrap();
+        writes.insert("t", b"a", ttl).unwrap();
+        writes.watermark("s", "newest", 77).unwrap();
+        assert!(writes.insert("", b"a", ttl).is_err());
+        set.apply(writes).unwrap();
+        assert!(set.contains("s", b"a").unwrap());
+        assert!(set.contains("t", b"a").unwrap());
+        assert!(!set.contains("u", b"a").unwrap());
+        assert!(!set.insert_if_new("s", b"a", ttl).unwrap());
+        assert_eq!(set.watermark("s", "newest").unwrap(), Some(77));
+        set.apply(set.writes()).unwrap();
+        clock.advance_ms(11_000);
+        assert!(!set.contains("s", b"a").unwrap());
+        while set.sweep_expired(100).unwrap() > 0 {}
+        assert!(set.insert_if_new("s", b"a", ttl).unwrap());
+        assert_eq!(set.watermark("s", "newest").unwrap(), Some(77));
     }
 
     #[test]

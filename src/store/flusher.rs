@@ -7,9 +7,18 @@
 //! servers). Here at most one flush per [`GroupFlush`] runs at a time, on tokio's blocking
 //! pool, so sled's pool always has threads for the writes. Callers that arrive while a flush
 //! runs wait for the next one, which covers all of them: fewer fsyncs under load too.
+//!
+//! A group may also have a window, for the bulk writers (tracker polls, feed commits):
+//! [`GroupFlush::flush_in_window`] starts a flush no sooner than one window after the last one
+//! started, so under load every bulk caller of one window shares one flush (group commit); when
+//! the last flush is older than the window it flushes at once, so a quiet bot waits no longer.
+//! [`GroupFlush::flush`] (a person's action, a webhook answer) never waits for a window.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use super::StoreError;
 
@@ -28,28 +37,64 @@ struct Inner {
     completed: AtomicU64,
     /// Held for the length of one flush.
     gate: tokio::sync::Mutex<()>,
+    /// When the last flush started.
+    last_start: std::sync::Mutex<Option<Instant>>,
+    /// Shortest time between the starts of two flushes for `flush_in_window`.
+    window: Duration,
 }
 
 impl GroupFlush {
     pub(crate) fn new(tree: sled::Tree) -> Self {
+        Self::with_window(tree, Duration::ZERO)
+    }
+
+    /// A group whose flushes start at most once per `window`.
+    pub(crate) fn with_window(tree: sled::Tree, window: Duration) -> Self {
         Self {
             inner: Arc::new(Inner {
                 tree,
                 requested: AtomicU64::new(0),
                 completed: AtomicU64::new(0),
                 gate: tokio::sync::Mutex::new(()),
+                last_start: std::sync::Mutex::new(None),
+                window,
             }),
         }
     }
 
     /// Return once everything written before the call is on disk.
     pub(crate) async fn flush(&self) -> Result<(), StoreError> {
+        let ticket = self.inner.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        self.flush_ticket(ticket).await
+    }
+
+    /// [`GroupFlush::flush`], sharing the flush with every caller of the same window.
+    pub(crate) async fn flush_in_window(&self) -> Result<(), StoreError> {
         let inner = &self.inner;
         let ticket = inner.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        let last = *inner
+            .last_start
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Callers arriving during the wait take tickets that the next flush covers too.
+        if let Some(last) = last
+            && !inner.window.is_zero()
+        {
+            tokio::time::sleep_until(last + inner.window).await;
+        }
+        self.flush_ticket(ticket).await
+    }
+
+    async fn flush_ticket(&self, ticket: u64) -> Result<(), StoreError> {
+        let inner = &self.inner;
         let _gate = inner.gate.lock().await;
         if inner.completed.load(Ordering::SeqCst) >= ticket {
             return Ok(());
         }
+        *inner
+            .last_start
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
         // Every ticket taken before this read belongs to writes made before the flush starts.
         let covered = inner.requested.load(Ordering::SeqCst);
         let tree = inner.tree.clone();
@@ -66,6 +111,7 @@ impl std::fmt::Debug for GroupFlush {
         f.debug_struct("GroupFlush")
             .field("requested", &self.inner.requested.load(Ordering::Relaxed))
             .field("completed", &self.inner.completed.load(Ordering::Relaxed))
+            .field("window", &self.inner.window)
             .finish()
     }
 }
@@ -100,5 +146,38 @@ mod tests {
         assert_eq!(requested, 400);
         assert_eq!(group.inner.completed.load(Ordering::SeqCst), requested);
         assert_eq!(db.len(), 400);
+    }
+
+    /// Group commit: with a window, callers arriving while a flush waits for its window share
+    /// it, and a caller returns only once a flush that started after its call has finished, so
+    /// whatever it wrote before calling is durable when it is told so.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_window_makes_callers_share_flushes_and_each_waits_for_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let window = std::time::Duration::from_millis(50);
+        let group = GroupFlush::with_window((*db).clone(), window);
+        // The first flush runs at once: a quiet bot waits for no window.
+        group.flush_in_window().await.unwrap();
+        assert_eq!(group.inner.completed.load(Ordering::SeqCst), 1);
+        let mut tasks = Vec::new();
+        for i in 0..20u32 {
+            let (db, group) = (db.clone(), group.clone());
+            tasks.push(tokio::spawn(async move {
+                db.insert(i.to_be_bytes(), vec![1u8; 64]).unwrap();
+                group.flush_in_window().await.unwrap();
+                // Every ticket up to this caller's is covered by a finished flush.
+                group.inner.completed.load(Ordering::SeqCst)
+            }));
+        }
+        let mut covered = Vec::new();
+        for task in tasks {
+            covered.push(task.await.unwrap());
+        }
+        let requested = group.inner.requested.load(Ordering::SeqCst);
+        assert_eq!(requested, 21);
+        assert_eq!(group.inner.completed.load(Ordering::SeqCst), requested);
+        assert!(covered.iter().all(|c| *c >= 2), "{covered:?}");
+        assert_eq!(db.len(), 20);
     }
 }

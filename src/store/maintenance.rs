@@ -160,6 +160,7 @@ mod tests {
             server_label: "main".into(),
             command_text: ":shutdown".into(),
             expires_at_ms,
+            action: None,
         };
         let later = 1_000_000 + 41 * 24 * 3600 * 1000;
         let confirmations = store.confirmations();

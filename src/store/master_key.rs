@@ -182,7 +182,7 @@ mod tests {
     fn damaged_or_missing_key_check_is_corrupt() {
         let dir = tempfile::tempdir().unwrap();
         let key = MasterKey::generate();
-        let sled = db::open_sled(dir.path()).unwrap();
+        let sled = db::open_sled(dir.path(), crate::store::DEFAULT_CACHE_MIB).unwrap();
         let meta = sled.open_tree(trees::META).unwrap();
         meta.insert(KEY_CHECK_KEY, &b"{\"garbage\":1}"[..]).unwrap();
         let err = unlock(&sled, &source(&key), dir.path()).unwrap_err();
@@ -203,7 +203,7 @@ mod tests {
         let key = MasterKey::generate();
         drop(Store::open(StoreConfig::new(dir.path(), source(&key))).unwrap());
         {
-            let sled = db::open_sled(dir.path()).unwrap();
+            let sled = db::open_sled(dir.path(), crate::store::DEFAULT_CACHE_MIB).unwrap();
             let meta = sled.open_tree(trees::META).unwrap();
             let newer = crate::store::schema::SCHEMA_VERSION + 1;
             meta.insert("schema_version", &newer.to_be_bytes()).unwrap();

@@ -34,7 +34,7 @@ pub use audit::{
 pub use backup::{BackupReport, RestoreReport};
 pub use confirmations::{Confirmations, PendingConfirmation};
 pub use crypto::{MasterKey, MasterKeySource, SealedKey};
-pub use dedupe::{DedupeSet, tracker_scope};
+pub use dedupe::{DedupeSet, DedupeWrites, tracker_scope};
 pub use error::StoreError;
 pub use events::{
     Cursor, EventQuery, EventStore, Order, Page, PartitionHead, PartitionRule, RetentionConfig,
@@ -63,7 +63,19 @@ pub struct StoreConfig {
     pub clock: SharedClock,
     /// What [`Store::remove_guild`] does with the guild's audit log.
     pub audit_retention: AuditRetention,
+    /// Durable flushes for polls and feed commits ([`Store::flush_in_window`]) start at most
+    /// once per this window, shared by all that asked meanwhile (group commit): fewer, larger
+    /// disk writes under load, at most this much more latency per poll. Zero flushes for each.
+    pub flush_window: std::time::Duration,
+    /// sled's page cache, in MiB (sled's default is 1 GiB, more than a bot tracking thousands
+    /// of servers needs resident).
+    pub cache_mib: u64,
 }
+
+/// [`StoreConfig::flush_window`] unless configured.
+pub const DEFAULT_FLUSH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
+/// [`StoreConfig::cache_mib`] unless configured.
+pub const DEFAULT_CACHE_MIB: u64 = 256;
 
 impl StoreConfig {
     /// The system clock, and audit logs kept when a guild is removed.
@@ -73,6 +85,8 @@ impl StoreConfig {
             master_key,
             clock: clock::system(),
             audit_retention: AuditRetention::default(),
+            flush_window: DEFAULT_FLUSH_WINDOW,
+            cache_mib: DEFAULT_CACHE_MIB,
         }
     }
 }
@@ -123,13 +137,15 @@ impl Store {
     /// master key, and flush. Every failure says what to do about it.
     pub fn open(config: StoreConfig) -> Result<Self, StoreError> {
         let had_files = db::has_files(&config.data_dir);
-        let db = db::open_sled(&config.data_dir)?;
+        let db = db::open_sled(&config.data_dir, config.cache_mib)?;
         schema::prepare(&db, had_files)?;
         let master = master_key::unlock(&db, &config.master_key, &config.data_dir)?;
         let keys = Arc::new(crypto::KeyRing::new(master));
         let settings = Settings::open(&db, keys.clone(), config.clock.clone())?;
         let audit = AuditLog::open(&db, settings.clone(), config.clock.clone())?;
-        let events = EventStore::open(&db, config.clock.clone())?;
+        let group_flush = flusher::GroupFlush::with_window((*db).clone(), config.flush_window);
+        let events =
+            EventStore::open_sharing_flush(&db, config.clock.clone(), group_flush.clone())?;
         let dedupe = DedupeSet::open(&db, config.clock.clone())?;
         let outbox = Outbox::open(&db, config.clock.clone())?;
         let inbox = Inbox::open(&db, config.clock.clone())?;
@@ -137,7 +153,7 @@ impl Store {
         db.flush()?;
         Ok(Self {
             inner: Arc::new(Inner {
-                group_flush: flusher::GroupFlush::new((*db).clone()),
+                group_flush,
                 db,
                 data_dir: config.data_dir,
                 key_source: config.master_key,
@@ -214,6 +230,12 @@ impl Store {
     /// [`Store::flush`] without blocking the async runtime; concurrent callers share flushes.
     pub async fn flush_async(&self) -> Result<(), StoreError> {
         self.inner.group_flush.flush().await
+    }
+
+    /// [`Store::flush_async`] for bulk writers (feed commits): shares one flush with every
+    /// bulk writer of the same [`StoreConfig::flush_window`].
+    pub async fn flush_in_window(&self) -> Result<(), StoreError> {
+        self.inner.group_flush.flush_in_window().await
     }
 
     /// The last step of a clean shutdown (after the bot stopped taking work): flush and log.

@@ -45,5 +45,5 @@ pub enum TrackerError {
     Store(#[from] StoreError),
     /// The checkpoint (the world the events were diffed against) could not be serialised.
     #[error("encoding the tracker checkpoint failed: {0}")]
-    Encode(#[source] serde_json::Error),
+    Encode(#[source] postcard::Error),
 }

@@ -32,6 +32,7 @@ use tokio::time::Instant;
 
 use crate::erlc::BucketSnapshot;
 use crate::events::validate_segment;
+use crate::latency::{LatencyHistogram, LatencySnapshot};
 use crate::store::{ServerStatus, Store, StoreError};
 
 pub use config::{TrackedServer, TrackerConfig};
@@ -126,6 +127,8 @@ struct Inner {
     /// Committed polls and removed servers, for observers (the live state hub).
     changes: broadcast::Sender<ServerChange>,
     metrics: Metrics,
+    /// How late each scheduled poll started.
+    lateness: LatencyHistogram,
     rng: Mutex<StdRng>,
     learned: Mutex<Learned>,
     /// The interval queued polls were planned with.
@@ -174,6 +177,7 @@ impl Tracker {
                 events_tx,
                 changes,
                 metrics: Metrics::default(),
+                lateness: LatencyHistogram::default(),
                 rng: Mutex::new(rng),
                 learned: Mutex::new(Learned::default()),
                 base_interval,
@@ -307,6 +311,11 @@ impl Tracker {
         self.inner.metrics.snapshot()
     }
 
+    /// How late every scheduled poll since start began, after the time it was due.
+    pub fn poll_lateness(&self) -> LatencySnapshot {
+        self.inner.lateness.snapshot()
+    }
+
     /// The plan for the servers being polled now, under the read bucket learned so far (or
     /// the configured assumption before anything was learned).
     pub fn plan(&self) -> Plan {
@@ -398,7 +407,9 @@ impl Tracker {
             }
             health.polls += 1;
             if let Some(lag) = lag {
-                health.lag_ms = Some(i64::try_from(lag.as_millis()).unwrap_or(i64::MAX));
+                let lag_ms = i64::try_from(lag.as_millis()).unwrap_or(i64::MAX);
+                health.lag_ms = Some(lag_ms);
+                inner.lateness.record_ms(lag_ms);
             }
         }
         let result = poll::poll(

@@ -120,3 +120,48 @@ pub enum ServerChange {
         label: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tracker::logs::read_logs;
+    use crate::tracker::world::Roster;
+
+    #[test]
+    fn extras_carry_locations_cap_code_and_the_windows_mod_calls() {
+        let snapshot: V2Server = serde_json::from_value(serde_json::json!({
+            "Name": "RP", "OwnerId": 1, "CoOwnerIds": [], "CurrentPlayers": 2, "MaxPlayers": 40,
+            "JoinKey": "code", "AccVerifiedReq": "Disabled", "TeamBalance": false,
+            "Players": [
+                {"Player": "Mod:10", "Permission": "Server Moderator", "Team": "Police",
+                 "Location": {"LocationX": 1.5, "LocationZ": -2, "PostalCode": "307"}},
+                {"Player": "Civ:11", "Permission": "Normal", "Team": "Civilian"}
+            ],
+            "ModCalls": [
+                {"Caller": "Civ:11", "Timestamp": 100},
+                {"Caller": "Civ:11", "Moderator": "Mod:10", "Timestamp": 90}
+            ]
+        }))
+        .unwrap();
+        let world = WorldState::from_snapshot(&snapshot);
+        let roster = Roster {
+            newer: &world,
+            older: None,
+        };
+        let logs = read_logs(&snapshot, roster, 200);
+        let extras = SnapshotExtras::from_snapshot(&snapshot, &logs);
+        assert_eq!(extras.max_players, Some(40));
+        assert_eq!(extras.join_key.as_deref(), Some("code"));
+        assert_eq!(extras.locations.keys().copied().collect::<Vec<_>>(), [10]);
+        assert_eq!(extras.locations[&10].postal_code.as_deref(), Some("307"));
+        let calls: Vec<(&str, i64, Option<&str>)> = extras
+            .mod_calls
+            .iter()
+            .map(|c| {
+                let by = c.answered_by.as_ref().map(|m| m.name.as_str());
+                (c.call_key.as_str(), c.at, by)
+            })
+            .collect();
+        assert_eq!(calls, [("11-90", 90, Some("Mod")), ("11-100", 100, None)]);
+    }
+}

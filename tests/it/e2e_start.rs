@@ -51,6 +51,7 @@ async fn binary_registers_answers_and_stops_cleanly_on_sigterm() {
         "settings",
         "audit",
         "health",
+        "dashboard",
     ] {
         assert!(
             commands.iter().any(|c| c["name"] == name),

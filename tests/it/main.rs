@@ -52,6 +52,7 @@ mod webhook_inbox;
 mod webhook_verification;
 
 // The real binary: the demo, and end to end against the fake Discord and the simulator.
+mod bench_cli;
 mod demo_cli;
 mod e2e_ack;
 mod e2e_admin;
@@ -63,4 +64,8 @@ mod e2e_setup;
 mod e2e_start;
 mod e2e_webhooks;
 mod fake_discord_selftest;
+mod live_smoke;
 mod live_stream;
+
+// The dashboard IPC through the real binary.
+mod ipc;

@@ -4,8 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use erlc_bot::sim::cli::{SimArgs, banner, config};
-use erlc_bot::sim::{ActivityConfig, SimConfig, Simulator};
+use erlc_bot::sim::cli::{SimArgs, banner, config, keys_text};
+use erlc_bot::sim::{ActivityConfig, BucketLimit, SimConfig, Simulator};
 
 #[tokio::test]
 async fn background_activity_ticks_until_shutdown() {
@@ -37,9 +37,12 @@ async fn banner_tells_how_to_use_the_simulator() {
         players: 2,
         no_activity: true,
         activity_interval: Duration::from_secs(2),
+        read_limit: Some(500),
+        keys_out: None,
     };
     let config = config(&args);
     assert!(config.activity.is_none());
+    assert_eq!(config.read_limit, BucketLimit::new(500, 10));
     let sim = Simulator::start(config).await.unwrap();
     let text = banner(&sim);
     let base = sim.base_url();
@@ -52,6 +55,8 @@ async fn banner_tells_how_to_use_the_simulator() {
         "curl -s -H 'Server-Key: {}'",
         sim.servers()[0].key
     )));
+    let keys: Vec<String> = sim.servers().into_iter().map(|s| s.key).collect();
+    assert_eq!(keys_text(&sim), format!("{}\n", keys.join("\n")));
     sim.shutdown().await;
 }
 

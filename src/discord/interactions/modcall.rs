@@ -86,10 +86,6 @@ async fn tell_caller(
         return;
     };
     let player = caller.id.map_or(caller.name.clone(), |id| id.to_string());
-    let text = format!(
-        "A moderator ({}) has taken your call and is on the way.",
-        clicker.actor.name
-    );
     let sent = data
         .services
         .run_action(
@@ -97,7 +93,7 @@ async fn tell_caller(
             &clicker.actor,
             Source::Button,
             Some(label),
-            ModAction::Pm { player, text },
+            ModAction::claim_notice(player, &clicker.actor.name),
         )
         .await;
     if let Err(error) = sent {

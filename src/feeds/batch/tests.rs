@@ -1,7 +1,7 @@
 use super::*;
 use crate::events::catalog::EventPayload;
 use crate::events::fixtures::{call, event, player};
-use crate::ui::message::Embed;
+use crate::ui::message::{Embed, char_len};
 
 /// A card of `text_len + 1` counted characters (title "t", the rest in description and fields).
 fn card(text_len: usize) -> Card {
@@ -231,4 +231,147 @@ fn push_event_renders_once_for_every_channel_and_ignores_none() {
     assert_eq!(planned.len(), 2);
     assert_eq!(planned[0].message, planned[1].message);
     assert_ne!(planned[0].idempotency_key, planned[1].idempotency_key);
+}
+
+/// A card whose digest line is exactly `line_len` characters: `**t** · ` and the description.
+fn line_card(line_len: usize) -> Card {
+    let card = card(line_len - 8);
+    assert_eq!(char_len(&digest_line(&card.embed)), line_len);
+    card
+}
+
+fn digest_batcher() -> Batcher {
+    Batcher::new(BatchConfig::default()).packed(Packing::Digest)
+}
+
+#[test]
+fn a_digest_fills_a_message_to_the_character_limit() {
+    // 100-character lines: 40 fill one description (4,039 characters), 19 more fit in the
+    // 1,961 left of the message's 6,000.
+    for (cards, messages) in [(10, 1), (11, 1), (59, 1), (60, 2), (118, 2), (119, 3)] {
+        let mut batcher = digest_batcher();
+        for id in 0..cards {
+            batcher.push(5, line_card(100), reference(id), 0);
+        }
+        let planned = batcher.flush_all();
+        assert_eq!(planned.len(), messages, "{cards} cards");
+        let events: Vec<EventRef> = planned.iter().flat_map(|p| p.events.clone()).collect();
+        assert_eq!(events, (0..cards).map(reference).collect::<Vec<_>>());
+        assert!(planned.iter().all(|p| p.message.within_limits()));
+    }
+    let mut batcher = digest_batcher();
+    for id in 0..59 {
+        batcher.push(5, line_card(100), reference(id), 0);
+    }
+    let full = batcher.flush_all().remove(0).message;
+    let lengths: Vec<usize> = full.embeds.iter().map(Embed::char_count).collect();
+    assert_eq!(lengths, [4_039, 1_918]);
+}
+
+#[test]
+fn a_quiet_channel_keeps_one_embed_per_card_in_a_digest() {
+    let mut batcher = digest_batcher();
+    for id in 0..10 {
+        batcher.push(5, card(50), reference(id), 0);
+    }
+    let planned = batcher.flush_all();
+    assert_eq!(planned.len(), 1);
+    assert_eq!(planned[0].message.embeds.len(), 10);
+    assert_eq!(planned[0].message.embeds[3], card(50).embed);
+}
+
+#[test]
+fn a_digest_of_real_cards_is_one_line_each_and_live_cards_stay_alone() {
+    let mut batcher = digest_batcher();
+    let kill = |i: u64| {
+        event(
+            i,
+            EventPayload::Kill {
+                killer: player("Killer_one", 10 + i, "Criminal"),
+                killed: player("Victim*two", 20 + i, "Civilian"),
+            },
+        )
+    };
+    for id in 1..=20 {
+        batcher.push_event(&[5], &kill(id), 0);
+    }
+    let call = event(
+        21,
+        EventPayload::EmergencyStarted {
+            call: call(4, vec![]),
+        },
+    );
+    batcher.push_event(&[5], &call, 0);
+    batcher.push_event(&[5], &kill(22), 0);
+    let planned = batcher.flush_all();
+    let sizes: Vec<usize> = planned.iter().map(|p| p.events.len()).collect();
+    assert_eq!(
+        sizes,
+        [20, 1, 1],
+        "the digest, the live card, the next batch"
+    );
+    let digest = &planned[0].message;
+    let text: Vec<&str> = digest
+        .embeds
+        .iter()
+        .filter_map(|e| e.description.as_deref())
+        .flat_map(|d| d.lines())
+        .collect();
+    assert_eq!(text.len(), 20);
+    assert!(text.iter().all(|line| line.starts_with("**")), "{text:?}");
+    assert!(
+        text[0].contains("Victim\\*two"),
+        "game text stays escaped: {}",
+        text[0]
+    );
+    assert_eq!(planned[1].events, vec![EventRef::of(&call)]);
+    assert_eq!(planned[1].message.embeds.len(), 1);
+}
+
+use proptest::strategy::Strategy as _;
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(48))]
+    #[test]
+    fn packing_keeps_order_and_limits_and_no_two_messages_could_be_one(
+        sizes in proptest::collection::vec(
+            proptest::prop_oneof![1usize..4_000, (5usize..7).prop_map(|k| k * 1_000)],
+            1..60,
+        ),
+        digest in proptest::bool::ANY,
+    ) {
+        let packing = if digest { Packing::Digest } else { Packing::Cards };
+        let mut batcher = Batcher::new(BatchConfig::default()).packed(packing);
+        let cards: Vec<Card> = sizes.iter().map(|&n| card(n)).collect();
+        for (id, card) in cards.iter().enumerate() {
+            batcher.push(5, card.clone(), reference(id as u64), 0);
+        }
+        let planned = batcher.flush_all();
+        let events: Vec<u64> = planned.iter().flat_map(|p| p.events.iter().map(|e| e.id)).collect();
+        proptest::prop_assert_eq!(events, (0..sizes.len() as u64).collect::<Vec<_>>());
+        let mut first = 0;
+        for (i, message) in planned.iter().enumerate() {
+            proptest::prop_assert!(message.message.within_limits());
+            let count = message.events.len();
+            if let Some(next) = planned.get(i + 1) {
+                // The next message's first card would have broken a limit here.
+                let mut with_next: Vec<Embed> =
+                    cards[first..first + count].iter().map(|c| clamped(&c.embed)).collect();
+                with_next.push(clamped(&cards[first + count].embed));
+                let chars: usize = with_next.iter().map(Embed::char_count).sum();
+                let as_cards = with_next.len() <= MAX_EMBEDS && chars <= MAX_EMBED_TOTAL;
+                let lines: Vec<String> = with_next.iter().map(digest_line).collect();
+                proptest::prop_assert!(!as_cards);
+                proptest::prop_assert!(!(digest && digest_fits(&lines)));
+                proptest::prop_assert_eq!(next.events[0].id, (first + count) as u64);
+            }
+            first += count;
+        }
+    }
+}
+
+fn clamped(embed: &Embed) -> Embed {
+    let mut embed = embed.clone();
+    embed.clamp();
+    embed
 }

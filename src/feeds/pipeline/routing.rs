@@ -36,7 +36,7 @@ impl FeedPipeline {
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), PipelineError> {
         let mut state = RoutingState {
-            batcher: Batcher::new(self.config.batch),
+            batcher: Batcher::new(self.config.batch).packed(self.config.packing),
             read_upto: HashMap::new(),
             moved: BTreeSet::new(),
         };
@@ -184,7 +184,7 @@ impl FeedPipeline {
         }
         state.moved.clear();
         if !entries.is_empty() {
-            self.store.flush_async().await?;
+            self.store.flush_in_window().await?;
             self.stats.add_queued(entries.len());
             self.delivery_wake.notify_one();
         }

@@ -4,6 +4,8 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
+use crate::latency::{LatencyHistogram, LatencySnapshot};
+
 /// Live counters; cheap to update from any task.
 #[derive(Debug, Default)]
 pub struct PipelineStats {
@@ -17,6 +19,7 @@ pub struct PipelineStats {
     max_lag_ms: AtomicI64,
     lag_total_ms: AtomicI64,
     lag_samples: AtomicU64,
+    lag: LatencyHistogram,
 }
 
 /// The counters at one moment.
@@ -84,6 +87,12 @@ impl PipelineStats {
         self.max_lag_ms.fetch_max(lag_ms, Ordering::Relaxed);
         self.lag_total_ms.fetch_add(lag_ms, Ordering::Relaxed);
         self.lag_samples.fetch_add(1, Ordering::Relaxed);
+        self.lag.record_ms(lag_ms);
+    }
+
+    /// Every feed lag since start (event stored → message at the sink), for percentiles.
+    pub fn lag_histogram(&self) -> LatencySnapshot {
+        self.lag.snapshot()
     }
 
     /// The counters now, with `outbox_depth` read by the caller.
@@ -124,5 +133,8 @@ mod tests {
         assert_eq!(snapshot.max_lag_ms, Some(300));
         assert_eq!(snapshot.mean_lag_ms, Some(133));
         assert_eq!(snapshot.delivered(), 2);
+        let lags = stats.lag_histogram();
+        assert_eq!((lags.count(), lags.sum_ms()), (3, 400));
+        assert_eq!(lags.max_ms(), Some(300));
     }
 }

@@ -1,6 +1,7 @@
 //! Tests of the hub and the sessions, driven through channels (no sockets), with a store in a
 //! temporary directory and a manual clock for token times.
 
+mod calls;
 mod hub;
 mod session;
 

@@ -39,7 +39,9 @@ impl Client {
     /// Connected and authenticated with `token`.
     async fn authed(f: &Fixture, token: &str) -> Self {
         let mut client = Self::connect(f).await;
-        client.send(FrameType::Auth, 0, json!({ "token": token })).await;
+        client
+            .send(FrameType::Auth, 0, json!({ "token": token }))
+            .await;
         let ok = client.out.frame().await;
         assert_eq!(ok.kind, FrameType::AuthOk, "{:?}", ok.body);
         client
@@ -73,7 +75,10 @@ impl Client {
 
     /// Then a close, and the session ended for `why`.
     async fn closed(mut self, why: SessionEnd) {
-        assert!(matches!(self.out.item().await, Some(Outbound::Close { .. })));
+        assert!(matches!(
+            self.out.item().await,
+            Some(Outbound::Close { .. })
+        ));
         assert_eq!(self.task.await.unwrap(), why);
     }
 }
@@ -84,8 +89,13 @@ async fn nothing_but_heartbeat_before_auth() {
     let mut client = Client::connect(&f).await;
     client.send(FrameType::Heartbeat, 0, Value::Null).await;
     let echo = client.out.frame().await;
-    assert_eq!((echo.kind, echo.body.clone()), (FrameType::Heartbeat, Value::Null));
-    client.send(FrameType::Watch, 10, json!({ "state": PLAYERS })).await;
+    assert_eq!(
+        (echo.kind, echo.body.clone()),
+        (FrameType::Heartbeat, Value::Null)
+    );
+    client
+        .send(FrameType::Watch, 10, json!({ "state": PLAYERS }))
+        .await;
     client.error(401).await;
     client.closed(SessionEnd::Unauthorized).await;
     assert_eq!(f.hub.counts().auth_failures, 1);
@@ -96,7 +106,9 @@ async fn a_bad_token_is_refused_and_closed() {
     let f = fixture(64, calm_limits());
     let mut client = Client::connect(&f).await;
     let forged = token(42, true, 60).replace('.', ".x");
-    client.send(FrameType::Auth, 0, json!({ "token": forged })).await;
+    client
+        .send(FrameType::Auth, 0, json!({ "token": forged }))
+        .await;
     let message = client.error(401).await;
     assert!(!message.contains(&forged), "{message}");
     client.closed(SessionEnd::Unauthorized).await;
@@ -149,15 +161,25 @@ async fn denials_do_not_say_whether_a_key_exists() {
     let mut client = Client::authed(&f, &token(42, false, 3600)).await;
     let mut answers = Vec::new();
     for key in [PLAYERS, "7.nothing.players", "8.main.players", "not a key"] {
-        client.send(FrameType::Watch, 10, json!({ "state": key })).await;
+        client
+            .send(FrameType::Watch, 10, json!({ "state": key }))
+            .await;
         answers.push(client.error(403).await);
     }
     assert!(answers.iter().all(|a| a == "not allowed"), "{answers:?}");
 
     let mut admin = Client::authed(&f, &token(43, true, 3600)).await;
-    admin.send(FrameType::Watch, 10, json!({ "state": "8.main.players" })).await;
+    admin
+        .send(FrameType::Watch, 10, json!({ "state": "8.main.players" }))
+        .await;
     admin.error(403).await;
-    admin.send(FrameType::Watch, 12, json!({ "state": PLAYERS, "params": {"a": 1} })).await;
+    admin
+        .send(
+            FrameType::Watch,
+            12,
+            json!({ "state": PLAYERS, "params": {"a": 1} }),
+        )
+        .await;
     let init = admin.out.frame().await;
     assert_eq!((init.kind, init.stream), (FrameType::StateInit, 12));
     assert_eq!(init.body["params"], json!({"a": 1}));
@@ -205,10 +227,17 @@ async fn too_many_calls_or_watches_get_429_and_the_socket_stays() {
         2,
         "{seen:?}"
     );
-    assert!(seen.contains(&(FrameType::Error, Some(json!(429)))), "{seen:?}");
-    client.send(FrameType::Watch, 10, json!({ "state": PLAYERS })).await;
+    assert!(
+        seen.contains(&(FrameType::Error, Some(json!(429)))),
+        "{seen:?}"
+    );
+    client
+        .send(FrameType::Watch, 10, json!({ "state": PLAYERS }))
+        .await;
     assert_eq!(client.out.frame().await.kind, FrameType::StateInit);
-    client.send(FrameType::Watch, 11, json!({ "state": PLAYERS })).await;
+    client
+        .send(FrameType::Watch, 11, json!({ "state": PLAYERS }))
+        .await;
     client.error(429).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     client.call("later", "nope", json!({})).await;
@@ -217,23 +246,63 @@ async fn too_many_calls_or_watches_get_429_and_the_socket_stays() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_session_watches_a_bounded_number_of_keys() {
+    let limits = SessionLimits {
+        max_watched_keys: 2,
+        ..calm_limits()
+    };
+    let f = fixture(64, limits);
+    let mut client = Client::authed(&f, &token(42, true, 3600)).await;
+    let keys = ["7.a.players", "7.b.players", "7.c.players"];
+    client
+        .send(FrameType::Watch, 10, json!({ "states": keys }))
+        .await;
+    for stream in [10, 11] {
+        let init = client.out.frame().await;
+        assert_eq!((init.kind, init.stream), (FrameType::StateInit, stream));
+    }
+    assert!(client.error(400).await.contains("at most 2"));
+    client
+        .send(FrameType::Unwatch, 0, json!({ "state": "7.a.players" }))
+        .await;
+    client
+        .send(FrameType::Watch, 12, json!({ "state": "7.c.players" }))
+        .await;
+    let init = client.out.frame().await;
+    assert_eq!(
+        (init.kind, text(&init, "state")),
+        (FrameType::StateInit, "7.c.players")
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn resume_replays_newer_deltas_or_sends_only_the_state() {
     let f = fixture(64, calm_limits());
     f.hub.apply_polled(polled(&[]));
     let mut client = Client::authed(&f, &token(42, true, 3600)).await;
-    client.send(FrameType::Watch, 10, json!({ "state": PLAYERS })).await;
+    client
+        .send(FrameType::Watch, 10, json!({ "state": PLAYERS }))
+        .await;
     let since = client.out.frame().await.body["version"].as_u64().unwrap();
     f.hub.apply_polled(polled(&[(1, "A", "Normal")]));
-    f.hub.apply_polled(polled(&[(1, "A", "Normal"), (2, "B", "Normal")]));
+    f.hub
+        .apply_polled(polled(&[(1, "A", "Normal"), (2, "B", "Normal")]));
     let fresh = Client::authed(&f, &token(43, true, 3600)).await;
     let mut fresh = fresh;
     fresh
-        .send(FrameType::Resume, 20, json!({ "state": PLAYERS, "since_version": since }))
+        .send(
+            FrameType::Resume,
+            20,
+            json!({ "state": PLAYERS, "since_version": since }),
+        )
         .await;
     let first = fresh.out.frame().await;
     let second = fresh.out.frame().await;
     let live = fresh.out.frame().await;
-    assert_eq!((first.kind, second.kind), (FrameType::Delta, FrameType::Delta));
+    assert_eq!(
+        (first.kind, second.kind),
+        (FrameType::Delta, FrameType::Delta)
+    );
     assert_eq!(ops(&first)[0].path, "/1");
     assert_eq!(ops(&second)[0].path, "/2");
     assert_eq!((live.kind, live.stream), (FrameType::StateInit, 20));
@@ -242,11 +311,16 @@ async fn resume_replays_newer_deltas_or_sends_only_the_state() {
     // Push the first deltas out of the ring: only the state comes back.
     for n in 0..crate::live::states::RING_CAPACITY as u64 {
         let name = format!("p{n}");
-        f.hub.apply_polled(polled(&[(n + 100, name.as_str(), "Normal")]));
+        f.hub
+            .apply_polled(polled(&[(n + 100, name.as_str(), "Normal")]));
     }
     let mut late = Client::authed(&f, &token(44, true, 3600)).await;
-    late.send(FrameType::Resume, 10, json!({ "state": PLAYERS, "since_version": since }))
-        .await;
+    late.send(
+        FrameType::Resume,
+        10,
+        json!({ "state": PLAYERS, "since_version": since }),
+    )
+    .await;
     assert_eq!(late.out.frame().await.kind, FrameType::StateInit);
     assert!(late.out.is_idle());
 }
@@ -256,7 +330,9 @@ async fn clients_cannot_write_state_and_presence_is_their_own_path_only() {
     let f = fixture(64, calm_limits());
     let mut client = Client::authed(&f, &token(42, true, 3600)).await;
     for method in ["state.set", "state.patch", "state.set_in", "state.delete"] {
-        client.call(method, method, json!({ "state": PLAYERS, "value": 1 })).await;
+        client
+            .call(method, method, json!({ "state": PLAYERS, "value": 1 }))
+            .await;
         let result = client.out.frame().await;
         assert_eq!(result.kind, FrameType::Result);
         assert_eq!(result.body["call_id"], method);
@@ -269,14 +345,28 @@ async fn clients_cannot_write_state_and_presence_is_their_own_path_only() {
         let args = json!({ "state": key, "path": path, "value": {"name": "x"} });
         client.call("p", "state.presence", args).await;
         let refused = client.out.frame().await;
-        assert_eq!((refused.body["success"].clone(), refused.body["code"].clone()), (json!(false), json!(403)));
+        assert_eq!(
+            (
+                refused.body["success"].clone(),
+                refused.body["code"].clone()
+            ),
+            (json!(false), json!(403))
+        );
     }
-    client.call("own", "state.presence", json!({ "state": viewers, "path": "/42", "value": {"name": "me"} })).await;
+    client
+        .call(
+            "own",
+            "state.presence",
+            json!({ "state": viewers, "path": "/42", "value": {"name": "me"} }),
+        )
+        .await;
     let ok = client.out.frame().await;
     assert_eq!(ok.body["success"], true, "{:?}", ok.body);
 
     let mut watcher = Client::authed(&f, &token(43, true, 3600)).await;
-    watcher.send(FrameType::Watch, 10, json!({ "state": viewers })).await;
+    watcher
+        .send(FrameType::Watch, 10, json!({ "state": viewers }))
+        .await;
     let init = watcher.out.frame().await;
     assert_eq!(init.body["value"], json!({"42": {"name": "me"}}));
     drop(client.tx);

@@ -62,6 +62,8 @@ pub enum Source {
     Cli,
     /// A dashboard, through the live state stream's CALLs (`/live`).
     Live,
+    /// A dashboard through the bot's IPC (`IPC_SECRET`).
+    Ipc,
 }
 
 /// How the action ended.

@@ -81,10 +81,29 @@ impl EventStore {
         clock: SharedClock,
         retention: RetentionConfig,
     ) -> Result<Self, StoreError> {
-        retention.validate()?;
         let tree = db.open_tree(EVENTS_TREE)?;
+        Self::open_inner(tree.clone(), clock, retention, GroupFlush::new(tree))
+    }
+
+    /// Open with the default retention, flushing through the database's shared group commit.
+    pub(crate) fn open_sharing_flush(
+        db: &sled::Db,
+        clock: SharedClock,
+        group_flush: GroupFlush,
+    ) -> Result<Self, StoreError> {
+        let tree = db.open_tree(EVENTS_TREE)?;
+        Self::open_inner(tree, clock, RetentionConfig::default(), group_flush)
+    }
+
+    fn open_inner(
+        tree: sled::Tree,
+        clock: SharedClock,
+        retention: RetentionConfig,
+        group_flush: GroupFlush,
+    ) -> Result<Self, StoreError> {
+        retention.validate()?;
         Ok(Self {
-            group_flush: GroupFlush::new(tree.clone()),
+            group_flush,
             tree,
             clock,
             retention: Arc::new(retention),
@@ -283,6 +302,12 @@ impl EventStore {
     /// Make everything written so far durable; concurrent callers share flushes.
     pub async fn flush_async(&self) -> Result<(), StoreError> {
         self.group_flush.flush().await
+    }
+
+    /// [`EventStore::flush_async`] for bulk writers (tracker polls): shares one flush with
+    /// every bulk writer of the same window (the store's `flush_window`).
+    pub async fn flush_in_window(&self) -> Result<(), StoreError> {
+        self.group_flush.flush_in_window().await
     }
 }
 

@@ -141,9 +141,20 @@ impl BotProcess {
     /// `http://<addr>` of the bot's HTTP server (bound to port 0 by [`BotEnv`]), read from its
     /// "HTTP server listening" log line.
     pub async fn http_base(&self, timeout: Duration) -> String {
-        let line = self
-            .wait_for_log_line("HTTP server listening", timeout)
-            .await;
+        let addr = self.listening_addr("HTTP server listening", timeout).await;
+        format!("http://{addr}")
+    }
+
+    /// The dashboard IPC's address (start the bot with `IPC_SECRET` and `IPC_BIND` set, port
+    /// 0 for a free one), read from its "dashboard IPC listening" log line.
+    pub async fn ipc_addr(&self, timeout: Duration) -> std::net::SocketAddr {
+        self.listening_addr("dashboard IPC listening", timeout)
+            .await
+    }
+
+    /// The `addr=` of the first log line containing `text`; it must be a loopback address.
+    async fn listening_addr(&self, text: &str, timeout: Duration) -> std::net::SocketAddr {
+        let line = self.wait_for_log_line(text, timeout).await;
         let addr = line
             .split_whitespace()
             .find_map(|word| word.strip_prefix("addr="))
@@ -152,7 +163,7 @@ impl BotProcess {
             .parse()
             .unwrap_or_else(|e| panic!("addr={addr:?} is not an address: {e}"));
         assert!(addr.ip().is_loopback(), "the bot listens on {addr}");
-        format!("http://{addr}")
+        addr
     }
 
     /// Sends SIGTERM, as a service manager does.

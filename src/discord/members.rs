@@ -1,0 +1,78 @@
+//! Who a member is, by id, for front ends that name members only by id (the dashboard IPC).
+//! The member comes from Discord's API (Get Guild Member needs no privileged intent), not from
+//! serenity's cache: with the GUILDS intent alone no member update ever arrives, so a cached
+//! member keeps the roles it had when the guild was first seen, and a member who lost a role
+//! must lose its capabilities at once. The guild (roles, owner) comes from the cache, which
+//! GUILDS keeps current; admin is computed from it as Discord does for an interaction.
+
+use std::num::NonZeroU64;
+use std::sync::Arc;
+
+use poise::serenity_prelude as serenity;
+
+use crate::actions::{ActionError, Member, MemberFuture, MemberLookup};
+
+/// Member lookups through the bot's Discord client.
+pub struct DiscordMembers {
+    http: Arc<serenity::Http>,
+    cache: Arc<serenity::Cache>,
+}
+
+impl std::fmt::Debug for DiscordMembers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordMembers").finish_non_exhaustive()
+    }
+}
+
+impl DiscordMembers {
+    /// Lookups through this client's HTTP and cache.
+    pub fn new(http: Arc<serenity::Http>, cache: Arc<serenity::Cache>) -> Self {
+        Self { http, cache }
+    }
+
+    async fn lookup(&self, guild: u64, user: u64) -> Result<Option<Member>, ActionError> {
+        // Ids are outside data: 0 names nobody (and serenity's ids may not be 0).
+        let (Some(guild), Some(user)) = (NonZeroU64::new(guild), NonZeroU64::new(user)) else {
+            return Ok(None);
+        };
+        let (guild, user) = (serenity::GuildId::from(guild), serenity::UserId::from(user));
+        if self.cache.guild(guild).is_none() {
+            // The bot is not in that guild: nobody there can be known.
+            return Ok(None);
+        }
+        let fetched = match self.http.get_member(guild, user).await {
+            Ok(member) => member,
+            Err(serenity::Error::Http(e)) if e.status_code().is_some_and(|s| s == 404) => {
+                return Ok(None);
+            }
+            Err(e) => {
+                tracing::warn!(guild = %guild, user = %user, error = %e, "member lookup failed");
+                return Err(ActionError::MemberLookup(
+                    "Discord did not answer the member lookup; try again".into(),
+                ));
+            }
+        };
+        Ok(self
+            .cache
+            .guild(guild)
+            .map(|guild| member_of(&guild, &fetched)))
+    }
+}
+
+impl MemberLookup for DiscordMembers {
+    fn member(&self, guild: u64, user: u64) -> MemberFuture<'_> {
+        Box::pin(self.lookup(guild, user))
+    }
+}
+
+/// The member as the services see them; admin as in [`super::actor::from_member`]: owner,
+/// Administrator or Manage Server.
+fn member_of(guild: &serenity::Guild, member: &serenity::Member) -> Member {
+    let permissions = guild.member_permissions(member);
+    Member {
+        discord_id: member.user.id.get(),
+        name: member.display_name().to_owned(),
+        roles: member.roles.iter().map(|r| r.get()).collect(),
+        is_admin: permissions.administrator() || permissions.manage_guild(),
+    }
+}
