@@ -38,6 +38,12 @@ pub struct LiveSecret(String);
 pub const LIVE_SECRET_MIN_LEN: usize = 32;
 
 impl LiveSecret {
+    /// A secret made by the program itself (`bench live` generates one per run), so not read
+    /// from the environment; `None` when shorter than [`LIVE_SECRET_MIN_LEN`].
+    pub fn generated(secret: String) -> Option<Self> {
+        (secret.len() >= LIVE_SECRET_MIN_LEN).then_some(Self(secret))
+    }
+
     /// The secret's bytes, for the token keys only; never log them.
     pub fn expose(&self) -> &[u8] {
         self.0.as_bytes()

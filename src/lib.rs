@@ -36,7 +36,7 @@
 //! | `commands` | slash commands, one file per group: parse, call an action, render a view | `actions`, `discord`, `erlc`, `feeds`, `live`, `store`, `tracker`, `ui`, `views` |
 //! | `app` | the composition root: builds and starts everything, owns the ordered shutdown | `actions`, `clock`, `commands`, `config`, `custom_commands`, `discord`, `erlc`, `events`, `feeds`, `fingerprint`, `http`, `live`, `sandbox`, `sim`, `store`, `tracker`, `ui`, `views` |
 //! | `demo` | `erlc-bot demo`: the feed path on the console, against simulated servers | `app`, `events`, `feeds`, `sim`, `store`, `tracker` |
-//! | `bench` | `erlc-bot bench`: measurements of the running system against the simulator | `actions`, `app`, `erlc`, `events`, `feeds`, `latency`, `sim`, `store`, `tracker`, `ui`, `views` |
+//! | `bench` | `erlc-bot bench`: measurements of the running system against the simulator | `actions`, `app`, `config`, `erlc`, `events`, `feeds`, `fingerprint`, `latency`, `live`, `sim`, `store`, `tracker`, `ui`, `views` |
 //!
 //! serenity and poise appear only in `discord` and `commands`, sled only in `store`.
 

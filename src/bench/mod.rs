@@ -6,9 +6,12 @@
 //! `bench store` writes a million events through the tracker's write path and times the reads
 //! people wait on.
 //!
-//! Parts: `tracker` (the run), `report` (its tables), `store` (the store benchmark),
-//! `procstat` (CPU and memory from /proc).
+//! `bench live` runs the live state stream with N WebSocket clients (see [`live`]).
+//!
+//! Parts: `tracker` (the run), `report` (its tables), `store` (the store benchmark), `live`
+//! (the live state stream), `procstat` (CPU and memory from /proc).
 
+pub mod live;
 mod procstat;
 mod report;
 mod store;
@@ -41,6 +44,8 @@ pub enum BenchTarget {
     Tracker(TrackerBenchArgs),
     /// Write N events through the tracker's write path, then time opening and reading.
     Store(StoreBenchArgs),
+    /// N WebSocket clients watching the live state of simulated servers.
+    Live(live::LiveBenchArgs),
 }
 
 /// Why a benchmark could not run or finish.
@@ -90,6 +95,10 @@ pub enum BenchError {
     /// A writer task panicked or was cancelled.
     #[error("a benchmark task failed: {0}")]
     Task(String),
+    /// A live state client could not connect, authenticate or watch, or the bot broke the
+    /// protocol.
+    #[error("live state: {0}")]
+    Live(String),
     /// SIGINT or SIGTERM arrived before the measurement finished; nothing is reported.
     #[error("stopped by {0} before the measurement finished")]
     Interrupted(Signal),
@@ -121,5 +130,6 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
             Ok(table(&[report]))
         }
         BenchTarget::Store(args) => Ok(store_table(&bench_store(&args).await?)),
+        BenchTarget::Live(args) => Ok(live::table(&live::bench_live(&args).await?)),
     }
 }

@@ -155,7 +155,11 @@ async fn serve(live: Arc<LiveEndpoint>, socket: WebSocket) {
     if let Some(stop) = stop {
         let _ = stop_tx.send(stop);
     }
+    // A reader that stopped reading keeps the writer stuck in a send: abort it then, or the
+    // task and the socket would live as long as that client stays connected.
+    let writer_abort = writer.abort_handle();
     if tokio::time::timeout(DRAIN_TIMEOUT, writer).await.is_err() {
+        writer_abort.abort();
         tracing::debug!("a live session's last frames did not go out in time");
     }
 }
