@@ -31,16 +31,17 @@ use crate::config::LiveSecret;
 use crate::fingerprint::fingerprint;
 use crate::live::frame::{self, Frame, FrameType};
 use crate::live::hub::QUEUE_CAPACITY;
-use crate::live::key::Part;
+use crate::live::key::{Part, StateKey};
 use crate::live::session::SessionLimits;
 use crate::live::token::{LiveClaims, TokenKeys};
-use crate::sim::{BucketLimit, PlayerSpec, SimConfig, SimHandle};
+use crate::sim::{PlayerSpec, SimConfig, SimHandle};
+
+use super::{server_place, sim_read_limit};
 use crate::tracker::{Tracker, TrackerConfig};
 
 use super::{BenchError, CountingSink, parse_status_kib};
 
 /// Servers per simulated guild, as in `bench tracker`.
-const SERVERS_PER_GUILD: usize = 10;
 /// Clients that connect at once while the sessions are set up.
 const CONNECT_CONCURRENCY: usize = 32;
 /// The stalled reader's socket receive buffer: small, so its backlog lands in the bot's
@@ -127,16 +128,12 @@ pub struct LiveBenchReport {
 
 /// Servers as the bench connects them: server `i` is label `s<i % 10>` of guild `1 + i / 10`.
 pub fn server_spread(servers: usize) -> Vec<(u64, String)> {
-    (0..servers)
-        .map(|i| {
-            let guild = 1 + (i / SERVERS_PER_GUILD) as u64;
-            (guild, format!("s{}", i % SERVERS_PER_GUILD))
-        })
-        .collect()
+    (0..servers).map(server_place).collect()
 }
 
 fn key(server: &(u64, String), part: Part) -> String {
-    format!("{}.{}.{}", server.0, server.1, part.as_str())
+    let (guild, label) = server.clone();
+    StateKey { guild, label, part }.to_string()
 }
 
 fn unix_now() -> u64 {
@@ -532,17 +529,12 @@ async fn measure(
 /// The local simulator, servers spread over guilds, no feeds (the stream needs none), and no
 /// activity of its own: [`drive_players`] makes the changes, one per server per interval.
 fn local_config(args: &LiveBenchArgs) -> LocalConfig {
-    // Room for every server's polls in one bucket, twice over, as in `bench tracker`.
-    let per_window = args.servers.saturating_mul(10) / args.interval.max(1) as usize;
-    let read_limit = u32::try_from(per_window.saturating_mul(2))
-        .unwrap_or(u32::MAX)
-        .max(35);
     LocalConfig {
         sim: SimConfig {
             servers: args.servers,
             seed: args.seed,
             initial_players: 10,
-            read_limit: BucketLimit::new(read_limit, 10),
+            read_limit: sim_read_limit(args.servers, args.interval),
             ..SimConfig::default()
         },
         sim_threads: args.sim_threads,

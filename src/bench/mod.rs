@@ -24,6 +24,25 @@ use crate::app::local::LocalError;
 use crate::app::{AppError, Signal};
 use crate::store::StoreError;
 
+/// Servers per simulated guild, in every bench.
+const SERVERS_PER_GUILD: usize = 10;
+
+/// Guild and label of the bench's server `index`: ten servers a guild, labels `s0`…`s9`.
+fn server_place(index: usize) -> (u64, String) {
+    let guild = 1 + (index / SERVERS_PER_GUILD) as u64;
+    (guild, format!("s{}", index % SERVERS_PER_GUILD))
+}
+
+/// The simulator's read bucket for `servers` polled every `interval_secs`: room for every
+/// server's polls in one 10 s window, twice over (at least PRC's 35).
+fn sim_read_limit(servers: usize, interval_secs: u64) -> crate::sim::BucketLimit {
+    let per_window = servers.saturating_mul(10) / interval_secs.max(1) as usize;
+    let limit = u32::try_from(per_window.saturating_mul(2))
+        .unwrap_or(u32::MAX)
+        .max(35);
+    crate::sim::BucketLimit::new(limit, 10)
+}
+
 pub use procstat::{CpuTimes, parse_stat, parse_status_kib};
 pub use report::{DISCORD_REQUESTS_PER_SEC, Percentiles, TrackerBenchReport, WindowReport, table};
 pub use store::{Quantiles, StoreBenchArgs, StoreBenchReport, bench_store, store_table};

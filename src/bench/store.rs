@@ -11,8 +11,8 @@ use hdrhistogram::Histogram;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::BenchError;
 use super::procstat::memory_mib;
+use super::{BenchError, server_place};
 use crate::actions::{LogQuery, Services, ServicesOptions};
 use crate::app::local::ScratchDir;
 use crate::erlc::{ClientConfig, ErlcClient};
@@ -24,7 +24,6 @@ use crate::views::logs::LogKind;
 use crate::views::player::TIMELINE_EVENTS;
 
 /// Servers per guild, as in `bench tracker`.
-const SERVERS_PER_GUILD: usize = 10;
 /// Players who come and go on each server.
 const PLAYERS_PER_SERVER: u64 = 60;
 /// Events spread over this many seconds before the write, so a `/logs` span filters.
@@ -116,12 +115,6 @@ impl Quantiles {
 
 fn store_config(dir: &Path, key_hex: &str) -> StoreConfig {
     StoreConfig::new(dir, MasterKeySource::Env(key_hex.to_owned()))
-}
-
-/// Guild and label of server `index`.
-fn place(index: usize) -> (u64, String) {
-    let guild = 1 + (index / SERVERS_PER_GUILD) as u64;
-    (guild, format!("s{}", index % SERVERS_PER_GUILD))
 }
 
 fn player(rng: &mut StdRng, server: usize) -> PlayerInfo {
@@ -229,7 +222,7 @@ async fn write(store: &Store, args: &StoreBenchArgs) -> Result<u64, BenchError> 
             // Poll `n` of the run goes to writer n % writers, server n % servers.
             for n in (writer as u64..polls_total).step_by(writers) {
                 let server = (n % args.servers.max(1) as u64) as usize;
-                let (guild, label) = place(server);
+                let (guild, label) = server_place(server);
                 let first = n * per_poll;
                 let events = (first..(first + per_poll).min(args.events))
                     .map(|serial| next_event(&mut rng, server, &label, serial, now))
@@ -289,7 +282,7 @@ fn read(services: &Services, args: &StoreBenchArgs) -> Result<Reads, BenchError>
     let failed = |e: crate::actions::ActionError| BenchError::Read(e.to_string());
     for i in 0..args.queries {
         let server = rng.gen_range(0..servers);
-        let (guild, label) = place(server);
+        let (guild, label) = server_place(server);
         let player = server as u64 * 1_000 + rng.gen_range(0..PLAYERS_PER_SERVER) + 1;
         let started = Instant::now();
         let found = services

@@ -21,13 +21,14 @@ use crate::erlc::{ErlcClient, ServerKey};
 use crate::events::Pattern;
 use crate::feeds::{Packing, PipelineStats, Sink, SinkFuture};
 use crate::latency::LatencySnapshot;
-use crate::sim::{ActivityConfig, BucketLimit, SimConfig};
+use crate::sim::{ActivityConfig, SimConfig};
+
+use super::{server_place, sim_read_limit};
 use crate::store::{FeedFilters, FeedSubscription};
 use crate::tracker::{Tracker, TrackerConfig};
 use crate::ui::Message;
 
 /// Servers per simulated guild; each guild has one feed following everything.
-const SERVERS_PER_GUILD: usize = 10;
 /// Length of one row of the per-minute series.
 const WINDOW: Duration = Duration::from_secs(60);
 
@@ -112,12 +113,7 @@ type Places = Vec<(u64, String)>;
 type Feeds = Vec<(u64, FeedSubscription)>;
 
 fn layout(servers: usize) -> (Places, Feeds) {
-    let servers: Places = (0..servers)
-        .map(|i| {
-            let guild = 1 + (i / SERVERS_PER_GUILD) as u64;
-            (guild, format!("s{}", i % SERVERS_PER_GUILD))
-        })
-        .collect();
+    let servers: Places = (0..servers).map(server_place).collect();
     let mut guilds: Vec<u64> = servers.iter().map(|(guild, _)| *guild).collect();
     guilds.dedup();
     let everything = Pattern::parse("*").ok().into_iter().collect::<Vec<_>>();
@@ -146,18 +142,13 @@ fn tracker_config(args: &TrackerBenchArgs) -> TrackerConfig {
 }
 
 fn bench_config(args: &TrackerBenchArgs) -> LocalConfig {
-    // Room for every server's polls in one bucket, twice over.
-    let per_window = args.servers.saturating_mul(10) / args.interval.max(1) as usize;
-    let read_limit = u32::try_from(per_window.saturating_mul(2))
-        .unwrap_or(u32::MAX)
-        .max(35);
     let (servers, feeds) = layout(args.servers);
     LocalConfig {
         sim: SimConfig {
             servers: args.servers,
             seed: args.seed,
             initial_players: 10,
-            read_limit: BucketLimit::new(read_limit, 10),
+            read_limit: sim_read_limit(args.servers, args.interval),
             activity: Some(ActivityConfig {
                 interval: Duration::from_secs(2),
                 target_players: 12,
