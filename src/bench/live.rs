@@ -87,6 +87,17 @@ pub struct StalledOutcome {
     pub frames_waiting: u64,
 }
 
+/// Memory at one moment of the measured time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemorySample {
+    /// Seconds since the measurement started.
+    pub at_seconds: f64,
+    /// Resident memory of the process, KiB.
+    pub rss_kib: u64,
+    /// The bot's estimate of what its RESUME rings hold (`erlc_bot_live_resume_bytes`).
+    pub resume_bytes: u64,
+}
+
 /// One run's results.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LiveBenchReport {
@@ -115,6 +126,9 @@ pub struct LiveBenchReport {
     pub rss_start_kib: u64,
     /// Resident memory at the end of the measured time, KiB.
     pub rss_end_kib: u64,
+    /// Memory over the measured time, a sample every [`memory_sample_every`]: whether it
+    /// levels off, and how much of it is the RESUME rings.
+    pub memory: Vec<MemorySample>,
     /// (start − before) / clients: what one idle session costs, KiB. Both ends of every
     /// connection live in this process, so this is an upper bound for the bot's side.
     pub per_session_kib: f64,
@@ -457,7 +471,7 @@ async fn measure(
         .collect();
     let stalled_token = token(keys, guild, args.clients);
     let stalled = open_session(addr, &stalled_token, &watched, Some(STALLED_RECV_BUFFER)).await?;
-    let evictions_before = read_evictions(&http, addr).await?;
+    let evictions_before = read_metric(&http, addr, EVICTIONS).await?;
 
     let started = unix_micros();
     let stalled = tokio::spawn(stall(stalled, watched, stop_rx.clone()));
@@ -465,11 +479,11 @@ async fn measure(
         .into_iter()
         .map(|(server, ws)| tokio::spawn(follow(ws, server, stop_rx.clone())))
         .collect();
-    tokio::time::sleep(Duration::from_secs(args.duration)).await;
+    let memory = sample_memory(&http, addr, Duration::from_secs(args.duration)).await?;
     let _ = stop_tx.send(true);
     let ended = unix_micros();
     let rss_end_kib = rss_kib()?;
-    let evictions = read_evictions(&http, addr).await? - evictions_before;
+    let evictions = read_metric(&http, addr, EVICTIONS).await? - evictions_before;
     let mut logs = Vec::with_capacity(followers.len());
     for follower in followers {
         logs.push(
@@ -518,6 +532,7 @@ async fn measure(
         rss_before_kib,
         rss_start_kib,
         rss_end_kib,
+        memory,
         per_session_kib: rss_start_kib.saturating_sub(rss_before_kib) as f64
             / args.clients.max(1) as f64,
         evictions,
@@ -555,8 +570,43 @@ fn free_port() -> Result<SocketAddr, BenchError> {
     Ok(probe)
 }
 
-/// The bot's `erlc_bot_live_evictions_total` from its `/metrics`.
-async fn read_evictions(client: &reqwest::Client, addr: SocketAddr) -> Result<u64, BenchError> {
+/// The time between two memory samples: six over the run, at least ten seconds apart.
+pub fn memory_sample_every(duration: Duration) -> Duration {
+    (duration / 6).max(Duration::from_secs(10))
+}
+
+/// Wait out the measured time, sampling memory as it goes (and once at the end).
+async fn sample_memory(
+    client: &reqwest::Client,
+    addr: SocketAddr,
+    duration: Duration,
+) -> Result<Vec<MemorySample>, BenchError> {
+    let started = Instant::now();
+    let every = memory_sample_every(duration);
+    let mut samples = Vec::new();
+    loop {
+        let left = duration.saturating_sub(started.elapsed());
+        tokio::time::sleep(every.min(left)).await;
+        samples.push(MemorySample {
+            at_seconds: started.elapsed().as_secs_f64(),
+            rss_kib: rss_kib()?,
+            resume_bytes: read_metric(client, addr, RESUME_BYTES).await?,
+        });
+        if started.elapsed() >= duration {
+            return Ok(samples);
+        }
+    }
+}
+
+const EVICTIONS: &str = "erlc_bot_live_evictions_total";
+const RESUME_BYTES: &str = "erlc_bot_live_resume_bytes";
+
+/// One unlabelled counter or gauge of the bot's `/metrics`.
+async fn read_metric(
+    client: &reqwest::Client,
+    addr: SocketAddr,
+    name: &str,
+) -> Result<u64, BenchError> {
     let text = client
         .get(format!("http://{addr}/metrics"))
         .send()
@@ -566,15 +616,15 @@ async fn read_evictions(client: &reqwest::Client, addr: SocketAddr) -> Result<u6
         .text()
         .await
         .map_err(|e| live_error(format!("GET /metrics: {e}")))?;
-    parse_evictions(&text)
-        .ok_or_else(|| live_error("/metrics has no erlc_bot_live_evictions_total"))
+    parse_metric(&text, name).ok_or_else(|| live_error(format!("/metrics has no {name}")))
 }
 
-/// The eviction counter in a Prometheus text page.
-pub fn parse_evictions(metrics: &str) -> Option<u64> {
+/// An unlabelled metric's value in a Prometheus text page (a gauge's `7` or `7.0` alike).
+pub fn parse_metric(metrics: &str, name: &str) -> Option<u64> {
     metrics.lines().find_map(|line| {
-        let value = line.strip_prefix("erlc_bot_live_evictions_total")?;
-        value.split_whitespace().next()?.parse().ok()
+        let value = line.strip_prefix(name)?.strip_prefix(' ')?;
+        let value: f64 = value.split_whitespace().next()?.parse().ok()?;
+        (value.is_finite() && value >= 0.0).then_some(value as u64)
     })
 }
 
@@ -683,6 +733,19 @@ pub fn table(r: &LiveBenchReport) -> String {
         r.evictions,
         r.clients_lost,
     ));
+    let series: Vec<String> = r
+        .memory
+        .iter()
+        .map(|s| {
+            format!(
+                "{:.0} s: {:.0} MiB ({:.1} MiB rings)",
+                s.at_seconds,
+                mib(s.rss_kib),
+                s.resume_bytes as f64 / (1024.0 * 1024.0)
+            )
+        })
+        .collect();
+    out.push_str(&format!("\nMemory over the run: {}\n", series.join(", ")));
     out
 }
 
@@ -697,6 +760,31 @@ mod tests {
         assert_eq!(spread[0], (1, "s0".to_owned()));
         assert_eq!(spread[13], (2, "s3".to_owned()));
         assert_eq!(key(&spread[13], Part::Players), "2.s3.players");
+    }
+
+    #[test]
+    fn metrics_are_read_by_exact_name() {
+        let page =
+            "# HELP x\nerlc_bot_live_evictions_total 3\nerlc_bot_live_resume_bytes 1048576\n";
+        assert_eq!(parse_metric(page, EVICTIONS), Some(3));
+        assert_eq!(parse_metric(page, RESUME_BYTES), Some(1 << 20));
+        assert_eq!(
+            parse_metric("erlc_bot_live_resume_bytes_total 1", RESUME_BYTES),
+            None
+        );
+        assert_eq!(
+            parse_metric("erlc_bot_live_resume_bytes NaN", RESUME_BYTES),
+            None
+        );
+        assert_eq!(parse_metric("", EVICTIONS), None);
+        assert_eq!(
+            memory_sample_every(Duration::from_secs(180)),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            memory_sample_every(Duration::from_secs(8)),
+            Duration::from_secs(10)
+        );
     }
 
     #[test]

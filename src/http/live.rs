@@ -203,6 +203,12 @@ fn write_counts(out: &mut MetricsWriter, counts: &LiveCounts) {
             *value,
         );
     }
+    out.gauge(
+        "erlc_bot_live_resume_bytes",
+        "Estimated bytes of deltas kept for RESUME, across all keys (bounded).",
+        &[],
+        counts.resume_bytes as f64,
+    );
     let totals = [
         (
             "erlc_bot_live_evictions_total",
@@ -238,6 +244,7 @@ mod tests {
             evictions: 1,
             auth_failures: 2,
             rate_limited: 5,
+            resume_bytes: 7,
         };
         let mut out = MetricsWriter::new();
         write_counts(&mut out, &counts);
@@ -249,6 +256,7 @@ mod tests {
             "erlc_bot_live_evictions_total 1",
             "erlc_bot_live_auth_failures_total 2",
             "erlc_bot_live_rate_limited_total 5",
+            "erlc_bot_live_resume_bytes 7",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }

@@ -553,6 +553,7 @@ fn settle(state: &mut HubState, metrics: &LiveMetrics, mut gone: Vec<(SessionId,
         let end = evicted.then_some(HubEnd::Evicted);
         remove_session(state, metrics, id, end, &mut gone);
     }
+    metrics.set_resume_bytes(state.table.ring_bytes());
 }
 
 fn remove_session(

@@ -30,6 +30,7 @@ pub struct LiveMetrics {
     evictions: AtomicU64,
     auth_failures: AtomicU64,
     rate_limited: AtomicU64,
+    resume_bytes: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -47,6 +48,8 @@ pub struct LiveCounts {
     pub auth_failures: u64,
     /// WATCH, RESUME and CALL frames answered 429.
     pub rate_limited: u64,
+    /// Estimated bytes the state table's delta rings hold for RESUME (bounded by its budget).
+    pub resume_bytes: u64,
 }
 
 fn slot(kind: FrameType) -> usize {
@@ -82,6 +85,11 @@ impl LiveMetrics {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(super) fn set_resume_bytes(&self, bytes: usize) {
+        self.resume_bytes
+            .store(u64::try_from(bytes).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
     /// The counters now.
     pub fn snapshot(&self) -> LiveCounts {
         let by_type = |counters: &[AtomicU64; 16]| {
@@ -97,6 +105,7 @@ impl LiveMetrics {
             evictions: self.evictions.load(Ordering::Relaxed),
             auth_failures: self.auth_failures.load(Ordering::Relaxed),
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
+            resume_bytes: self.resume_bytes.load(Ordering::Relaxed),
         }
     }
 }

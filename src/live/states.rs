@@ -1,5 +1,6 @@
 //! The versioned state table of one node: each key's current value and version, and a ring of
-//! its last [`RING_CAPACITY`] deltas for RESUME.
+//! its last deltas for RESUME: at most [`RING_CAPACITY`] per key, and at most
+//! [`RESUME_BUDGET_BYTES`] (estimated) across all keys, the oldest going first.
 //!
 //! One counter serves every key, so a key's versions strictly increase but skip the numbers
 //! other keys took. A write that changes nothing takes no version (unlike the reference
@@ -15,6 +16,12 @@ use super::delta::{Op, diff, parse_path};
 
 /// Deltas kept per key; a RESUME from further back gets the current value only.
 pub const RING_CAPACITY: usize = 1000;
+
+/// What the rings of all keys may hold together, estimated from the deltas' contents. Without
+/// it memory grows with every busy key until each ring is full (a thousand polls per server);
+/// with it a node tracking many servers keeps a shorter history instead, and a client that
+/// resumes from further back gets the current value, which is always correct.
+pub const RESUME_BUDGET_BYTES: usize = 16 << 20;
 
 /// A change that took a version: what subscribers of `key` are sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,26 +47,77 @@ pub enum Resume {
 }
 
 #[derive(Debug)]
+struct Delta {
+    version: u64,
+    ops: Arc<Vec<Op>>,
+    /// Estimated heap bytes, counted against the budget.
+    bytes: usize,
+}
+
+#[derive(Debug)]
 struct Entry {
+    /// The key again, shared with the table's age order.
+    name: Arc<str>,
     version: u64,
     value: Arc<Value>,
-    ring: VecDeque<(u64, Arc<Vec<Op>>)>,
+    ring: VecDeque<Delta>,
     /// The version of the newest delta the ring has dropped (0 = none): a client at or after
     /// it misses nothing the ring still holds.
     dropped_up_to: u64,
 }
 
-/// Every state key of the node. See the module doc for versions and locking.
-#[derive(Debug, Default)]
+impl Entry {
+    /// Drop the ring's oldest delta; its estimated bytes.
+    fn drop_oldest(&mut self) -> Option<usize> {
+        let oldest = self.ring.pop_front()?;
+        self.dropped_up_to = oldest.version;
+        Some(oldest.bytes)
+    }
+}
+
+/// Every state key of the node. See the module doc for versions, rings and locking.
+#[derive(Debug)]
 pub struct StateTable {
     counter: u64,
     keys: HashMap<String, Entry>,
+    budget: usize,
+    /// Estimated bytes of every kept delta.
+    ring_bytes: usize,
+    /// Deltas kept in all rings.
+    kept: usize,
+    /// (key, version) of every delta in version order, so the budget drops the oldest across
+    /// keys. It may still name deltas a ring already let go (its own cap, a dropped key):
+    /// those are skipped, and swept out when they outnumber the kept ones.
+    age_order: VecDeque<(Arc<str>, u64)>,
+}
+
+impl Default for StateTable {
+    fn default() -> Self {
+        Self::with_budget(RESUME_BUDGET_BYTES)
+    }
 }
 
 impl StateTable {
-    /// An empty table; the first change takes version 1.
+    /// An empty table with the default budget; the first change takes version 1.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty table whose rings may hold `budget` estimated bytes together.
+    pub fn with_budget(budget: usize) -> Self {
+        Self {
+            counter: 0,
+            keys: HashMap::new(),
+            budget,
+            ring_bytes: 0,
+            kept: 0,
+            age_order: VecDeque::new(),
+        }
+    }
+
+    /// Estimated bytes the rings hold now (never above the budget after a write).
+    pub fn ring_bytes(&self) -> usize {
+        self.ring_bytes
     }
 
     /// Make `value` the key's value. `None`, with no version taken, when nothing changed.
@@ -75,9 +133,11 @@ impl StateTable {
         }
         self.counter += 1;
         let version = self.counter;
+        let bytes = ops_bytes(&ops);
         let ops = Arc::new(ops);
         let value = Arc::new(value);
         let entry = self.keys.entry(key.to_owned()).or_insert_with(|| Entry {
+            name: Arc::from(key),
             version: 0,
             value: Arc::default(),
             ring: VecDeque::new(),
@@ -85,18 +145,54 @@ impl StateTable {
         });
         entry.version = version;
         entry.value = Arc::clone(&value);
-        if entry.ring.len() == RING_CAPACITY {
-            if let Some((dropped, _)) = entry.ring.pop_front() {
-                entry.dropped_up_to = dropped;
+        entry.ring.push_back(Delta {
+            version,
+            ops: Arc::clone(&ops),
+            bytes,
+        });
+        self.age_order.push_back((Arc::clone(&entry.name), version));
+        self.ring_bytes += bytes;
+        self.kept += 1;
+        if entry.ring.len() > RING_CAPACITY {
+            if let Some(freed) = entry.drop_oldest() {
+                self.ring_bytes -= freed;
+                self.kept -= 1;
             }
         }
-        entry.ring.push_back((version, Arc::clone(&ops)));
+        self.keep_to_budget();
         Some(Published {
             key: key.to_owned(),
             version,
             ops,
             value,
         })
+    }
+
+    /// Drop the oldest deltas across keys until the rings fit the budget.
+    fn keep_to_budget(&mut self) {
+        while self.ring_bytes > self.budget {
+            let Some((key, version)) = self.age_order.pop_front() else {
+                break;
+            };
+            let Some(entry) = self.keys.get_mut(&*key) else {
+                continue;
+            };
+            // Versions leave a ring oldest first, so a delta still kept is at its front.
+            if entry.ring.front().is_some_and(|d| d.version == version) {
+                if let Some(freed) = entry.drop_oldest() {
+                    self.ring_bytes -= freed;
+                    self.kept -= 1;
+                }
+            }
+        }
+        if self.age_order.len() > 2 * self.kept + 64 {
+            let keys = &self.keys;
+            self.age_order.retain(|(key, version)| {
+                keys.get(&**key)
+                    .and_then(|e| e.ring.front())
+                    .is_some_and(|oldest| oldest.version <= *version)
+            });
+        }
     }
 
     /// Set one JSON Pointer path of the key (a presence entry), making the value and every
@@ -137,13 +233,22 @@ impl StateTable {
         if since_version > entry.version || since_version < entry.dropped_up_to {
             return Resume::SnapshotOnly;
         }
-        let newer = entry.ring.partition_point(|(v, _)| *v <= since_version);
-        Resume::Replay(entry.ring.range(newer..).cloned().collect())
+        let newer = entry.ring.partition_point(|d| d.version <= since_version);
+        Resume::Replay(
+            entry
+                .ring
+                .range(newer..)
+                .map(|d| (d.version, Arc::clone(&d.ops)))
+                .collect(),
+        )
     }
 
     /// Forget the key (its server was removed): no value, no version, no ring.
     pub fn drop_key(&mut self, key: &str) {
-        self.keys.remove(key);
+        if let Some(entry) = self.keys.remove(key) {
+            self.ring_bytes -= entry.ring.iter().map(|d| d.bytes).sum::<usize>();
+            self.kept -= entry.ring.len();
+        }
     }
 
     fn current(&self, key: &str) -> Value {
@@ -151,6 +256,31 @@ impl StateTable {
             .get(key)
             .map(|e| Value::clone(&e.value))
             .unwrap_or_default()
+    }
+}
+
+/// Estimated heap bytes of a delta: what the budget counts. Close enough to bound memory, not
+/// an exact measure of the allocator's use.
+fn ops_bytes(ops: &[Op]) -> usize {
+    ops.iter()
+        .map(|op| {
+            std::mem::size_of::<Op>() + op.path.len() + op.value.as_ref().map_or(0, value_bytes)
+        })
+        .sum()
+}
+
+/// Heap bytes below a JSON value (its own inline size is counted by whoever holds it).
+fn value_bytes(value: &Value) -> usize {
+    const NODE: usize = std::mem::size_of::<Value>();
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        Value::String(s) => s.len(),
+        Value::Array(items) => items.iter().map(|v| NODE + value_bytes(v)).sum(),
+        // A map entry also costs its key's allocation and the map's own links.
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| 2 * NODE + k.len() + value_bytes(v))
+            .sum(),
     }
 }
 
@@ -276,6 +406,55 @@ mod tests {
         t.set("k", json!("more")).unwrap();
         assert_eq!(t.since("k", versions[0]), Resume::SnapshotOnly);
         assert_eq!(t_ops(&t, "k", versions[1]).len(), RING_CAPACITY);
+    }
+
+    #[test]
+    fn the_budget_drops_the_oldest_deltas_across_keys() {
+        let delta = ops_bytes(&diff(&json!({"n": 0}), &json!({"n": 1})));
+        // room for about four deltas of this size
+        let mut t = StateTable::with_budget(4 * delta + delta / 2);
+        let a1 = t.set("a", json!({"n": 0})).unwrap().version;
+        let mut last = 0;
+        for i in 1..=6 {
+            last = t.set("a", json!({"n": i})).unwrap().version;
+            t.set("b", json!({"n": i})).unwrap();
+            assert!(
+                t.ring_bytes() <= t.budget,
+                "{} > {}",
+                t.ring_bytes(),
+                t.budget
+            );
+        }
+        // a's early history is gone, so resuming from it gets a snapshot ...
+        assert_eq!(t.since("a", a1), Resume::SnapshotOnly);
+        // ... while the newest deltas of both keys are kept
+        assert_eq!(t_ops(&t, "a", last - 2).len(), 1);
+        assert_eq!(t_ops(&t, "b", last - 1).len(), 1);
+        // dropping a key gives its bytes back
+        let before = t.ring_bytes();
+        t.drop_key("a");
+        assert!(t.ring_bytes() < before);
+        t.drop_key("b");
+        assert_eq!((t.ring_bytes(), t.kept), (0, 0));
+    }
+
+    #[test]
+    fn the_age_order_does_not_grow_past_the_kept_deltas() {
+        let mut t = StateTable::new();
+        for i in 0..(3 * RING_CAPACITY) {
+            t.set("k", json!(i)).unwrap();
+            assert!(t.age_order.len() <= 2 * t.kept + 65);
+        }
+        assert_eq!(t.kept, RING_CAPACITY);
+        let mut t = StateTable::with_budget(0);
+        for i in 0..1000 {
+            t.set(&format!("k{}", i % 7), json!(i)).unwrap();
+        }
+        assert_eq!((t.ring_bytes(), t.kept, t.age_order.len()), (0, 0, 0));
+        // the newest value is still there, and a client at it is up to date
+        let (version, value) = t.get("k6").unwrap();
+        assert_eq!(*value, json!(993));
+        assert_eq!(t.since("k6", version), Resume::Replay(Vec::new()));
     }
 
     #[test]
