@@ -76,6 +76,10 @@ pub struct LiveBenchArgs {
     /// Worker threads of the in-process simulator.
     #[arg(long, default_value_t = 1)]
     pub sim_threads: usize,
+    /// sled's page cache in MiB (`SLED_CACHE_MB`): the tracker stores every change as events,
+    /// and the cache fills with them up to this size, which shows in RSS beside the stream.
+    #[arg(long, default_value_t = crate::store::DEFAULT_CACHE_MIB)]
+    pub sled_cache_mb: u64,
 }
 
 /// What became of the reader that stopped reading.
@@ -631,13 +635,19 @@ pub fn parse_metric(metrics: &str, name: &str) -> Option<u64> {
 /// Run `bench live`: start the app with live state on, wait until every server had its first
 /// poll, connect the clients, measure for `duration` seconds.
 pub async fn bench_live(args: &LiveBenchArgs) -> Result<LiveBenchReport, BenchError> {
-    if args.clients == 0 || args.servers == 0 || args.interval == 0 || args.duration == 0 {
+    if args.clients == 0
+        || args.servers == 0
+        || args.interval == 0
+        || args.duration == 0
+        || args.sled_cache_mb == 0
+    {
         return Err(BenchError::Arguments);
     }
     let local = LocalSim::start(local_config(args)).await?;
     let secret = hex::encode(rand::random::<[u8; 32]>());
     let addr = free_port()?;
     let mut config = local.app_config();
+    config.store.cache_mib = args.sled_cache_mb;
     config.http = Some(HttpConfig {
         bind: addr,
         webhook_public_key: None,
