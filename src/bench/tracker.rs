@@ -336,7 +336,7 @@ impl Probes {
                     backlog: status.backlog,
                 });
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(WARM_UP_LOOK_EVERY).await;
         }
     }
 }
@@ -348,6 +348,10 @@ const STEADY_POLLS: u64 = 2;
 /// this after its time. Not zero: the jitter keeps reshuffling polls into small clumps (at
 /// 100 servers, 30 s and the default 10 % jitter the queue settled at about 0.9 s).
 const STEADY_BACKLOG: Duration = Duration::from_secs(1);
+
+/// How often the warm-up looks at the schedule: each look walks every server and every queued
+/// poll (0.4 % of a 10,000-server run's CPU at ten looks a second).
+const WARM_UP_LOOK_EVERY: Duration = Duration::from_millis(500);
 
 /// Whether the schedule has left start-up: every server polled [`STEADY_POLLS`] times, the
 /// plan made for PRC's learned bucket, and the queue spread (backlog under
