@@ -78,8 +78,15 @@ pub struct TrackerBenchReport {
     pub target: String,
     /// Servers tracked (`--servers`, or the keys in `--keys-file`).
     pub servers: usize,
-    /// Until every server's first (baseline) poll; not measured.
+    /// Start-up, not measured: until the schedule was steady (or the warm-up limit).
     pub warm_up_seconds: f64,
+    /// The warm-up ended in the steady state: every server polled twice under the learned
+    /// plan and the queue spread. False: the limit ran out first, and start-up is measured.
+    pub warm_up_steady: bool,
+    /// The fewest polls any server had started when measuring began.
+    pub warm_up_fewest_polls: u64,
+    /// How late a poll queued when measuring began could start, at the plan's pace.
+    pub warm_up_backlog: Duration,
     /// The measured time, after the warm-up.
     pub seconds: f64,
     /// Successful polls in the measured time.
@@ -134,7 +141,7 @@ pub fn table(reports: &[TrackerBenchReport]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| target | servers | warm-up s | measured s | polls / due | poll errors | bot CPU s / 1,000 polls \
+        "| target | servers | warm-up s (fewest polls, backlog ms) | measured s | polls / due | poll errors | bot CPU s / 1,000 polls \
          | bot CPU s | sim CPU s | peak RSS MiB (incl. in-process sim) | events/s stored | events/s routed \
          | Discord requests/s: posts + edits (limit {DISCORD_REQUESTS_PER_SEC:.0}/s) | 429s \
          | planned interval s | poll lateness mean / p50 / p99 / max ms | feed lag mean / p50 / p99 / max ms | packing |"
@@ -145,11 +152,14 @@ pub fn table(reports: &[TrackerBenchReport]) -> String {
         let discord = r.discord_requests_per_sec();
         let _ = writeln!(
             out,
-            "| {} | {} | {:.0} | {:.0} | {} / {:.0} | {} | {:.3} | {:.2} | {sim_cpu} | {:.0} | {:.1} | {:.1} \
+            "| {} | {} | {:.0} ({}{}, {:.0}) | {:.0} | {} / {:.0} | {} | {:.3} | {:.2} | {sim_cpu} | {:.0} | {:.1} | {:.1} \
              | {discord:.1} = {:.1} + {:.1} ({:.2}× the limit) | {} | {:.0} | {} | {} | {} |",
             r.target,
             r.servers,
             r.warm_up_seconds,
+            if r.warm_up_steady { "" } else { "NOT STEADY: " },
+            r.warm_up_fewest_polls,
+            r.warm_up_backlog.as_secs_f64() * 1000.0,
             r.seconds,
             r.polls,
             r.polls_due,
@@ -232,6 +242,7 @@ mod tests {
             ..TrackerBenchReport::default()
         };
         let text = table(&[report]);
+        assert!(text.contains("| 100 | 0 (NOT STEADY: 0, 0) |"), "{text}");
         assert!(
             text.contains("| 75.0 = 70.0 + 5.0 (1.50× the limit) |"),
             "{text}"

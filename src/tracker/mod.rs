@@ -41,12 +41,23 @@ pub use health::{PollFailure, ServerHealth, TrackerMetrics, Verdict, verdict};
 pub use observe::{ModCallSeen, PolledServer, ServerChange, SnapshotExtras};
 pub use planner::{Plan, RateBudget, WindowEstimator, plan};
 pub use poll::PollReport;
+pub use scheduler::ScheduleStatus;
 pub use sections::{Sections, sections_for};
 
 use health::Metrics;
 use poll::PollState;
 use scheduler::DueQueue;
 use world::WorldState;
+
+/// Where in the first interval the `seq`-th added server's first poll falls, as a fraction
+/// in [0, 1): the golden-ratio sequence, whose first n points split the interval into gaps of
+/// at most three sizes for every n, so any number of servers added in a row spread evenly
+/// (random offsets leave clumps that the paced dispatcher turns into late polls).
+fn first_poll_offset(seq: u64) -> f64 {
+    const GOLDEN: f64 = 0.618_033_988_749_894_9;
+    // `seq` modulo 2^32 keeps the product exact enough in an f64.
+    ((seq & 0xFFFF_FFFF) as f64 * GOLDEN).fract()
+}
 
 /// Locks a std mutex, carrying on if another thread panicked while holding it (every value
 /// behind these locks stays consistent between statements).
@@ -98,9 +109,19 @@ impl Slot {
         (self.server.guild, self.server.label.clone())
     }
 
+    /// Whether this poll also reads bans: every `every` polls, at a phase of its own, so the
+    /// servers' ban reads (a second request) fall in different rounds instead of every
+    /// server reading bans in the same round (which made one round in `every` ask for twice
+    /// the requests of the others and fall behind).
     fn bans_due(&self, every: u32) -> bool {
-        self.server.want_bans && lock(&self.health).polls % u64::from(every.max(1)) == 0
+        self.server.want_bans && bans_phase(lock(&self.health).polls, self.seq, every)
     }
+}
+
+/// Whether poll number `polls` (from 0) of the server added as `seq` reads bans, when bans are
+/// read every `every` polls.
+fn bans_phase(polls: u64, seq: u64, every: u32) -> bool {
+    polls.wrapping_add(seq) % u64::from(every.max(1)) == 0
 }
 
 /// How many servers are polled, and how many of them also read bans.
@@ -211,7 +232,7 @@ impl Tracker {
         servers.insert(id, Arc::clone(&slot));
         drop(servers);
         self.recount();
-        self.schedule(&slot, self.first_poll_delay());
+        self.schedule(&slot, self.first_poll_delay(seq));
         Ok(())
     }
 
@@ -365,14 +386,13 @@ impl Tracker {
         self.inner.polling_generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// A new server's first poll: anywhere within the configured interval, so servers added
-    /// together (every server at start-up) spread out instead of coming due at once. Not the
-    /// planned round: before PRC's bucket is learned that rests on a guess, and queued polls
-    /// are moved anyway when the plan changes (`adopt_base_interval`).
-    fn first_poll_delay(&self) -> Duration {
-        use rand::Rng;
-        let interval = self.inner.config.interval;
-        interval.mul_f64(lock(&self.inner.rng).gen_range(0.0..1.0))
+    /// A new server's first poll: within the configured interval, at a place its add order
+    /// picks (`first_poll_offset`), so servers added together (every server at start-up)
+    /// spread evenly instead of coming due at once or in random clumps. Not the planned
+    /// round: before PRC's bucket is learned that rests on a guess, and queued polls are
+    /// moved anyway when the plan changes (`adopt_base_interval`).
+    fn first_poll_delay(&self, seq: u64) -> Duration {
+        self.inner.config.interval.mul_f64(first_poll_offset(seq))
     }
 
     /// `base` moved by up to ± the configured jitter fraction, never below `floor`.
@@ -550,5 +570,42 @@ impl Tracker {
         let mut learned = lock(&self.inner.learned);
         learned.window.observe(now_ms, &bucket);
         learned.bucket = Some(bucket);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ban_reads_fall_in_every_round_evenly() {
+        // 100 servers reading bans every 4 polls: each round, a quarter of them.
+        for round in 0..8 {
+            let reading = (1..=100u64)
+                .filter(|seq| bans_phase(round, *seq, 4))
+                .count();
+            assert_eq!(reading, 25, "round {round}");
+        }
+        // Each server reads them every 4th poll.
+        let polls: Vec<u64> = (0..12).filter(|p| bans_phase(*p, 7, 4)).collect();
+        assert_eq!(polls, [1, 5, 9]);
+        assert!((0..5).all(|p| bans_phase(p, 3, 1)), "every poll");
+        assert!((0..5).all(|p| bans_phase(p, 3, 0) == bans_phase(p, 3, 1)));
+    }
+
+    #[test]
+    fn first_polls_of_servers_added_in_a_row_spread_evenly() {
+        for servers in [10u64, 100, 1_000, 10_000] {
+            let mut offsets: Vec<f64> = (1..=servers).map(first_poll_offset).collect();
+            assert!(offsets.iter().all(|o| (0.0..1.0).contains(o)));
+            offsets.sort_by(f64::total_cmp);
+            offsets.push(offsets[0] + 1.0);
+            let widest = offsets
+                .windows(2)
+                .map(|pair| pair[1] - pair[0])
+                .fold(0.0, f64::max);
+            // Random offsets leave gaps of about ln(n)/n; these stay under 3/n.
+            assert!(widest < 3.0 / servers as f64, "{servers}: {widest}");
+        }
     }
 }
