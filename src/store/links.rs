@@ -315,7 +315,8 @@ impl Links {
         let code = normalize_code(typed);
         let (roblox_id, roblox_name) = player;
         if code.is_empty() || code.len() > 32 {
-            return Err(LinkRefusal::UnknownCode(code).into());
+            let shown: String = code.chars().take(CODE_LEN * 2).collect();
+            return Err(LinkRefusal::UnknownCode(shown).into());
         }
         let key = code_key(guild, &code)?;
         let linked = self
