@@ -10,6 +10,7 @@ pub mod audit;
 mod common;
 pub mod dashboard;
 pub mod health;
+pub mod links;
 mod lines;
 pub mod log_filter;
 pub mod logs;
