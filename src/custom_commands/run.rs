@@ -244,7 +244,10 @@ impl CommandRouter {
                 let reply = self
                     .pm(live, "The bot could not save the link; try again soon.")
                     .await;
-                Err(with_reply(format!("the link could not be saved: {e}"), reply))
+                Err(with_reply(
+                    format!("the link could not be saved: {e}"),
+                    reply,
+                ))
             }
         }
     }

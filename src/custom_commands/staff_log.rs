@@ -163,7 +163,9 @@ pub struct VerifyHandler;
 
 impl StaffCommandHandler for VerifyHandler {
     fn wants(&self, command: &StaffCommand) -> bool {
-        command.log_entry().is_some_and(|(verb, _)| verb == "verify")
+        command
+            .log_entry()
+            .is_some_and(|(verb, _)| verb == "verify")
     }
 
     fn handle<'a>(&'a self, command: &'a StaffCommand, reply: &'a Replies) -> HandlerFuture<'a> {
@@ -179,11 +181,18 @@ impl StaffCommandHandler for VerifyHandler {
                 Some(command.server.clone()),
                 json!({ "command": ":log verify", "event": command.event_id }),
             );
-            let ticket =
-                begin_audit(store, command.guild, command.audit_actor(), Source::Tracker, note)
-                    .await?;
+            let ticket = begin_audit(
+                store,
+                command.guild,
+                command.audit_actor(),
+                Source::Tracker,
+                note,
+            )
+            .await?;
             if code.is_empty() {
-                let sent = reply.pm(command, "Usage: :log verify <code from /link>").await;
+                let sent = reply
+                    .pm(command, "Usage: :log verify <code from /link>")
+                    .await;
                 let outcome = AuditOutcome::Failed(with_reply("no code given", sent));
                 complete_audit(store, ticket, outcome).await;
                 return Ok(());
@@ -297,9 +306,12 @@ impl StaffCommandConsumer {
             {
                 Some(at) => at,
                 None => {
-                    store
-                        .consumer_cursors()
-                        .advance(CONSUMER, head.guild, &head.server, head.last_id)?;
+                    store.consumer_cursors().advance(
+                        CONSUMER,
+                        head.guild,
+                        &head.server,
+                        head.last_id,
+                    )?;
                     head.last_id
                 }
             };
@@ -311,7 +323,10 @@ impl StaffCommandConsumer {
 
     fn cursor(&self, guild: u64, server: &str) -> u64 {
         let cursors = self.cursors.lock().unwrap_or_else(|p| p.into_inner());
-        cursors.get(&(guild, server.to_owned())).copied().unwrap_or(0)
+        cursors
+            .get(&(guild, server.to_owned()))
+            .copied()
+            .unwrap_or(0)
     }
 
     fn advance(&self, guild: u64, server: &str, id: u64) -> Result<(), StoreError> {
@@ -331,10 +346,12 @@ impl StaffCommandConsumer {
             let (guild, server) = (head.guild, head.server);
             let mut after = self.cursor(guild, &server);
             while after < head.last_id {
-                let events =
-                    self.store()
-                        .events()
-                        .events_since(guild, &server, after, self.config.read_page)?;
+                let events = self.store().events().events_since(
+                    guild,
+                    &server,
+                    after,
+                    self.config.read_page,
+                )?;
                 let Some(last) = events.last().map(|e| e.id) else {
                     break;
                 };
@@ -416,17 +433,126 @@ mod tests {
         event("command", payload)
     }
 
+    /// No server can be reached: replies fail (and say so in the audit log), links do not.
+    struct Unreachable;
+
+    impl ServerHandles for Unreachable {
+        fn handle<'a>(&'a self, _guild: u64, label: &'a str) -> super::super::HandleFuture<'a> {
+            Box::pin(async move {
+                Err(super::super::HandleError {
+                    label: label.to_owned(),
+                    reason: "not in this test".into(),
+                })
+            })
+        }
+    }
+
+    fn open(dir: &std::path::Path) -> Store {
+        use crate::store::{MasterKeySource, StoreConfig};
+        Store::open(StoreConfig::new(dir, MasterKeySource::Env("33".repeat(32)))).unwrap()
+    }
+
+    fn store_command(store: &Store, name: &str, id: u64, text: &str) -> u64 {
+        let payload = EventPayload::Command {
+            player: crate::events::catalog::PlayerInfo {
+                name: name.into(),
+                id: Some(id),
+                ..Default::default()
+            },
+            command: text.into(),
+        };
+        let event = payload.into_new_event("main", 100, None).unwrap();
+        store.events().append(1, vec![event]).unwrap()[0].id
+    }
+
+    fn consumer(store: &Store) -> StaffCommandConsumer {
+        let consumer = StaffCommandConsumer::new(
+            store.clone(),
+            Arc::new(Unreachable),
+            ConsumerConfig::default(),
+        );
+        consumer.start().unwrap();
+        consumer
+    }
+
+    #[tokio::test]
+    async fn commands_are_handled_once_across_restarts_and_history_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        // Stored before the consumer ever ran: history, never acted on.
+        let old_code = store.links().new_code(1, 10, i64::MAX).unwrap();
+        store_command(&store, "Old", 5, &format!(":log verify {old_code}"));
+        let first = consumer(&store);
+        assert_eq!(first.pass().await.unwrap(), 0);
+        assert!(store.links().by_member(1, 10).unwrap().is_none());
+
+        let code = store.links().new_code(1, 20, i64::MAX).unwrap();
+        store_command(&store, "Staff", 6, ":kick Someone");
+        let id = store_command(&store, "Staff", 6, &format!(":log verify {code}"));
+        assert_eq!(first.pass().await.unwrap(), 1);
+        let link = store.links().by_member(1, 20).unwrap().expect("linked");
+        assert_eq!((link.roblox_id, link.roblox_name.as_str()), (6, "Staff"));
+        assert_eq!(first.pass().await.unwrap(), 0, "handled once");
+        assert_eq!(
+            store.consumer_cursors().get(CONSUMER, 1, "main").unwrap(),
+            Some(id)
+        );
+        drop(first);
+        drop(store);
+
+        // A restart: the cursor holds, nothing is handled again.
+        let store = open(dir.path());
+        let again = consumer(&store);
+        assert_eq!(again.pass().await.unwrap(), 0);
+        // A crash after the link but before the cursor moved: the replay finds its own mark.
+        let replayed = StaffCommand {
+            guild: 1,
+            server: "main".into(),
+            event_id: id,
+            time: 100,
+            player_id: 6,
+            player_name: "Staff".into(),
+            text: format!(":log verify {code}"),
+        };
+        VerifyHandler
+            .handle(&replayed, &again.replies)
+            .await
+            .unwrap();
+        let query = crate::store::AuditQuery {
+            action: Some("staff_command.verify".into()),
+            ..Default::default()
+        };
+        let page = store.audit().search(1, &query).unwrap();
+        let outcomes: Vec<&AuditOutcome> = page.entries.iter().map(|e| e.outcome()).collect();
+        assert_eq!(
+            outcomes,
+            [&AuditOutcome::Ok, &AuditOutcome::Ok],
+            "the replay links nothing new"
+        );
+        assert_eq!(store.links().by_member(1, 20).unwrap(), Some(link));
+    }
+
     #[test]
     fn log_lines_are_read_from_player_commands_only() {
-        let command = StaffCommand::from_event(&command_event("Mod", Some(5), ":LOG  Verify ab3d7f "))
-            .expect("a player's command");
+        let command =
+            StaffCommand::from_event(&command_event("Mod", Some(5), ":LOG  Verify ab3d7f "))
+                .expect("a player's command");
         assert_eq!(command.player_id, 5);
         assert_eq!(command.log_entry(), Some(("verify".into(), "ab3d7f")));
         assert!(VerifyHandler.wants(&command));
-        assert_eq!(command.mark(), EventMark { server: "main".into(), id: 9 });
+        assert_eq!(
+            command.mark(),
+            EventMark {
+                server: "main".into(),
+                id: 9
+            }
+        );
 
         let api = command_event("Remote Server", None, ":log verify ab3d7f");
-        assert!(StaffCommand::from_event(&api).is_none(), "API commands are not staff's");
+        assert!(
+            StaffCommand::from_event(&api).is_none(),
+            "API commands are not staff's"
+        );
         let kick = StaffCommand::from_event(&command_event("Mod", Some(5), ":kick Bob")).unwrap();
         assert_eq!(kick.log_entry(), None);
         assert!(!VerifyHandler.wants(&kick));

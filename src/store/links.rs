@@ -108,7 +108,9 @@ pub enum LinkRefusal {
     #[error("the code `{0}` has expired; run /link again for a new one")]
     CodeExpired(String),
     /// The Roblox account is linked to another member of the guild.
-    #[error("that Roblox account is already linked to another member; they (or an admin) must unlink it first")]
+    #[error(
+        "that Roblox account is already linked to another member; they (or an admin) must unlink it first"
+    )]
     RobloxTaken {
         /// Discord id of the member it is linked to.
         discord_id: u64,
@@ -217,7 +219,9 @@ fn get_link(
 
 fn member_roblox(tx: &TransactionalTree, guild: u64, discord: u64) -> Result<Option<u64>, Abort> {
     match tx.get(guild_key(BY_MEMBER, guild, discord))? {
-        Some(bytes) => decode_u64(&bytes, "a member's link").map(Some).map_err(abort),
+        Some(bytes) => decode_u64(&bytes, "a member's link")
+            .map(Some)
+            .map_err(abort),
         None => Ok(None),
     }
 }
@@ -412,7 +416,11 @@ impl Links {
     }
 
     /// The Roblox account linked to a member.
-    pub fn by_member(&self, guild: u64, discord_id: u64) -> Result<Option<AccountLink>, StoreError> {
+    pub fn by_member(
+        &self,
+        guild: u64,
+        discord_id: u64,
+    ) -> Result<Option<AccountLink>, StoreError> {
         match self.tree.get(guild_key(BY_MEMBER, guild, discord_id))? {
             Some(bytes) => self.by_roblox(guild, decode_u64(&bytes, "a member's link")?),
             None => Ok(None),
@@ -538,10 +546,13 @@ mod tests {
             refusal(redeem(&links, "NOPE", 5, 11)),
             LinkRefusal::UnknownCode(_)
         ));
-        assert!(matches!(
-            refusal(links.redeem(G + 1, &code, (5, "P"), "main", None, 11)),
-            LinkRefusal::UnknownCode(_)
-        ), "codes belong to their guild");
+        assert!(
+            matches!(
+                refusal(links.redeem(G + 1, &code, (5, "P"), "main", None, 11)),
+                LinkRefusal::UnknownCode(_)
+            ),
+            "codes belong to their guild"
+        );
     }
 
     #[test]
@@ -558,7 +569,10 @@ mod tests {
             LinkRefusal::CodeExpired(new.clone())
         );
         assert_eq!(links.sweep_expired_codes(2_000, 10).unwrap(), 1);
-        assert!(links.by_member(G, 100).unwrap().is_none(), "nothing half-written");
+        assert!(
+            links.by_member(G, 100).unwrap().is_none(),
+            "nothing half-written"
+        );
     }
 
     #[test]
@@ -639,7 +653,11 @@ mod tests {
         };
         links.put(&admin).unwrap();
         links.new_code(G, 400, 1_000).unwrap();
-        assert_eq!(links.purge_guild(G).unwrap(), 4, "link both ways, two codes");
+        assert_eq!(
+            links.purge_guild(G).unwrap(),
+            4,
+            "link both ways, two codes"
+        );
         assert!(links.by_member(G, 300).unwrap().is_none());
     }
 }

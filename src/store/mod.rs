@@ -44,9 +44,7 @@ pub use events::{
     RetentionPolicy,
 };
 pub use inbox::{Inbox, InboxBatch};
-pub use links::{
-    AccountLink, EventMark, LinkError, LinkRefusal, Linked, LinkedBy, Links,
-};
+pub use links::{AccountLink, EventMark, LinkError, LinkRefusal, Linked, LinkedBy, Links};
 pub use master_key::{NewMasterKey, RotationReport};
 pub use outbox::routing::RouteCursor;
 pub use outbox::{

@@ -141,12 +141,27 @@ mod tests {
         );
         assert!(found.within_limits());
         let text = found.embeds[0].description.clone().unwrap();
-        assert!(text.contains("<@77>") && text.contains("\\*bob\\*"), "{text}");
+        assert!(
+            text.contains("<@77>") && text.contains("\\*bob\\*"),
+            "{text}"
+        );
         assert!(text.contains("by code on `main`"), "{text}");
         let admin = whois("x", &[link("Bob", LinkedBy::Admin { admin: 9 })]);
-        assert!(admin.embeds[0].description.clone().unwrap().contains("by <@9>"));
+        assert!(
+            admin.embeds[0]
+                .description
+                .clone()
+                .unwrap()
+                .contains("by <@9>")
+        );
         let none = whois("<@5>", &[]);
-        assert!(none.embeds[0].description.clone().unwrap().contains("/link"));
+        assert!(
+            none.embeds[0]
+                .description
+                .clone()
+                .unwrap()
+                .contains("/link")
+        );
     }
 
     #[test]
