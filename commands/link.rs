@@ -50,7 +50,9 @@ pub async fn whois(_ctx: Context<'_>) -> Result<(), BotError> {
 #[poise::command(slash_command, rename = "player")]
 async fn whois_player(
     ctx: Context<'_>,
-    #[description = "Roblox username or user id"] player: String,
+    #[description = "Roblox username or user id"]
+    #[max_length = 50]
+    player: String,
 ) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;
     let query = WhoisQuery::Player(player.clone());
@@ -88,7 +90,9 @@ async fn links_set(
     ctx: Context<'_>,
     #[description = "The member"] member: serenity::User,
     #[description = "Roblox user id"] roblox_id: u64,
-    #[description = "Roblox username"] roblox_name: String,
+    #[description = "Roblox username"]
+    #[max_length = 50]
+    roblox_name: String,
 ) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;
     let linked = ctx
@@ -104,7 +108,9 @@ async fn links_set(
 async fn links_remove(
     ctx: Context<'_>,
     #[description = "The member"] member: Option<serenity::User>,
-    #[description = "Roblox username or user id"] player: Option<String>,
+    #[description = "Roblox username or user id"]
+    #[max_length = 50]
+    player: Option<String>,
 ) -> Result<(), BotError> {
     let query = match (member, player) {
         (Some(member), None) => WhoisQuery::Member(member.id.get()),

@@ -87,7 +87,9 @@ pub fn whois(asked: &str, links: &[AccountLink]) -> Message {
             .collect();
         embed.description(&lines.join("\n"))
     };
-    Message::single(embed, Vec::new())
+    let mut message = Message::single(embed, Vec::new());
+    message.clamp();
+    message
 }
 
 /// `/links set`: what is linked now, and what it replaced.
