@@ -7,11 +7,13 @@
 //! [`ConsumerCursors`](crate::store::ConsumerCursors) under [`CONSUMER`]), offers each command
 //! to the [`StaffCommandHandler`]s in order, and moves the cursor past it.
 //!
-//! Exactly once across restarts: the cursor moves (and is flushed) only after a handler
+//! Exactly once across restarts: the cursor is saved (and flushed) only after a handler
 //! finished, so a crash in between hands the event over again, and every handler makes its
 //! lasting effect idempotent per event ([`StaffCommand::mark`]; the link store, for one,
 //! remembers which event redeemed a code). A handler that fails for a reason worth retrying
-//! (the store) stops the consumer at that event until the next pass.
+//! (the store) stops the consumer at that event until the next pass. Past events no handler
+//! wants (nearly all of them) the cursor moves in memory and is saved every
+//! [`ConsumerConfig::save_interval`] and at shutdown: a crash only means reading them again.
 //!
 //! Adding a handler (`:log shift …`, `:log warn …`, `:kick` → cases) is one type implementing
 //! [`StaffCommandHandler`], listed in [`StaffCommandConsumer::new`]. Events stored before the
@@ -21,7 +23,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::sync::watch;
@@ -248,6 +250,10 @@ pub struct ConsumerConfig {
     /// At least this long between two passes, however often the wake-up rings (it rings
     /// after every poll of every server).
     pub min_pass_gap: Duration,
+    /// How often cursors that moved past events no handler wanted are saved. Saving after
+    /// every pass would write a cursor per busy server several times a second; a crash
+    /// only makes the consumer read those events again, which acts on nothing.
+    pub save_interval: Duration,
 }
 
 impl Default for ConsumerConfig {
@@ -256,6 +262,7 @@ impl Default for ConsumerConfig {
             read_page: 500,
             recheck_interval: Duration::from_secs(5),
             min_pass_gap: Duration::from_millis(250),
+            save_interval: Duration::from_secs(10),
         }
     }
 }
@@ -266,8 +273,20 @@ pub struct StaffCommandConsumer {
     replies: Replies,
     handlers: Vec<Box<dyn StaffCommandHandler>>,
     config: ConsumerConfig,
-    /// The persisted cursors, read once: this consumer is their only writer.
-    cursors: Mutex<BTreeMap<(u64, String), u64>>,
+    /// Where each server's reading got to, and what of it is saved: read from the store
+    /// once, as this consumer is the cursors' only writer.
+    cursors: Mutex<BTreeMap<(u64, String), Position>>,
+    /// When moved cursors were last saved.
+    saved_at: Mutex<Instant>,
+}
+
+/// One server's cursor in memory.
+#[derive(Debug, Clone, Copy, Default)]
+struct Position {
+    /// Every event up to this id was read (and handled, if a handler wanted it).
+    read: u64,
+    /// The id saved in the store: at or past the last event a handler took.
+    saved: u64,
 }
 
 impl std::fmt::Debug for StaffCommandConsumer {
@@ -287,6 +306,7 @@ impl StaffCommandConsumer {
             handlers: vec![Box::new(VerifyHandler)],
             config,
             cursors: Mutex::new(BTreeMap::new()),
+            saved_at: Mutex::new(Instant::now()),
         }
     }
 
@@ -315,7 +335,13 @@ impl StaffCommandConsumer {
                     head.last_id
                 }
             };
-            cursors.insert((head.guild, head.server), at);
+            cursors.insert(
+                (head.guild, head.server),
+                Position {
+                    read: at,
+                    saved: at,
+                },
+            );
         }
         store.flush()?;
         Ok(())
@@ -325,17 +351,56 @@ impl StaffCommandConsumer {
         let cursors = self.cursors.lock().unwrap_or_else(|p| p.into_inner());
         cursors
             .get(&(guild, server.to_owned()))
-            .copied()
-            .unwrap_or(0)
+            .map_or(0, |p| p.read)
     }
 
-    fn advance(&self, guild: u64, server: &str, id: u64) -> Result<(), StoreError> {
+    /// Move the cursor in memory only (past events no handler took).
+    fn note_read(&self, guild: u64, server: &str, id: u64) {
+        let mut cursors = self.cursors.lock().unwrap_or_else(|p| p.into_inner());
+        let position = cursors.entry((guild, server.to_owned())).or_default();
+        position.read = position.read.max(id);
+    }
+
+    /// Move the cursor and save it now (past an event a handler took).
+    fn save(&self, guild: u64, server: &str, id: u64) -> Result<(), StoreError> {
         self.store()
             .consumer_cursors()
             .advance(CONSUMER, guild, server, id)?;
         let mut cursors = self.cursors.lock().unwrap_or_else(|p| p.into_inner());
-        cursors.insert((guild, server.to_owned()), id);
+        let position = cursors.entry((guild, server.to_owned())).or_default();
+        position.read = position.read.max(id);
+        position.saved = position.saved.max(id);
         Ok(())
+    }
+
+    /// Save every cursor that moved in memory since it was last saved, in one write.
+    /// Returns how many.
+    pub fn save_moved(&self) -> Result<usize, StoreError> {
+        let moved: Vec<(u64, String, u64)> = {
+            let cursors = self.cursors.lock().unwrap_or_else(|p| p.into_inner());
+            cursors
+                .iter()
+                .filter(|(_, p)| p.read > p.saved)
+                .map(|((guild, server), p)| (*guild, server.clone(), p.read))
+                .collect()
+        };
+        if moved.is_empty() {
+            return Ok(0);
+        }
+        let moves: Vec<(u64, &str, u64)> = moved
+            .iter()
+            .map(|(guild, server, id)| (*guild, server.as_str(), *id))
+            .collect();
+        self.store()
+            .consumer_cursors()
+            .advance_many(CONSUMER, &moves)?;
+        let count = moves.len();
+        let mut cursors = self.cursors.lock().unwrap_or_else(|p| p.into_inner());
+        for (guild, server, id) in moved {
+            let position = cursors.entry((guild, server)).or_default();
+            position.saved = position.saved.max(id);
+        }
+        Ok(count)
     }
 
     /// One pass: every server's events after its cursor, handed to the handlers. Returns how
@@ -364,15 +429,42 @@ impl StaffCommandConsumer {
                     };
                     handler.handle(&command, &self.replies).await?;
                     handled += 1;
-                    self.advance(guild, &server, event.id)?;
+                    self.save(guild, &server, event.id)?;
                     self.store().flush_async().await?;
                 }
-                self.advance(guild, &server, last)?;
+                self.note_read(guild, &server, last);
                 after = last;
             }
         }
-        self.store().flush_in_window().await?;
+        let due = self
+            .saved_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .elapsed()
+            >= self.config.save_interval;
+        if due {
+            if self.save_moved()? > 0 {
+                self.store().flush_in_window().await?;
+            }
+            *self.saved_at.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        }
         Ok(handled)
+    }
+
+    /// Save the moved cursors and flush (on shutdown, so the next start reads less again).
+    async fn save_and_flush(&self) {
+        let saved = match self.save_moved() {
+            Ok(saved) => saved,
+            Err(e) => {
+                tracing::warn!(error = %e, "staff commands: could not save the cursors");
+                return;
+            }
+        };
+        if saved > 0
+            && let Err(e) = self.store().flush_async().await
+        {
+            tracing::warn!(error = %e, "staff commands: could not flush the cursors");
+        }
     }
 
     /// Start, then pass after every wake-up (bumped when events are stored) and at least
@@ -390,15 +482,16 @@ impl StaffCommandConsumer {
                 tracing::warn!(error = %e, "staff commands: a pass failed; will retry");
             }
             tokio::select! {
-                _ = &mut shutdown => return,
+                _ = &mut shutdown => break,
                 _ = tokio::time::sleep(self.config.min_pass_gap) => {}
             }
             tokio::select! {
-                _ = &mut shutdown => return,
+                _ = &mut shutdown => break,
                 changed = wake.changed(), if wake_open => wake_open = changed.is_ok(),
                 _ = tokio::time::sleep(self.config.recheck_interval) => {}
             }
         }
+        self.save_and_flush().await;
     }
 }
 
@@ -495,7 +588,21 @@ mod tests {
         assert_eq!(first.pass().await.unwrap(), 0, "handled once");
         assert_eq!(
             store.consumer_cursors().get(CONSUMER, 1, "main").unwrap(),
-            Some(id)
+            Some(id),
+            "saved as soon as a handler took it"
+        );
+        let later = store_command(&store, "Staff", 6, ":h hello");
+        assert_eq!(first.pass().await.unwrap(), 0);
+        assert_eq!(
+            store.consumer_cursors().get(CONSUMER, 1, "main").unwrap(),
+            Some(id),
+            "events nobody wanted move the cursor in memory"
+        );
+        assert_eq!(first.save_moved().unwrap(), 1);
+        assert_eq!(first.save_moved().unwrap(), 0);
+        assert_eq!(
+            store.consumer_cursors().get(CONSUMER, 1, "main").unwrap(),
+            Some(later)
         );
         drop(first);
         drop(store);

@@ -54,18 +54,32 @@ impl ConsumerCursors {
         server: &str,
         id: u64,
     ) -> Result<(), StoreError> {
-        let key = key(consumer, guild, server)?;
+        self.advance_many(consumer, &[(guild, server, id)])
+    }
+
+    /// [`ConsumerCursors::advance`] for many (guild, server, id) at once, in one transaction.
+    pub fn advance_many(
+        &self,
+        consumer: &str,
+        moves: &[(u64, &str, u64)],
+    ) -> Result<(), StoreError> {
+        let keys = moves
+            .iter()
+            .map(|(guild, server, id)| Ok((key(consumer, *guild, server)?, *id)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         self.tree
             .transaction(|tx| {
-                let current = match tx.get(&key)? {
-                    Some(bytes) => Some(
-                        decode_u64(&bytes, "a consumer cursor")
-                            .map_err(sled::transaction::ConflictableTransactionError::Abort)?,
-                    ),
-                    None => None,
-                };
-                if current.is_none_or(|current| id > current) {
-                    tx.insert(key.as_slice(), &be_u64(id))?;
+                for (key, id) in &keys {
+                    let current = match tx.get(key)? {
+                        Some(bytes) => Some(
+                            decode_u64(&bytes, "a consumer cursor")
+                                .map_err(sled::transaction::ConflictableTransactionError::Abort)?,
+                        ),
+                        None => None,
+                    };
+                    if current.is_none_or(|current| *id > current) {
+                        tx.insert(key.as_slice(), &be_u64(*id))?;
+                    }
                 }
                 Ok(())
             })
@@ -102,9 +116,10 @@ mod tests {
         cursors.advance("staff", 1, "main", 5).unwrap();
         cursors.advance("staff", 1, "main", 3).unwrap();
         assert_eq!(cursors.get("staff", 1, "main").unwrap(), Some(5));
-        cursors.advance("staff", 1, "side", 9).unwrap();
+        cursors
+            .advance_many("staff", &[(1, "side", 9), (2, "main", 4), (1, "main", 4)])
+            .unwrap();
         cursors.advance("other", 1, "main", 2).unwrap();
-        cursors.advance("staff", 2, "main", 4).unwrap();
         assert_eq!(cursors.get("staff", 1, "main").unwrap(), Some(5));
         assert_eq!(cursors.get("other", 1, "main").unwrap(), Some(2));
         assert_eq!(cursors.purge_guild(1).unwrap(), 3);
