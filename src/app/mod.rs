@@ -275,6 +275,14 @@ impl App {
         self,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), AppError> {
+        // Before anything stores events, or the consumer would take them for history.
+        let staff_commands = match self.staff_commands.start() {
+            Ok(()) => Some(self.staff_commands.clone()),
+            Err(e) => {
+                tracing::error!(error = %e, "in-game staff commands are off: the consumer could not read its cursors");
+                None
+            }
+        };
         // Opening a server may start a sandbox simulator: that is starting, not building.
         let tracked = tracking::track_all(&self.tracker, &self.services).await;
         tracing::info!(servers = tracked, "tracking stored servers");
@@ -304,10 +312,12 @@ impl App {
         tasks.intake("tracker", |stop| async move {
             tracker.run(stop.wait()).await;
         });
-        let (staff_commands, staff_wake) = (self.staff_commands.clone(), wake.clone());
-        tasks.delivery("staff commands", |stop| async move {
-            staff_commands.run(staff_wake, stop.wait()).await;
-        });
+        if let Some(staff_commands) = staff_commands {
+            let staff_wake = wake.clone();
+            tasks.delivery("staff commands", |stop| async move {
+                staff_commands.run(staff_wake, stop.wait()).await;
+            });
+        }
         let pipeline = self.pipeline.clone();
         tasks.delivery("feed pipeline", |stop| async move {
             if let Err(e) = pipeline.run(wake, stop.wait()).await {

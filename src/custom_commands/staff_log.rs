@@ -315,7 +315,8 @@ impl StaffCommandConsumer {
     }
 
     /// Read the persisted cursors; a server with events but no cursor (the consumer never ran
-    /// on it) starts after its newest event. Run once, before the first pass.
+    /// on it) starts after its newest event. Run once, before anything can store events (the
+    /// tracker, webhooks): an event stored in between would be taken for history and skipped.
     pub fn start(&self) -> Result<(), StoreError> {
         let store = self.store();
         let mut cursors = self.cursors.lock().unwrap_or_else(|p| p.into_inner());
@@ -467,15 +468,11 @@ impl StaffCommandConsumer {
         }
     }
 
-    /// Start, then pass after every wake-up (bumped when events are stored) and at least
-    /// every `recheck_interval`, until `shutdown` completes. A failed pass is logged and
-    /// tried again: the cursors hold where it got to.
+    /// After [`StaffCommandConsumer::start`]: pass after every wake-up (bumped when events
+    /// are stored) and at least every `recheck_interval`, until `shutdown` completes. A
+    /// failed pass is logged and tried again: the cursors hold where it got to.
     pub async fn run(&self, mut wake: watch::Receiver<u64>, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
-        if let Err(e) = self.start() {
-            tracing::error!(error = %e, "the staff command consumer could not read its cursors; not started");
-            return;
-        }
         let mut wake_open = true;
         loop {
             if let Err(e) = self.pass().await {

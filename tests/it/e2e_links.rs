@@ -119,6 +119,8 @@ async fn accounts_link_through_verify_and_log_verify_and_survive_a_restart() {
             .expect("add a player");
     }
     let mut bot = start_hooked(&world).await;
+    // The first poll is the tracker's silent baseline: commands logged before it are history.
+    world.wait_for_polls(1).await;
     let ingame = Opt::sub("ingame", vec![Opt::boolean("enabled", true)]);
     world.slash_ok(ids::OWNER, "settings", vec![ingame]).await;
 
