@@ -10,6 +10,7 @@ mod dashboard;
 mod feed;
 mod health;
 mod info;
+mod link;
 mod logs;
 mod permissions;
 mod server;
@@ -70,6 +71,10 @@ pub fn all_commands() -> Vec<Command> {
         (audit::audit(), Admins),
         (health::health(), Members),
         (dashboard::dashboard(), Members),
+        (link::link(), Members),
+        (link::unlink(), Members),
+        (link::whois(), Moderators),
+        (link::links(), Admins),
     ];
     table
         .into_iter()

@@ -115,6 +115,21 @@ audit_actions! {
     CustomCommandReport => "custom_command.report",
     /// `;discord`.
     CustomCommandDiscord => "custom_command.discord",
+    /// `/whois`: who is behind a Roblox account, or a member's Roblox account.
+    ViewWhois => "view.whois",
+    /// `/link`: a one-time code made for the member (never the code itself).
+    LinkStart => "link.start",
+    /// `/unlink`: a member removed their own link.
+    LinkUnlink => "link.unlink",
+    /// `/links set`: an admin linked a Roblox account to a member by hand.
+    LinkSet => "link.set",
+    /// `/links remove`: an admin removed a link.
+    LinkRemove => "link.remove",
+    /// `;verify <code>`: a player linked their account with a `/link` code.
+    CustomCommandVerify => "custom_command.verify",
+    /// `:log verify <code>` seen in a server's command logs: a staff member linked their
+    /// account with a `/link` code.
+    StaffCommandVerify => "staff_command.verify",
     /// A request to the dashboard IPC, by its route (the target); its outcome says how it
     /// was answered. Actions it runs are also recorded under their own names.
     IpcRequest => "ipc.request",

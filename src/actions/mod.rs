@@ -1,6 +1,6 @@
 //! The logic under the slash commands and buttons: permission checks, server lookup, player
 //! resolution, safe command building, confirmation of destructive commands, the audit trail
-//! around every change, and server/feed/permission/audit management. No Discord types here:
+//! around every change, server/feed/permission/audit management, and linked accounts. No Discord types here:
 //! commands parse their input, call [`Services`], and render what comes back.
 
 mod audit_action;
@@ -13,6 +13,7 @@ mod directory;
 mod error;
 mod held;
 mod history;
+mod links;
 mod manage_audit;
 mod manage_feeds;
 mod manage_roles;
@@ -42,6 +43,7 @@ pub use directory::ServerDirectory;
 pub use error::ActionError;
 pub use held::HeldForConfirmation;
 pub use history::LogQuery;
+pub use links::{LINK_CODE_TTL, LinkStart, WhoisQuery, redeem_link_code};
 pub use manage_feeds::parse_feed_patterns;
 pub use manage_roles::parse_capabilities;
 pub use members::{MemberFuture, MemberLookup, NoDiscordMembers};

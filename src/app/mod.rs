@@ -1,5 +1,6 @@
 //! The composition root. [`App::build`] opens the store, builds the ER:LC client, the
-//! services, the tracker (polling every stored server), the feed pipeline, the HTTP server and,
+//! services, the tracker (polling every stored server), the feed pipeline, the consumer of
+//! in-game staff commands, the HTTP server and,
 //! for `erlc-bot run`, the Discord front end; [`App::run_until_stopped`] starts them and stops
 //! them in order (the protocol is in `src/app/shutdown.rs`). `run`, `demo` and `bench` all run
 //! this one wiring: the demo and the bench put a console or a counter where Discord would be,
@@ -19,6 +20,7 @@ use tokio::sync::watch;
 
 use crate::actions::{MemberLookup, NoDiscordMembers, Services, ServicesOptions, tracking};
 use crate::config::{Config, ConfigErrors, DiscordToken};
+use crate::custom_commands::staff_log::{ConsumerConfig, StaffCommandConsumer};
 use crate::custom_commands::{CommandRouter, RouterConfig};
 use crate::discord::Data;
 use crate::discord::framework::Registration;
@@ -133,6 +135,8 @@ pub struct App {
     services: Services,
     tracker: Tracker,
     pipeline: Arc<FeedPipeline>,
+    /// Acts on staff commands (`:log verify …`) the tracker stored from the command logs.
+    staff_commands: Arc<StaffCommandConsumer>,
     upkeep: MaintenanceConfig,
     /// Bumped by the HTTP server when a webhook stored events (the tracker has its own).
     webhooks_stored: watch::Receiver<u64>,
@@ -175,6 +179,11 @@ impl App {
         let pipeline = FeedPipeline::new(store.clone(), sink.clone(), config.pipeline)
             .map_err(AppError::Pipeline)?;
         let pipeline = Arc::new(pipeline);
+        let staff_commands = Arc::new(StaffCommandConsumer::new(
+            store.clone(),
+            Arc::new(services.directory().clone()),
+            ConsumerConfig::default(),
+        ));
 
         let (webhook_wake, webhooks_stored) = watch::channel(0);
         let mut live = None;
@@ -228,6 +237,7 @@ impl App {
             services,
             tracker,
             pipeline,
+            staff_commands,
             upkeep: config.upkeep,
             webhooks_stored,
             http,
@@ -265,6 +275,14 @@ impl App {
         self,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), AppError> {
+        // Before anything stores events, or the consumer would take them for history.
+        let staff_commands = match self.staff_commands.start() {
+            Ok(()) => Some(self.staff_commands.clone()),
+            Err(e) => {
+                tracing::error!(error = %e, "in-game staff commands are off: the consumer could not read its cursors");
+                None
+            }
+        };
         // Opening a server may start a sandbox simulator: that is starting, not building.
         let tracked = tracking::track_all(&self.tracker, &self.services).await;
         tracing::info!(servers = tracked, "tracking stored servers");
@@ -294,6 +312,12 @@ impl App {
         tasks.intake("tracker", |stop| async move {
             tracker.run(stop.wait()).await;
         });
+        if let Some(staff_commands) = staff_commands {
+            let staff_wake = wake.clone();
+            tasks.delivery("staff commands", |stop| async move {
+                staff_commands.run(staff_wake, stop.wait()).await;
+            });
+        }
         let pipeline = self.pipeline.clone();
         tasks.delivery("feed pipeline", |stop| async move {
             if let Err(e) = pipeline.run(wake, stop.wait()).await {

@@ -1,12 +1,15 @@
 //! In-game `;` commands (PRC `CustomCommand` webhook events): parse them, check the guild
 //! switches and per-player cooldowns, find the caller in the live player list, act (a card in
-//! the guild's mod-call channel, or a `:pm` reply through the command bucket) and audit it.
+//! the guild's mod-call channel, a linked account, or a `:pm` reply through the command
+//! bucket) and audit it. Staff commands typed with `:` (`:log verify …`) arrive through the
+//! command logs instead: [`staff_log`] consumes them from the stored events.
 
 mod cards;
 mod cooldown;
 mod live;
 mod parse;
 mod run;
+pub mod staff_log;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -19,15 +19,19 @@ pub enum Builtin {
     Report,
     /// `;discord`: a `:pm` with the guild's Discord invite, if one is set.
     Discord,
+    /// `;verify <code>`: link the player's Roblox account to the Discord member who got the
+    /// code from `/link`; answered with a `:pm`.
+    Verify,
 }
 
 impl Builtin {
     /// Every built-in, in the order `;help` lists them.
-    pub const ALL: [Builtin; 4] = [
+    pub const ALL: [Builtin; 5] = [
         Builtin::Help,
         Builtin::Staff,
         Builtin::Report,
         Builtin::Discord,
+        Builtin::Verify,
     ];
 
     /// The canonical name (what `disabled_custom_commands` and the audit log use).
@@ -37,6 +41,7 @@ impl Builtin {
             Builtin::Staff => "staff",
             Builtin::Report => "report",
             Builtin::Discord => "discord",
+            Builtin::Verify => "verify",
         }
     }
 
@@ -47,6 +52,7 @@ impl Builtin {
             Builtin::Staff => AuditAction::CustomCommandStaff,
             Builtin::Report => AuditAction::CustomCommandReport,
             Builtin::Discord => AuditAction::CustomCommandDiscord,
+            Builtin::Verify => AuditAction::CustomCommandVerify,
         }
     }
 
@@ -57,6 +63,7 @@ impl Builtin {
             Builtin::Staff => &["modcall", "mods", "callstaff"],
             Builtin::Report => &["rep"],
             Builtin::Discord => &["invite", "dc"],
+            Builtin::Verify => &["link"],
         }
     }
 
@@ -67,13 +74,15 @@ impl Builtin {
             Builtin::Staff => ";staff <reason>",
             Builtin::Report => ";report <player> <reason>",
             Builtin::Discord => ";discord",
+            Builtin::Verify => ";verify <code>",
         }
     }
 
-    /// How long one player waits between two uses. Alerts that ping people wait longest.
+    /// How long one player waits between two uses. Alerts that ping people wait longest;
+    /// `;verify` waits long enough that guessing codes is hopeless.
     pub fn default_cooldown(self) -> Duration {
         match self {
-            Builtin::Help | Builtin::Discord => Duration::from_secs(10),
+            Builtin::Help | Builtin::Discord | Builtin::Verify => Duration::from_secs(10),
             Builtin::Staff | Builtin::Report => Duration::from_secs(60),
         }
     }
@@ -106,6 +115,11 @@ pub enum ParsedCommand {
     },
     /// `;discord`.
     Discord,
+    /// `;verify`, with the code as typed (not yet normalised).
+    Verify {
+        /// The first word after the command; untrusted.
+        code: String,
+    },
 }
 
 impl ParsedCommand {
@@ -116,6 +130,7 @@ impl ParsedCommand {
             ParsedCommand::Staff { .. } => Builtin::Staff,
             ParsedCommand::Report { .. } => Builtin::Report,
             ParsedCommand::Discord => Builtin::Discord,
+            ParsedCommand::Verify { .. } => Builtin::Verify,
         }
     }
 }
@@ -147,6 +162,12 @@ pub fn parse(command: &str, argument: &str) -> Parse {
         Builtin::Discord => ParsedCommand::Discord,
         Builtin::Staff => ParsedCommand::Staff {
             reason: Some(limit(&argument)).filter(|r| !r.is_empty()),
+        },
+        Builtin::Verify => match argument.split(' ').next() {
+            Some(code) if !code.is_empty() => ParsedCommand::Verify {
+                code: code.to_owned(),
+            },
+            _ => return Parse::Usage(builtin),
         },
         Builtin::Report => {
             let Some((player, reason)) = argument.split_once(' ') else {
@@ -251,6 +272,23 @@ mod tests {
         assert_eq!(parse("report", "Bad_Driver"), Parse::Usage(Builtin::Report));
         assert_eq!(parse("rep", ""), Parse::Usage(Builtin::Report));
         assert_eq!(parse("report", "@ reason"), Parse::Usage(Builtin::Report));
+    }
+
+    #[test]
+    fn verify_takes_the_first_word_as_the_code() {
+        assert_eq!(
+            parse("verify", " ab3d7f  please "),
+            Parse::Command(ParsedCommand::Verify {
+                code: "ab3d7f".into()
+            })
+        );
+        assert_eq!(
+            parse(";link AB3D7F", ""),
+            Parse::Command(ParsedCommand::Verify {
+                code: "AB3D7F".into()
+            })
+        );
+        assert_eq!(parse("verify", "  "), Parse::Usage(Builtin::Verify));
     }
 
     #[test]

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::actions::{AuditDraft, begin_audit, complete_audit};
+use crate::actions::{AuditDraft, begin_audit, complete_audit, redeem_link_code};
 use crate::erlc::ServerHandle;
 use crate::erlc::api::CommandOptions;
 use crate::erlc::command::{GameCommand, Target, Targets};
 use crate::feeds::nonce_for;
-use crate::store::{AuditActor, AuditOutcome, GuildSettings, Source};
+use crate::store::{AuditActor, AuditOutcome, GuildSettings, LinkError, Source};
 
 use super::cards::{Caller, CardPlace, Reported, report_card, staff_card};
 use super::live::{LivePlayer, NameMatch, find_by_id, find_by_name, live_players};
@@ -85,10 +85,15 @@ impl CommandRouter {
                 .name()
                 .map_or_else(|| format!("user {}", call.player_id), str::to_owned),
         };
+        // A link code works until it expires: it stays out of the audit log.
+        let argument = match builtin {
+            Builtin::Verify => "(code hidden)",
+            _ => call.argument.as_str(),
+        };
         let note = AuditDraft::new(
             builtin.audit_action(),
             Some(call.server.clone()),
-            json!({"command": call.command, "argument": call.argument}),
+            json!({"command": call.command, "argument": argument}),
         );
         let ticket = match begin_audit(store, call.guild, actor, Source::Webhook, note).await {
             Ok(ticket) => ticket,
@@ -187,6 +192,7 @@ impl CommandRouter {
                     Err(with_reply("no invite link is set".into(), reply))
                 }
             },
+            ParsedCommand::Verify { code } => self.verify(call, live, code).await,
             ParsedCommand::Staff { reason } => {
                 let card = staff_card(
                     place,
@@ -211,6 +217,37 @@ impl CommandRouter {
                     "Thanks, your report was sent to staff.",
                 )
                 .await
+            }
+        }
+    }
+
+    /// `;verify <code>`: link the caller to the member who got the code, and say how it went.
+    async fn verify(&self, call: &CommandCall, live: &Live, code: &str) -> Result<String, String> {
+        let Some(name) = live.caller.name() else {
+            return Err("the player was not in the player list; nothing was linked".into());
+        };
+        let store = &self.config.store;
+        let player = (call.player_id, name);
+        match redeem_link_code(store, call.guild, code, player, &call.server, None).await {
+            Ok(linked) => {
+                let reply = self.pm(live, LINKED_REPLY).await;
+                Ok(with_reply(
+                    format!("linked to Discord member {}", linked.link.discord_id),
+                    reply,
+                ))
+            }
+            Err(LinkError::Refused(refusal)) => {
+                let reply = self.pm(live, &format!("Not linked: {refusal}.")).await;
+                Err(with_reply(format!("not linked: {refusal}"), reply))
+            }
+            Err(LinkError::Store(e)) => {
+                let reply = self
+                    .pm(live, "The bot could not save the link; try again soon.")
+                    .await;
+                Err(with_reply(
+                    format!("the link could not be saved: {e}"),
+                    reply,
+                ))
             }
         }
     }
@@ -303,6 +340,10 @@ impl CommandRouter {
     }
 }
 
+/// The in-game answer to a code that linked the player.
+pub(super) const LINKED_REPLY: &str =
+    "Your Roblox account is now linked to your Discord account in this community.";
+
 /// Built-ins the guild has not switched off.
 fn enabled_builtins(settings: &GuildSettings) -> Vec<Builtin> {
     Builtin::ALL
@@ -337,7 +378,12 @@ mod tests {
         };
         assert_eq!(
             enabled_builtins(&settings),
-            [Builtin::Help, Builtin::Staff, Builtin::Discord]
+            [
+                Builtin::Help,
+                Builtin::Staff,
+                Builtin::Discord,
+                Builtin::Verify
+            ]
         );
     }
 

@@ -1,6 +1,6 @@
-//! Periodic upkeep: enforce event retention, drop expired dedupe keys and pending
-//! confirmations, and forget old delivered outbox entries, in small batches so the bot never
-//! stalls on a big cleanup.
+//! Periodic upkeep: enforce event retention, drop expired dedupe keys, pending
+//! confirmations and `/link` codes, and forget old delivered outbox entries, in small batches
+//! so the bot never stalls on a big cleanup.
 
 use std::future::Future;
 use std::time::Duration;
@@ -40,6 +40,8 @@ pub struct MaintenanceReport {
     pub outbox_entries: usize,
     /// Pending confirmations past their expiry, or unreadable, that were dropped.
     pub confirmations: usize,
+    /// `/link` codes past their expiry (used or not), or unreadable, that were dropped.
+    pub link_codes: usize,
 }
 
 /// Run one full round now.
@@ -67,6 +69,13 @@ pub fn run_once(
     loop {
         let removed = store.confirmations().sweep_expired(now, batch)?;
         report.confirmations += removed;
+        if removed == 0 {
+            break;
+        }
+    }
+    loop {
+        let removed = store.links().sweep_expired_codes(now, batch)?;
+        report.link_codes += removed;
         if removed == 0 {
             break;
         }

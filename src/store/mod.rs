@@ -1,13 +1,14 @@
 //! Persistence in sled. The only module that names sled; everything else uses its typed API.
 //!
 //! [`Store`] owns one sled database at `<data_dir>/db` and hands out typed handles: guild
-//! [`Settings`] (with server keys encrypted under a master key) and the tamper-evident
-//! [`AuditLog`]. Opening checks the schema version, runs migrations and checks the master key.
+//! [`Settings`] (with server keys encrypted under a master key), the tamper-evident
+//! [`AuditLog`], the event history and linked accounts ([`Links`]). Opening checks the schema version, runs migrations and checks the master key.
 
 pub mod audit;
 pub mod backup;
 pub mod cli;
 pub mod confirmations;
+pub mod consumers;
 pub mod crypto;
 mod db;
 pub mod dedupe;
@@ -16,6 +17,7 @@ pub mod events;
 mod flusher;
 pub mod inbox;
 pub mod keys;
+pub mod links;
 pub mod maintenance;
 mod master_key;
 pub mod outbox;
@@ -33,6 +35,7 @@ pub use audit::{
 };
 pub use backup::{BackupReport, RestoreReport};
 pub use confirmations::{Confirmations, PendingConfirmation};
+pub use consumers::ConsumerCursors;
 pub use crypto::{MasterKey, MasterKeySource, SealedKey};
 pub use dedupe::{DedupeSet, DedupeWrites, tracker_scope};
 pub use error::StoreError;
@@ -41,6 +44,7 @@ pub use events::{
     RetentionPolicy,
 };
 pub use inbox::{Inbox, InboxBatch};
+pub use links::{AccountLink, EventMark, LinkError, LinkRefusal, Linked, LinkedBy, Links};
 pub use master_key::{NewMasterKey, RotationReport};
 pub use outbox::routing::RouteCursor;
 pub use outbox::{
@@ -100,6 +104,8 @@ pub struct GuildRemoval {
     pub events: u64,
     /// Audit records removed under `AUDIT_RETENTION`; 0 with `keep-all`.
     pub audit_records: u64,
+    /// Account links (each direction) and `/link` codes removed.
+    pub links: u64,
 }
 
 // Tasks share one Store; this fails to compile if it ever stops being Send + Sync.
@@ -130,6 +136,8 @@ struct Inner {
     outbox: Outbox,
     inbox: Inbox,
     confirmations: Confirmations,
+    links: Links,
+    consumer_cursors: ConsumerCursors,
 }
 
 impl Store {
@@ -150,6 +158,8 @@ impl Store {
         let outbox = Outbox::open(&db, config.clock.clone())?;
         let inbox = Inbox::open(&db, config.clock.clone())?;
         let confirmations = Confirmations::open(&db)?;
+        let links = Links::open(&db)?;
+        let consumer_cursors = ConsumerCursors::open(&db)?;
         db.flush()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -167,6 +177,8 @@ impl Store {
                 outbox,
                 inbox,
                 confirmations,
+                links,
+                consumer_cursors,
             }),
         })
     }
@@ -204,6 +216,16 @@ impl Store {
     /// Destructive commands waiting for their Confirm press.
     pub fn confirmations(&self) -> &Confirmations {
         &self.inner.confirmations
+    }
+
+    /// Linked Roblox and Discord accounts, and pending `/link` codes.
+    pub fn links(&self) -> &Links {
+        &self.inner.links
+    }
+
+    /// Where consumers of stored events (other than the feed pipeline) got to.
+    pub fn consumer_cursors(&self) -> &ConsumerCursors {
+        &self.inner.consumer_cursors
     }
 
     /// The clock the store was opened with; webhook checks and dedupe share it.
@@ -263,6 +285,8 @@ impl Store {
         }
         self.inbox().purge_guild(guild)?;
         self.confirmations().purge_guild(guild)?;
+        let links = self.links().purge_guild(guild)?;
+        self.consumer_cursors().purge_guild(guild)?;
         let settings = self.settings().purge_guild(guild)?;
         let audit_records = self
             .audit()
@@ -272,6 +296,7 @@ impl Store {
             settings,
             events,
             audit_records,
+            links,
         })
     }
 

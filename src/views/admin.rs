@@ -166,7 +166,7 @@ pub fn capability_summary(capability: Capability) -> &'static str {
     match capability {
         Capability::View => {
             "See servers and players: `/server status`, `/players`, `/staff`, `/queue`, \
-             `/vehicles`, `/bans`, `/emergency`, `/logs`, `/player`, `/health`."
+             `/vehicles`, `/bans`, `/emergency`, `/logs`, `/player`, `/health`, `/whois`."
         }
         Capability::Message => "Talk in game: `/pm`, `/hint`, `/announce`; the panel's PM button.",
         Capability::Moderate => {
@@ -178,7 +178,8 @@ pub fn capability_summary(capability: Capability) -> &'static str {
             "Run any in-game command with `/command` (destructive ones ask for confirmation)."
         }
         Capability::Manage => {
-            "Configure the bot: `/server setup|remove`, `/feed`, `/permissions`, `/audit`."
+            "Configure the bot: `/server setup|remove`, `/feed`, `/permissions`, `/audit`; link \
+             and unlink members' Roblox accounts with `/links`."
         }
     }
 }

@@ -11,6 +11,7 @@ mod common;
 pub mod dashboard;
 pub mod health;
 mod lines;
+pub mod links;
 pub mod log_filter;
 pub mod logs;
 pub mod outcome;

@@ -52,6 +52,10 @@ async fn binary_registers_answers_and_stops_cleanly_on_sigterm() {
         "audit",
         "health",
         "dashboard",
+        "link",
+        "unlink",
+        "whois",
+        "links",
     ] {
         assert!(
             commands.iter().any(|c| c["name"] == name),

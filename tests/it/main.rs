@@ -58,6 +58,7 @@ mod e2e_ack;
 mod e2e_admin;
 mod e2e_commands;
 mod e2e_feeds;
+mod e2e_links;
 mod e2e_modcalls;
 mod e2e_moderation;
 mod e2e_setup;
