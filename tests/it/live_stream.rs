@@ -20,7 +20,7 @@ use crate::support::e2e::{World, applied, embed_text};
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::ids;
 use crate::support::sodp_client::{SodpError, SodpTestClient, apply_ops, kind};
-use crate::support::wait::{WAIT, wait_for, within};
+use crate::support::wait::{WAIT, wait_for, wait_for_async, within};
 
 const SECRET: &str = "live-stream-test-secret-0123456789abcdef";
 const PUBLIC_URL: &str = "https://panel.example.test";
@@ -103,6 +103,23 @@ async fn live_world(players: &[(u64, &str)]) -> (World, BotProcess, String) {
     let base = bot.http_base(WAIT).await;
     let url = format!("{}/live", base.replacen("http://", "ws://", 1));
     world.wait_for_polls_of(&world.sim_key(), 1).await;
+    // The simulator answering a poll is not yet the tracker publishing it: wait for the key.
+    wait_for_async("the server's live keys", || {
+        let url = url.clone();
+        async move {
+            let Ok((mut owner, _)) = SodpTestClient::connect_authed(&url, &owner_token()).await
+            else {
+                return false;
+            };
+            let published = matches!(
+                owner.watch(&key("server")).await,
+                Ok(Ok(init)) if init.body["initialized"] == json!(true)
+            );
+            owner.close().await;
+            published
+        }
+    })
+    .await;
     (world, bot, url)
 }
 

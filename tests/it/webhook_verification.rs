@@ -6,7 +6,7 @@ use erlc_bot::sim::WebhookSendOptions;
 use serde_json::json;
 
 use crate::support::START_MS;
-use crate::support::wait::wait_for_async;
+use crate::support::wait::{wait_for, wait_for_async};
 use crate::support::webhook::Bot;
 
 fn emergency_batch(call_number: i64) -> Vec<u8> {
@@ -39,7 +39,8 @@ async fn probe_and_valid_batches_are_accepted_and_stored() {
         bot.events_of("emergency/started") == 1
     })
     .await;
-    assert!(*bot.wake.borrow() >= 1, "the pipeline was woken");
+    // Stored first, then the pipeline is woken: the event can be seen before the wake.
+    wait_for("the pipeline to be woken", || *bot.wake.borrow() >= 1).await;
     assert!(bot.state.counters.rejected().is_empty());
     bot.shutdown().await;
 }
