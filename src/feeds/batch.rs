@@ -8,7 +8,7 @@
 //! message carries up to 6,000 characters of lines instead of ten cards: Discord's global
 //! limit of 50 requests a second per bot then goes further.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -226,6 +226,57 @@ impl Batcher {
             self.close(channel, deadline);
         }
         self.take_ready()
+    }
+
+    /// What can be queued at `now_ms` with every (guild, server)'s queued events staying a
+    /// prefix of its ids: the [`Batcher::due`] messages, plus every open batch that holds an
+    /// event of a server they carry older than the newest one they carry (and so on, until
+    /// nothing more joins). Routing keeps a server's cursor below its [`Batcher::lowest_held`]
+    /// event, so after a crash it routes again exactly the events that were never queued.
+    /// Per channel, in push order.
+    pub fn due_whole(&mut self, now_ms: i64) -> Vec<PlannedMessage> {
+        let mut released = self.due(now_ms);
+        loop {
+            let mut newest: HashMap<(u64, &str), u64> = HashMap::new();
+            for event in released.iter().flat_map(|planned| &planned.events) {
+                let id = newest.entry((event.guild, &event.server)).or_default();
+                *id = (*id).max(event.id);
+            }
+            let joining: Vec<u64> = self
+                .open
+                .iter()
+                .filter(|(_, open)| {
+                    open.events.iter().any(|event| {
+                        newest
+                            .get(&(event.guild, event.server.as_str()))
+                            .is_some_and(|newest| event.id < *newest)
+                    })
+                })
+                .map(|(channel, _)| *channel)
+                .collect();
+            if joining.is_empty() {
+                return released;
+            }
+            for channel in joining {
+                self.close(channel, now_ms);
+            }
+            released.extend(self.take_ready());
+        }
+    }
+
+    /// The oldest event id still held per (guild, server), in open batches and in closed
+    /// messages not yet taken.
+    pub fn lowest_held(&self) -> HashMap<(u64, String), u64> {
+        let open = self.open.values().flat_map(|open| &open.events);
+        let ready = self.ready.iter().flat_map(|(_, planned)| &planned.events);
+        let mut lowest: HashMap<(u64, String), u64> = HashMap::new();
+        for event in open.chain(ready) {
+            lowest
+                .entry((event.guild, event.server.clone()))
+                .and_modify(|id| *id = (*id).min(event.id))
+                .or_insert(event.id);
+        }
+        lowest
     }
 
     /// Everything, now (shutdown).

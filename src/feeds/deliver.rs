@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use rand::Rng;
+use serde::Deserialize;
 use tokio::sync::watch;
 
 use super::batch::{PlannedMessage, nonce_for};
@@ -158,7 +159,7 @@ impl FeedPipeline {
     ) -> Result<DeliveryOutcome, PipelineError> {
         let key = delivery.entry.idempotency_key.as_str();
         let outbox = self.store.outbox();
-        let planned: PlannedMessage = match serde_json::from_value(delivery.entry.payload.clone()) {
+        let planned = match PlannedMessage::deserialize(&delivery.entry.payload) {
             Ok(planned) => planned,
             Err(error) => {
                 let reason = format!("the queued message cannot be read ({error})");

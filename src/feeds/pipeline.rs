@@ -32,6 +32,8 @@ pub struct PipelineConfig {
     /// Events read per server per store read.
     pub read_page: usize,
     /// Cards held in batches before they are queued early (bounds memory and redo work).
+    /// Batches hold up to `batch.max_delay_ms` of every channel's cards, so this must exceed
+    /// that much of the busiest traffic, or batches are cut short and packing is lost.
     pub max_held_cards: usize,
     /// Due outbox entries taken per delivery round.
     pub delivery_scan: usize,
@@ -51,7 +53,7 @@ impl Default for PipelineConfig {
             batch: BatchConfig::default(),
             packing: Packing::default(),
             read_page: 500,
-            max_held_cards: 2_000,
+            max_held_cards: 20_000,
             delivery_scan: 500,
             delivery_concurrency: 8,
             retry: DeliveryRetry::default(),

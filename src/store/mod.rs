@@ -40,8 +40,8 @@ pub use crypto::{MasterKey, MasterKeySource, SealedKey};
 pub use dedupe::{DedupeSet, DedupeWrites, tracker_scope};
 pub use error::StoreError;
 pub use events::{
-    Cursor, EventQuery, EventStore, Order, Page, PartitionHead, PartitionRule, RetentionConfig,
-    RetentionPolicy,
+    Cursor, EventQuery, EventStore, HeadsMoved, Order, Page, PartitionHead, PartitionRule,
+    RetentionConfig, RetentionPolicy,
 };
 pub use inbox::{Inbox, InboxBatch};
 pub use links::{AccountLink, EventMark, LinkError, LinkRefusal, Linked, LinkedBy, Links};

@@ -225,6 +225,9 @@ fn parked_key(at_ms: i64, idempotency_key: &str) -> Vec<u8> {
 fn deliver(tx: &TransactionalTree, mut stored: Stored, message_id: &str, now: i64) -> TxResult<()> {
     leave_current_state(tx, &stored)?;
     stored.parked = None;
+    // From now on the entry is only looked up for its message id (edits, repeats): keeping the
+    // message body would cost its encoding now and its bytes until the entry is pruned.
+    stored.entry.payload = serde_json::Value::Null;
     stored.delivered = Some(Delivered {
         message_id: message_id.to_owned(),
         at_ms: now,

@@ -7,6 +7,7 @@
 //! serialised by a lock held by this value, so open one `EventStore` per database and clone it.
 
 mod checkpoint;
+mod heads;
 mod layout;
 mod query;
 mod retention;
@@ -24,6 +25,7 @@ use crate::store::StoreError;
 use crate::store::flusher::GroupFlush;
 use crate::store::keys::{corrupt, decode_json, decode_u64, encode_json};
 
+pub use heads::HeadsMoved;
 pub use query::{Cursor, EventQuery, MAX_PAGE_SIZE, Order, Page, PartitionHead};
 pub use retention::{PartitionRule, RetentionConfig, RetentionPolicy};
 
@@ -48,6 +50,7 @@ pub struct EventStore {
     retention: Arc<RetentionConfig>,
     write_lock: Arc<Mutex<()>>,
     group_flush: GroupFlush,
+    heads: Arc<heads::Heads>,
 }
 
 impl std::fmt::Debug for EventStore {
@@ -103,6 +106,7 @@ impl EventStore {
     ) -> Result<Self, StoreError> {
         retention.validate()?;
         Ok(Self {
+            heads: Arc::new(heads::Heads::load(&tree)?),
             group_flush,
             tree,
             clock,
@@ -199,8 +203,8 @@ impl EventStore {
             }
             stored.push(event);
         }
-        for (server, last) in last_ids {
-            batch.insert(layout::last_id_key(guild, &server)?, &be_id(last));
+        for (server, last) in &last_ids {
+            batch.insert(layout::last_id_key(guild, server)?, &be_id(*last));
         }
         for (event_type, event) in newest {
             batch.insert(
@@ -209,6 +213,7 @@ impl EventStore {
             );
         }
         self.apply(batch, counters)?;
+        self.heads.advance(guild, &last_ids);
         Ok(stored)
     }
 
@@ -246,6 +251,12 @@ impl EventStore {
         }
         self.tree.apply_batch(batch)?;
         Ok(())
+    }
+
+    /// The partitions whose newest id moved after `mark` (0: all of them), and the mark
+    /// to pass next time; from memory, so a look costs what moved, not how many servers exist.
+    pub fn heads_moved_since(&self, mark: u64) -> HeadsMoved {
+        self.heads.moved_since(mark)
     }
 
     /// One event by its id.

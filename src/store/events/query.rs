@@ -240,20 +240,6 @@ impl EventStore {
     /// The last id handed out for every (guild, server) that ever stored an event, ordered by
     /// guild then server. Ids survive purges, so a head never moves back.
     pub fn heads(&self) -> Result<Vec<PartitionHead>, StoreError> {
-        let mut heads = Vec::new();
-        for entry in self.tree.scan_prefix([layout::LAST_ID]) {
-            let (key, value) = entry?;
-            let mut reader = KeyReader::new(&key, "last event id key");
-            reader.skip(1)?;
-            let guild = reader.u64()?;
-            let server = reader.label()?.to_owned();
-            let last_id = crate::store::keys::decode_u64(&value, "the last event id counter")?;
-            heads.push(PartitionHead {
-                guild,
-                server,
-                last_id,
-            });
-        }
-        Ok(heads)
+        Ok(self.heads.all())
     }
 }
