@@ -308,12 +308,12 @@ fn be_id(value: u64) -> [u8; 8] {
     value.to_be_bytes()
 }
 
+/// An index entry to write: key and value.
+type IndexEntry<'a> = (Vec<u8>, &'a [u8]);
+
 /// Every index entry of an event: its players' timelines (empty values) and its retention
 /// partition's time series, whose value is the kind so queries filter without the record.
-fn index_entries<'a>(
-    event: &'a Event,
-    partition: &str,
-) -> Result<Vec<(Vec<u8>, &'a [u8])>, StoreError> {
+fn index_entries<'a>(event: &'a Event, partition: &str) -> Result<Vec<IndexEntry<'a>>, StoreError> {
     let position = Cursor::of(event);
     let mut entries = Vec::with_capacity(1 + event.players.len());
     let players: BTreeSet<u64> = event.players.iter().copied().collect();
