@@ -11,7 +11,7 @@ use hdrhistogram::Histogram;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::procstat::memory_mib;
+use super::procstat::{cpu_times, memory_mib};
 use super::{BenchError, server_place};
 use crate::actions::{LogQuery, Services, ServicesOptions};
 use crate::app::local::ScratchDir;
@@ -71,6 +71,8 @@ pub struct StoreBenchReport {
     pub disk_mib: f64,
     /// Opening the written database (recovery included), in milliseconds.
     pub open_ms: f64,
+    /// CPU time the open used, in milliseconds (steadier than `open_ms` on a busy machine).
+    pub open_cpu_ms: f64,
     /// A player's timeline ([`TIMELINE_EVENTS`] newest events), in microseconds.
     pub timeline_us: Quantiles,
     /// Events a timeline read returned, on average.
@@ -339,9 +341,10 @@ pub async fn bench_store(args: &StoreBenchArgs) -> Result<StoreBenchReport, Benc
     store.flush_async().await?;
     drop(store);
     let disk_mib = disk_bytes(&dir) as f64 / (1024.0 * 1024.0);
-    let started = Instant::now();
+    let (started, cpu_before) = (Instant::now(), cpu_times()?);
     let store = Store::open(store_config(&dir, &key_hex))?;
     let open_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let open_cpu_ms = (cpu_times()?.process - cpu_before.process) * 1000.0;
     // The reads go through the same actions as the bot's; nothing here reaches PRC.
     let client =
         ErlcClient::new(ClientConfig::default()).map_err(|e| BenchError::Read(e.to_string()))?;
@@ -353,6 +356,7 @@ pub async fn bench_store(args: &StoreBenchArgs) -> Result<StoreBenchReport, Benc
         write_seconds,
         disk_mib,
         open_ms,
+        open_cpu_ms,
         timeline_us: reads.timeline,
         timeline_events: reads.timeline_events,
         log_page_us: reads.log_page,
@@ -373,17 +377,18 @@ pub fn store_table(r: &StoreBenchReport) -> String {
         )
     };
     format!(
-        "| events | polls (durable batches) | write s | events/s written | on disk MiB | open ms (target < 1,000) \
+        "| events | polls (durable batches) | write s | events/s written | on disk MiB | open ms (target < 1,000) | open CPU ms \
          | timeline p50 / p99 / max ms (target p99 < 10) | events per timeline \
          | /logs page p50 / p99 / max ms (target p99 < 20) | events per page | RSS MiB | peak RSS MiB |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|\n\
-         | {} | {} | {:.1} | {:.0} | {:.1} | {:.0} | {} | {:.1} | {} | {:.1} | {:.0} | {:.0} |\n",
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+         | {} | {} | {:.1} | {:.0} | {:.1} | {:.0} | {:.0} | {} | {:.1} | {} | {:.1} | {:.0} | {:.0} |\n",
         r.events,
         r.polls,
         r.write_seconds,
         r.events_per_sec(),
         r.disk_mib,
         r.open_ms,
+        r.open_cpu_ms,
         us(&r.timeline_us),
         r.timeline_events,
         us(&r.log_page_us),

@@ -4,19 +4,22 @@
 
 use crate::events::EventType;
 use crate::store::StoreError;
-use crate::store::keys::{KeyReader, be_u64, push_label, time_key};
+use crate::store::keys::{KeyReader, be_u64, corrupt, push_label, time_key};
 
 use super::query::Cursor;
 
-/// Primary record: guild, server, id → JSON of the stored event.
+/// Primary record: guild, server, id → the stored event (see `record`).
 pub const RECORD: u8 = 1;
-/// Time series: guild, position → empty.
+/// Time series: guild, position → empty. Written only with JSON records (before the record
+/// envelope): queries merge the partition indexes instead, and such an entry goes with its
+/// event.
 pub const BY_TIME: u8 = 2;
 /// Player timeline: guild, roblox id, position → empty.
 pub const BY_PLAYER: u8 = 3;
 /// Newest event per type: guild, type → JSON event. Retention does not touch it.
 pub const LATEST: u8 = 4;
-/// Retention walk order: guild, partition, position → empty.
+/// Retention walk order and time series: guild, partition, position → the event's kind
+/// (empty in entries written before the kind was, which then need the record to filter).
 pub const BY_PARTITION: u8 = 5;
 /// Last id handed out: guild, server → u64. Kept by purges so ids are never reused.
 pub const LAST_ID: u8 = 6;
@@ -84,6 +87,19 @@ pub fn read_position(reader: &mut KeyReader<'_>) -> Result<Cursor, StoreError> {
         id,
         server,
     })
+}
+
+/// The event type an index entry's value names (with the server from its key), or `None`
+/// for an entry that names none.
+pub fn indexed_type(server: &str, value: &[u8]) -> Result<Option<EventType>, StoreError> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    std::str::from_utf8(value)
+        .ok()
+        .and_then(|kind| EventType::parse(&format!("{server}/{kind}")).ok())
+        .map(Some)
+        .ok_or_else(|| corrupt("event index entry", "its value is not an event kind"))
 }
 
 pub fn player_prefix(guild: u64, player: u64) -> Vec<u8> {

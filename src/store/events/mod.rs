@@ -9,7 +9,10 @@
 mod checkpoint;
 mod heads;
 mod layout;
+#[cfg(test)]
+mod legacy_tests;
 mod query;
+mod record;
 mod retention;
 #[cfg(test)]
 mod tests;
@@ -17,13 +20,13 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::{Deserialize, Serialize};
-
 use crate::clock::SharedClock;
 use crate::events::{Event, EventType, NewEvent, Pattern};
 use crate::store::StoreError;
 use crate::store::flusher::GroupFlush;
-use crate::store::keys::{corrupt, decode_json, decode_u64, encode_json};
+use crate::store::keys::{KeyReader, decode_u64};
+
+use record::{StoredEvent, decode_latest, decode_record, encode_latest, encode_record};
 
 pub use heads::HeadsMoved;
 pub use query::{Cursor, EventQuery, MAX_PAGE_SIZE, Order, Page, PartitionHead};
@@ -31,16 +34,6 @@ pub use retention::{PartitionRule, RetentionConfig, RetentionPolicy};
 
 /// Name of the sled tree holding events.
 pub const EVENTS_TREE: &str = "events";
-
-/// What the primary record holds: the event plus the content key it was deduplicated by,
-/// so deleting the event also frees its dedupe entry.
-#[derive(Serialize, Deserialize)]
-struct StoredEvent {
-    #[serde(flatten)]
-    event: Event,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    dedupe_key: Option<String>,
-}
 
 /// The event store. Cheap to clone; clones share the write lock.
 #[derive(Clone)]
@@ -178,8 +171,8 @@ impl EventStore {
                 payload: new.payload,
             };
             let partition = self.retention.partition_of(&event.event_type);
-            for key in index_keys(&event, partition)? {
-                batch.insert(key, &[]);
+            for (key, value) in index_entries(&event, partition)? {
+                batch.insert(key, value);
             }
             if let Some(content_key) = &new.dedupe_key {
                 let key = layout::dedupe_key(guild, &event.server, content_key)?;
@@ -187,13 +180,8 @@ impl EventStore {
             }
             counters.add(layout::partition_count_key(guild, partition), 1);
             counters.add(layout::type_count_key(guild, &event.event_type), 1);
-            let record = StoredEvent {
-                event,
-                dedupe_key: new.dedupe_key,
-            };
-            let key = layout::record_key(guild, &record.event.server, id)?;
-            batch.insert(key, encode_json(&record, "an event")?);
-            let event = record.event;
+            let key = layout::record_key(guild, &event.server, id)?;
+            batch.insert(key, encode_record(&event, new.dedupe_key.as_deref())?);
             let replaces = match newest.get(&event.event_type) {
                 Some(current) => event.source_time >= current.source_time,
                 None => self.replaces_stored_latest(&event)?,
@@ -209,7 +197,7 @@ impl EventStore {
         for (event_type, event) in newest {
             batch.insert(
                 layout::latest_key(guild, &event_type),
-                encode_json(&event, "an event")?,
+                encode_latest(&event)?,
             );
         }
         self.apply(batch, counters)?;
@@ -229,8 +217,8 @@ impl EventStore {
     fn replaces_stored_latest(&self, event: &Event) -> Result<bool, StoreError> {
         let key = layout::latest_key(event.guild, &event.event_type);
         Ok(match self.tree.get(key)? {
-            Some(bytes) => decode_json::<Event>(&bytes, "latest event")
-                .map(|current| event.source_time >= current.source_time)
+            Some(bytes) => record::latest_source_time(&bytes)
+                .map(|current| event.source_time >= current)
                 .unwrap_or(true),
             None => true,
         })
@@ -273,21 +261,26 @@ impl EventStore {
     pub fn latest(&self, guild: u64, event_type: &EventType) -> Result<Option<Event>, StoreError> {
         self.tree
             .get(layout::latest_key(guild, event_type))?
-            .map(|bytes| decode_json(&bytes, "latest event"))
+            .map(|bytes| decode_latest(&bytes, guild, event_type))
             .transpose()
     }
 
     /// The newest event of every type matching `pattern`, ordered by type.
     pub fn latest_matching(&self, guild: u64, pattern: &Pattern) -> Result<Vec<Event>, StoreError> {
         let mut found = Vec::new();
-        for entry in self
-            .tree
-            .scan_prefix(layout::guild_prefix(layout::LATEST, guild))
-        {
-            let (_, bytes) = entry?;
-            let event: Event = decode_json(&bytes, "latest event")?;
-            if pattern.matches(&event.event_type) {
-                found.push(event);
+        let prefix = layout::guild_prefix(layout::LATEST, guild);
+        for entry in self.tree.scan_prefix(&prefix) {
+            let (key, bytes) = entry?;
+            let mut reader = KeyReader::new(&key, "latest event key");
+            reader.skip(prefix.len())?;
+            let event_type = std::str::from_utf8(reader.rest())
+                .ok()
+                .and_then(|text| EventType::parse(text).ok())
+                .ok_or_else(|| {
+                    crate::store::keys::corrupt("latest event key", "not an event type")
+                })?;
+            if pattern.matches(&event_type) {
+                found.push(decode_latest(&bytes, guild, &event_type)?);
             }
         }
         Ok(found)
@@ -326,37 +319,37 @@ fn be_id(value: u64) -> [u8; 8] {
     value.to_be_bytes()
 }
 
-/// Every index key of an event (time series, players, retention partition).
-fn index_keys(event: &Event, partition: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+/// An index entry to write: key and value.
+type IndexEntry<'a> = (Vec<u8>, &'a [u8]);
+
+/// Every index entry of an event: its players' timelines (empty values) and its retention
+/// partition's time series, whose value is the kind so queries filter without the record.
+fn index_entries<'a>(event: &'a Event, partition: &str) -> Result<Vec<IndexEntry<'a>>, StoreError> {
     let position = Cursor::of(event);
-    let mut keys = Vec::with_capacity(2 + event.players.len());
-    let mut by_time = layout::guild_prefix(layout::BY_TIME, event.guild);
-    layout::push_position(&mut by_time, &position)?;
-    keys.push(by_time);
+    let mut entries = Vec::with_capacity(1 + event.players.len());
     let players: BTreeSet<u64> = event.players.iter().copied().collect();
     for player in players {
         let mut key = layout::player_prefix(event.guild, player);
         layout::push_position(&mut key, &position)?;
-        keys.push(key);
+        entries.push((key, &[][..]));
     }
     let mut by_partition = layout::partition_prefix(event.guild, partition)?;
     layout::push_position(&mut by_partition, &position)?;
-    keys.push(by_partition);
-    Ok(keys)
+    entries.push((by_partition, event.event_type.kind().as_bytes()));
+    Ok(entries)
 }
 
-/// Decode a primary record and check it is the event its key names.
-fn decode_record(
-    bytes: &[u8],
-    guild: u64,
-    server: &str,
-    id: u64,
-) -> Result<StoredEvent, StoreError> {
-    let what = format!("event {id} of server `{server}` in guild {guild}");
-    let stored: StoredEvent = decode_json(bytes, &what)?;
-    let event = &stored.event;
-    if event.guild != guild || event.server != server || event.id != id {
-        return Err(corrupt(&what, "the record names a different event"));
+/// Every index key of a stored event, to delete with it: [`index_entries`], and the
+/// time-series entry that events stored as JSON records also have.
+fn index_keys(stored: &StoredEvent, partition: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut keys: Vec<Vec<u8>> = index_entries(&stored.event, partition)?
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    if stored.time_indexed {
+        let mut by_time = layout::guild_prefix(layout::BY_TIME, stored.event.guild);
+        layout::push_position(&mut by_time, &Cursor::of(&stored.event))?;
+        keys.push(by_time);
     }
-    Ok(stored)
+    Ok(keys)
 }

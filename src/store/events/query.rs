@@ -1,14 +1,14 @@
-//! Reading the event store: time-series pages over a guild's events or one player's
-//! timeline (filtered by patterns, server and a source-time window, continued with a cursor),
+//! Reading the event store: time-series pages over a guild's events (its partitions' indexes
+//! merged) or one player's timeline (filtered by patterns, server and a source-time window, continued with a cursor),
 //! replay of one server's events in id order, and the newest id of every server.
 
 use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 
-use crate::events::{Event, Pattern};
+use crate::events::{Event, EventType, Pattern};
 use crate::store::StoreError;
-use crate::store::keys::{KeyReader, prefix_end, time_key};
+use crate::store::keys::{KeyReader, corrupt, prefix_end, time_key};
 
 use super::{EventStore, decode_record, layout};
 
@@ -103,15 +103,49 @@ pub struct Page {
 }
 
 impl EventQuery {
-    fn keeps(&self, event: &Event) -> bool {
-        self.patterns.is_empty() || self.patterns.iter().any(|p| p.matches(&event.event_type))
+    fn keeps(&self, event_type: &EventType) -> bool {
+        self.patterns.is_empty() || self.patterns.iter().any(|p| p.matches(event_type))
+    }
+}
+
+type Entries = Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>>;
+
+/// One time-ordered index being read: its key prefix and the next entry not yet taken.
+struct Source {
+    prefix_len: usize,
+    entries: Entries,
+    head: Option<(sled::IVec, sled::IVec)>,
+}
+
+impl Source {
+    fn advance(&mut self) -> Result<(), StoreError> {
+        self.head = self.entries.next().transpose()?;
+        Ok(())
+    }
+
+    /// The position part of the head's key, which orders entries across indexes.
+    fn position(&self) -> Option<&[u8]> {
+        self.head
+            .as_ref()
+            .and_then(|(key, _)| key.get(self.prefix_len..))
     }
 }
 
 impl EventStore {
-    /// A page of a guild's events in source-time order.
+    /// A page of a guild's events in source-time order, merged from the time-ordered index
+    /// of each retention partition the guild has events in.
     pub fn query(&self, guild: u64, query: &EventQuery) -> Result<Page, StoreError> {
-        self.scan_positions(guild, layout::guild_prefix(layout::BY_TIME, guild), query)
+        let counters = layout::guild_prefix(layout::PARTITION_COUNT, guild);
+        let mut prefixes = Vec::new();
+        for key in self.tree.scan_prefix(&counters).keys() {
+            let key = key?;
+            let partition = key
+                .get(counters.len()..)
+                .and_then(|name| std::str::from_utf8(name).ok())
+                .ok_or_else(|| corrupt("event partition counter", "its name is not text"))?;
+            prefixes.push(layout::partition_prefix(guild, partition)?);
+        }
+        self.scan_positions(guild, prefixes, query)
     }
 
     /// A page of the events involving one Roblox player, read from the player index.
@@ -121,31 +155,12 @@ impl EventStore {
         roblox_id: u64,
         query: &EventQuery,
     ) -> Result<Page, StoreError> {
-        self.scan_positions(guild, layout::player_prefix(guild, roblox_id), query)
+        self.scan_positions(guild, vec![layout::player_prefix(guild, roblox_id)], query)
     }
 
-    /// Walk a time-ordered index under `prefix`, loading and filtering records.
-    fn scan_positions(
-        &self,
-        guild: u64,
-        prefix: Vec<u8>,
-        query: &EventQuery,
-    ) -> Result<Page, StoreError> {
-        if query.max_results == 0 {
-            return Err(StoreError::Invalid(
-                "a query must ask for at least one event (max_results is 0)".into(),
-            ));
-        }
-        let wanted = query.max_results.min(MAX_PAGE_SIZE);
-        let empty = Page {
-            events: Vec::new(),
-            more_follows: false,
-            next: None,
-        };
+    /// Open one index under `prefix` at the query's window and cursor, in the query's order.
+    fn open_source(&self, prefix: Vec<u8>, query: &EventQuery) -> Result<Source, StoreError> {
         let (from, to) = (query.from.unwrap_or(i64::MIN), query.to.unwrap_or(i64::MAX));
-        if from > to {
-            return Ok(empty);
-        }
         let lower_key = [prefix.as_slice(), &time_key(from)].concat();
         let upper_key = prefix_end(&[prefix.as_slice(), &time_key(to)].concat());
         let mut lower = Bound::Included(lower_key.clone());
@@ -164,22 +179,66 @@ impl EventStore {
             }
         }
         let range = self.tree.range::<Vec<u8>, _>((lower, upper));
-        let keys: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
-            match query.order {
-                Order::Ascending => Box::new(range),
-                Order::Descending => Box::new(range.rev()),
-            };
+        let entries: Entries = match query.order {
+            Order::Ascending => Box::new(range),
+            Order::Descending => Box::new(range.rev()),
+        };
+        let mut source = Source {
+            prefix_len: prefix.len(),
+            entries,
+            head: None,
+        };
+        source.advance()?;
+        Ok(source)
+    }
+
+    /// Walk time-ordered indexes under `prefixes` as one sequence (their positions never
+    /// collide: an event is in one of them), filtering on the index entry where it names the
+    /// kind and loading only the records that pass.
+    fn scan_positions(
+        &self,
+        guild: u64,
+        prefixes: Vec<Vec<u8>>,
+        query: &EventQuery,
+    ) -> Result<Page, StoreError> {
+        if query.max_results == 0 {
+            return Err(StoreError::Invalid(
+                "a query must ask for at least one event (max_results is 0)".into(),
+            ));
+        }
+        let wanted = query.max_results.min(MAX_PAGE_SIZE);
+        let empty = Page {
+            events: Vec::new(),
+            more_follows: false,
+            next: None,
+        };
+        if query.from.unwrap_or(i64::MIN) > query.to.unwrap_or(i64::MAX) {
+            return Ok(empty);
+        }
+        let mut sources = prefixes
+            .into_iter()
+            .map(|prefix| self.open_source(prefix, query))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut events = Vec::with_capacity(wanted + 1);
-        for entry in keys {
-            let (key, _) = entry?;
+        while let Some(next) = next_source(&sources, query.order) {
+            let source = &mut sources[next];
+            let Some((key, value)) = source.head.take() else {
+                break;
+            };
+            source.advance()?;
             let mut reader = KeyReader::new(&key, "event index entry");
-            reader.skip(prefix.len())?;
+            reader.skip(source.prefix_len)?;
             let position = layout::read_position(&mut reader)?;
             if query.server.as_ref().is_some_and(|s| *s != position.server) {
                 continue;
             }
+            if let Some(event_type) = layout::indexed_type(&position.server, &value)?
+                && !query.keeps(&event_type)
+            {
+                continue;
+            }
             let event = self.load(guild, &position.server, position.id)?;
-            if query.keeps(&event) {
+            if query.keeps(&event.event_type) {
                 events.push(event);
                 if events.len() > wanted {
                     break;
@@ -203,7 +262,7 @@ impl EventStore {
         let key = layout::record_key(guild, server, id)?;
         match self.tree.get(&key)? {
             Some(bytes) => Ok(decode_record(&bytes, guild, server, id)?.event),
-            None => Err(crate::store::keys::corrupt(
+            None => Err(corrupt(
                 "event index",
                 format!(
                     "it names event {id} of server `{server}` in guild {guild}, which is missing"
@@ -242,4 +301,17 @@ impl EventStore {
     pub fn heads(&self) -> Result<Vec<PartitionHead>, StoreError> {
         Ok(self.heads.all())
     }
+}
+
+/// The source whose head comes next in `order`, if any has one left.
+fn next_source(sources: &[Source], order: Order) -> Option<usize> {
+    let heads = sources
+        .iter()
+        .enumerate()
+        .filter_map(|(i, source)| source.position().map(|position| (i, position)));
+    match order {
+        Order::Ascending => heads.min_by_key(|(_, position)| *position),
+        Order::Descending => heads.max_by_key(|(_, position)| *position),
+    }
+    .map(|(i, _)| i)
 }

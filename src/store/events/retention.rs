@@ -211,7 +211,7 @@ impl EventStore {
                 ));
             };
             let stored = decode_record(&bytes, guild, &position.server, position.id)?;
-            for index_key in index_keys(&stored.event, partition)? {
+            for index_key in index_keys(&stored, partition)? {
                 batch.remove(index_key);
             }
             if let Some(content_key) = &stored.dedupe_key {

@@ -1,0 +1,219 @@
+//! A database written before the record envelope and the kind-carrying partition index (JSON
+//! records, a `BY_TIME` entry per event, empty index values, JSON "latest" copies) still reads,
+//! dedupes, expires and purges correctly beside events written now.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::record::StoredEvent;
+use super::*;
+use crate::clock::ManualClock;
+use crate::store::keys::be_u64;
+
+const GUILD: u64 = 77;
+
+fn ty(text: &str) -> EventType {
+    EventType::parse(text).unwrap()
+}
+
+fn old_event(id: u64, kind: &str, source_time: i64, players: &[u64]) -> Event {
+    Event {
+        guild: GUILD,
+        server: "main".into(),
+        id,
+        event_type: ty(&format!("main/{kind}")),
+        source_time,
+        recorded_at_ms: 1_600_000_000_000,
+        players: players.to_vec(),
+        payload: json!({"old": id}),
+    }
+}
+
+/// What the previous store wrote for `events` (of one server, ids in order), key by key.
+fn write_old_format(tree: &sled::Tree, events: &[(Event, Option<&str>)]) {
+    let retention = RetentionConfig::default();
+    let mut counts: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+    for (event, dedupe_key) in events {
+        let position = Cursor::of(event);
+        let partition = retention.partition_of(&event.event_type);
+        let mut by_time = layout::guild_prefix(layout::BY_TIME, GUILD);
+        layout::push_position(&mut by_time, &position).unwrap();
+        tree.insert(by_time, &[]).unwrap();
+        for player in &event.players {
+            let mut key = layout::player_prefix(GUILD, *player);
+            layout::push_position(&mut key, &position).unwrap();
+            tree.insert(key, &[]).unwrap();
+        }
+        let mut by_partition = layout::partition_prefix(GUILD, partition).unwrap();
+        layout::push_position(&mut by_partition, &position).unwrap();
+        tree.insert(by_partition, &[]).unwrap();
+        if let Some(content_key) = dedupe_key {
+            let key = layout::dedupe_key(GUILD, "main", content_key).unwrap();
+            tree.insert(key, &be_u64(event.id)).unwrap();
+        }
+        let record = StoredEvent {
+            event: event.clone(),
+            dedupe_key: dedupe_key.map(str::to_owned),
+            time_indexed: false,
+        };
+        let key = layout::record_key(GUILD, "main", event.id).unwrap();
+        tree.insert(key, serde_json::to_vec(&record).unwrap())
+            .unwrap();
+        tree.insert(
+            layout::latest_key(GUILD, &event.event_type),
+            serde_json::to_vec(event).unwrap(),
+        )
+        .unwrap();
+        *counts
+            .entry(layout::partition_count_key(GUILD, partition))
+            .or_default() += 1;
+        *counts
+            .entry(layout::type_count_key(GUILD, &event.event_type))
+            .or_default() += 1;
+        tree.insert(
+            layout::last_id_key(GUILD, "main").unwrap(),
+            &be_u64(event.id),
+        )
+        .unwrap();
+    }
+    for (key, count) in counts {
+        tree.insert(key, &be_u64(count)).unwrap();
+    }
+}
+
+fn keys_tagged(store: &EventStore, tag: u8) -> usize {
+    store.tree.scan_prefix([tag]).count()
+}
+
+#[test]
+fn an_old_database_reads_dedupes_expires_and_purges_beside_new_events() {
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    let mut config = RetentionConfig::default();
+    config.policies.insert(
+        "traffic".into(),
+        RetentionPolicy {
+            max_entries: Some(2),
+            max_age: None,
+            min_keep: 0,
+        },
+    );
+    let store =
+        EventStore::open_with_retention(&db, Arc::new(ManualClock::new(1_700_000_000_000)), config)
+            .unwrap();
+    write_old_format(
+        &store.tree,
+        &[
+            (old_event(1, "kill", 10, &[5, 6]), Some("kill/a")),
+            (old_event(2, "player/join", 20, &[5]), None),
+            (old_event(3, "command", 30, &[6]), Some("command/b")),
+        ],
+    );
+    assert_eq!(
+        store.get(GUILD, "main", 1).unwrap(),
+        Some(old_event(1, "kill", 10, &[5, 6]))
+    );
+
+    // New events: ids go on, a key the old store holds is still a duplicate.
+    let new = |kind: &str, t: i64, players: &[u64], key: Option<&str>| NewEvent {
+        event_type: ty(&format!("main/{kind}")),
+        source_time: t,
+        players: players.to_vec(),
+        payload: json!({"new": t}),
+        dedupe_key: key.map(str::to_owned),
+    };
+    let stored = store
+        .append(
+            GUILD,
+            vec![
+                new("kill", 11, &[5], Some("kill/a")),
+                new("kill", 15, &[5], Some("kill/c")),
+                new("player/join", 25, &[6], None),
+            ],
+        )
+        .unwrap();
+    assert_eq!(stored.iter().map(|e| e.id).collect::<Vec<_>>(), [4, 5]);
+
+    // Pages and timelines interleave both formats in time order, filters apply to both.
+    let all = EventQuery {
+        order: Order::Ascending,
+        max_results: 10,
+        ..EventQuery::default()
+    };
+    let times = |page: Page| {
+        page.events
+            .iter()
+            .map(|e| e.source_time)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        times(store.query(GUILD, &all).unwrap()),
+        [10, 15, 20, 25, 30]
+    );
+    let kills = EventQuery {
+        patterns: vec![Pattern::parse("?/kill").unwrap()],
+        ..all.clone()
+    };
+    assert_eq!(times(store.query(GUILD, &kills).unwrap()), [10, 15]);
+    let page = EventQuery {
+        max_results: 2,
+        order: Order::Descending,
+        ..all.clone()
+    };
+    let first = store.query(GUILD, &page).unwrap();
+    assert_eq!(times(first.clone()), [30, 25]);
+    let after = EventQuery {
+        after: first.next,
+        ..page
+    };
+    assert_eq!(times(store.query(GUILD, &after).unwrap()), [20, 15]);
+    assert_eq!(
+        times(store.player_timeline(GUILD, 5, &all).unwrap()),
+        [10, 15, 20]
+    );
+    let replay = store.events_since(GUILD, "main", 2, 10).unwrap();
+    assert_eq!(replay.iter().map(|e| e.id).collect::<Vec<_>>(), [3, 4, 5]);
+    assert_eq!(
+        store
+            .latest(GUILD, &ty("main/kill"))
+            .unwrap()
+            .map(|e| e.source_time),
+        Some(15)
+    );
+    assert_eq!(
+        store
+            .latest(GUILD, &ty("main/command"))
+            .unwrap()
+            .map(|e| e.id),
+        Some(3)
+    );
+    assert_eq!(store.count(GUILD, "traffic").unwrap(), 4);
+    assert_eq!(store.count_type(GUILD, &ty("main/kill")).unwrap(), 2);
+
+    // Retention removes old events with every index entry they had, `BY_TIME` included,
+    // and frees their content keys.
+    let mut removed = 0;
+    while let n @ 1.. = store.cleanup_batch(0, 10).unwrap() {
+        removed += n;
+    }
+    assert_eq!(removed, 2, "traffic down to its two newest");
+    assert_eq!(times(store.query(GUILD, &all).unwrap()), [20, 25, 30]);
+    assert_eq!(
+        keys_tagged(&store, layout::BY_TIME),
+        2,
+        "the old join's and command's"
+    );
+    assert_eq!(
+        times(store.player_timeline(GUILD, 6, &all).unwrap()),
+        [25, 30]
+    );
+    let again = store
+        .append(GUILD, vec![new("kill", 12, &[], Some("kill/a"))])
+        .unwrap();
+    assert_eq!(again.len(), 1, "the expired row's content key was freed");
+
+    assert_eq!(store.purge_guild(GUILD).unwrap(), 4);
+    for tag in layout::PURGED_TAGS {
+        assert_eq!(keys_tagged(&store, tag), 0, "tag {tag}");
+    }
+}
