@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod cases;
 pub mod cli;
 pub mod confirmations;
 pub mod crypto;
@@ -32,6 +33,9 @@ pub use audit::{
     AuditRecord, AuditRetention, AuditTicket, Source, VerifyReport,
 };
 pub use backup::{BackupReport, RestoreReport};
+pub use cases::{
+    Case, CaseFilter, CaseModerator, CasePage, CaseSource, CaseStatus, CaseTarget, Cases, NewCase,
+};
 pub use confirmations::{Confirmations, PendingConfirmation};
 pub use crypto::{MasterKey, MasterKeySource, SealedKey};
 pub use dedupe::{DedupeSet, DedupeWrites, tracker_scope};
@@ -98,6 +102,8 @@ pub struct GuildRemoval {
     pub settings: SettingsPurge,
     /// Events deleted from the guild's history.
     pub events: u64,
+    /// Cases deleted.
+    pub cases: u64,
     /// Audit records removed under `AUDIT_RETENTION`; 0 with `keep-all`.
     pub audit_records: u64,
 }
@@ -130,6 +136,7 @@ struct Inner {
     outbox: Outbox,
     inbox: Inbox,
     confirmations: Confirmations,
+    cases: Cases,
 }
 
 impl Store {
@@ -150,6 +157,7 @@ impl Store {
         let outbox = Outbox::open(&db, config.clock.clone())?;
         let inbox = Inbox::open(&db, config.clock.clone())?;
         let confirmations = Confirmations::open(&db)?;
+        let cases = Cases::open(&db, config.clock.clone())?;
         db.flush()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -167,6 +175,7 @@ impl Store {
                 outbox,
                 inbox,
                 confirmations,
+                cases,
             }),
         })
     }
@@ -204,6 +213,11 @@ impl Store {
     /// Destructive commands waiting for their Confirm press.
     pub fn confirmations(&self) -> &Confirmations {
         &self.inner.confirmations
+    }
+
+    /// Numbered cases (punishment records) and the temp bans waiting to be lifted.
+    pub fn cases(&self) -> &Cases {
+        &self.inner.cases
     }
 
     /// The clock the store was opened with; webhook checks and dedupe share it.
@@ -263,6 +277,7 @@ impl Store {
         }
         self.inbox().purge_guild(guild)?;
         self.confirmations().purge_guild(guild)?;
+        let cases = self.cases().purge_guild(guild)?;
         let settings = self.settings().purge_guild(guild)?;
         let audit_records = self
             .audit()
@@ -271,6 +286,7 @@ impl Store {
         Ok(GuildRemoval {
             settings,
             events,
+            cases,
             audit_records,
         })
     }
