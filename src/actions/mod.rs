@@ -6,6 +6,7 @@
 mod audit_action;
 mod audit_trail;
 mod buttons;
+mod cases;
 mod claims;
 mod confirm;
 mod dashboard;
@@ -36,6 +37,7 @@ use crate::store::Store;
 pub use audit_action::AuditAction;
 pub use audit_trail::{AuditDraft, begin_audit, complete_audit};
 pub use buttons::ModCallStep;
+pub use cases::{CASES_PER_PAGE, CaseQuery, CaseRequest, WarnReport};
 pub use claims::Claim;
 pub use dashboard::ModCallSummary;
 pub use directory::ServerDirectory;

@@ -180,6 +180,10 @@ pub fn capability_summary(capability: Capability) -> &'static str {
         Capability::Manage => {
             "Configure the bot: `/server setup|remove`, `/feed`, `/permissions`, `/audit`."
         }
+        Capability::Cases => {
+            "Cases: `/warn`, `/note`, `/case view`, `/cases`; `/case edit` on cases one filed."
+        }
+        Capability::CaseAdmin => "Case admin: `/case edit` on anyone's case, and `/case void`.",
     }
 }
 

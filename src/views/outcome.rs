@@ -54,6 +54,9 @@ pub fn action_report(report: &ActionReport) -> Message {
     embed = embed
         .field("Server", &code_span(&report.server_label), true)
         .field("Audit", &format!("#{}", report.audit_seq), true);
+    if let Some(case) = report.case {
+        embed = embed.field("Case", &format!("#{case}"), true);
+    }
     Message::single(embed, Vec::new())
 }
 
