@@ -1,0 +1,108 @@
+//! End to end: numbered cases through the real binary. `/warn` files case #1 and reaches the
+//! game as a `:pm` naming it; a `/kick` files its own case; `/case view`, `/cases` and
+//! `/case void` work and refuse members without the capability; case events reach a feed.
+
+use erlc_bot::sim::{MessageKind, PlayerSpec};
+
+use crate::support::e2e::{World, applied, embed_text, message_sent};
+use crate::support::fake_discord::options::Opt;
+use crate::support::fake_discord::state::ids;
+use crate::support::wait::WAIT;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_and_kicks_become_numbered_cases() {
+    let world = World::start(0).await;
+    world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/case/*"]);
+    let server = world.sim.server(0).expect("simulated server");
+    for (id, name) in [(1001, "Builderman"), (1002, "Noob")] {
+        server
+            .add_player(PlayerSpec::named(name).with_id(id))
+            .expect("add a player");
+    }
+    let mut bot = world.start_bot().await;
+    let grant = |capabilities: &str| {
+        vec![Opt::sub(
+            "set",
+            vec![
+                Opt::role("role", ids::MODERATOR_ROLE),
+                Opt::string("capabilities", capabilities),
+            ],
+        )]
+    };
+    world
+        .slash_ok(ids::OWNER, "permissions", grant("view, message, moderate"))
+        .await;
+    let warn = vec![
+        Opt::string("player", "Builderman"),
+        Opt::string("reason", "spamming the radio"),
+    ];
+    let refused = world.slash_as(ids::MODERATOR, "warn", warn.clone()).await;
+    assert!(refused.is_ephemeral(), "{}", embed_text(&refused));
+    assert!(embed_text(&refused).contains("cases"), "{}", embed_text(&refused));
+    world
+        .slash_ok(ids::OWNER, "permissions", grant("view, message, moderate, cases"))
+        .await;
+
+    let warned = world.slash_ok(ids::MODERATOR, "warn", warn).await;
+    let text = embed_text(&warned);
+    assert!(text.contains("#1") && text.contains("Told in game"), "{text}");
+    assert!(message_sent(
+        &server,
+        MessageKind::PrivateMessage,
+        "case #1): spamming the radio"
+    ));
+
+    let kick = vec![
+        Opt::string("player", "Noob"),
+        Opt::string("reason", "random killing"),
+    ];
+    let kicked = world.slash_ok(ids::MODERATOR, "kick", kick).await;
+    assert!(applied(&server, "kick", 1002));
+    assert!(embed_text(&kicked).contains("#2"), "{}", embed_text(&kicked));
+    let view = |n: i64| vec![Opt::sub("view", vec![Opt::integer("number", n)])];
+    let case = world.slash_ok(ids::MODERATOR, "case", view(2)).await;
+    let text = embed_text(&case);
+    assert!(
+        text.contains("kick") && text.contains("active") && text.contains("random killing"),
+        "{text}"
+    );
+    let missing = world.slash_as(ids::MODERATOR, "case", view(99)).await;
+    assert!(missing.is_ephemeral() && embed_text(&missing).contains("no case #99"));
+
+    let void = vec![Opt::sub(
+        "void",
+        vec![
+            Opt::integer("number", 1),
+            Opt::string("reason", "wrong player"),
+        ],
+    )];
+    let refused = world.slash_as(ids::MODERATOR, "case", void.clone()).await;
+    assert!(refused.is_ephemeral(), "voiding needs case_admin");
+    let voided = world.slash_ok(ids::OWNER, "case", void).await;
+    assert!(embed_text(&voided).contains("voided"), "{}", embed_text(&voided));
+
+    let list = vec![Opt::string("player", "1001")];
+    let listed = world.slash_ok(ids::MODERATOR, "cases", list).await;
+    let text = embed_text(&listed);
+    assert!(text.contains("#1") && text.contains("voided"), "{text}");
+
+    world
+        .fake
+        .wait_for_message(
+            ids::LOG_CHANNEL,
+            |m| embed_text(m).contains("Case #2 filed"),
+            WAIT,
+        )
+        .await;
+    world
+        .fake
+        .wait_for_message(
+            ids::LOG_CHANNEL,
+            |m| embed_text(m).contains("Case #1 voided"),
+            WAIT,
+        )
+        .await;
+
+    assert!(bot.stop(WAIT).await.success());
+    world.assert_clean();
+}
