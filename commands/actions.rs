@@ -4,7 +4,7 @@
 //! in the server's logs; these functions only collect the options and show the outcome.
 
 use super::common::{caller, player_names, server_labels, show, show_private};
-use crate::actions::{ActionError, ModAction};
+use crate::actions::{ActionError, ModAction, parse_duration};
 use crate::discord::{BotError, Context};
 use crate::store::Source;
 use crate::views;
@@ -68,6 +68,46 @@ pub async fn ban(
     server: Option<String>,
 ) -> Result<(), BotError> {
     act(ctx, server, ModAction::Ban { player, reason }).await
+}
+
+/// Ban a player for a while (30m, 12h, 7d …); the bot lifts the ban when it ends
+#[poise::command(slash_command)]
+pub async fn tempban(
+    ctx: Context<'_>,
+    #[description = "Player (username or Roblox user id)"]
+    #[autocomplete = "player_names"]
+    player: String,
+    #[description = "How long: 30m, 12h, 7d, 2w, 1d12h"]
+    #[max_length = 20]
+    duration: String,
+    #[description = "Reason, shown to the player"]
+    #[max_length = 120]
+    reason: Option<String>,
+    #[description = "Which server (default: this Discord server's default)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    let length = parse_duration(&duration)?;
+    let (guild, actor) = caller(ctx).await?;
+    let services = &ctx.data().services;
+    let probe = ModAction::Ban {
+        player: player.clone(),
+        reason: None,
+    };
+    services
+        .require(
+            guild,
+            &actor,
+            probe.capability(),
+            probe.audit_name(),
+            Source::SlashCommand,
+        )
+        .await?;
+    ctx.defer().await?;
+    let report = services
+        .tempban(guild, &actor, server.as_deref(), &player, length, reason)
+        .await?;
+    show(ctx, &views::outcome::action_report(&report)).await
 }
 
 /// Lift a ban

@@ -58,6 +58,7 @@ pub fn all_commands() -> Vec<Command> {
         (logs::player(), Moderators),
         (actions::kick(), Moderators),
         (actions::ban(), Moderators),
+        (actions::tempban(), Moderators),
         (actions::unban(), Moderators),
         (actions::pm(), Moderators),
         (actions::hint(), Moderators),

@@ -61,7 +61,7 @@ impl From<Source> for CaseSource {
     fn from(source: Source) -> Self {
         match source {
             Source::Webhook | Source::Tracker => CaseSource::InGame,
-            Source::Cli => CaseSource::Automation,
+            Source::Cli | Source::Scheduler => CaseSource::Automation,
             Source::SlashCommand | Source::Button | Source::Modal | Source::Live | Source::Ipc => {
                 CaseSource::Discord
             }

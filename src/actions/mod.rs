@@ -25,6 +25,7 @@ mod permissions;
 mod players;
 mod servers;
 mod suggest;
+mod temp_bans;
 pub mod tracking;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub use mod_action::{ActionReport, ModAction};
 pub use permissions::Member;
 pub use players::{ResolvedPlayer, resolve_online};
 pub use servers::{SetupReport, SetupWarning};
+pub use temp_bans::parse_duration;
 
 use claims::ModCallClaims;
 use confirm::PendingActions;

@@ -7,7 +7,7 @@ use erlc_bot::sim::{MessageKind, PlayerSpec};
 use crate::support::e2e::{World, applied, embed_text, message_sent};
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::ids;
-use crate::support::wait::WAIT;
+use crate::support::wait::{WAIT, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn warnings_and_kicks_become_numbered_cases() {
@@ -38,14 +38,25 @@ async fn warnings_and_kicks_become_numbered_cases() {
     ];
     let refused = world.slash_as(ids::MODERATOR, "warn", warn.clone()).await;
     assert!(refused.is_ephemeral(), "{}", embed_text(&refused));
-    assert!(embed_text(&refused).contains("cases"), "{}", embed_text(&refused));
+    assert!(
+        embed_text(&refused).contains("cases"),
+        "{}",
+        embed_text(&refused)
+    );
     world
-        .slash_ok(ids::OWNER, "permissions", grant("view, message, moderate, cases"))
+        .slash_ok(
+            ids::OWNER,
+            "permissions",
+            grant("view, message, moderate, cases"),
+        )
         .await;
 
     let warned = world.slash_ok(ids::MODERATOR, "warn", warn).await;
     let text = embed_text(&warned);
-    assert!(text.contains("#1") && text.contains("Told in game"), "{text}");
+    assert!(
+        text.contains("#1") && text.contains("Told in game"),
+        "{text}"
+    );
     assert!(message_sent(
         &server,
         MessageKind::PrivateMessage,
@@ -58,7 +69,11 @@ async fn warnings_and_kicks_become_numbered_cases() {
     ];
     let kicked = world.slash_ok(ids::MODERATOR, "kick", kick).await;
     assert!(applied(&server, "kick", 1002));
-    assert!(embed_text(&kicked).contains("#2"), "{}", embed_text(&kicked));
+    assert!(
+        embed_text(&kicked).contains("#2"),
+        "{}",
+        embed_text(&kicked)
+    );
     let view = |n: i64| vec![Opt::sub("view", vec![Opt::integer("number", n)])];
     let case = world.slash_ok(ids::MODERATOR, "case", view(2)).await;
     let text = embed_text(&case);
@@ -79,7 +94,11 @@ async fn warnings_and_kicks_become_numbered_cases() {
     let refused = world.slash_as(ids::MODERATOR, "case", void.clone()).await;
     assert!(refused.is_ephemeral(), "voiding needs case_admin");
     let voided = world.slash_ok(ids::OWNER, "case", void).await;
-    assert!(embed_text(&voided).contains("voided"), "{}", embed_text(&voided));
+    assert!(
+        embed_text(&voided).contains("voided"),
+        "{}",
+        embed_text(&voided)
+    );
 
     let list = vec![Opt::string("player", "1001")];
     let listed = world.slash_ok(ids::MODERATOR, "cases", list).await;
@@ -102,6 +121,68 @@ async fn warnings_and_kicks_become_numbered_cases() {
             WAIT,
         )
         .await;
+
+    assert!(bot.stop(WAIT).await.success());
+    world.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temp_ban_is_lifted_when_due_across_a_restart() {
+    let world = World::start(0).await;
+    world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/case/*"]);
+    let server = world.sim.server(0).expect("simulated server");
+    // Someone stays online: PRC refuses commands to an empty server.
+    for (id, name) in [(1001, "Builderman"), (1003, "Guest")] {
+        server
+            .add_player(PlayerSpec::named(name).with_id(id))
+            .expect("add a player");
+    }
+    let mut bot = world.start_bot().await;
+    let tempban = |duration: &str| {
+        vec![
+            Opt::string("player", "Guest"),
+            Opt::string("duration", duration),
+            Opt::string("reason", "cooling off"),
+        ]
+    };
+    let bad = world.slash_as(ids::OWNER, "tempban", tempban("3x")).await;
+    assert!(bad.is_ephemeral(), "{}", embed_text(&bad));
+    assert!(embed_text(&bad).contains("`3x`"), "{}", embed_text(&bad));
+    assert!(
+        !applied(&server, "ban", 1003),
+        "nothing sent for a bad duration"
+    );
+
+    let banned = world.slash_ok(ids::OWNER, "tempban", tempban("3s")).await;
+    assert!(
+        embed_text(&banned).contains("#1"),
+        "{}",
+        embed_text(&banned)
+    );
+    assert!(applied(&server, "ban", 1003));
+    assert!(bot.stop(WAIT).await.success());
+    world.fake.wait_for_disconnected(WAIT).await;
+
+    let mut bot = world.start_bot().await;
+    wait_for("the temp ban to be lifted", || {
+        applied(&server, "unban", 1003)
+    })
+    .await;
+    world
+        .fake
+        .wait_for_message(
+            ids::LOG_CHANNEL,
+            |m| embed_text(m).contains("Case #1 updated"),
+            WAIT,
+        )
+        .await;
+    let view = vec![Opt::sub("view", vec![Opt::integer("number", 1)])];
+    let case = world.slash_ok(ids::OWNER, "case", view).await;
+    let text = embed_text(&case);
+    assert!(
+        text.contains("expired") && text.contains("Ended") && text.contains("temp ban"),
+        "{text}"
+    );
 
     assert!(bot.stop(WAIT).await.success());
     world.assert_clean();

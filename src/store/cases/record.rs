@@ -102,13 +102,14 @@ impl CaseStatus {
         }
     }
 
-    /// Whether a case may go from this status to `next`. A pending case ends once; only
-    /// what is in force (or expired) can be voided; nothing comes back from voided or failed.
+    /// Whether a case may go from this status to `next`. A pending case ends once (a temp
+    /// ban still pending when due, its outcome lost to a crash, is lifted anyway); only what
+    /// is in force (or expired) can be voided; nothing comes back from voided or failed.
     pub fn can_become(self, next: CaseStatus) -> bool {
         use CaseStatus::*;
         matches!(
             (self, next),
-            (Pending, Active | Failed) | (Active, Voided | Expired) | (Expired, Voided)
+            (Pending, Active | Failed | Expired) | (Active, Voided | Expired) | (Expired, Voided)
         )
     }
 
@@ -285,6 +286,7 @@ mod tests {
             [
                 (Pending, Active),
                 (Pending, Failed),
+                (Pending, Expired),
                 (Active, Voided),
                 (Active, Expired),
                 (Expired, Voided)
