@@ -5,7 +5,9 @@
 //! Trees: `cases` (`guild ++ number` → case), `case_numbers` (`guild` → last number),
 //! `cases_by_player` (`guild ++ player ++ number`), `cases_by_moderator`
 //! (`guild ++ moderator ++ number`), `cases_by_type` (`guild ++ type ++ number`) and
-//! `case_expiry` (`expiry ++ guild ++ number`, temp bans still to be lifted).
+//! `case_expiry` (`expiry ++ guild ++ number`, temp bans still to be lifted). Index entries
+//! hold the case's type, so a page filtered by type, or far down a list, skips entries
+//! without reading the cases.
 
 mod record;
 
@@ -221,7 +223,7 @@ impl Cases {
                     let case = Case::from_new(guild, number, now_ms, new.clone());
                     for (tree, key) in index_keys(&case).map_err(abort)? {
                         let index = [by_player, by_moderator, by_type][tree - 1];
-                        index.insert(key, &[][..])?;
+                        index.insert(key, case.kind.as_bytes())?;
                     }
                     put_case(cases, expiry, None, &case)?;
                     Ok(case)
@@ -295,13 +297,8 @@ impl Cases {
         let mut cases = Vec::with_capacity(per_page);
         let mut matched = 0usize;
         for entry in index.range(prefix.clone()..prefix_end(&prefix)).rev() {
-            let (key, _) = entry?;
-            let mut reader = KeyReader::new(&key[prefix.len()..], "a case index key");
-            let number = reader.u64()?;
-            let Some(case) = self.get(guild, number)? else {
-                continue;
-            };
-            if kind.is_some_and(|k| k != case.kind) {
+            let (key, indexed_kind) = entry?;
+            if kind.is_some_and(|k| k.as_bytes() != indexed_kind.as_ref()) {
                 continue;
             }
             matched += 1;
@@ -314,7 +311,11 @@ impl Cases {
                     has_more: true,
                 });
             }
-            cases.push(case);
+            let mut reader = KeyReader::new(&key[prefix.len()..], "a case index key");
+            let number = reader.u64()?;
+            if let Some(case) = self.get(guild, number)? {
+                cases.push(case);
+            }
         }
         Ok(CasePage {
             cases,
