@@ -6,7 +6,7 @@
 use super::common::{caller, player_names, server_labels, show, show_private};
 use crate::actions::{ActionError, ModAction, parse_duration};
 use crate::discord::{BotError, Context};
-use crate::store::Source;
+use crate::store::{Capability, Source};
 use crate::views;
 
 /// Check the permission (audited when refused) while the answer can still be private, then
@@ -53,7 +53,7 @@ pub async fn kick(
     act(ctx, server, ModAction::Kick { player, reason }).await
 }
 
-/// Ban a player (online by name, or anyone by username or Roblox id)
+/// Ban a player (online by name, or by username or Roblox id); without `ban`, ask for one
 #[poise::command(slash_command)]
 pub async fn ban(
     ctx: Context<'_>,
@@ -67,7 +67,25 @@ pub async fn ban(
     #[autocomplete = "server_labels"]
     server: Option<String>,
 ) -> Result<(), BotError> {
-    act(ctx, server, ModAction::Ban { player, reason }).await
+    let (guild, actor) = caller(ctx).await?;
+    let services = &ctx.data().services;
+    let capabilities = services.capabilities(guild, &actor)?;
+    if capabilities.contains(&Capability::Ban) || !capabilities.contains(&Capability::Moderate) {
+        return act(ctx, server, ModAction::Ban { player, reason }).await;
+    }
+    // Two-person rule: a moderator without `ban` gets a request card for those who have it.
+    ctx.defer().await?;
+    let held = services
+        .request_ban(guild, &actor, server.as_deref(), &player, reason)
+        .await?;
+    let card = views::outcome::ban_request_card(
+        &held.server_label,
+        &held.command_text,
+        actor.discord_id,
+        &held.token,
+    )
+    .map_err(|e| BotError::user(format!("Could not build the request buttons: {e}.")))?;
+    show(ctx, &card).await
 }
 
 /// Ban a player for a while (30m, 12h, 7d …); the bot lifts the ban when it ends

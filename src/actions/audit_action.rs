@@ -132,6 +132,10 @@ audit_actions! {
     CaseVoid => "case.void",
     /// A temp ban lifted by the bot when it was due (target: the case).
     CaseExpire => "case.expire",
+    /// `/ban` by a member without `ban`: a ban request held for approval.
+    BanRequestCreate => "ban_request.create",
+    /// A ban request denied (an approval is recorded as `command.ban`).
+    BanRequestDeny => "ban_request.deny",
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 mod audit_action;
 mod audit_trail;
+mod ban_requests;
 mod buttons;
 mod cases;
 mod claims;

@@ -187,3 +187,76 @@ async fn a_temp_ban_is_lifted_when_due_across_a_restart() {
     assert!(bot.stop(WAIT).await.success());
     world.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ban_request_is_approved_by_another_member_with_ban() {
+    let world = World::start(0).await;
+    world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/case/*"]);
+    let server = world.sim.server(0).expect("simulated server");
+    for (id, name) in [(1001, "Builderman"), (1003, "Guest")] {
+        server
+            .add_player(PlayerSpec::named(name).with_id(id))
+            .expect("add a player");
+    }
+    let mut bot = world.start_bot().await;
+    let set = vec![Opt::sub(
+        "set",
+        vec![
+            Opt::role("role", ids::MODERATOR_ROLE),
+            Opt::string("capabilities", "view, message, moderate, cases"),
+        ],
+    )];
+    world.slash_ok(ids::OWNER, "permissions", set).await;
+    let ban = vec![
+        Opt::string("player", "Guest"),
+        Opt::string("reason", "exploiting"),
+    ];
+    let card = world.slash_ok(ids::MODERATOR, "ban", ban).await;
+    assert!(
+        embed_text(&card).contains("Ban request"),
+        "{}",
+        embed_text(&card)
+    );
+    assert!(
+        !applied(&server, "ban", 1003),
+        "nothing sent before approval"
+    );
+    let approve = card
+        .custom_ids()
+        .into_iter()
+        .find(|id| id.starts_with("erlc:ban_ok:"))
+        .expect("an Approve button");
+
+    // The requester cannot approve it.
+    let own = world.click(ids::MODERATOR, card.id, &approve);
+    own.await_response(WAIT).await;
+    world
+        .fake
+        .wait_for_message(
+            ids::GENERAL_CHANNEL,
+            |m| m.is_ephemeral() && embed_text(m).contains("`ban`"),
+            WAIT,
+        )
+        .await;
+    assert!(!applied(&server, "ban", 1003));
+
+    let approved = world.click(ids::OWNER, card.id, &approve);
+    assert_eq!(approved.await_response(WAIT).await.kind, 6);
+    wait_for("the approved ban", || applied(&server, "ban", 1003)).await;
+    let done = world
+        .fake
+        .wait_for_message(
+            ids::GENERAL_CHANNEL,
+            |m| m.id == card.id && embed_text(m).contains("Case"),
+            WAIT,
+        )
+        .await;
+    assert!(embed_text(&done).contains("#1"), "{}", embed_text(&done));
+    let view = vec![Opt::sub("view", vec![Opt::integer("number", 1)])];
+    let case = world.slash_ok(ids::MODERATOR, "case", view).await;
+    let text = embed_text(&case);
+    assert!(text.contains("ban") && text.contains("active"), "{text}");
+
+    assert!(bot.stop(WAIT).await.success());
+    world.assert_clean();
+}
