@@ -4,9 +4,9 @@
 //! in the server's logs; these functions only collect the options and show the outcome.
 
 use super::common::{caller, player_names, server_labels, show, show_private};
-use crate::actions::{ActionError, ModAction};
+use crate::actions::{ActionError, ModAction, parse_duration};
 use crate::discord::{BotError, Context};
-use crate::store::Source;
+use crate::store::{Capability, Source};
 use crate::views;
 
 /// Check the permission (audited when refused) while the answer can still be private, then
@@ -53,7 +53,7 @@ pub async fn kick(
     act(ctx, server, ModAction::Kick { player, reason }).await
 }
 
-/// Ban a player (online by name, or anyone by username or Roblox id)
+/// Ban a player (online by name, or by username or Roblox id); without `ban`, ask for one
 #[poise::command(slash_command)]
 pub async fn ban(
     ctx: Context<'_>,
@@ -67,7 +67,65 @@ pub async fn ban(
     #[autocomplete = "server_labels"]
     server: Option<String>,
 ) -> Result<(), BotError> {
-    act(ctx, server, ModAction::Ban { player, reason }).await
+    let (guild, actor) = caller(ctx).await?;
+    let services = &ctx.data().services;
+    let capabilities = services.capabilities(guild, &actor)?;
+    if capabilities.contains(&Capability::Ban) || !capabilities.contains(&Capability::Moderate) {
+        return act(ctx, server, ModAction::Ban { player, reason }).await;
+    }
+    // Two-person rule: a moderator without `ban` gets a request card for those who have it.
+    ctx.defer().await?;
+    let held = services
+        .request_ban(guild, &actor, server.as_deref(), &player, reason)
+        .await?;
+    let card = views::outcome::ban_request_card(
+        &held.server_label,
+        &held.command_text,
+        actor.discord_id,
+        &held.token,
+    )
+    .map_err(|e| BotError::user(format!("Could not build the request buttons: {e}.")))?;
+    show(ctx, &card).await
+}
+
+/// Ban a player for a while (30m, 12h, 7d …); the bot lifts the ban when it ends
+#[poise::command(slash_command)]
+pub async fn tempban(
+    ctx: Context<'_>,
+    #[description = "Player (username or Roblox user id)"]
+    #[autocomplete = "player_names"]
+    player: String,
+    #[description = "How long: 30m, 12h, 7d, 2w, 1d12h"]
+    #[max_length = 20]
+    duration: String,
+    #[description = "Reason, shown to the player"]
+    #[max_length = 120]
+    reason: Option<String>,
+    #[description = "Which server (default: this Discord server's default)"]
+    #[autocomplete = "server_labels"]
+    server: Option<String>,
+) -> Result<(), BotError> {
+    let length = parse_duration(&duration)?;
+    let (guild, actor) = caller(ctx).await?;
+    let services = &ctx.data().services;
+    let probe = ModAction::Ban {
+        player: player.clone(),
+        reason: None,
+    };
+    services
+        .require(
+            guild,
+            &actor,
+            probe.capability(),
+            probe.audit_name(),
+            Source::SlashCommand,
+        )
+        .await?;
+    ctx.defer().await?;
+    let report = services
+        .tempban(guild, &actor, server.as_deref(), &player, length, reason)
+        .await?;
+    show(ctx, &views::outcome::action_report(&report)).await
 }
 
 /// Lift a ban

@@ -5,6 +5,7 @@
 
 mod actions;
 mod audit;
+mod cases;
 mod common;
 mod dashboard;
 mod feed;
@@ -58,6 +59,7 @@ pub fn all_commands() -> Vec<Command> {
         (logs::player(), Moderators),
         (actions::kick(), Moderators),
         (actions::ban(), Moderators),
+        (actions::tempban(), Moderators),
         (actions::unban(), Moderators),
         (actions::pm(), Moderators),
         (actions::hint(), Moderators),
@@ -65,6 +67,10 @@ pub fn all_commands() -> Vec<Command> {
         (actions::wanted(), Moderators),
         (actions::jail(), Moderators),
         (actions::raw_command(), Admins),
+        (cases::warn(), Moderators),
+        (cases::note(), Moderators),
+        (cases::case(), Moderators),
+        (cases::cases(), Moderators),
         (feed::feed(), Admins),
         (permissions::permissions(), Admins),
         (settings::settings(), Admins),

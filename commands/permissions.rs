@@ -12,12 +12,12 @@ pub async fn permissions(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
-/// Give a role capabilities (replaces what it had): view, message, moderate, ban, raw_command, manage
+/// Give a role capabilities, replacing what it had (view, message, moderate, ban, cases …)
 #[poise::command(slash_command)]
 async fn set(
     ctx: Context<'_>,
     #[description = "The role"] role: serenity::Role,
-    #[description = "Comma-separated: view, message, moderate, ban, raw_command, manage, all or none"]
+    #[description = "Comma-separated: view, message, moderate, ban, raw_command, manage, cases, case_admin, all or none"]
     capabilities: String,
 ) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;

@@ -133,6 +133,24 @@ audit_actions! {
     /// A request to the dashboard IPC, by its route (the target); its outcome says how it
     /// was answered. Actions it runs are also recorded under their own names.
     IpcRequest => "ipc.request",
+    /// `/warn`: a warning case filed (its `:pm` is recorded as `command.pm`).
+    CaseWarn => "case.warn",
+    /// `/note`: a note case filed.
+    CaseNote => "case.note",
+    /// `/case view` (recorded when refused).
+    CaseView => "case.view",
+    /// `/cases` (recorded when refused).
+    CaseList => "case.list",
+    /// `/case edit`: a case's reason rewritten.
+    CaseEdit => "case.edit",
+    /// `/case void`: a case withdrawn.
+    CaseVoid => "case.void",
+    /// A temp ban lifted by the bot when it was due (target: the case).
+    CaseExpire => "case.expire",
+    /// `/ban` by a member without `ban`: a ban request held for approval.
+    BanRequestCreate => "ban_request.create",
+    /// A ban request denied (an approval is recorded as `command.ban`).
+    BanRequestDeny => "ban_request.deny",
 }
 
 #[cfg(test)]

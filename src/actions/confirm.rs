@@ -24,6 +24,14 @@ pub(super) fn random_token(len: usize) -> String {
 }
 
 /// The pending confirmations of [`super::Services`], with how long each one waits.
+/// What is held: the server, the command text and the typed action.
+#[derive(Debug)]
+pub(super) struct Held<'a> {
+    pub server_label: &'a str,
+    pub text: &'a str,
+    pub action: Option<serde_json::Value>,
+}
+
 #[derive(Debug)]
 pub(super) struct PendingActions {
     store: Store,
@@ -52,7 +60,29 @@ impl PendingActions {
         text: &str,
         action: Option<serde_json::Value>,
     ) -> Result<String, ActionError> {
-        let ttl_ms = i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX);
+        let held = Held {
+            server_label,
+            text,
+            action,
+        };
+        self.insert_for(guild, actor, source, held, self.ttl).await
+    }
+
+    /// [`PendingActions::insert`] kept for `ttl` (ban requests wait longer than a Confirm).
+    pub async fn insert_for(
+        &self,
+        guild: u64,
+        actor: &Member,
+        source: Source,
+        held: Held<'_>,
+        ttl: Duration,
+    ) -> Result<String, ActionError> {
+        let Held {
+            server_label,
+            text,
+            action,
+        } = held;
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
         let confirmation = PendingConfirmation {
             guild,
             requested_by: actor.discord_id,
@@ -82,8 +112,39 @@ impl PendingActions {
             if pending.guild != guild || pending.is_expired(now) {
                 return Err(ActionError::ConfirmationExpired);
             }
+            // A ban request is approved by someone else with `ban`, never confirmed.
+            if super::held::is_request(pending.action.as_ref()) {
+                return Err(ActionError::NotYourConfirmation);
+            }
             if pending.requested_by != confirmer.discord_id && !confirmer.is_admin {
                 return Err(ActionError::NotYourConfirmation);
+            }
+            Ok(())
+        })?;
+        taken.ok_or(ActionError::ConfirmationExpired)
+    }
+
+    /// Take a ban request for `approver` to approve or deny: it must be a request, in this
+    /// guild, not expired, and not the approver's own (two-person rule). The caller has
+    /// checked that the approver has `ban`.
+    pub fn take_request(
+        &self,
+        guild: u64,
+        token: &str,
+        approver: &Member,
+    ) -> Result<PendingConfirmation, ActionError> {
+        let now = self.store.clock().now_ms();
+        let taken = self.store.confirmations().take_if(token, |pending| {
+            let request = super::held::is_request(pending.action.as_ref());
+            if pending.guild != guild || pending.is_expired(now) || !request {
+                return Err(ActionError::ConfirmationExpired);
+            }
+            if pending.requested_by == approver.discord_id {
+                return Err(ActionError::InvalidInput(
+                    "You asked for this ban: another member with the `ban` permission must \
+                     approve or deny it."
+                        .into(),
+                ));
             }
             Ok(())
         })?;
@@ -127,6 +188,49 @@ mod tests {
             )
             .await
             .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_ban_request_is_taken_only_as_a_request_by_someone_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(1_000));
+        let actions = PendingActions::new(store(dir.path(), clock), Duration::from_secs(60));
+        let held = Held {
+            server_label: "main",
+            text: ":ban 5",
+            action: Some(serde_json::json!({ "request": true })),
+        };
+        let asker = actor(1, false);
+        let token = actions
+            .insert_for(
+                7,
+                &asker,
+                Source::SlashCommand,
+                held,
+                Duration::from_secs(60),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            actions.take(7, &token, &asker),
+            Err(ActionError::NotYourConfirmation)
+        ));
+        assert!(matches!(
+            actions.take(7, &token, &actor(2, true)),
+            Err(ActionError::NotYourConfirmation)
+        ));
+        assert!(
+            actions.take_request(7, &token, &asker).is_err(),
+            "two people"
+        );
+        assert!(actions.take_request(8, &token, &actor(2, false)).is_err());
+        assert!(actions.take_request(7, &token, &actor(2, false)).is_ok());
+        assert!(
+            actions.take_request(7, &token, &actor(3, false)).is_err(),
+            "once"
+        );
+        let plain = ask(&actions, 7).await;
+        assert!(actions.take_request(7, &plain, &actor(2, false)).is_err());
     }
 
     #[tokio::test]

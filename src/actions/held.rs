@@ -19,6 +19,16 @@ use super::{ActionError, Member, ModAction, ResolvedPlayer, Services};
 struct HeldAction {
     action: ModAction,
     player: Option<ResolvedPlayer>,
+    /// A ban request (two-person rule): only another member with `ban` may run it.
+    #[serde(default)]
+    request: bool,
+}
+
+/// Whether a held action is a ban request (see [`Services::request_ban`]).
+pub(super) fn is_request(held: Option<&Value>) -> bool {
+    held.and_then(|h| h.get("request"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 /// The typed action and its player from a confirmation record's `action`.
@@ -76,6 +86,7 @@ impl Services {
         let held = HeldAction {
             action,
             player: player.clone(),
+            request: false,
         };
         let held = serde_json::to_value(&held)
             .map_err(|e| ActionError::InvalidInput(format!("That action cannot be held: {e}.")))?;
@@ -116,6 +127,7 @@ mod tests {
                 name: "minty".into(),
                 id: Some(42),
             }),
+            request: false,
         };
         let json = serde_json::to_value(&held).unwrap();
         let (action, player) = decode(&json).unwrap();

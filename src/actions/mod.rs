@@ -5,7 +5,9 @@
 
 mod audit_action;
 mod audit_trail;
+mod ban_requests;
 mod buttons;
+mod cases;
 mod claims;
 mod confirm;
 mod dashboard;
@@ -25,6 +27,7 @@ mod permissions;
 mod players;
 mod servers;
 mod suggest;
+mod temp_bans;
 pub mod tracking;
 
 use std::sync::Arc;
@@ -37,6 +40,7 @@ use crate::store::Store;
 pub use audit_action::AuditAction;
 pub use audit_trail::{AuditDraft, begin_audit, complete_audit};
 pub use buttons::ModCallStep;
+pub use cases::{CASES_PER_PAGE, CaseQuery, CaseRequest, WarnReport};
 pub use claims::Claim;
 pub use dashboard::ModCallSummary;
 pub use directory::ServerDirectory;
@@ -51,6 +55,7 @@ pub use mod_action::{ActionReport, ModAction};
 pub use permissions::Member;
 pub use players::{ResolvedPlayer, resolve_online};
 pub use servers::{SetupReport, SetupWarning};
+pub use temp_bans::parse_duration;
 
 use claims::ModCallClaims;
 use confirm::PendingActions;

@@ -155,6 +155,8 @@ pub struct ActionReport {
     pub audit_seq: u64,
     /// The player the command named, resolved from what was typed.
     pub player: Option<ResolvedPlayer>,
+    /// Number of the case the action filed (kick, ban, unban, jail).
+    pub case: Option<u64>,
 }
 
 #[cfg(test)]

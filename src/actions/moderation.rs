@@ -10,7 +10,8 @@ use crate::erlc::models::{Include, PlayerRef};
 use crate::erlc::{ErlcError, GameCommand, ServerHandle, Target, Targets, is_destructive};
 use crate::store::{AuditOutcome, ServerRecord, Source};
 
-use super::audit_trail::{AuditDraft, erlc_outcome};
+use super::audit_trail::{AuditDraft, erlc_outcome, failure_outcome};
+use super::cases::ActionCase;
 use super::players::{ResolvedPlayer, resolve_online};
 use super::{ActionError, ActionReport, AuditAction, Member, ModAction, Services};
 
@@ -21,6 +22,8 @@ pub(super) struct Prepared {
     pub text: String,
     pub player: Option<ResolvedPlayer>,
     pub extra: Value,
+    /// When a temp ban ends (Unix ms); `None` for everything else.
+    pub expires_at_ms: Option<i64>,
 }
 
 /// The sections a player name is resolved against: who is online.
@@ -76,6 +79,7 @@ impl Services {
             text,
             player,
             extra: json!({}),
+            expires_at_ms: None,
         };
         self.execute(guild, actor, source, &handle, prepared).await
     }
@@ -132,6 +136,7 @@ impl Services {
                 "requested_by": pending.requested_by,
                 "requested_via": pending.source,
             }),
+            expires_at_ms: None,
         };
         self.execute(guild, actor, source, &handle, prepared).await
     }
@@ -177,6 +182,7 @@ impl Services {
             text: text.to_owned(),
             player: None,
             extra: json!({}),
+            expires_at_ms: None,
         };
         self.execute(guild, actor, source, handle, prepared).await
     }
@@ -320,7 +326,7 @@ impl Services {
 
     /// A ban names an online player (exact or unique prefix), or anyone by user id or full
     /// username even when offline.
-    async fn resolve_ban_target(
+    pub(super) async fn resolve_ban_target(
         &self,
         handle: &ServerHandle,
         query: &str,
@@ -332,7 +338,7 @@ impl Services {
         }
     }
 
-    /// Write the intent, send, write the outcome.
+    /// Write the intent and the action's pending case, send, then complete both.
     pub(super) async fn execute(
         &self,
         guild: u64,
@@ -353,6 +359,22 @@ impl Services {
         let note = AuditDraft::new(prepared.action.audit_name(), target, args);
         let ticket = self.audit_begin(guild, actor, source, note).await?;
         let audit_seq = ticket.seq();
+        let context = ActionCase {
+            server_label: &prepared.server_label,
+            player: prepared.player.as_ref(),
+            audit_seq,
+            expires_at_ms: prepared.expires_at_ms,
+        };
+        let case = match self
+            .open_action_case(guild, actor, source, &prepared.action, context)
+            .await
+        {
+            Ok(case) => case,
+            Err(error) => {
+                self.audit_complete(ticket, failure_outcome(&error)).await;
+                return Err(error);
+            }
+        };
         let options = CommandOptions {
             confirm_within: Some(self.options().command_confirm_within),
             ..CommandOptions::default()
@@ -360,6 +382,9 @@ impl Services {
         match handle.send_command(&prepared.text, &options).await {
             Ok(receipt) => {
                 self.audit_complete(ticket, AuditOutcome::Ok).await;
+                if let Some(case) = &case {
+                    self.close_action_case(case, None).await;
+                }
                 Ok(ActionReport {
                     action: prepared.action,
                     server_label: prepared.server_label,
@@ -367,11 +392,16 @@ impl Services {
                     confirmation: receipt.confirmation,
                     audit_seq,
                     player: prepared.player,
+                    case: case.map(|c| c.number),
                 })
             }
             Err(error) => {
                 self.audit_complete(ticket, erlc_outcome(&error)).await;
-                Err(error.into())
+                let error = ActionError::from(error);
+                if let Some(case) = &case {
+                    self.close_action_case(case, Some(&error)).await;
+                }
+                Err(error)
             }
         }
     }

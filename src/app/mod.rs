@@ -10,6 +10,7 @@ mod config;
 pub mod local;
 mod shutdown;
 pub mod telemetry;
+mod temp_bans;
 mod wake;
 
 use std::future::Future;
@@ -304,6 +305,8 @@ impl App {
                 hub.run(tracker, stop.wait()).await;
             });
         }
+        let services = self.services.clone();
+        tasks.intake("temp bans", |stop| temp_bans::run(services, stop.wait()));
         if let Some(ipc) = self.ipc {
             tasks.intake("dashboard IPC", |stop| ipc.serve(stop.wait()));
         }

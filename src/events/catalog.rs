@@ -48,6 +48,25 @@ pub struct EmergencyCallInfo {
     pub started_at: i64,
 }
 
+/// A numbered case (punishment record) as its events describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseInfo {
+    /// The guild's case number.
+    pub number: u64,
+    /// Case type, such as `warning` or `temp_ban`.
+    pub kind: String,
+    /// The player it is about; untrusted text.
+    pub player: PlayerInfo,
+    /// Who filed it (Discord or in-game name); untrusted text.
+    pub moderator: String,
+    /// Why; untrusted text.
+    pub reason: Option<String>,
+    /// `pending`, `active`, `failed`, `voided` or `expired`.
+    pub status: String,
+    /// When a temp ban is lifted, Unix seconds.
+    pub expires_at: Option<i64>,
+}
+
 /// Someone an event concerns, as [`EventPayload::players`] lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Involved<'a> {
@@ -238,6 +257,21 @@ pub enum EventPayload {
         /// Everything after the command word; may be empty. Untrusted text.
         argument: String,
     },
+    /// `case/created`: a case was filed.
+    CaseCreated {
+        /// The case as filed.
+        case: CaseInfo,
+    },
+    /// `case/updated`: a case's reason or status changed (not voided).
+    CaseUpdated {
+        /// The case after the change.
+        case: CaseInfo,
+    },
+    /// `case/voided`: a case admin withdrew a case.
+    CaseVoided {
+        /// The case after the void.
+        case: CaseInfo,
+    },
     /// `feed/gap`: the bot was away longer than PRC's log window covers.
     FeedGap {
         /// Unix seconds of the last poll before the gap.
@@ -277,6 +311,9 @@ impl EventPayload {
             BanAdded { .. } => "ban/added",
             BanRemoved { .. } => "ban/removed",
             CustomCommand { .. } => "customcommand",
+            CaseCreated { .. } => "case/created",
+            CaseUpdated { .. } => "case/updated",
+            CaseVoided { .. } => "case/voided",
             FeedGap { .. } => "feed/gap",
         }
     }
@@ -300,6 +337,9 @@ impl EventPayload {
                 | Command { player, .. }
                 | CustomCommand { player, .. }
                 | ModCallNew { caller: player, .. } => (Some(Player(player)), None, &[]),
+                CaseCreated { case } | CaseUpdated { case } | CaseVoided { case } => {
+                    (Some(Player(&case.player)), None, &[])
+                }
                 ModCallAnswered {
                     caller, moderator, ..
                 } => (Some(Player(caller)), Some(Player(moderator)), &[]),
@@ -416,6 +456,9 @@ pub const ALL_KINDS: &[&str] = &[
     "ban/added",
     "ban/removed",
     "customcommand",
+    "case/created",
+    "case/updated",
+    "case/voided",
     "feed/gap",
 ];
 

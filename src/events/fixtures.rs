@@ -160,11 +160,33 @@ fn sample_after(previous: Option<&EventPayload>) -> Option<EventPayload> {
             command: "help".into(),
             argument: "me".into(),
         },
-        Some(CustomCommand { .. }) => FeedGap {
+        Some(CustomCommand { .. }) => CaseCreated {
+            case: case("active"),
+        },
+        Some(CaseCreated { .. }) => CaseUpdated {
+            case: case("expired"),
+        },
+        Some(CaseUpdated { .. }) => CaseVoided {
+            case: case("voided"),
+        },
+        Some(CaseVoided { .. }) => FeedGap {
             since: TIME - 3600,
             until: TIME,
             logs: vec!["joins".into(), "kills".into()],
         },
         Some(FeedGap { .. }) => return None,
     })
+}
+
+/// A temp ban case in `status`.
+fn case(status: &str) -> crate::events::catalog::CaseInfo {
+    crate::events::catalog::CaseInfo {
+        number: 12,
+        kind: "temp_ban".into(),
+        player: player("Cheater", 9, "Civilian"),
+        moderator: "Mod".into(),
+        reason: Some("exploiting".into()),
+        status: status.into(),
+        expires_at: Some(TIME + 3600),
+    }
 }

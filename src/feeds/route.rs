@@ -249,6 +249,11 @@ const PRESETS: &[Preset] = &[
         patterns: &["?/command", "?/ban/*", "?/modcall/*"],
     },
     Preset {
+        name: "cases",
+        description: "Cases filed, updated and voided (warnings, kicks, bans, temp bans …)",
+        patterns: &["?/case/*"],
+    },
+    Preset {
         name: "server",
         description: "Server online/offline and feed gaps",
         patterns: &["?/server/*", "?/feed/*"],

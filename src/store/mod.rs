@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod cases;
 pub mod cli;
 pub mod confirmations;
 pub mod consumers;
@@ -34,6 +35,9 @@ pub use audit::{
     AuditRecord, AuditRetention, AuditTicket, Source, VerifyReport,
 };
 pub use backup::{BackupReport, RestoreReport};
+pub use cases::{
+    Case, CaseFilter, CaseModerator, CasePage, CaseSource, CaseStatus, CaseTarget, Cases, NewCase,
+};
 pub use confirmations::{Confirmations, PendingConfirmation};
 pub use consumers::ConsumerCursors;
 pub use crypto::{MasterKey, MasterKeySource, SealedKey};
@@ -102,6 +106,8 @@ pub struct GuildRemoval {
     pub settings: SettingsPurge,
     /// Events deleted from the guild's history.
     pub events: u64,
+    /// Cases deleted.
+    pub cases: u64,
     /// Audit records removed under `AUDIT_RETENTION`; 0 with `keep-all`.
     pub audit_records: u64,
     /// Account links (each direction) and `/link` codes removed.
@@ -138,6 +144,7 @@ struct Inner {
     confirmations: Confirmations,
     links: Links,
     consumer_cursors: ConsumerCursors,
+    cases: Cases,
 }
 
 impl Store {
@@ -160,6 +167,7 @@ impl Store {
         let confirmations = Confirmations::open(&db)?;
         let links = Links::open(&db)?;
         let consumer_cursors = ConsumerCursors::open(&db)?;
+        let cases = Cases::open(&db, config.clock.clone())?;
         db.flush()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -179,6 +187,7 @@ impl Store {
                 confirmations,
                 links,
                 consumer_cursors,
+                cases,
             }),
         })
     }
@@ -226,6 +235,11 @@ impl Store {
     /// Where consumers of stored events (other than the feed pipeline) got to.
     pub fn consumer_cursors(&self) -> &ConsumerCursors {
         &self.inner.consumer_cursors
+    }
+
+    /// Numbered cases (punishment records) and the temp bans waiting to be lifted.
+    pub fn cases(&self) -> &Cases {
+        &self.inner.cases
     }
 
     /// The clock the store was opened with; webhook checks and dedupe share it.
@@ -287,6 +301,7 @@ impl Store {
         self.confirmations().purge_guild(guild)?;
         let links = self.links().purge_guild(guild)?;
         self.consumer_cursors().purge_guild(guild)?;
+        let cases = self.cases().purge_guild(guild)?;
         let settings = self.settings().purge_guild(guild)?;
         let audit_records = self
             .audit()
@@ -295,6 +310,7 @@ impl Store {
         Ok(GuildRemoval {
             settings,
             events,
+            cases,
             audit_records,
             links,
         })

@@ -36,6 +36,11 @@ pub enum ButtonAction {
     CommandConfirm,
     /// Confirmation of a destructive command: drop it unsent. Target: the same token.
     CommandCancel,
+    /// Ban request (two-person rule): a member with `ban` approves and the ban runs.
+    /// Target: the token naming the held ban.
+    BanApprove,
+    /// Ban request: a member with `ban` refuses it. Target: the same token.
+    BanDeny,
     /// A page button of a paged reply (players, vehicles, bans, logs, audit). Target: an
     /// opaque page token (the views module writes and reads it).
     Page,
@@ -54,7 +59,7 @@ pub enum TargetKind {
 
 impl ButtonAction {
     /// Every action, so a word from a click is matched against all of them.
-    pub const ALL: [ButtonAction; 11] = [
+    pub const ALL: [ButtonAction; 13] = [
         Self::ModCallClaim,
         Self::ModCallResolve,
         Self::PlayerKick,
@@ -65,6 +70,8 @@ impl ButtonAction {
         Self::PlayerOpen,
         Self::CommandConfirm,
         Self::CommandCancel,
+        Self::BanApprove,
+        Self::BanDeny,
         Self::Page,
     ];
 
@@ -81,6 +88,8 @@ impl ButtonAction {
             Self::PlayerOpen => "pl_open",
             Self::CommandConfirm => "cmd_confirm",
             Self::CommandCancel => "cmd_cancel",
+            Self::BanApprove => "ban_ok",
+            Self::BanDeny => "ban_no",
             Self::Page => "page",
         }
     }
@@ -95,7 +104,11 @@ impl ButtonAction {
             | Self::PlayerWanted
             | Self::PlayerRefresh
             | Self::PlayerOpen => TargetKind::RobloxId,
-            Self::CommandConfirm | Self::CommandCancel | Self::Page => TargetKind::Token,
+            Self::CommandConfirm
+            | Self::CommandCancel
+            | Self::BanApprove
+            | Self::BanDeny
+            | Self::Page => TargetKind::Token,
         }
     }
 

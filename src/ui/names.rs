@@ -30,6 +30,12 @@ pub fn user_link(user_id: u64) -> String {
     name_link(&format!("User {user_id}"), Some(user_id))
 }
 
+/// A Discord member by id (`<@id>`): Discord shows their name. It never pings: messages
+/// allow no mentions (see [`Message::ALLOWS_MENTIONS`](crate::ui::Message::ALLOWS_MENTIONS)).
+pub fn member_mention(discord_id: u64) -> String {
+    format!("<@{discord_id}>")
+}
+
 /// An escaped name, or a stand-in when nothing printable is left.
 pub fn display_name(name: &str) -> String {
     let escaped = escape_name(name);

@@ -181,6 +181,10 @@ pub fn capability_summary(capability: Capability) -> &'static str {
             "Configure the bot: `/server setup|remove`, `/feed`, `/permissions`, `/audit`; link \
              and unlink members' Roblox accounts with `/links`."
         }
+        Capability::Cases => {
+            "Cases: `/warn`, `/note`, `/case view`, `/cases`; `/case edit` on cases one filed."
+        }
+        Capability::CaseAdmin => "Case admin: `/case edit` on anyone's case, and `/case void`.",
     }
 }
 

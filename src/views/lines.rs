@@ -122,12 +122,29 @@ fn payload_text(payload: &EventPayload, subject: Option<u64>) -> String {
             "🔓 {} was unbanned",
             crate::ui::names::name_link(name, Some(*user_id))
         ),
+        CaseCreated { case } => format!("📁 case #{} filed: {}", case.number, case_text(case)),
+        CaseUpdated { case } => format!("📁 case #{} updated: {}", case.number, case_text(case)),
+        CaseVoided { case } => format!("📁 case #{} voided", case.number),
         FeedGap { since, until, .. } => format!(
             "⚠️ entries between {} and {} may be missing (the bot could not read the server)",
             full_time(*since),
             full_time(*until)
         ),
     }
+}
+
+/// `warning by Mod: reason`, the reason shortened.
+fn case_text(case: &crate::events::catalog::CaseInfo) -> String {
+    let reason = case
+        .reason
+        .as_deref()
+        .map(|r| format!(": {}", quoted(r)))
+        .unwrap_or_default();
+    format!(
+        "{} by {}{reason}",
+        display_name(&case.kind),
+        escape_name(&case.moderator)
+    )
 }
 
 fn user_actor(user_id: u64, subject: Option<u64>) -> String {

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod cases;
 mod common;
 pub mod dashboard;
 pub mod health;

@@ -54,6 +54,9 @@ pub fn action_report(report: &ActionReport) -> Message {
     embed = embed
         .field("Server", &code_span(&report.server_label), true)
         .field("Audit", &format!("#{}", report.audit_seq), true);
+    if let Some(case) = report.case {
+        embed = embed.field("Case", &format!("#{case}"), true);
+    }
     Message::single(embed, Vec::new())
 }
 
@@ -134,6 +137,49 @@ pub fn confirm_prompt(
             Button::new(&cancel, "Cancel", ButtonStyle::Secondary),
         ],
     ))
+}
+
+/// A ban request card: what would be sent, who asked, and Approve/Deny for members with
+/// `ban` (anyone may see it; the buttons check).
+pub fn ban_request_card(
+    server: &str,
+    command_text: &str,
+    requested_by: u64,
+    token: &str,
+) -> Result<Message, CustomIdError> {
+    let approve = CustomId::new(ButtonAction::BanApprove, server, token)?;
+    let deny = CustomId::new(ButtonAction::BanDeny, server, token)?;
+    let embed = Embed::new()
+        .title("🔨 Ban request")
+        .colour(colours::WARNING)
+        .description(&format!(
+            "{} asks for this ban. A member with the `ban` permission (not the one who asked) \
+             approves or denies it.",
+            crate::ui::names::member_mention(requested_by)
+        ))
+        .field("Command", &code_span(command_text), false)
+        .field("Server", &code_span(server), true)
+        .footer("Nothing is sent until someone approves.");
+    Ok(Message::single(
+        embed,
+        vec![
+            Button::new(&approve, "Approve", ButtonStyle::Danger),
+            Button::new(&deny, "Deny", ButtonStyle::Secondary),
+        ],
+    ))
+}
+
+/// A ban request after Deny: nothing was sent.
+pub fn ban_request_denied(command_text: &str, by: u64) -> Message {
+    let embed = Embed::new()
+        .title("Ban request denied")
+        .colour(colours::NEUTRAL)
+        .description(&format!(
+            "Denied by {}; nothing was sent.",
+            crate::ui::names::member_mention(by)
+        ))
+        .field("Command", &code_span(command_text), false);
+    Message::single(embed, Vec::new())
 }
 
 /// The prompt after Cancel (or after it expired): nothing was sent.

@@ -56,6 +56,7 @@ mod bench_cli;
 mod demo_cli;
 mod e2e_ack;
 mod e2e_admin;
+mod e2e_cases;
 mod e2e_commands;
 mod e2e_feeds;
 mod e2e_links;

@@ -385,3 +385,45 @@ fn removing_a_guild_follows_the_audit_retention() {
         assert!(store.audit().verify(1).unwrap().is_intact());
     }
 }
+
+#[test]
+fn cases_are_backed_up_numbered_on_after_a_restore_and_removed_with_their_guild() {
+    use erlc_bot::store::{CaseModerator, CaseSource, CaseStatus, CaseTarget, NewCase};
+    let case = |name: &str| NewCase {
+        kind: "warning".into(),
+        target: CaseTarget {
+            id: None,
+            name: name.into(),
+        },
+        moderator: CaseModerator::discord(9, "Mod"),
+        reason: Some("r".into()),
+        server: Some("main".into()),
+        source: CaseSource::Discord,
+        status: CaseStatus::Active,
+        expires_at_ms: Some(5_000),
+        audit_seq: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let master = MasterKey::generate();
+    let store = Store::open(config(&dir.path().join("data"), &master)).unwrap();
+    store.cases().create(1, case("a")).unwrap();
+    store.cases().create(1, case("b")).unwrap();
+    store.cases().create(2, case("c")).unwrap();
+    let file = dir.path().join("backup.jsonl");
+    let report = store.backup(&file).unwrap();
+    drop(store);
+    assert_eq!(report.counts["cases"], 3);
+
+    let restored = dir.path().join("restored");
+    backup::restore(&restored, &file, false).unwrap();
+    let store = Store::open(config(&restored, &master)).unwrap();
+    assert_eq!(store.cases().get(1, 2).unwrap().unwrap().target.name, "b");
+    assert_eq!(store.cases().create(1, case("d")).unwrap().number, 3);
+    assert_eq!(store.cases().due_expiries(5_000, 10).unwrap().len(), 4);
+
+    let removal = store.remove_guild(1).unwrap();
+    assert_eq!(removal.cases, 3);
+    assert_eq!(store.cases().get(1, 1).unwrap(), None);
+    assert_eq!(store.cases().due_expiries(5_000, 10).unwrap().len(), 1);
+    assert!(store.cases().get(2, 1).unwrap().is_some());
+}

@@ -94,6 +94,9 @@ async fn on_click(ctx: &serenity::Context, data: &Data, click: &serenity::Compon
         ButtonAction::CommandConfirm | ButtonAction::CommandCancel => {
             pages::on_confirm(&reply, data, &clicker, &id).await
         }
+        ButtonAction::BanApprove | ButtonAction::BanDeny => {
+            pages::on_ban_request(&reply, data, &clicker, &id).await
+        }
         ButtonAction::Page => pages::on_page(&reply, data, &clicker, &id).await,
     };
     if let Err(error) = outcome {

@@ -71,3 +71,28 @@ pub(super) async fn on_confirm(
         .edit_message(&views::outcome::action_report(&report))
         .await
 }
+
+/// Approve or Deny on a ban request card: the services check `ban` and the two-person rule;
+/// the card is redrawn with what happened.
+pub(super) async fn on_ban_request(
+    reply: &Reply<'_>,
+    data: &Data,
+    clicker: &Clicker,
+    id: &CustomId,
+) -> Result<(), BotError> {
+    let services = &data.services;
+    reply.defer_update().await?;
+    if id.action() == ButtonAction::BanDeny {
+        let text = services
+            .deny_ban_request(clicker.guild, &clicker.actor, id.target())
+            .await?;
+        let denied = views::outcome::ban_request_denied(&text, clicker.actor.discord_id);
+        return reply.edit_message(&denied).await;
+    }
+    let report = services
+        .approve_ban_request(clicker.guild, &clicker.actor, id.target())
+        .await?;
+    reply
+        .edit_message(&views::outcome::action_report(&report))
+        .await
+}

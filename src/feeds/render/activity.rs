@@ -157,6 +157,15 @@ pub(super) fn render(payload: &EventPayload, cx: &CardContext<'_>) -> Card {
         EmergencyEnded { call } => {
             return super::calls::emergency(call, super::calls::CallStage::Ended, cx);
         }
+        CaseCreated { case } => {
+            return super::cases::case_card(case, super::cases::CaseStage::Created, cx);
+        }
+        CaseUpdated { case } => {
+            return super::cases::case_card(case, super::cases::CaseStage::Updated, cx);
+        }
+        CaseVoided { case } => {
+            return super::cases::case_card(case, super::cases::CaseStage::Voided, cx);
+        }
         FeedGap { since, until, logs } => {
             return super::notices::feed_gap(*since, *until, logs, cx);
         }

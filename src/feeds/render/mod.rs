@@ -4,6 +4,7 @@
 
 mod activity;
 mod calls;
+mod cases;
 mod notices;
 
 pub use calls::{ModCallProgress, mod_call_progress};

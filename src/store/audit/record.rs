@@ -64,6 +64,8 @@ pub enum Source {
     Live,
     /// A dashboard through the bot's IPC (`IPC_SECRET`).
     Ipc,
+    /// The bot's own timers, such as lifting a temp ban when it is due.
+    Scheduler,
 }
 
 /// How the action ended.

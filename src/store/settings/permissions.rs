@@ -25,17 +25,23 @@ pub enum Capability {
     RawCommand,
     /// Change the bot's configuration for the guild.
     Manage,
+    /// File warnings and notes, see cases, edit the reasons of one's own cases.
+    Cases,
+    /// Edit and void anyone's cases.
+    CaseAdmin,
 }
 
 impl Capability {
     /// Every capability, in the order the bot lists them.
-    pub const ALL: [Capability; 6] = [
+    pub const ALL: [Capability; 8] = [
         Self::View,
         Self::Message,
         Self::Moderate,
         Self::Ban,
         Self::RawCommand,
         Self::Manage,
+        Self::Cases,
+        Self::CaseAdmin,
     ];
 
     /// The stored and displayed name, such as `raw_command`.
@@ -47,6 +53,8 @@ impl Capability {
             Self::Ban => "ban",
             Self::RawCommand => "raw_command",
             Self::Manage => "manage",
+            Self::Cases => "cases",
+            Self::CaseAdmin => "case_admin",
         }
     }
 }
@@ -59,7 +67,9 @@ impl std::fmt::Display for Capability {
 
 /// A capability name that is not one of [`Capability::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a capability; use one of: view, message, moderate, ban, raw_command, manage")]
+#[error(
+    "`{0}` is not a capability; use one of: view, message, moderate, ban, raw_command, manage, cases, case_admin"
+)]
 pub struct UnknownCapability(pub String);
 
 impl std::str::FromStr for Capability {

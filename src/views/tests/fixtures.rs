@@ -173,6 +173,7 @@ pub fn sent(
             name: name.into(),
             id: None,
         }),
+        case: None,
     }
 }
 
