@@ -115,7 +115,11 @@ async fn view(
     number: u64,
 ) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;
-    let case = ctx.data().services.view_case(guild, &actor, number).await?;
+    let case = ctx
+        .data()
+        .services
+        .view_case(guild, &actor, number, Source::SlashCommand)
+        .await?;
     show(ctx, &views::cases::case_view(&case)).await
 }
 
@@ -194,7 +198,14 @@ pub async fn cases(
     let found = ctx
         .data()
         .services
-        .list_cases(guild, &actor, &query, kind.as_deref(), index)
+        .list_cases(
+            guild,
+            &actor,
+            &query,
+            kind.as_deref(),
+            index,
+            Source::SlashCommand,
+        )
         .await?;
     show(ctx, &views::cases::case_list(&subject, &found, index)).await
 }

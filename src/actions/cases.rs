@@ -241,8 +241,8 @@ impl Services {
         guild: u64,
         actor: &Member,
         number: u64,
+        source: Source,
     ) -> Result<Case, ActionError> {
-        let source = Source::SlashCommand;
         self.require(
             guild,
             actor,
@@ -266,8 +266,8 @@ impl Services {
         query: &CaseQuery,
         kind: Option<&str>,
         page: usize,
+        source: Source,
     ) -> Result<CasePage, ActionError> {
-        let source = Source::SlashCommand;
         self.require(
             guild,
             actor,

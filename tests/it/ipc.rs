@@ -282,6 +282,38 @@ async fn ipc_actions_are_checked_against_the_acting_member_and_audited() {
     assert!(kicked.iter().any(|e| e["outcome"] == "ok"), "{page}");
     let regular_audit = json!({ "guild": guild, "member": ids::MEMBER });
     assert_eq!(code(&call(addr, "audit", regular_audit).await), Some(403));
+
+    // The kick filed its case: by number, and in the player's list; `cases` is needed.
+    let cases = |member: u64, extra: Value| {
+        let mut data = json!({ "guild": guild, "member": member });
+        if let (Some(data), Value::Object(extra)) = (data.as_object_mut(), extra) {
+            data.extend(extra);
+        }
+        call(addr, "cases", data)
+    };
+    let case = cases(ids::OWNER, json!({ "number": 1 })).await;
+    assert_eq!(case["case"]["type"], "kick", "{case}");
+    assert_eq!(case["case"]["status"], "active", "{case}");
+    assert_eq!(
+        case["case"]["moderator"]["discord_id"],
+        ids::MODERATOR.to_string(),
+        "{case}"
+    );
+    let listed = cases(ids::OWNER, json!({ "player": "1001" })).await;
+    assert_eq!(listed["cases"][0]["number"], 1, "{listed}");
+    assert_eq!(listed["more"], false, "{listed}");
+    let denied = cases(ids::MEMBER, json!({ "number": 1 })).await;
+    assert_eq!(code(&denied), Some(403), "{denied}");
+    let neither = cases(ids::OWNER, json!({})).await;
+    assert_eq!(code(&neither), Some(400), "{neither}");
+    let unknown = cases(ids::OWNER, json!({ "number": 99 })).await;
+    assert_eq!(code(&unknown), Some(400), "{unknown}");
+    assert!(
+        unknown["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no case #99")),
+        "{unknown}"
+    );
     world.assert_clean();
 }
 

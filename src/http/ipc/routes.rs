@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::actions::{ActionReport, HeldForConfirmation, Member, ModAction};
+use crate::actions::{ActionReport, CaseQuery, HeldForConfirmation, Member, ModAction};
 use crate::erlc::api::Confirmation;
 use crate::events::Pattern;
-use crate::store::{AuditEntry, AuditRecord, Source};
+use crate::store::{AuditEntry, AuditRecord, Case, CaseModerator, Source};
 
 use super::IpcState;
 use super::args::Args;
@@ -77,6 +77,7 @@ pub(super) const ROUTES: &[Route] = &[
     route!("modcalls", false, modcalls),
     route!("events", false, events),
     route!("audit", true, audit),
+    route!("cases", true, cases),
     route!("kick", true, kick),
     route!("ban", true, ban),
     route!("unban", true, unban),
@@ -280,6 +281,58 @@ async fn audit(call: Call) -> Result<Value, Refusal> {
     Ok(json!({ "page": page, "entries": entries, "more": found.next_after_seq.is_some() }))
 }
 
+/// Ids as strings, as the other routes give them: Discord and Roblox ids pass 2^53, which a
+/// JavaScript dashboard would round.
+fn case_json(case: &Case) -> Value {
+    let id = |id: Option<u64>| id.map(|id| id.to_string());
+    let moderator = |m: &CaseModerator| {
+        json!({
+            "discord_id": id(m.discord_id), "discord_name": m.discord_name,
+            "roblox_id": id(m.roblox_id), "roblox_name": m.roblox_name,
+        })
+    };
+    json!({
+        "number": case.number, "type": case.kind,
+        "player": { "id": id(case.target.id), "name": case.target.name },
+        "moderator": moderator(&case.moderator), "reason": case.reason, "server": case.server,
+        "created_at_ms": case.created_at_ms, "source": case.source, "status": case.status,
+        "expires_at_ms": case.expires_at_ms,
+    })
+}
+
+/// One case (`number`), or a page of a player's (`player`: id or name) or a moderator's
+/// (`moderator`: Discord id) cases, newest first, optionally of one `type`.
+async fn cases(call: Call) -> Result<Value, Refusal> {
+    let (guild, member) = call.acting()?;
+    let args = call.args();
+    let services = &call.state.services;
+    if let Some(number) = args.opt_u64("number")? {
+        let case = services
+            .view_case(guild, member, number, Source::Ipc)
+            .await
+            .map_err(|e| action_refusal(&e))?;
+        return Ok(json!({ "case": case_json(&case) }));
+    }
+    let query = match (args.opt_text("player")?, args.opt_u64("moderator")?) {
+        (Some(player), None) => CaseQuery::Player(player),
+        (None, Some(moderator)) => CaseQuery::Moderator(moderator),
+        _ => {
+            return Err(Refusal::new(
+                400,
+                "give `number`, or one of `player` and `moderator`",
+            ));
+        }
+    };
+    let kind = args.opt_text("type")?;
+    let page = args.count("page", 0, usize::MAX)?;
+    let found = services
+        .list_cases(guild, member, &query, kind.as_deref(), page, Source::Ipc)
+        .await
+        .map_err(|e| action_refusal(&e))?;
+    let list: Vec<Value> = found.cases.iter().map(case_json).collect();
+    Ok(json!({ "page": page, "cases": list, "more": found.has_more }))
+}
+
 fn done(report: &ActionReport) -> Value {
     let seen = match report.confirmation {
         Confirmation::Confirmed { .. } => Some(true),
@@ -405,7 +458,7 @@ mod tests {
     #[test]
     fn every_action_route_acts_for_a_member() {
         for name in [
-            "audit", "kick", "ban", "unban", "pm", "hint", "announce", "confirm", "cancel",
+            "audit", "cases", "kick", "ban", "unban", "pm", "hint", "announce", "confirm", "cancel",
         ] {
             assert!(find(name).is_some_and(|r| r.acts_for_member), "{name}");
         }
