@@ -4,17 +4,20 @@
 //! in the server's logs; these functions only collect the options and show the outcome.
 
 use super::common::{caller, player_names, server_labels, show, show_private};
-use crate::actions::{ActionError, ModAction, parse_duration};
+use crate::actions::{ActionError, Member, ModAction, parse_duration};
 use crate::discord::{BotError, Context};
 use crate::store::{Capability, Source};
 use crate::views;
 
-/// Check the permission (audited when refused) while the answer can still be private, then
-/// defer (commands are confirmed in the logs, which takes seconds), run and report.
-async fn act(ctx: Context<'_>, server: Option<String>, action: ModAction) -> Result<(), BotError> {
+/// Check the permission `action` needs (audited when refused) while the answer can still be
+/// private, then defer: commands are confirmed in the logs, which takes seconds.
+async fn allowed_then_defer(
+    ctx: Context<'_>,
+    action: &ModAction,
+) -> Result<(u64, Member), BotError> {
     let (guild, actor) = caller(ctx).await?;
-    let services = &ctx.data().services;
-    services
+    ctx.data()
+        .services
         .require(
             guild,
             &actor,
@@ -24,7 +27,15 @@ async fn act(ctx: Context<'_>, server: Option<String>, action: ModAction) -> Res
         )
         .await?;
     ctx.defer().await?;
-    let report = services
+    Ok((guild, actor))
+}
+
+/// Check and defer ([`allowed_then_defer`]), run and report.
+async fn act(ctx: Context<'_>, server: Option<String>, action: ModAction) -> Result<(), BotError> {
+    let (guild, actor) = allowed_then_defer(ctx, &action).await?;
+    let report = ctx
+        .data()
+        .services
         .run_action(
             guild,
             &actor,
@@ -106,23 +117,15 @@ pub async fn tempban(
     server: Option<String>,
 ) -> Result<(), BotError> {
     let length = parse_duration(&duration)?;
-    let (guild, actor) = caller(ctx).await?;
-    let services = &ctx.data().services;
+    // A temp ban needs what a ban needs.
     let probe = ModAction::Ban {
         player: player.clone(),
         reason: None,
     };
-    services
-        .require(
-            guild,
-            &actor,
-            probe.capability(),
-            probe.audit_name(),
-            Source::SlashCommand,
-        )
-        .await?;
-    ctx.defer().await?;
-    let report = services
+    let (guild, actor) = allowed_then_defer(ctx, &probe).await?;
+    let report = ctx
+        .data()
+        .services
         .tempban(guild, &actor, server.as_deref(), &player, length, reason)
         .await?;
     show(ctx, &views::outcome::action_report(&report)).await
