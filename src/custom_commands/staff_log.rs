@@ -278,6 +278,9 @@ pub struct StaffCommandConsumer {
     cursors: Mutex<BTreeMap<(u64, String), Position>>,
     /// When moved cursors were last saved.
     saved_at: Mutex<Instant>,
+    /// The event store's heads mark after the last pass that read everything (0: look at
+    /// every server), so a pass costs the servers that stored events, not all of them.
+    head_mark: Mutex<u64>,
 }
 
 /// One server's cursor in memory.
@@ -307,6 +310,7 @@ impl StaffCommandConsumer {
             config,
             cursors: Mutex::new(BTreeMap::new()),
             saved_at: Mutex::new(Instant::now()),
+            head_mark: Mutex::new(0),
         }
     }
 
@@ -404,11 +408,15 @@ impl StaffCommandConsumer {
         Ok(count)
     }
 
-    /// One pass: every server's events after its cursor, handed to the handlers. Returns how
-    /// many commands were handled. Stops at the first handler that asks to be retried.
+    /// One pass: the events after its cursor of every server that stored some since the last
+    /// whole pass, handed to the handlers. Returns how many commands were handled. Stops at
+    /// the first handler that asks to be retried; the next pass then looks at those servers
+    /// again, as the mark only moves once a pass has read everything it was given.
     pub async fn pass(&self) -> Result<usize, StoreError> {
         let mut handled = 0;
-        for head in self.store().events().heads()? {
+        let mark = *self.head_mark.lock().unwrap_or_else(|p| p.into_inner());
+        let moved = self.store().events().heads_moved_since(mark);
+        for head in moved.heads {
             let (guild, server) = (head.guild, head.server);
             let mut after = self.cursor(guild, &server);
             while after < head.last_id {
@@ -437,6 +445,7 @@ impl StaffCommandConsumer {
                 after = last;
             }
         }
+        *self.head_mark.lock().unwrap_or_else(|p| p.into_inner()) = moved.mark;
         let due = self
             .saved_at
             .lock()
