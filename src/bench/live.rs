@@ -39,7 +39,8 @@ use crate::sim::{PlayerSpec, SimConfig, SimHandle};
 use super::{server_place, sim_read_limit};
 use crate::tracker::{Tracker, TrackerConfig};
 
-use super::{BenchError, CountingSink, parse_status_kib};
+use super::procstat::memory_kib;
+use super::{BenchError, CountingSink};
 
 /// Servers per simulated guild, as in `bench tracker`.
 /// Clients that connect at once while the sessions are set up.
@@ -175,10 +176,7 @@ fn token(keys: &TokenKeys, guild: u64, member: usize) -> String {
 }
 
 fn rss_kib() -> Result<u64, BenchError> {
-    let status = std::fs::read_to_string("/proc/self/status")
-        .map_err(|e| BenchError::Proc(format!("/proc/self/status: {e}")))?;
-    parse_status_kib(&status, "VmRSS")
-        .ok_or_else(|| BenchError::Proc("no VmRSS in /proc/self/status".into()))
+    memory_kib("VmRSS")
 }
 
 type Ws = WebSocketStream<TcpStream>;

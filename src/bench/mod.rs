@@ -43,7 +43,7 @@ fn sim_read_limit(servers: usize, interval_secs: u64) -> crate::sim::BucketLimit
     crate::sim::BucketLimit::new(limit, 10)
 }
 
-pub use procstat::{CpuTimes, parse_stat, parse_status_kib};
+pub use procstat::{CpuTimes, parse_stat};
 pub use report::{DISCORD_REQUESTS_PER_SEC, Percentiles, TrackerBenchReport, WindowReport, table};
 pub use store::{Quantiles, StoreBenchArgs, StoreBenchReport, bench_store, store_table};
 pub use tracker::{CountingSink, TrackerBenchArgs, bench_tracker, read_keys};

@@ -71,11 +71,15 @@ pub fn cpu_times() -> Result<CpuTimes, BenchError> {
     Ok(CpuTimes { process, sim })
 }
 
-/// Memory of the process in MiB: `VmHWM` (the peak since start) or `VmRSS` (now).
+/// Memory of the process in KiB: `VmHWM` (the peak since start) or `VmRSS` (now).
+pub fn memory_kib(field: &str) -> Result<u64, BenchError> {
+    parse_status_kib(&read_proc("/proc/self/status")?, field)
+        .ok_or_else(|| BenchError::Proc(format!("no {field} in /proc/self/status")))
+}
+
+/// [`memory_kib`] in MiB.
 pub fn memory_mib(field: &str) -> Result<f64, BenchError> {
-    let kib = parse_status_kib(&read_proc("/proc/self/status")?, field)
-        .ok_or_else(|| BenchError::Proc(format!("no {field} in /proc/self/status")))?;
-    Ok(kib as f64 / 1024.0)
+    Ok(memory_kib(field)? as f64 / 1024.0)
 }
 
 #[cfg(test)]
