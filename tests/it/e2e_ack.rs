@@ -399,19 +399,7 @@ async fn post_everything(world: &World, server: &SimServer, bot_http: &str) -> P
     let connected = world.setup_server("old", &old_key).await;
     assert!(embed_text(&connected).contains("Connected **old**"));
 
-    let shown = world
-        .slash_as(ids::OWNER, "server", sub("webhook", vec![]))
-        .await;
-    let prefix = format!("{PUBLIC_URL}/prc/webhook/");
-    let text = embed_text(&shown);
-    let token: String = text
-        .split_once(&prefix)
-        .map(|(_, rest)| rest.chars().take_while(|c| *c != '`').collect())
-        .unwrap_or_else(|| panic!("/server webhook shows no URL:\n{text}"));
-    server
-        .set_webhook_url(Some(format!("{bot_http}/prc/webhook/{token}")))
-        .await
-        .expect("the bot answers the signed probe");
+    world.hook_server(server, bot_http, PUBLIC_URL).await;
     let modcall = vec![Opt::channel("channel", MODCALL_CHANNEL)];
     world
         .slash_ok(ids::OWNER, "settings", sub("modcall", modcall))

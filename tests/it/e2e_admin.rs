@@ -7,7 +7,7 @@
 use erlc_bot::sim::{PlayerSpec, SimConfig};
 
 use crate::support::bot_process::BotEnv;
-use crate::support::e2e::{World, embed_text, sim_config};
+use crate::support::e2e::{World, embed_text, sim_config, webhook_token_in};
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::{FakeConfig, ids};
 use crate::support::wait::WAIT;
@@ -19,14 +19,6 @@ fn server_sub(name: &str, label: Option<&str>) -> Vec<Opt> {
         .map(|l| vec![Opt::string("server", l)])
         .unwrap_or_default();
     vec![Opt::sub(name, options)]
-}
-
-/// The webhook token in a reply's `<PUBLIC_URL>/prc/webhook/<token>` URL.
-fn webhook_token(text: &str) -> String {
-    let prefix = format!("{PUBLIC_URL}/prc/webhook/");
-    text.split_once(&prefix)
-        .map(|(_, rest)| rest.chars().take_while(|c| *c != '`').collect())
-        .unwrap_or_else(|| panic!("no webhook URL in:\n{text}"))
 }
 
 /// `/server list` as the owner, as text.
@@ -101,8 +93,8 @@ async fn setup_servers_feeds_permissions_and_audit_through_the_binary() {
     );
     assert!(webhook.contains("Event webhook for main"), "{webhook}");
     // Setup and `/server webhook` show the same token, of the kind `http::token` documents.
-    let token = webhook_token(&main_text);
-    assert_eq!(webhook_token(&webhook), token);
+    let token = webhook_token_in(&main_text, PUBLIC_URL);
+    assert_eq!(webhook_token_in(&webhook, PUBLIC_URL), token);
     assert_eq!(token.len(), 43, "{token}");
 
     // /server remove: alt is gone, main becomes the default again.

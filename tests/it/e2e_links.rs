@@ -23,29 +23,9 @@ const LATER_STAFF: u64 = 5_000_000_103;
 /// Starts the bot with webhook verification on, and has the simulated server send its
 /// webhooks to it (the URL from `/server webhook`).
 async fn start_hooked(world: &World) -> BotProcess {
-    let mut env = world.env();
-    env.extra = vec![
-        (
-            "PRC_WEBHOOK_PUBLIC_KEY".into(),
-            world.sim.webhook_public_key_spki_base64(),
-        ),
-        ("PUBLIC_URL".into(), PUBLIC_URL.into()),
-    ];
-    let bot = world.start_bot_with(&env).await;
+    let bot = world.start_bot_with(&world.webhook_env(PUBLIC_URL)).await;
     let base = bot.http_base(WAIT).await;
-    let shown = world
-        .slash_as(ids::OWNER, "server", vec![Opt::sub("webhook", Vec::new())])
-        .await;
-    let text = embed_text(&shown);
-    let prefix = format!("{PUBLIC_URL}/prc/webhook/");
-    let token: String = text
-        .split_once(&prefix)
-        .map(|(_, rest)| rest.chars().take_while(|c| *c != '`').collect())
-        .unwrap_or_else(|| panic!("/server webhook shows no URL:\n{text}"));
-    server(world)
-        .set_webhook_url(Some(format!("{base}/prc/webhook/{token}")))
-        .await
-        .expect("the bot answers the signed probe");
+    world.hook_server(&server(world), &base, PUBLIC_URL).await;
     bot
 }
 

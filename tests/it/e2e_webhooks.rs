@@ -38,29 +38,12 @@ impl Hooked {
     async fn start() -> Hooked {
         let world = World::start(2).await;
         world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/emergency/*"]);
-        let mut env = world.env();
-        env.extra = vec![
-            (
-                "PRC_WEBHOOK_PUBLIC_KEY".into(),
-                world.sim.webhook_public_key_spki_base64(),
-            ),
-            ("PUBLIC_URL".into(), PUBLIC_URL.into()),
-        ];
-        let bot = world.start_bot_with(&env).await;
+        let bot = world.start_bot_with(&world.webhook_env(PUBLIC_URL)).await;
         let base = bot.http_base(WAIT).await;
-
-        let shown = world
-            .slash_as(ids::OWNER, "server", vec![Opt::sub("webhook", Vec::new())])
-            .await;
-        let text = embed_text(&shown);
-        let prefix = format!("{PUBLIC_URL}/prc/webhook/");
-        let token: String = text
-            .split_once(&prefix)
-            .map(|(_, rest)| rest.chars().take_while(|c| *c != '`').collect())
-            .unwrap_or_else(|| panic!("/server webhook shows no URL:\n{text}"));
-        assert_eq!(token.len(), 43, "a 256-bit URL-safe token: {text}");
-
-        let hooked = Hooked {
+        let server = world.sim.server(0).expect("simulated server");
+        let token = world.hook_server(&server, &base, PUBLIC_URL).await;
+        assert_eq!(token.len(), 43, "a 256-bit URL-safe token: {token}");
+        Hooked {
             world,
             bot,
             base,
@@ -69,13 +52,7 @@ impl Hooked {
                 .no_proxy()
                 .build()
                 .expect("HTTP client"),
-        };
-        hooked
-            .server()
-            .set_webhook_url(Some(hooked.webhook_url()))
-            .await
-            .expect("the bot answers the signed probe with 2xx, so the game keeps the URL");
-        hooked
+        }
     }
 
     fn server(&self) -> erlc_bot::sim::SimServer {

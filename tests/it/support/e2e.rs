@@ -70,6 +70,50 @@ impl World {
     }
 }
 
+/// The token of the `<public_url>/prc/webhook/<token>` URL in a reply's text.
+pub fn webhook_token_in(text: &str, public_url: &str) -> String {
+    let prefix = format!("{public_url}/prc/webhook/");
+    text.split_once(&prefix)
+        .map(|(_, rest)| rest.chars().take_while(|c| *c != '`').collect())
+        .unwrap_or_else(|| panic!("no webhook URL under {public_url} in:\n{text}"))
+}
+
+impl World {
+    /// The environment of a bot behind `public_url` that verifies webhooks with the
+    /// simulator's key.
+    pub fn webhook_env(&self, public_url: &str) -> BotEnv {
+        let mut env = self.env();
+        env.extra = vec![
+            (
+                "PRC_WEBHOOK_PUBLIC_KEY".into(),
+                self.sim.webhook_public_key_spki_base64(),
+            ),
+            ("PUBLIC_URL".into(), public_url.into()),
+        ];
+        env
+    }
+
+    /// Has simulated `server` send its webhooks to the bot at `bot_http`, under the token
+    /// `/server webhook` shows the owner (behind `public_url`); returns the token. The game
+    /// keeps the URL only when the bot answers its signed probe.
+    pub async fn hook_server(
+        &self,
+        server: &SimServer,
+        bot_http: &str,
+        public_url: &str,
+    ) -> String {
+        let shown = self
+            .slash_as(ids::OWNER, "server", vec![Opt::sub("webhook", Vec::new())])
+            .await;
+        let token = webhook_token_in(&embed_text(&shown), public_url);
+        server
+            .set_webhook_url(Some(format!("{bot_http}/prc/webhook/{token}")))
+            .await
+            .expect("the bot answers the signed probe");
+        token
+    }
+}
+
 /// Everything shown in a message's embeds (titles, descriptions, field names and values),
 /// for `contains` checks.
 pub fn embed_text(message: &StoredMessage) -> String {
