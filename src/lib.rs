@@ -27,7 +27,8 @@
 //! | `tracker` | poll scheduling, snapshot diff into events, the latest snapshot per server | `erlc`, `events`, `latency`, `store` |
 //! | `ui` | our own message model, escaping, custom ids, colours, names, times | `erlc`, `events` |
 //! | `feeds` | route events to channels, render cards, batch, outbox, deliver through a `Sink` | `events`, `latency`, `store`, `ui` |
-//! | `actions` | the use cases every front end shares: reads, moderation, settings, with capability checks and audit | `clock`, `erlc`, `events`, `feeds`, `sandbox`, `store`, `tracker` |
+//! | `reports` | staff reports as pure functions: UTC days and weeks, quota arithmetic, CSV, PNG charts | — |
+//! | `actions` | the use cases every front end shares: reads, moderation, settings, with capability checks and audit | `clock`, `erlc`, `events`, `feeds`, `reports`, `sandbox`, `store`, `tracker` |
 //! | `custom_commands` | in-game `;` commands: parse, cool down, act, answer, audit; the durable consumer of staff commands from the command logs (`:log verify`) | `actions`, `erlc`, `events`, `feeds`, `store`, `ui` |
 //! | `views` | turn an action's result into a `ui` message | `actions`, `erlc`, `events`, `store`, `ui` |
 //! | `live` | the live state stream (SODP 1.0): frames, deltas, versioned states with delta rings, state keys and their ACL, tokens; the hub fed by tracker snapshots and the sessions | `actions`, `clock`, `erlc`, `events`, `store`, `tracker`, `ui` |
@@ -57,6 +58,7 @@ pub mod fingerprint;
 pub mod http;
 pub mod latency;
 pub mod live;
+pub mod reports;
 pub mod sandbox;
 pub mod sim;
 pub mod store;

@@ -18,6 +18,7 @@ pub mod events;
 mod flusher;
 pub mod inbox;
 pub mod keys;
+pub mod leaves;
 pub mod links;
 pub mod maintenance;
 mod master_key;
@@ -48,6 +49,7 @@ pub use events::{
     RetentionConfig, RetentionPolicy,
 };
 pub use inbox::{Inbox, InboxBatch};
+pub use leaves::{Leave, LeaveError, LeaveStatus, Leaves, NewLeave};
 pub use links::{AccountLink, EventMark, LinkError, LinkRefusal, Linked, LinkedBy, Links};
 pub use master_key::{NewMasterKey, RotationReport};
 pub use outbox::routing::RouteCursor;
@@ -112,6 +114,8 @@ pub struct GuildRemoval {
     pub audit_records: u64,
     /// Account links (each direction) and `/link` codes removed.
     pub links: u64,
+    /// Leaves of absence removed.
+    pub leaves: u64,
 }
 
 // Tasks share one Store; this fails to compile if it ever stops being Send + Sync.
@@ -145,6 +149,7 @@ struct Inner {
     links: Links,
     consumer_cursors: ConsumerCursors,
     cases: Cases,
+    leaves: Leaves,
 }
 
 impl Store {
@@ -168,6 +173,7 @@ impl Store {
         let links = Links::open(&db)?;
         let consumer_cursors = ConsumerCursors::open(&db)?;
         let cases = Cases::open(&db, config.clock.clone())?;
+        let leaves = Leaves::open(&db)?;
         db.flush()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -188,6 +194,7 @@ impl Store {
                 links,
                 consumer_cursors,
                 cases,
+                leaves,
             }),
         })
     }
@@ -240,6 +247,11 @@ impl Store {
     /// Numbered cases (punishment records) and the temp bans waiting to be lifted.
     pub fn cases(&self) -> &Cases {
         &self.inner.cases
+    }
+
+    /// Leaves of absence.
+    pub fn leaves(&self) -> &Leaves {
+        &self.inner.leaves
     }
 
     /// The clock the store was opened with; webhook checks and dedupe share it.
@@ -302,6 +314,7 @@ impl Store {
         let links = self.links().purge_guild(guild)?;
         self.consumer_cursors().purge_guild(guild)?;
         let cases = self.cases().purge_guild(guild)?;
+        let leaves = self.leaves().purge_guild(guild)?;
         let settings = self.settings().purge_guild(guild)?;
         let audit_records = self
             .audit()
@@ -313,6 +326,7 @@ impl Store {
             cases,
             audit_records,
             links,
+            leaves,
         })
     }
 

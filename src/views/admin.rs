@@ -185,6 +185,10 @@ pub fn capability_summary(capability: Capability) -> &'static str {
             "Cases: `/warn`, `/note`, `/case view`, `/cases`; `/case edit` on cases one filed."
         }
         Capability::CaseAdmin => "Case admin: `/case edit` on anyone's case, and `/case void`.",
+        Capability::ShiftAdmin => {
+            "Shift admin: approve or deny leave (`/loa`), see `/loa list` for anyone, and \
+             `/activity report`."
+        }
     }
 }
 

@@ -29,11 +29,13 @@ pub enum Capability {
     Cases,
     /// Edit and void anyone's cases.
     CaseAdmin,
+    /// Decide leaves of absence and see the staff activity report.
+    ShiftAdmin,
 }
 
 impl Capability {
     /// Every capability, in the order the bot lists them.
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 9] = [
         Self::View,
         Self::Message,
         Self::Moderate,
@@ -42,6 +44,7 @@ impl Capability {
         Self::Manage,
         Self::Cases,
         Self::CaseAdmin,
+        Self::ShiftAdmin,
     ];
 
     /// The stored and displayed name, such as `raw_command`.
@@ -55,6 +58,7 @@ impl Capability {
             Self::Manage => "manage",
             Self::Cases => "cases",
             Self::CaseAdmin => "case_admin",
+            Self::ShiftAdmin => "shift_admin",
         }
     }
 }
@@ -68,7 +72,7 @@ impl std::fmt::Display for Capability {
 /// A capability name that is not one of [`Capability::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "`{0}` is not a capability; use one of: view, message, moderate, ban, raw_command, manage, cases, case_admin"
+    "`{0}` is not a capability; use one of: view, message, moderate, ban, raw_command, manage, cases, case_admin, shift_admin"
 )]
 pub struct UnknownCapability(pub String);
 
