@@ -12,6 +12,7 @@ mod feed;
 mod health;
 mod info;
 mod link;
+mod loa;
 mod logs;
 mod permissions;
 mod server;
@@ -81,6 +82,7 @@ pub fn all_commands() -> Vec<Command> {
         (link::unlink(), Members),
         (link::whois(), Moderators),
         (link::links(), Admins),
+        (loa::loa(), Members),
     ];
     table
         .into_iter()

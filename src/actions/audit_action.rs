@@ -151,6 +151,18 @@ audit_actions! {
     BanRequestCreate => "ban_request.create",
     /// A ban request denied (an approval is recorded as `command.ban`).
     BanRequestDeny => "ban_request.deny",
+    /// `/loa request`: a leave of absence asked for (target: the leave's number).
+    LoaRequest => "loa.request",
+    /// A leave approved on its card.
+    LoaApprove => "loa.approve",
+    /// A leave denied on its card.
+    LoaDeny => "loa.deny",
+    /// `/loa list` of someone else's leaves (recorded when refused).
+    LoaList => "loa.list",
+    /// `/settings quota`: a role's weekly quota set or removed.
+    SettingsQuota => "settings.quota",
+    /// `/activity report`: the staff activity report (with its CSV and chart).
+    ActivityReport => "activity.report",
 }
 
 #[cfg(test)]

@@ -41,6 +41,10 @@ pub enum ButtonAction {
     BanApprove,
     /// Ban request: a member with `ban` refuses it. Target: the same token.
     BanDeny,
+    /// Leave of absence card: a shift admin approves it. Target: the leave's number.
+    LoaApprove,
+    /// Leave of absence card: a shift admin denies it. Target: the leave's number.
+    LoaDeny,
     /// A page button of a paged reply (players, vehicles, bans, logs, audit). Target: an
     /// opaque page token (the views module writes and reads it).
     Page,
@@ -53,13 +57,15 @@ pub enum TargetKind {
     CallKey,
     /// A Roblox user id (digits only).
     RobloxId,
+    /// A number the guild's records are numbered by, such as a leave's (digits only).
+    Number,
     /// An opaque token another module issued and reads back.
     Token,
 }
 
 impl ButtonAction {
     /// Every action, so a word from a click is matched against all of them.
-    pub const ALL: [ButtonAction; 13] = [
+    pub const ALL: [ButtonAction; 15] = [
         Self::ModCallClaim,
         Self::ModCallResolve,
         Self::PlayerKick,
@@ -72,6 +78,8 @@ impl ButtonAction {
         Self::CommandCancel,
         Self::BanApprove,
         Self::BanDeny,
+        Self::LoaApprove,
+        Self::LoaDeny,
         Self::Page,
     ];
 
@@ -90,6 +98,8 @@ impl ButtonAction {
             Self::CommandCancel => "cmd_cancel",
             Self::BanApprove => "ban_ok",
             Self::BanDeny => "ban_no",
+            Self::LoaApprove => "loa_ok",
+            Self::LoaDeny => "loa_no",
             Self::Page => "page",
         }
     }
@@ -104,6 +114,7 @@ impl ButtonAction {
             | Self::PlayerWanted
             | Self::PlayerRefresh
             | Self::PlayerOpen => TargetKind::RobloxId,
+            Self::LoaApprove | Self::LoaDeny => TargetKind::Number,
             Self::CommandConfirm
             | Self::CommandCancel
             | Self::BanApprove
@@ -138,6 +149,9 @@ pub enum CustomIdError {
     /// A player action whose target is not a number; holds the target.
     #[error("the button target `{0}` is not a Roblox user id")]
     NotARobloxId(String),
+    /// A numbered record's action whose target is not a number; holds the target.
+    #[error("the button target `{0}` is not a number")]
+    NotANumber(String),
     /// Longer than Discord's 100 characters; holds the length.
     #[error("the button id would be {0} characters; Discord allows at most {MAX_CUSTOM_ID}")]
     TooLong(usize),
@@ -163,8 +177,15 @@ impl CustomId {
         {
             return Err(CustomIdError::BadTarget);
         }
-        if action.target_kind() == TargetKind::RobloxId && target.parse::<u64>().is_err() {
-            return Err(CustomIdError::NotARobloxId(target.to_owned()));
+        let digits_only = target.parse::<u64>().is_ok();
+        match action.target_kind() {
+            TargetKind::RobloxId if !digits_only => {
+                return Err(CustomIdError::NotARobloxId(target.to_owned()));
+            }
+            TargetKind::Number if !digits_only => {
+                return Err(CustomIdError::NotANumber(target.to_owned()));
+            }
+            _ => {}
         }
         let id = Self {
             action,
@@ -218,6 +239,13 @@ impl CustomId {
     /// The target as text; its meaning depends on [`ButtonAction::target_kind`].
     pub fn target(&self) -> &str {
         &self.target
+    }
+
+    /// The record's number, for actions on numbered records (leaves).
+    pub fn number(&self) -> Option<u64> {
+        (self.action.target_kind() == TargetKind::Number)
+            .then(|| self.target.parse().ok())
+            .flatten()
     }
 
     /// The Roblox user id, for player actions.
@@ -294,6 +322,14 @@ mod tests {
             Err(NotARobloxId("bob".into()))
         );
         assert_eq!(
+            CustomId::parse("erlc:loa_ok:_:x1"),
+            Err(NotANumber("x1".into()))
+        );
+        assert_eq!(
+            CustomId::parse("erlc:loa_no:_:12").unwrap().number(),
+            Some(12)
+        );
+        assert_eq!(
             CustomId::new(ButtonAction::CommandConfirm, "main", "a:b"),
             Err(BadTarget)
         );
@@ -321,7 +357,7 @@ mod tests {
             roblox in any::<u64>(),
         ) {
             let target = match action.target_kind() {
-                TargetKind::RobloxId => roblox.to_string(),
+                TargetKind::RobloxId | TargetKind::Number => roblox.to_string(),
                 _ => token,
             };
             let id = CustomId::new(action, &server, &target).unwrap();

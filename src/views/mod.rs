@@ -11,6 +11,7 @@ pub mod cases;
 mod common;
 pub mod dashboard;
 pub mod health;
+pub mod leaves;
 mod lines;
 pub mod links;
 pub mod log_filter;
