@@ -2,7 +2,7 @@
 //!
 //! [`Store`] owns one sled database at `<data_dir>/db` and hands out typed handles: guild
 //! [`Settings`] (with server keys encrypted under a master key), the tamper-evident
-//! [`AuditLog`], the event history and linked accounts ([`Links`]). Opening checks the schema version, runs migrations and checks the master key.
+//! [`AuditLog`], the event history, linked accounts ([`Links`]), cases and staff [`Shifts`]. Opening checks the schema version, runs migrations and checks the master key.
 
 pub mod audit;
 pub mod backup;
@@ -24,6 +24,7 @@ mod master_key;
 pub mod outbox;
 pub mod schema;
 pub mod settings;
+pub mod shifts;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -57,7 +58,11 @@ pub use outbox::{
 pub use schema::SCHEMA_VERSION;
 pub use settings::{
     Capability, FeedFilters, FeedSubscription, GuildSettings, ServerRecord, ServerStatus, Settings,
-    SettingsPurge, new_webhook_token,
+    SettingsPurge, ShiftSettings, new_webhook_token,
+};
+pub use shifts::{
+    NewShift, Shift, ShiftAdjustment, ShiftChange, ShiftError, ShiftPage, ShiftRefusal,
+    ShiftSource, ShiftStatus, Shifts,
 };
 
 /// How to open the store.
@@ -112,6 +117,8 @@ pub struct GuildRemoval {
     pub audit_records: u64,
     /// Account links (each direction) and `/link` codes removed.
     pub links: u64,
+    /// Shifts deleted.
+    pub shifts: u64,
 }
 
 // Tasks share one Store; this fails to compile if it ever stops being Send + Sync.
@@ -145,6 +152,7 @@ struct Inner {
     links: Links,
     consumer_cursors: ConsumerCursors,
     cases: Cases,
+    shifts: Shifts,
 }
 
 impl Store {
@@ -168,6 +176,7 @@ impl Store {
         let links = Links::open(&db)?;
         let consumer_cursors = ConsumerCursors::open(&db)?;
         let cases = Cases::open(&db, config.clock.clone())?;
+        let shifts = Shifts::open(&db)?;
         db.flush()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -188,6 +197,7 @@ impl Store {
                 links,
                 consumer_cursors,
                 cases,
+                shifts,
             }),
         })
     }
@@ -240,6 +250,11 @@ impl Store {
     /// Numbered cases (punishment records) and the temp bans waiting to be lifted.
     pub fn cases(&self) -> &Cases {
         &self.inner.cases
+    }
+
+    /// Staff shifts, their breaks and admin adjustments.
+    pub fn shifts(&self) -> &Shifts {
+        &self.inner.shifts
     }
 
     /// The clock the store was opened with; webhook checks and dedupe share it.
@@ -302,6 +317,7 @@ impl Store {
         let links = self.links().purge_guild(guild)?;
         self.consumer_cursors().purge_guild(guild)?;
         let cases = self.cases().purge_guild(guild)?;
+        let shifts = self.shifts().purge_guild(guild)?;
         let settings = self.settings().purge_guild(guild)?;
         let audit_records = self
             .audit()
@@ -313,6 +329,7 @@ impl Store {
             cases,
             audit_records,
             links,
+            shifts,
         })
     }
 
