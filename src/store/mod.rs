@@ -2,7 +2,7 @@
 //!
 //! [`Store`] owns one sled database at `<data_dir>/db` and hands out typed handles: guild
 //! [`Settings`] (with server keys encrypted under a master key), the tamper-evident
-//! [`AuditLog`], the event history and linked accounts ([`Links`]). Opening checks the schema version, runs migrations and checks the master key.
+//! [`AuditLog`], the event history, linked accounts ([`Links`]), cases and staff [`Shifts`]. Opening checks the schema version, runs migrations and checks the master key.
 
 pub mod audit;
 pub mod backup;
@@ -25,6 +25,7 @@ mod master_key;
 pub mod outbox;
 pub mod schema;
 pub mod settings;
+pub mod shifts;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -59,7 +60,11 @@ pub use outbox::{
 pub use schema::SCHEMA_VERSION;
 pub use settings::{
     Capability, FeedFilters, FeedSubscription, GuildSettings, ServerRecord, ServerStatus, Settings,
-    SettingsPurge, new_webhook_token,
+    SettingsPurge, ShiftSettings, new_webhook_token,
+};
+pub use shifts::{
+    NewShift, Shift, ShiftAdjustment, ShiftChange, ShiftError, ShiftPage, ShiftRefusal,
+    ShiftSource, ShiftStatus, Shifts,
 };
 
 /// How to open the store.
@@ -116,6 +121,8 @@ pub struct GuildRemoval {
     pub links: u64,
     /// Leaves of absence removed.
     pub leaves: u64,
+    /// Shifts deleted.
+    pub shifts: u64,
 }
 
 // Tasks share one Store; this fails to compile if it ever stops being Send + Sync.
@@ -150,6 +157,7 @@ struct Inner {
     consumer_cursors: ConsumerCursors,
     cases: Cases,
     leaves: Leaves,
+    shifts: Shifts,
 }
 
 impl Store {
@@ -174,6 +182,7 @@ impl Store {
         let consumer_cursors = ConsumerCursors::open(&db)?;
         let cases = Cases::open(&db, config.clock.clone())?;
         let leaves = Leaves::open(&db)?;
+        let shifts = Shifts::open(&db)?;
         db.flush()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -195,6 +204,7 @@ impl Store {
                 consumer_cursors,
                 cases,
                 leaves,
+                shifts,
             }),
         })
     }
@@ -252,6 +262,11 @@ impl Store {
     /// Leaves of absence.
     pub fn leaves(&self) -> &Leaves {
         &self.inner.leaves
+    }
+
+    /// Staff shifts, their breaks and admin adjustments.
+    pub fn shifts(&self) -> &Shifts {
+        &self.inner.shifts
     }
 
     /// The clock the store was opened with; webhook checks and dedupe share it.
@@ -315,6 +330,7 @@ impl Store {
         self.consumer_cursors().purge_guild(guild)?;
         let cases = self.cases().purge_guild(guild)?;
         let leaves = self.leaves().purge_guild(guild)?;
+        let shifts = self.shifts().purge_guild(guild)?;
         let settings = self.settings().purge_guild(guild)?;
         let audit_records = self
             .audit()
@@ -327,6 +343,7 @@ impl Store {
             audit_records,
             links,
             leaves,
+            shifts,
         })
     }
 

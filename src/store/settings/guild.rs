@@ -1,6 +1,6 @@
 //! General per-guild settings (mod-call routing, invite link, feature switches).
 
-use super::Settings;
+use super::{Settings, ShiftSettings};
 use crate::store::StoreError;
 use crate::store::db;
 
@@ -22,6 +22,8 @@ pub struct GuildSettings {
     pub disabled_custom_commands: Vec<String>,
     /// Channel that receives a copy of every audit record.
     pub audit_channel: Option<u64>,
+    /// How the guild runs staff shifts.
+    pub shifts: ShiftSettings,
 }
 
 impl Settings {
