@@ -4,6 +4,7 @@
 //! forget them.
 
 mod actions;
+mod activity;
 mod audit;
 mod cases;
 mod common;
@@ -83,6 +84,7 @@ pub fn all_commands() -> Vec<Command> {
         (link::whois(), Moderators),
         (link::links(), Admins),
         (loa::loa(), Members),
+        (activity::activity(), Admins),
     ];
     table
         .into_iter()

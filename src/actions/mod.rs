@@ -3,6 +3,7 @@
 //! around every change, server/feed/permission/audit management, and linked accounts. No Discord types here:
 //! commands parse their input, call [`Services`], and render what comes back.
 
+mod activity;
 mod audit_action;
 mod audit_trail;
 mod ban_requests;
@@ -38,6 +39,7 @@ use crate::erlc::ErlcClient;
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::store::Store;
 
+pub use activity::{ActivityReport, ActivityRow};
 pub use audit_action::AuditAction;
 pub use audit_trail::{AuditDraft, begin_audit, complete_audit};
 pub use buttons::ModCallStep;

@@ -59,8 +59,8 @@ pub use outbox::{
 };
 pub use schema::SCHEMA_VERSION;
 pub use settings::{
-    Capability, FeedFilters, FeedSubscription, GuildSettings, ServerRecord, ServerStatus, Settings,
-    SettingsPurge, ShiftSettings, new_webhook_token,
+    Capability, FeedFilters, FeedSubscription, GuildSettings, RoleQuota, ServerRecord,
+    ServerStatus, Settings, SettingsPurge, ShiftSettings, new_webhook_token,
 };
 pub use shifts::{
     NewShift, Shift, ShiftAdjustment, ShiftChange, ShiftError, ShiftPage, ShiftRefusal,

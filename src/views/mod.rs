@@ -5,6 +5,7 @@
 //!
 //! [`Message`]: crate::ui::Message
 
+pub mod activity;
 pub mod admin;
 pub mod audit;
 pub mod cases;

@@ -241,6 +241,41 @@ impl Cases {
             .transpose()
     }
 
+    /// The cases created in `[from_ms, until_ms)`, oldest first. Numbers are given in
+    /// creation order, so the first is found by binary search over numbers and the rest are
+    /// read on from it: the cost follows the cases in the period, not the guild's history.
+    pub fn created_between(
+        &self,
+        guild: u64,
+        from_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<Case>, StoreError> {
+        let prefix = db::guild_prefix(guild);
+        let Some(last) = self.cases.scan_prefix(prefix).next_back() else {
+            return Ok(Vec::new());
+        };
+        let (last_key, _) = last?;
+        let last = KeyReader::new(&last_key[prefix.len()..], "a case key").u64()?;
+        let (mut low, mut high) = (1, last.saturating_add(1));
+        while low < high {
+            let middle = low + (high - low) / 2;
+            match self.get(guild, middle)? {
+                Some(case) if case.created_at_ms < from_ms => low = middle + 1,
+                _ => high = middle,
+            }
+        }
+        let mut out = Vec::new();
+        let start = db::guild_u64_key(guild, low).to_vec();
+        for entry in self.cases.range(start..prefix_end(&prefix)) {
+            let case = decode_case(&entry?.1)?;
+            if case.created_at_ms >= until_ms {
+                break;
+            }
+            out.push(case);
+        }
+        Ok(out)
+    }
+
     /// Change a case atomically: `change` sees the stored case and edits it (its error is
     /// returned and nothing is written). The type, target and moderator, which index it,
     /// must stay as they are. `None` when there is no such case. Not flushed.

@@ -238,3 +238,30 @@ fn a_damaged_case_is_an_error_not_a_panic() {
     let result = store.update(1, 1, |_| Ok::<_, StoreError>(()));
     assert!(matches!(result, Err(StoreError::Corrupt { .. })));
 }
+
+#[test]
+fn cases_of_a_period_are_found_by_creation_time() {
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    let clock = Arc::new(ManualClock::new(1_000));
+    let store = Cases::open(&db, clock.clone()).unwrap();
+    assert!(store.created_between(1, 0, 10_000).unwrap().is_empty());
+    for _ in 0..9 {
+        store
+            .create(1, new_case("warning", Some(5), "A", 9))
+            .unwrap();
+        store
+            .create(2, new_case("warning", Some(5), "A", 9))
+            .unwrap();
+        clock.advance_ms(1_000);
+    }
+    // Cases at 1000, 2000, …, 9000: [3000, 6000) holds cases 3, 4 and 5.
+    let period = store.created_between(1, 3_000, 6_000).unwrap();
+    assert_eq!(
+        period.iter().map(|c| c.number).collect::<Vec<_>>(),
+        [3, 4, 5]
+    );
+    assert!(period.iter().all(|c| c.guild == 1));
+    assert_eq!(store.created_between(1, 0, 100_000).unwrap().len(), 9);
+    assert!(store.created_between(1, 50_000, 60_000).unwrap().is_empty());
+    assert!(store.created_between(3, 0, 100_000).unwrap().is_empty());
+}

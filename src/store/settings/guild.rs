@@ -24,6 +24,8 @@ pub struct GuildSettings {
     pub audit_channel: Option<u64>,
     /// How the guild runs staff shifts.
     pub shifts: ShiftSettings,
+    /// Weekly activity quotas per role (`/settings quota`).
+    pub quotas: Vec<super::RoleQuota>,
 }
 
 impl Settings {

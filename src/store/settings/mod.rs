@@ -5,6 +5,7 @@
 mod feeds;
 mod guild;
 mod permissions;
+pub mod quotas;
 mod rekey;
 mod servers;
 mod shifts;
@@ -21,6 +22,7 @@ use crate::clock::SharedClock;
 pub use feeds::{FeedFilters, FeedSubscription};
 pub use guild::GuildSettings;
 pub use permissions::{Capability, UnknownCapability};
+pub use quotas::RoleQuota;
 pub use servers::ServerRecord;
 pub use shifts::{DEFAULT_OUT_OF_GAME_MINUTES, MAX_SHIFT_TYPES, ShiftSettings};
 pub use status::ServerStatus;
