@@ -16,6 +16,7 @@ mod logs;
 mod permissions;
 mod server;
 mod settings;
+mod shift;
 
 use poise::serenity_prelude as serenity;
 
@@ -71,6 +72,7 @@ pub fn all_commands() -> Vec<Command> {
         (cases::note(), Moderators),
         (cases::case(), Moderators),
         (cases::cases(), Moderators),
+        (shift::shift(), Members),
         (feed::feed(), Admins),
         (permissions::permissions(), Admins),
         (settings::settings(), Admins),

@@ -29,11 +29,15 @@ pub enum Capability {
     Cases,
     /// Edit and void anyone's cases.
     CaseAdmin,
+    /// Go on and off shift, see shifts and the leaderboard.
+    Shifts,
+    /// Adjust and void anyone's shifts.
+    ShiftAdmin,
 }
 
 impl Capability {
     /// Every capability, in the order the bot lists them.
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 10] = [
         Self::View,
         Self::Message,
         Self::Moderate,
@@ -42,6 +46,8 @@ impl Capability {
         Self::Manage,
         Self::Cases,
         Self::CaseAdmin,
+        Self::Shifts,
+        Self::ShiftAdmin,
     ];
 
     /// The stored and displayed name, such as `raw_command`.
@@ -55,6 +61,8 @@ impl Capability {
             Self::Manage => "manage",
             Self::Cases => "cases",
             Self::CaseAdmin => "case_admin",
+            Self::Shifts => "shifts",
+            Self::ShiftAdmin => "shift_admin",
         }
     }
 }
@@ -68,7 +76,7 @@ impl std::fmt::Display for Capability {
 /// A capability name that is not one of [`Capability::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "`{0}` is not a capability; use one of: view, message, moderate, ban, raw_command, manage, cases, case_admin"
+    "`{0}` is not a capability; use one of: view, message, moderate, ban, raw_command, manage, cases, case_admin, shifts, shift_admin"
 )]
 pub struct UnknownCapability(pub String);
 
