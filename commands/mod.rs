@@ -18,6 +18,7 @@ mod logs;
 mod permissions;
 mod server;
 mod settings;
+mod shift;
 
 use poise::serenity_prelude as serenity;
 
@@ -73,6 +74,7 @@ pub fn all_commands() -> Vec<Command> {
         (cases::note(), Moderators),
         (cases::case(), Moderators),
         (cases::cases(), Moderators),
+        (shift::shift(), Members),
         (feed::feed(), Admins),
         (permissions::permissions(), Admins),
         (settings::settings(), Admins),

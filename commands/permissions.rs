@@ -17,7 +17,7 @@ pub async fn permissions(_ctx: Context<'_>) -> Result<(), BotError> {
 async fn set(
     ctx: Context<'_>,
     #[description = "The role"] role: serenity::Role,
-    #[description = "Comma-separated: view, message, moderate, ban, raw_command, manage, cases, case_admin, shift_admin, all or none"]
+    #[description = "Comma-separated (view, moderate, ban, cases, case_admin, shifts, shift_admin …), all or none"]
     capabilities: String,
 ) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;

@@ -1,9 +1,11 @@
-//! `/settings modcall|ingame|quota`: where in-game `;staff`/`;report` cards go, which role
-//! they ping, whether `;` commands are answered at all, and weekly quotas per role.
+//! `/settings modcall|ingame|shifts|quota`: where in-game `;staff`/`;report` cards go, which
+//! role they ping, whether `;` commands are answered at all, how shifts run, and weekly
+//! quotas per role.
 
 use poise::serenity_prelude as serenity;
 
 use super::common::{caller, show};
+use crate::actions::ShiftsChange;
 use crate::discord::{BotError, Context};
 use crate::store::RoleQuota;
 use crate::views;
@@ -11,7 +13,7 @@ use crate::views;
 /// Settings for in-game `;` commands
 #[poise::command(
     slash_command,
-    subcommands("modcall", "ingame", "quota"),
+    subcommands("modcall", "ingame", "shifts", "quota"),
     subcommand_required
 )]
 pub async fn settings(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -49,6 +51,51 @@ async fn ingame(
         .settings_ingame_commands(guild, &actor, enabled)
         .await?;
     show(ctx, &views::admin::ingame_settings_saved(&saved)).await
+}
+
+/// Shift types, the on-shift role, the in-game rule and automatic shifts (unset: unchanged)
+#[poise::command(slash_command)]
+async fn shifts(
+    ctx: Context<'_>,
+    #[description = "Shift types, comma-separated (such as patrol, training)"]
+    #[max_length = 400]
+    types: Option<String>,
+    #[description = "Role given while on shift (the bot needs Manage Roles)"] role: Option<
+        serenity::Role,
+    >,
+    #[description = "Remove the on-shift role"] no_role: Option<bool>,
+    #[description = "Starting a shift needs the member in game (linked account online)"]
+    require_in_game: Option<bool>,
+    #[description = "Joining a server as staff starts a shift; leaving ends it"] automatic: Option<
+        bool,
+    >,
+    #[description = "Minutes out of game that end an automatic shift"]
+    #[min = 1]
+    #[max = 1440]
+    out_of_game_minutes: Option<u32>,
+) -> Result<(), BotError> {
+    let (guild, actor) = caller(ctx).await?;
+    let role = match (role, no_role) {
+        (Some(_), Some(true)) => {
+            return Err(BotError::user("Give a role or `no_role`, not both."));
+        }
+        (Some(role), _) => Some(Some(role.id.get())),
+        (None, Some(true)) => Some(None),
+        (None, _) => None,
+    };
+    let change = ShiftsChange {
+        types,
+        role,
+        require_in_game,
+        automatic,
+        out_of_game_minutes,
+    };
+    let saved = ctx
+        .data()
+        .services
+        .settings_shifts(guild, &actor, change)
+        .await?;
+    show(ctx, &views::shifts::shift_settings_saved(&saved.shifts)).await
 }
 
 /// Weekly activity quotas per role

@@ -130,6 +130,18 @@ audit_actions! {
     /// `:log verify <code>` seen in a server's command logs: a staff member linked their
     /// account with a `/link` code.
     StaffCommandVerify => "staff_command.verify",
+    /// `/shift start|break|resume|end` (recorded when refused).
+    ShiftChange => "shift.change",
+    /// `/shift status|history|leaderboard` (recorded when refused).
+    ShiftView => "shift.view",
+    /// `/shift adjust`: minutes added to or taken from a member's shift time.
+    ShiftAdjust => "shift.adjust",
+    /// `/shift void`: a shift's time withdrawn.
+    ShiftVoid => "shift.void",
+    /// `/settings shifts`: shift types, on-shift role, in-game rule, automatic shifts.
+    SettingsShifts => "settings.shifts",
+    /// `:log shift start|break|resume|end` typed in game by a linked staff member.
+    StaffCommandShift => "staff_command.shift",
     /// A request to the dashboard IPC, by its route (the target); its outcome says how it
     /// was answered. Actions it runs are also recorded under their own names.
     IpcRequest => "ipc.request",

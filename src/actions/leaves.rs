@@ -1,4 +1,4 @@
-//! Leaves of absence: any member asks for leave over whole UTC days; a shift admin (not the
+//! Leaves of absence: a staff member (`shifts`) asks for leave over whole UTC days; a shift admin (not the
 //! one away) approves or denies it on its card; approved leave excuses the member from
 //! quotas for those days (see [`crate::reports::quota`]). Every step is audited.
 
@@ -49,7 +49,7 @@ impl Services {
     /// Ask for leave from the day `from` to the day `to` (both included, UTC; `YYYY-MM-DD`
     /// or relative such as `3d`). Refused when `to` is before `from`, the leave is over
     /// already, longer than [`MAX_LEAVE_DAYS`], or overlaps the member's pending or approved
-    /// leave. Audited as `loa.request`.
+    /// leave. Needs `shifts`; audited as `loa.request`.
     pub async fn loa_request(
         &self,
         guild: u64,
@@ -58,6 +58,14 @@ impl Services {
         to: &str,
         reason: &str,
     ) -> Result<Leave, ActionError> {
+        self.require(
+            guild,
+            actor,
+            Capability::Shifts,
+            AuditAction::LoaRequest,
+            Source::SlashCommand,
+        )
+        .await?;
         let now = self.store().clock().now_ms();
         let bad = |e: crate::reports::dates::DateError| ActionError::InvalidInput(e.to_string());
         let from_ms = parse_day(from, now).map_err(bad)?;
@@ -232,10 +240,19 @@ mod tests {
         let store = services.store();
         store
             .settings()
-            .set_role_capabilities(1, 50, &[Capability::ShiftAdmin].into())
+            .set_role_capabilities(1, 50, &[Capability::Shifts, Capability::ShiftAdmin].into())
             .unwrap();
-        let alice = member(7, vec![]);
+        store
+            .settings()
+            .set_role_capabilities(1, 51, &[Capability::Shifts].into())
+            .unwrap();
+        let alice = member(7, vec![51]);
         let boss = member(8, vec![50]);
+        let outsider = member(9, vec![]);
+        let refused = services
+            .loa_request(1, &outsider, "today", "today", "x")
+            .await;
+        assert!(matches!(refused, Err(ActionError::PermissionDenied { .. })));
         let leave = services
             .loa_request(1, &alice, "2026-03-05", "2026-03-07", " exams ")
             .await

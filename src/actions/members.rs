@@ -17,6 +17,15 @@ pub trait MemberLookup: Send + Sync {
     fn member(&self, guild: u64, user: u64) -> MemberFuture<'_>;
 }
 
+/// A role change in flight: `Err` says, in plain words, why Discord refused it.
+pub type RoleFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
+/// Gives and takes away a member's Discord role (the on-shift role).
+pub trait MemberRoles: Send + Sync + std::fmt::Debug {
+    /// Give `role` to `user` of `guild` (`give`), or take it away.
+    fn set_role(&self, guild: u64, user: u64, role: u64, give: bool) -> RoleFuture<'_>;
+}
+
 /// The lookup of a bot running without Discord (headless): every lookup is refused, since
 /// nobody's roles can be known.
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,6 +37,14 @@ impl MemberLookup for NoDiscordMembers {
             Err(ActionError::MemberLookup(
                 "member lookup needs the Discord connection, and this bot runs without one".into(),
             ))
+        })
+    }
+}
+
+impl MemberRoles for NoDiscordMembers {
+    fn set_role(&self, _guild: u64, _user: u64, _role: u64, _give: bool) -> RoleFuture<'_> {
+        Box::pin(async {
+            Err("roles need the Discord connection, and this bot runs without one".into())
         })
     }
 }
@@ -47,5 +64,7 @@ mod tests {
             refused.user_message()
         );
         assert!(!refused.is_user_error());
+        let role = NoDiscordMembers.set_role(1, 2, 3, true).await.unwrap_err();
+        assert!(role.contains("need the Discord connection"), "{role}");
     }
 }

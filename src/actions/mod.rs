@@ -28,6 +28,7 @@ mod moderation;
 mod permissions;
 mod players;
 mod servers;
+mod shifts;
 mod suggest;
 mod temp_bans;
 pub mod tracking;
@@ -54,11 +55,14 @@ pub use leaves::{LeaveList, MAX_LEAVE_DAYS};
 pub use links::{LINK_CODE_TTL, LinkStart, WhoisQuery, redeem_link_code};
 pub use manage_feeds::parse_feed_patterns;
 pub use manage_roles::parse_capabilities;
-pub use members::{MemberFuture, MemberLookup, NoDiscordMembers};
+pub use members::{MemberFuture, MemberLookup, MemberRoles, NoDiscordMembers, RoleFuture};
 pub use mod_action::{ActionReport, ModAction};
 pub use permissions::Member;
 pub use players::{ResolvedPlayer, resolve_online};
 pub use servers::{SetupReport, SetupWarning};
+pub use shifts::{
+    LEADERBOARD_SIZE, SHIFTS_PER_PAGE, ShiftOrigin, ShiftStep, ShiftUpdate, ShiftsChange,
+};
 pub use temp_bans::parse_duration;
 
 use claims::ModCallClaims;
@@ -98,6 +102,8 @@ struct Inner {
     options: ServicesOptions,
     pending: PendingActions,
     claims: ModCallClaims,
+    /// Gives and takes the on-shift role; set once Discord is connected.
+    member_roles: std::sync::OnceLock<Arc<dyn MemberRoles>>,
 }
 
 impl Services {
@@ -113,6 +119,7 @@ impl Services {
                 options,
                 pending,
                 claims: ModCallClaims::new(),
+                member_roles: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -125,6 +132,21 @@ impl Services {
     /// Opens a guild's servers, real or sandbox.
     pub fn directory(&self) -> &ServerDirectory {
         &self.inner.directory
+    }
+
+    /// Give and take Discord roles through `roles` (the Discord front end, once built). Until
+    /// then, and without Discord, role changes are refused in plain words. Set once.
+    pub fn set_member_roles(&self, roles: Arc<dyn MemberRoles>) {
+        if self.inner.member_roles.set(roles).is_err() {
+            tracing::warn!("member roles were already set; keeping the first");
+        }
+    }
+
+    fn member_roles(&self) -> &dyn MemberRoles {
+        match self.inner.member_roles.get() {
+            Some(roles) => roles.as_ref(),
+            None => &NoDiscordMembers,
+        }
     }
 
     /// The options the services were built with.

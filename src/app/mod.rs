@@ -175,6 +175,9 @@ impl App {
         };
 
         let services = Services::new(store.clone(), erlc.clone(), ServicesOptions::default());
+        if let Some((gateway, _)) = &discord {
+            services.set_member_roles(gateway.member_roles());
+        }
         let poll_interval = config.tracker.interval;
         let tracker = Tracker::new(store.clone(), config.tracker);
         let pipeline = FeedPipeline::new(store.clone(), sink.clone(), config.pipeline)

@@ -13,7 +13,7 @@ use super::Data;
 use super::framework::{self, Registration};
 use super::members::DiscordMembers;
 use super::sink::DiscordSink;
-use crate::actions::MemberLookup;
+use crate::actions::{MemberLookup, MemberRoles};
 use crate::config::DiscordToken;
 use crate::feeds::Sink;
 
@@ -86,6 +86,14 @@ impl Gateway {
 
     /// Looks members up by id through this client (its cache, else Discord's API).
     pub fn members(&self) -> Arc<dyn MemberLookup> {
+        Arc::new(DiscordMembers::new(
+            self.client.http.clone(),
+            self.client.cache.clone(),
+        ))
+    }
+
+    /// Gives and takes members' roles (the on-shift role) through this client.
+    pub fn member_roles(&self) -> Arc<dyn MemberRoles> {
         Arc::new(DiscordMembers::new(
             self.client.http.clone(),
             self.client.cache.clone(),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
 
-use crate::actions::{ActionError, Member, MemberFuture, MemberLookup};
+use crate::actions::{ActionError, Member, MemberFuture, MemberLookup, MemberRoles, RoleFuture};
 
 /// Member lookups through the bot's Discord client.
 pub struct DiscordMembers {
@@ -62,6 +62,59 @@ impl DiscordMembers {
 impl MemberLookup for DiscordMembers {
     fn member(&self, guild: u64, user: u64) -> MemberFuture<'_> {
         Box::pin(self.lookup(guild, user))
+    }
+}
+
+impl DiscordMembers {
+    async fn change_role(
+        &self,
+        guild: u64,
+        user: u64,
+        role: u64,
+        give: bool,
+    ) -> Result<(), String> {
+        let (Some(guild), Some(user), Some(role)) = (
+            NonZeroU64::new(guild),
+            NonZeroU64::new(user),
+            NonZeroU64::new(role),
+        ) else {
+            return Err("no such member or role".into());
+        };
+        let (guild, user, role) = (
+            serenity::GuildId::from(guild),
+            serenity::UserId::from(user),
+            serenity::RoleId::from(role),
+        );
+        let reason = Some(if give {
+            "went on shift"
+        } else {
+            "went off shift"
+        });
+        let done = if give {
+            self.http.add_member_role(guild, user, role, reason).await
+        } else {
+            self.http
+                .remove_member_role(guild, user, role, reason)
+                .await
+        };
+        done.map_err(|e| match e {
+            serenity::Error::Http(e) if e.status_code().is_some_and(|s| s == 403) => {
+                "Discord refused: the bot lacks Manage Roles, or the role is above the bot's".into()
+            }
+            serenity::Error::Http(e) if e.status_code().is_some_and(|s| s == 404) => {
+                "Discord knows no such member or role (was the role deleted?)".into()
+            }
+            other => {
+                tracing::warn!(error = %other, "on-shift role change failed");
+                "Discord did not answer the role change".into()
+            }
+        })
+    }
+}
+
+impl MemberRoles for DiscordMembers {
+    fn set_role(&self, guild: u64, user: u64, role: u64, give: bool) -> RoleFuture<'_> {
+        Box::pin(self.change_role(guild, user, role, give))
     }
 }
 

@@ -67,6 +67,26 @@ pub struct CaseInfo {
     pub expires_at: Option<i64>,
 }
 
+/// A staff shift as its events describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftInfo {
+    /// The guild's shift number.
+    pub id: u64,
+    /// Discord user id of the member on shift.
+    pub member: u64,
+    /// Their Discord display name, when the change came from Discord; untrusted text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_name: Option<String>,
+    /// Their linked Roblox account, when known; untrusted text.
+    pub player: Option<PlayerInfo>,
+    /// Shift type, such as `general`.
+    pub kind: String,
+    /// How it was started: `discord`, `in_game`, `automatic` or `admin`.
+    pub source: String,
+    /// Seconds worked so far (breaks excluded, adjustments included).
+    pub worked_secs: i64,
+}
+
 /// Someone an event concerns, as [`EventPayload::players`] lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Involved<'a> {
@@ -272,6 +292,31 @@ pub enum EventPayload {
         /// The case after the void.
         case: CaseInfo,
     },
+    /// `shift/started`: a staff member went on shift.
+    ShiftStarted {
+        /// The shift as started.
+        shift: ShiftInfo,
+    },
+    /// `shift/break`: a staff member on shift took a break.
+    ShiftBreak {
+        /// The shift, on its break.
+        shift: ShiftInfo,
+    },
+    /// `shift/resumed`: a staff member came back from a break.
+    ShiftResumed {
+        /// The shift, running again.
+        shift: ShiftInfo,
+    },
+    /// `shift/ended`: a shift ended.
+    ShiftEnded {
+        /// The shift as ended, with the time worked.
+        shift: ShiftInfo,
+    },
+    /// `shift/voided`: a shift admin voided a shift (its time no longer counts).
+    ShiftVoided {
+        /// The shift after the void.
+        shift: ShiftInfo,
+    },
     /// `feed/gap`: the bot was away longer than PRC's log window covers.
     FeedGap {
         /// Unix seconds of the last poll before the gap.
@@ -314,6 +359,11 @@ impl EventPayload {
             CaseCreated { .. } => "case/created",
             CaseUpdated { .. } => "case/updated",
             CaseVoided { .. } => "case/voided",
+            ShiftStarted { .. } => "shift/started",
+            ShiftBreak { .. } => "shift/break",
+            ShiftResumed { .. } => "shift/resumed",
+            ShiftEnded { .. } => "shift/ended",
+            ShiftVoided { .. } => "shift/voided",
             FeedGap { .. } => "feed/gap",
         }
     }
@@ -340,6 +390,11 @@ impl EventPayload {
                 CaseCreated { case } | CaseUpdated { case } | CaseVoided { case } => {
                     (Some(Player(&case.player)), None, &[])
                 }
+                ShiftStarted { shift }
+                | ShiftBreak { shift }
+                | ShiftResumed { shift }
+                | ShiftEnded { shift }
+                | ShiftVoided { shift } => (shift.player.as_ref().map(Player), None, &[]),
                 ModCallAnswered {
                     caller, moderator, ..
                 } => (Some(Player(caller)), Some(Player(moderator)), &[]),
@@ -459,6 +514,11 @@ pub const ALL_KINDS: &[&str] = &[
     "case/created",
     "case/updated",
     "case/voided",
+    "shift/started",
+    "shift/break",
+    "shift/resumed",
+    "shift/ended",
+    "shift/voided",
     "feed/gap",
 ];
 

@@ -169,7 +169,12 @@ fn sample_after(previous: Option<&EventPayload>) -> Option<EventPayload> {
         Some(CaseUpdated { .. }) => CaseVoided {
             case: case("voided"),
         },
-        Some(CaseVoided { .. }) => FeedGap {
+        Some(CaseVoided { .. }) => ShiftStarted { shift: shift() },
+        Some(ShiftStarted { .. }) => ShiftBreak { shift: shift() },
+        Some(ShiftBreak { .. }) => ShiftResumed { shift: shift() },
+        Some(ShiftResumed { .. }) => ShiftEnded { shift: shift() },
+        Some(ShiftEnded { .. }) => ShiftVoided { shift: shift() },
+        Some(ShiftVoided { .. }) => FeedGap {
             since: TIME - 3600,
             until: TIME,
             logs: vec!["joins".into(), "kills".into()],
@@ -188,5 +193,18 @@ fn case(status: &str) -> crate::events::catalog::CaseInfo {
         reason: Some("exploiting".into()),
         status: status.into(),
         expires_at: Some(TIME + 3600),
+    }
+}
+
+/// A linked staff member's patrol shift, 90 minutes in.
+fn shift() -> crate::events::catalog::ShiftInfo {
+    crate::events::catalog::ShiftInfo {
+        id: 3,
+        member: 4_242,
+        member_name: Some("Officer Dave".into()),
+        player: Some(player("Officer", 11, "Police")),
+        kind: "patrol".into(),
+        source: "automatic".into(),
+        worked_secs: 5_400,
     }
 }

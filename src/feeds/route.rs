@@ -254,6 +254,11 @@ const PRESETS: &[Preset] = &[
         patterns: &["?/case/*"],
     },
     Preset {
+        name: "shifts",
+        description: "Staff shifts started, on break, resumed, ended and voided",
+        patterns: &["?/shift/*"],
+    },
+    Preset {
         name: "server",
         description: "Server online/offline and feed gaps",
         patterns: &["?/server/*", "?/feed/*"],

@@ -185,9 +185,12 @@ pub fn capability_summary(capability: Capability) -> &'static str {
             "Cases: `/warn`, `/note`, `/case view`, `/cases`; `/case edit` on cases one filed."
         }
         Capability::CaseAdmin => "Case admin: `/case edit` on anyone's case, and `/case void`.",
+        Capability::Shifts => {
+            "Shifts: `/shift start|break|resume|end|status|history|leaderboard`, `:log shift` in game."
+        }
         Capability::ShiftAdmin => {
-            "Shift admin: approve or deny leave (`/loa`), see `/loa list` for anyone, and \
-             `/activity report`."
+            "Shift admin: `/shift adjust` and `/shift void` on anyone's shifts; approve or \
+             deny leave (`/loa`) and see anyone's; `/activity report`."
         }
     }
 }

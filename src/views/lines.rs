@@ -125,6 +125,19 @@ fn payload_text(payload: &EventPayload, subject: Option<u64>) -> String {
         CaseCreated { case } => format!("📁 case #{} filed: {}", case.number, case_text(case)),
         CaseUpdated { case } => format!("📁 case #{} updated: {}", case.number, case_text(case)),
         CaseVoided { case } => format!("📁 case #{} voided", case.number),
+        ShiftStarted { shift } => format!(
+            "🕒 shift #{} started ({})",
+            shift.id,
+            display_name(&shift.kind)
+        ),
+        ShiftBreak { shift } => format!("🕒 shift #{}: on a break", shift.id),
+        ShiftResumed { shift } => format!("🕒 shift #{}: back from a break", shift.id),
+        ShiftEnded { shift } => format!(
+            "🕒 shift #{} ended after {}",
+            shift.id,
+            crate::ui::time::hours_minutes(shift.worked_secs)
+        ),
+        ShiftVoided { shift } => format!("🕒 shift #{} voided", shift.id),
         FeedGap { since, until, .. } => format!(
             "⚠️ entries between {} and {} may be missing (the bot could not read the server)",
             full_time(*since),

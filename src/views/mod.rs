@@ -22,6 +22,7 @@ pub mod paging;
 pub mod player;
 pub mod players;
 pub mod servers;
+pub mod shifts;
 
 #[cfg(test)]
 mod tests;

@@ -166,6 +166,13 @@ pub(super) fn render(payload: &EventPayload, cx: &CardContext<'_>) -> Card {
         CaseVoided { case } => {
             return super::cases::case_card(case, super::cases::CaseStage::Voided, cx);
         }
+        ShiftStarted { shift }
+        | ShiftBreak { shift }
+        | ShiftResumed { shift }
+        | ShiftEnded { shift }
+        | ShiftVoided { shift } => {
+            return super::shifts::shift_card(payload.kind(), shift, cx);
+        }
         FeedGap { since, until, logs } => {
             return super::notices::feed_gap(*since, *until, logs, cx);
         }

@@ -6,6 +6,7 @@ mod activity;
 mod calls;
 mod cases;
 mod notices;
+mod shifts;
 
 pub use calls::{ModCallProgress, mod_call_progress};
 

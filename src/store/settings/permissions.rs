@@ -29,13 +29,15 @@ pub enum Capability {
     Cases,
     /// Edit and void anyone's cases.
     CaseAdmin,
-    /// Decide leaves of absence and see the staff activity report.
+    /// Go on and off shift, see shifts and the leaderboard.
+    Shifts,
+    /// Adjust and void anyone's shifts, decide leaves of absence, see the activity report.
     ShiftAdmin,
 }
 
 impl Capability {
     /// Every capability, in the order the bot lists them.
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Self::View,
         Self::Message,
         Self::Moderate,
@@ -44,6 +46,7 @@ impl Capability {
         Self::Manage,
         Self::Cases,
         Self::CaseAdmin,
+        Self::Shifts,
         Self::ShiftAdmin,
     ];
 
@@ -58,6 +61,7 @@ impl Capability {
             Self::Manage => "manage",
             Self::Cases => "cases",
             Self::CaseAdmin => "case_admin",
+            Self::Shifts => "shifts",
             Self::ShiftAdmin => "shift_admin",
         }
     }
@@ -72,7 +76,7 @@ impl std::fmt::Display for Capability {
 /// A capability name that is not one of [`Capability::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "`{0}` is not a capability; use one of: view, message, moderate, ban, raw_command, manage, cases, case_admin, shift_admin"
+    "`{0}` is not a capability; use one of: view, message, moderate, ban, raw_command, manage, cases, case_admin, shifts, shift_admin"
 )]
 pub struct UnknownCapability(pub String);
 
