@@ -7,7 +7,8 @@ use poise::serenity_prelude as serenity;
 
 use super::common::{caller, page_index, show};
 use crate::actions::{ShiftStep, parse_duration};
-use crate::discord::{BotError, Context};
+use crate::discord::members::DiscordMembers;
+use crate::discord::{BotError, Context, render};
 use crate::views;
 
 /// The leaderboard's period unless one is given.
@@ -144,12 +145,27 @@ async fn leaderboard(
     let (guild, actor) = caller(ctx).await?;
     let period = period.unwrap_or_else(|| DEFAULT_PERIOD.to_owned());
     let period_ms = millis(parse_duration(&period)?);
-    let board = ctx
-        .data()
-        .services
-        .shift_leaderboard(guild, &actor, period_ms)
-        .await?;
-    show(ctx, &views::shifts::leaderboard(&board, &period)).await
+    let services = &ctx.data().services;
+    let board = services.shift_leaderboard(guild, &actor, period_ms).await?;
+    // The chart names members, which may need Discord lookups: longer than 3 s at worst.
+    ctx.defer().await?;
+    let serenity_ctx = ctx.serenity_context();
+    let members = DiscordMembers::new(serenity_ctx.http.clone(), serenity_ctx.cache.clone());
+    let title = format!("Shift leaderboard: last {period}");
+    let mut reply = render::reply(&views::shifts::leaderboard(&board, &period), false);
+    // A chart that cannot be drawn costs the picture, not the leaderboard.
+    match services
+        .leaderboard_png(guild, &board, &title, &members)
+        .await
+    {
+        Ok(png) if !board.is_empty() => {
+            reply = reply.attachment(serenity::CreateAttachment::bytes(png, "leaderboard.png"));
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("leaderboard chart: {e}"),
+    }
+    ctx.send(reply).await?;
+    Ok(())
 }
 
 /// Add or take away a member's shift minutes (shift_admin)

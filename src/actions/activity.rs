@@ -309,6 +309,41 @@ impl Services {
         })
     }
 
+    /// The shift leaderboard (`(member, ms on shift)`, best first) as a PNG bar chart, names
+    /// read through `members` (an id stands in for a member who cannot be found).
+    pub async fn leaderboard_png(
+        &self,
+        guild: u64,
+        board: &[(u64, i64)],
+        title: &str,
+        members: &dyn MemberLookup,
+    ) -> Result<Vec<u8>, ChartError> {
+        let ids: Vec<u64> = board.iter().map(|(member, _)| *member).collect();
+        let names: HashMap<u64, String> = futures::stream::iter(ids)
+            .map(|member| async move {
+                let name = match members.member(guild, member).await {
+                    Ok(Some(found)) => found.name,
+                    _ => member.to_string(),
+                };
+                (member, name)
+            })
+            .buffer_unordered(LOOKUPS_IN_FLIGHT)
+            .collect()
+            .await;
+        let bars: Vec<Bar> = board
+            .iter()
+            .map(|(member, ms)| Bar {
+                label: names.get(member).cloned().unwrap_or_default(),
+                minutes: *ms as f64 / 60_000.0,
+                quota: None,
+            })
+            .collect();
+        let title = title.to_owned();
+        tokio::task::spawn_blocking(move || chart::minutes_png(&title, &bars))
+            .await
+            .map_err(|e| ChartError::new(format!("the chart task failed: {e}")))?
+    }
+
     /// Everything the store knows about each member's activity in the period.
     fn tally(
         &self,
@@ -421,7 +456,158 @@ impl Services {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::actions::{Member, MemberFuture, ServicesOptions};
+    use crate::clock::ManualClock;
+    use crate::erlc::{ClientConfig, ErlcClient};
+    use crate::store::shifts::DEFAULT_TYPE;
+    use crate::store::{
+        CaseModerator, CaseTarget, MasterKeySource, NewCase, NewLeave, NewShift, ShiftSource,
+        Store, StoreConfig,
+    };
+
+    const MONDAY: i64 = 1_772_409_600_000; // 2026-03-02 00:00 UTC
+    const HOUR: i64 = 3_600_000;
+
+    struct Roles(HashMap<u64, Member>);
+
+    impl MemberLookup for Roles {
+        fn member(&self, _guild: u64, user: u64) -> MemberFuture<'_> {
+            let found = self.0.get(&user).cloned();
+            Box::pin(async move { Ok(found) })
+        }
+    }
+
+    fn member(id: u64, roles: Vec<u64>) -> Member {
+        Member {
+            discord_id: id,
+            name: format!("=m{id}"),
+            roles,
+            is_admin: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn shifts_cases_leave_and_quotas_make_the_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = StoreConfig::new(dir.path(), MasterKeySource::Env("22".repeat(32)));
+        // Wednesday 12:00.
+        config.clock = Arc::new(ManualClock::new(MONDAY + 2 * DAY_MS + 12 * HOUR));
+        let store = Store::open(config).unwrap();
+        let erlc = ErlcClient::new(ClientConfig::with_base_url("http://127.0.0.1:9")).unwrap();
+        let services = Services::new(store.clone(), erlc, ServicesOptions::default());
+        let quota = RoleQuota {
+            role: 60,
+            minutes: 140,
+            actions: Some(2),
+        };
+        store
+            .settings()
+            .update_guild_settings(1, |g| g.quotas = vec![quota])
+            .unwrap();
+        // Member 7: Monday 10:00-12:00 with a 30-minute break, and a case from Discord today.
+        let shifts = store.shifts();
+        let new = NewShift {
+            member: 7,
+            roblox: None,
+            kind: DEFAULT_TYPE.into(),
+            server: None,
+            source: ShiftSource::Discord,
+            started_at_ms: MONDAY + 10 * HOUR,
+        };
+        shifts.start(1, new, None).unwrap();
+        shifts.take_break(1, 7, MONDAY + 11 * HOUR, None).unwrap();
+        shifts
+            .resume(1, 7, MONDAY + 11 * HOUR + HOUR / 2, None)
+            .unwrap();
+        shifts.end(1, 7, MONDAY + 12 * HOUR, None).unwrap();
+        let case = NewCase {
+            kind: "warning".into(),
+            target: CaseTarget {
+                id: Some(5),
+                name: "P".into(),
+            },
+            moderator: CaseModerator::discord(7, "m7"),
+            reason: None,
+            server: None,
+            source: CaseSource::Discord,
+            status: CaseStatus::Active,
+            expires_at_ms: None,
+            audit_seq: None,
+        };
+        store.cases().create(1, case).unwrap();
+        // Member 8: approved leave on Monday and Tuesday.
+        let leave = NewLeave {
+            member: 8,
+            member_name: "m8".into(),
+            from_ms: MONDAY,
+            until_ms: MONDAY + 2 * DAY_MS,
+            reason: "away".into(),
+        };
+        let leave = store.leaves().request(1, leave, MONDAY).unwrap();
+        store.leaves().decide(1, leave.id, true, 9, MONDAY).unwrap();
+        let roles = Roles(HashMap::from([
+            (7, member(7, vec![60])),
+            (8, member(8, vec![60])),
+        ]));
+        let admin = Member {
+            is_admin: true,
+            ..member(1, vec![])
+        };
+
+        // This week so far (Monday to Wednesday): 3/7 of the quota.
+        let week = services
+            .activity_report(1, &admin, None, None, &roles)
+            .await
+            .unwrap();
+        assert_eq!(week.period_text(), "2026-03-02 to 2026-03-04");
+        let [first, second] = week.rows.as_slice() else {
+            panic!("{:?}", week.rows);
+        };
+        assert_eq!(
+            (first.member, first.minutes(), first.break_ms),
+            (7, 90, HOUR / 2)
+        );
+        assert_eq!((first.cases_filed, first.quota_actions()), (1, 1));
+        let required = first.required.unwrap();
+        assert_eq!((required.minutes, required.actions), (60, Some(1)));
+        assert_eq!(first.verdict, Verdict::Met);
+        // On leave two of the three days: 1/7 of the quota, not done yet this week.
+        assert_eq!(second.member, 8);
+        assert_eq!(second.required.unwrap().minutes, 20);
+        assert_eq!(second.verdict, Verdict::InProgress);
+
+        // Monday and Tuesday only (over): 8 is excused; 7 did the minutes but no action.
+        let past = services
+            .activity_report(1, &admin, Some("2026-03-02"), Some("2026-03-03"), &roles)
+            .await
+            .unwrap();
+        let verdicts: Vec<(u64, Verdict)> =
+            past.rows.iter().map(|r| (r.member, r.verdict)).collect();
+        assert_eq!(verdicts, [(7, Verdict::Missed), (8, Verdict::Excused)]);
+
+        // The CSV neutralises the names; the chart is a PNG.
+        let csv = past.csv();
+        assert!(csv.starts_with("member_id,member,shift_minutes,"), "{csv}");
+        assert!(
+            csv.contains("\r\n7,'=m7,90,30,1,0,0,0,60,140,2,40,1,0.0,missed\r\n"),
+            "{csv}"
+        );
+        assert!(past.chart_png().unwrap().starts_with(b"\x89PNG"));
+
+        // Refusals: no shift_admin; a period that ends before it starts.
+        let refused = services
+            .activity_report(1, &member(7, vec![60]), None, None, &roles)
+            .await;
+        assert!(matches!(refused, Err(ActionError::PermissionDenied { .. })));
+        let backwards = services
+            .activity_report(1, &admin, Some("2026-03-04"), Some("2026-03-02"), &roles)
+            .await
+            .unwrap_err();
+        assert!(backwards.user_message().contains("before it starts"));
+    }
 
     #[test]
     fn moderation_commands_are_told_from_the_rest() {

@@ -35,6 +35,13 @@ pub struct Bar {
 #[error("the chart could not be drawn: {0}")]
 pub struct ChartError(String);
 
+impl ChartError {
+    /// An error saying `why`.
+    pub fn new(why: impl Into<String>) -> Self {
+        Self(why.into())
+    }
+}
+
 fn err(e: impl std::fmt::Display) -> ChartError {
     ChartError(e.to_string())
 }
@@ -44,7 +51,7 @@ fn register_font() -> Result<(), ChartError> {
     let ok = *REGISTERED
         .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
     ok.then_some(())
-        .ok_or_else(|| ChartError("the embedded font could not be read".into()))
+        .ok_or_else(|| ChartError::new("the embedded font could not be read"))
 }
 
 fn short(label: &str) -> String {
