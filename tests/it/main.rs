@@ -55,6 +55,7 @@ mod webhook_verification;
 mod bench_cli;
 mod demo_cli;
 mod e2e_ack;
+mod e2e_activity;
 mod e2e_admin;
 mod e2e_cases;
 mod e2e_commands;
