@@ -30,14 +30,14 @@
 //! | `reports` | staff reports as pure functions: UTC days and weeks, quota arithmetic, CSV, PNG charts | — |
 //! | `actions` | the use cases every front end shares: reads, moderation, settings, with capability checks and audit | `clock`, `erlc`, `events`, `feeds`, `reports`, `sandbox`, `store`, `tracker` |
 //! | `custom_commands` | in-game `;` commands: parse, cool down, act, answer, audit; the durable consumer of staff commands from the command logs (`:log verify`) | `actions`, `erlc`, `events`, `feeds`, `store`, `ui` |
-//! | `views` | turn an action's result into a `ui` message | `actions`, `erlc`, `events`, `store`, `ui` |
+//! | `views` | turn an action's result into a `ui` message | `actions`, `erlc`, `events`, `reports`, `store`, `ui` |
 //! | `live` | the live state stream (SODP 1.0): frames, deltas, versioned states with delta rings, state keys and their ACL, tokens; the hub fed by tracker snapshots and the sessions | `actions`, `clock`, `erlc`, `events`, `store`, `tracker`, `ui` |
 //! | `http` | the axum server: PRC webhooks, the live state WebSocket `/live`, `/metrics`, `/healthz` | `actions`, `clock`, `config`, `custom_commands`, `erlc`, `events`, `feeds`, `fingerprint`, `latency`, `live`, `store`, `tracker` |
 //! | `discord` | poise framework, Data, error replies, the Discord sink, buttons and modals | `actions`, `commands`, `config`, `erlc`, `events`, `feeds`, `store`, `tracker`, `ui`, `views` |
-//! | `commands` | slash commands, one file per group: parse, call an action, render a view | `actions`, `discord`, `erlc`, `feeds`, `live`, `store`, `tracker`, `ui`, `views` |
+//! | `commands` | slash commands, one file per group: parse, call an action, render a view | `actions`, `discord`, `erlc`, `feeds`, `live`, `reports`, `store`, `tracker`, `ui`, `views` |
 //! | `app` | the composition root: builds and starts everything, owns the ordered shutdown | `actions`, `clock`, `commands`, `config`, `custom_commands`, `discord`, `erlc`, `events`, `feeds`, `fingerprint`, `http`, `live`, `sandbox`, `sim`, `store`, `tracker`, `ui`, `views` |
 //! | `demo` | `erlc-bot demo`: the feed path on the console, against simulated servers | `app`, `events`, `feeds`, `sim`, `store`, `tracker` |
-//! | `bench` | `erlc-bot bench`: measurements of the running system against the simulator | `actions`, `app`, `config`, `erlc`, `events`, `feeds`, `fingerprint`, `latency`, `live`, `sim`, `store`, `tracker`, `ui`, `views` |
+//! | `bench` | `erlc-bot bench`: measurements of the running system against the simulator | `actions`, `app`, `clock`, `config`, `erlc`, `events`, `feeds`, `fingerprint`, `latency`, `live`, `reports`, `sim`, `store`, `tracker`, `ui`, `views` |
 //!
 //! serenity and poise appear only in `discord` and `commands`, sled only in `store`.
 

@@ -6,14 +6,18 @@
 //! `bench store` writes a million events through the tracker's write path and times the reads
 //! people wait on.
 //!
+//! `bench staff` times case pages, the activity report and its chart over 100,000 cases and
+//! 200,000 shifts (see [`staff`]).
+//!
 //! `bench live` runs the live state stream with N WebSocket clients (see [`live`]).
 //!
 //! Parts: `tracker` (the run), `report` (its tables), `store` (the store benchmark), `live`
-//! (the live state stream), `procstat` (CPU and memory from /proc).
+//! (the live state stream), `staff` (staff records), `procstat` (CPU and memory from /proc).
 
 pub mod live;
 mod procstat;
 mod report;
+mod staff;
 mod store;
 mod tracker;
 
@@ -45,6 +49,7 @@ fn sim_read_limit(servers: usize, interval_secs: u64) -> crate::sim::BucketLimit
 
 pub use procstat::{CpuTimes, parse_stat};
 pub use report::{DISCORD_REQUESTS_PER_SEC, Percentiles, TrackerBenchReport, WindowReport, table};
+pub use staff::{StaffBenchArgs, StaffBenchReport, bench_staff, staff_table};
 pub use store::{Quantiles, StoreBenchArgs, StoreBenchReport, bench_store, store_table};
 pub use tracker::{CountingSink, TrackerBenchArgs, bench_tracker, read_keys};
 
@@ -65,6 +70,8 @@ pub enum BenchTarget {
     Store(StoreBenchArgs),
     /// N WebSocket clients watching the live state of simulated servers.
     Live(live::LiveBenchArgs),
+    /// Case pages, the activity report and its chart over 100,000 cases and 200,000 shifts.
+    Staff(StaffBenchArgs),
 }
 
 /// Why a benchmark could not run or finish.
@@ -150,5 +157,6 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
         }
         BenchTarget::Store(args) => Ok(store_table(&bench_store(&args).await?)),
         BenchTarget::Live(args) => Ok(live::table(&live::bench_live(&args).await?)),
+        BenchTarget::Staff(args) => Ok(staff_table(&bench_staff(&args).await?)),
     }
 }

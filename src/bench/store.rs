@@ -106,7 +106,7 @@ pub struct Quantiles {
 }
 
 impl Quantiles {
-    fn of(histogram: &Histogram<u64>) -> Self {
+    pub(super) fn of(histogram: &Histogram<u64>) -> Self {
         Self {
             p50: histogram.value_at_quantile(0.5),
             p99: histogram.value_at_quantile(0.99),
@@ -263,12 +263,12 @@ fn disk_bytes(path: &Path) -> u64 {
         .sum()
 }
 
-fn new_histogram() -> Histogram<u64> {
+pub(super) fn new_histogram() -> Histogram<u64> {
     // An hour in microseconds at three digits: constants hdrhistogram accepts.
     Histogram::new_with_max(3_600_000_000, 3).expect("constant bounds hdrhistogram accepts")
 }
 
-fn elapsed_us(started: Instant) -> u64 {
+pub(super) fn elapsed_us(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
