@@ -86,7 +86,7 @@ pub fn all_commands() -> Vec<Command> {
         (link::whois(), Moderators),
         (link::links(), Admins),
         (loa::loa(), Members),
-        (activity::activity(), Admins),
+        (activity::activity(), Moderators),
     ];
     table
         .into_iter()
