@@ -88,10 +88,14 @@ async fn shifts(
         automatic,
         out_of_game_minutes,
     };
-    let saved = ctx
-        .data()
-        .services
-        .settings_shifts(guild, &actor, change)
-        .await?;
-    show(ctx, &views::shifts::shift_settings_saved(&saved.shifts)).await
+    let replan = change.automatic.is_some();
+    let data = ctx.data();
+    let saved = data.services.settings_shifts(guild, &actor, change).await?;
+    show(ctx, &views::shifts::shift_settings_saved(&saved.shifts)).await?;
+    if replan {
+        // Automatic shifts need staff joins and leaves polled; after the reply, as opening
+        // the servers may take longer than Discord waits.
+        crate::actions::tracking::retrack_guild(&data.tracker, &data.services, guild).await;
+    }
+    Ok(())
 }
