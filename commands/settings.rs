@@ -67,10 +67,6 @@ async fn shifts(
     #[description = "Joining a server as staff starts a shift; leaving ends it"] automatic: Option<
         bool,
     >,
-    #[description = "Minutes out of game that end an automatic shift"]
-    #[min = 1]
-    #[max = 1440]
-    out_of_game_minutes: Option<u32>,
 ) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;
     let role = match (role, no_role) {
@@ -86,7 +82,6 @@ async fn shifts(
         role,
         require_in_game,
         automatic,
-        out_of_game_minutes,
     };
     let replan = change.automatic.is_some();
     let data = ctx.data();

@@ -83,8 +83,6 @@ pub struct ShiftsChange {
     pub require_in_game: Option<bool>,
     /// Whether staff joining and leaving servers start and end shifts.
     pub automatic: Option<bool>,
-    /// Minutes out of game that end an automatic shift.
-    pub out_of_game_minutes: Option<u32>,
 }
 
 /// The words a refusal is explained with, to the member.
@@ -559,11 +557,6 @@ impl Services {
         )
         .await?;
         let types = change.types.as_deref().map(parse_types).transpose()?;
-        if change.out_of_game_minutes == Some(0) {
-            return Err(ActionError::InvalidInput(
-                "Out-of-game minutes must be at least 1.".into(),
-            ));
-        }
         let note = AuditDraft::new(
             AuditAction::SettingsShifts,
             None,
@@ -572,7 +565,6 @@ impl Services {
                 "role": change.role.map(|r| r.map(|id| id.to_string())),
                 "require_in_game": change.require_in_game,
                 "automatic": change.automatic,
-                "out_of_game_minutes": change.out_of_game_minutes,
             }),
         );
         self.audited(guild, actor, note, async || {
@@ -589,9 +581,6 @@ impl Services {
                 }
                 if let Some(on) = change.automatic {
                     s.automatic = on;
-                }
-                if let Some(minutes) = change.out_of_game_minutes {
-                    s.out_of_game_minutes = minutes;
                 }
             });
             Ok::<_, ActionError>(saved?)
