@@ -8,6 +8,7 @@ use poise::serenity_prelude as serenity;
 use super::common::{caller, page_index, show};
 use crate::actions::{ShiftStep, parse_duration};
 use crate::discord::{BotError, Context};
+use crate::store::Source;
 use crate::views;
 
 /// The leaderboard's period unless one is given.
@@ -95,7 +96,7 @@ async fn status(
     let open = ctx
         .data()
         .services
-        .shift_status(guild, &actor, member)
+        .shift_status(guild, &actor, member, Source::SlashCommand)
         .await?;
     let view = views::shifts::shift_status(member, open.as_ref(), now_ms(ctx));
     show(ctx, &view).await
@@ -124,7 +125,7 @@ async fn history(
     let found = ctx
         .data()
         .services
-        .shift_history(guild, &actor, member, since_ms, index)
+        .shift_history(guild, &actor, member, since_ms, index, Source::SlashCommand)
         .await?;
     show(
         ctx,

@@ -374,8 +374,12 @@ impl Services {
             .await
     }
 
-    async fn require_view(&self, guild: u64, actor: &Member) -> Result<(), ActionError> {
-        let source = Source::SlashCommand;
+    async fn require_view(
+        &self,
+        guild: u64,
+        actor: &Member,
+        source: Source,
+    ) -> Result<(), ActionError> {
         self.require(
             guild,
             actor,
@@ -392,8 +396,9 @@ impl Services {
         guild: u64,
         actor: &Member,
         member: u64,
+        source: Source,
     ) -> Result<Option<Shift>, ActionError> {
-        self.require_view(guild, actor).await?;
+        self.require_view(guild, actor, source).await?;
         Ok(self.store().shifts().open_shift(guild, member)?)
     }
 
@@ -406,8 +411,9 @@ impl Services {
         member: u64,
         since_ms: Option<i64>,
         page: usize,
+        source: Source,
     ) -> Result<ShiftPage, ActionError> {
-        self.require_view(guild, actor).await?;
+        self.require_view(guild, actor, source).await?;
         Ok(self
             .store()
             .shifts()
@@ -422,7 +428,8 @@ impl Services {
         actor: &Member,
         period_ms: i64,
     ) -> Result<Vec<(u64, i64)>, ActionError> {
-        self.require_view(guild, actor).await?;
+        self.require_view(guild, actor, Source::SlashCommand)
+            .await?;
         let now = self.store().clock().now_ms();
         let from = now.saturating_sub(period_ms);
         let to = now.saturating_add(1);
