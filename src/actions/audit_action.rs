@@ -145,6 +145,11 @@ audit_actions! {
     CaseEdit => "case.edit",
     /// `/case void`: a case withdrawn.
     CaseVoid => "case.void",
+    /// An in-game moderation command (`:kick` …) seen in the command logs filed its cases
+    /// (the actor is the staff member in game; the target is the server).
+    CaseInGame => "case.in_game",
+    /// The "Add reason" card's form: a reason set on a case filed without one.
+    CaseAddReason => "case.add_reason",
     /// A temp ban lifted by the bot when it was due (target: the case).
     CaseExpire => "case.expire",
     /// `/ban` by a member without `ban`: a ban request held for approval.

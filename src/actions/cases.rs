@@ -311,8 +311,67 @@ impl Services {
         };
         self.require(guild, actor, needed, AuditAction::CaseEdit, source)
             .await?;
+        self.rewrite_reason(guild, actor, number, reason, AuditAction::CaseEdit)
+            .await
+    }
+
+    /// The "Add reason" form of a card for a case filed without one: its moderator (the
+    /// Discord member linked to who ran it in game) or a case admin sets the reason, through
+    /// the same edit as `/case edit` (history, `case/updated`). Anyone else is refused, and
+    /// the refusal audited.
+    pub async fn add_case_reason(
+        &self,
+        guild: u64,
+        actor: &Member,
+        number: u64,
+        reason: &str,
+    ) -> Result<Case, ActionError> {
+        let reason = required_text(reason, "reason")?;
+        self.may_add_case_reason(guild, actor, number, Source::Modal)
+            .await?;
+        self.rewrite_reason(guild, actor, number, reason, AuditAction::CaseAddReason)
+            .await
+    }
+
+    /// Whether `actor` may use a case's "Add reason" form: its moderator (through the link) or
+    /// a case admin. Checked before the form opens (the refusal audited) and again on submit.
+    pub async fn may_add_case_reason(
+        &self,
+        guild: u64,
+        actor: &Member,
+        number: u64,
+        source: Source,
+    ) -> Result<Case, ActionError> {
+        let case = self
+            .store()
+            .cases()
+            .get(guild, number)?
+            .ok_or_else(|| unknown_case(number))?;
+        if case.moderator.discord_id != Some(actor.discord_id) {
+            self.require(
+                guild,
+                actor,
+                Capability::CaseAdmin,
+                AuditAction::CaseAddReason,
+                source,
+            )
+            .await?;
+        }
+        Ok(case)
+    }
+
+    /// Set a case's reason (after the caller's checks): audited, in its history, and a
+    /// `case/updated` event.
+    async fn rewrite_reason(
+        &self,
+        guild: u64,
+        actor: &Member,
+        number: u64,
+        reason: String,
+        audit_name: AuditAction,
+    ) -> Result<Case, ActionError> {
         let note = AuditDraft::new(
-            AuditAction::CaseEdit,
+            audit_name,
             Some(format!("case #{number}")),
             json!({ "case": number, "reason": reason }),
         );

@@ -7,6 +7,7 @@ mod audit_action;
 mod audit_trail;
 mod ban_requests;
 mod buttons;
+mod case_commands;
 mod cases;
 mod claims;
 mod confirm;
@@ -15,6 +16,7 @@ mod directory;
 mod error;
 mod held;
 mod history;
+mod ingame_cases;
 mod links;
 mod manage_audit;
 mod manage_feeds;
@@ -40,6 +42,10 @@ use crate::store::Store;
 pub use audit_action::AuditAction;
 pub use audit_trail::{AuditDraft, begin_audit, complete_audit};
 pub use buttons::ModCallStep;
+pub use case_commands::{
+    CASEABLE_COMMANDS, CaseCommand, CaseCommandKind, DEFAULT_CASE_COMMANDS, TypedTarget,
+    canonical_command, is_log_case_line, parse_case_command, wants_case_line,
+};
 pub use cases::{CASES_PER_PAGE, CaseQuery, CaseRequest, WarnReport};
 pub use claims::Claim;
 pub use dashboard::ModCallSummary;
@@ -47,6 +53,7 @@ pub use directory::ServerDirectory;
 pub use error::ActionError;
 pub use held::HeldForConfirmation;
 pub use history::LogQuery;
+pub use ingame_cases::{FiledCase, InGameFiling, InGameLine};
 pub use links::{LINK_CODE_TTL, LinkStart, WhoisQuery, redeem_link_code};
 pub use manage_feeds::parse_feed_patterns;
 pub use manage_roles::parse_capabilities;

@@ -21,7 +21,10 @@ use tokio::sync::watch;
 
 use crate::actions::{MemberLookup, NoDiscordMembers, Services, ServicesOptions, tracking};
 use crate::config::{Config, ConfigErrors, DiscordToken};
-use crate::custom_commands::staff_log::{ConsumerConfig, StaffCommandConsumer};
+use crate::custom_commands::case_log::CaseLineHandler;
+use crate::custom_commands::staff_log::{
+    ConsumerConfig, StaffCommandConsumer, StaffCommandHandler,
+};
 use crate::custom_commands::{CommandRouter, RouterConfig};
 use crate::discord::Data;
 use crate::discord::framework::Registration;
@@ -180,11 +183,19 @@ impl App {
         let pipeline = FeedPipeline::new(store.clone(), sink.clone(), config.pipeline)
             .map_err(AppError::Pipeline)?;
         let pipeline = Arc::new(pipeline);
-        let staff_commands = Arc::new(StaffCommandConsumer::new(
-            store.clone(),
-            Arc::new(services.directory().clone()),
-            ConsumerConfig::default(),
-        ));
+        let members: Arc<dyn MemberLookup> = match &discord {
+            Some((gateway, _)) => gateway.members(),
+            None => Arc::new(NoDiscordMembers),
+        };
+        let case_lines = CaseLineHandler::new(services.clone(), members.clone(), sink.clone());
+        let staff_commands = Arc::new(
+            StaffCommandConsumer::new(
+                store.clone(),
+                Arc::new(services.directory().clone()),
+                ConsumerConfig::default(),
+            )
+            .with_handlers([Box::new(case_lines) as Box<dyn StaffCommandHandler>]),
+        );
 
         let (webhook_wake, webhooks_stored) = watch::channel(0);
         let mut live = None;
@@ -214,10 +225,7 @@ impl App {
         });
         let ipc = match config.ipc {
             Some(settings) => {
-                let members: Arc<dyn MemberLookup> = match &discord {
-                    Some((gateway, _)) => gateway.members(),
-                    None => Arc::new(NoDiscordMembers),
-                };
+                let members = members.clone();
                 let (services, tracker) = (services.clone(), tracker.clone());
                 Some(Ipc::bind(settings, services, tracker, members).await?)
             }

@@ -314,6 +314,17 @@ impl StaffCommandConsumer {
         }
     }
 
+    /// Add handlers after the built-in ones (those that need the services, Discord or the
+    /// sink, which the composition root has): the in-game case lines
+    /// ([`CaseLineHandler`](super::case_log::CaseLineHandler)).
+    pub fn with_handlers(
+        mut self,
+        handlers: impl IntoIterator<Item = Box<dyn StaffCommandHandler>>,
+    ) -> Self {
+        self.handlers.extend(handlers);
+        self
+    }
+
     fn store(&self) -> &Store {
         &self.replies.store
     }

@@ -41,6 +41,9 @@ pub enum ButtonAction {
     BanApprove,
     /// Ban request: a member with `ban` refuses it. Target: the same token.
     BanDeny,
+    /// "Add reason" card of a case filed in game without one: open the form for its reason.
+    /// Target: the case number.
+    CaseReason,
     /// A page button of a paged reply (players, vehicles, bans, logs, audit). Target: an
     /// opaque page token (the views module writes and reads it).
     Page,
@@ -59,7 +62,7 @@ pub enum TargetKind {
 
 impl ButtonAction {
     /// Every action, so a word from a click is matched against all of them.
-    pub const ALL: [ButtonAction; 13] = [
+    pub const ALL: [ButtonAction; 14] = [
         Self::ModCallClaim,
         Self::ModCallResolve,
         Self::PlayerKick,
@@ -72,6 +75,7 @@ impl ButtonAction {
         Self::CommandCancel,
         Self::BanApprove,
         Self::BanDeny,
+        Self::CaseReason,
         Self::Page,
     ];
 
@@ -90,6 +94,7 @@ impl ButtonAction {
             Self::CommandCancel => "cmd_cancel",
             Self::BanApprove => "ban_ok",
             Self::BanDeny => "ban_no",
+            Self::CaseReason => "case_reason",
             Self::Page => "page",
         }
     }
@@ -108,6 +113,7 @@ impl ButtonAction {
             | Self::CommandCancel
             | Self::BanApprove
             | Self::BanDeny
+            | Self::CaseReason
             | Self::Page => TargetKind::Token,
         }
     }

@@ -12,7 +12,7 @@ use crate::ui::custom_id::{ButtonAction, CustomId};
 use crate::views;
 
 /// The one text input of a panel form.
-const INPUT_ID: &str = "text";
+pub(super) const INPUT_ID: &str = "text";
 
 /// The action a panel button (or its form) asks for, with the form's text.
 fn action_for(id: &CustomId, roblox_id: u64, text: Option<String>) -> Option<ModAction> {
@@ -163,7 +163,7 @@ async fn show_panel(
 }
 
 /// The text typed into a panel form.
-fn submitted_text(submit: &serenity::ModalInteraction) -> Option<String> {
+pub(super) fn submitted_text(submit: &serenity::ModalInteraction) -> Option<String> {
     submit
         .data
         .components
@@ -187,7 +187,13 @@ pub(super) async fn on_submit(
     let Some(parsed) = our_id(&submit.data.custom_id) else {
         return;
     };
-    if let Err(error) = run_submit(ctx, data, submit, parsed).await {
+    let outcome = match parsed {
+        Ok(id) if id.action() == ButtonAction::CaseReason => {
+            super::cases::on_submit(ctx, data, submit, &id).await
+        }
+        parsed => run_submit(ctx, data, submit, parsed).await,
+    };
+    if let Err(error) = outcome {
         error_to_submitter(ctx, submit, &error).await;
     }
 }

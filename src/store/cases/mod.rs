@@ -5,7 +5,9 @@
 //! Trees: `cases` (`guild ++ number` → case), `case_numbers` (`guild` → last number),
 //! `cases_by_player` (`guild ++ player ++ number`), `cases_by_moderator`
 //! (`guild ++ moderator ++ number`), `cases_by_type` (`guild ++ type ++ number`) and
-//! `case_expiry` (`expiry ++ guild ++ number`, temp bans still to be lifted). Index entries
+//! `case_expiry` (`expiry ++ guild ++ number`, temp bans still to be lifted) and
+//! `cases_by_event` (`guild ++ server ++ event id ++ ordinal` → number: the cases a stored
+//! in-game command filed, so a replayed event finds them instead of filing again). Index entries
 //! hold the case's type, so a page filtered by type, or far down a list, skips entries
 //! without reading the cases.
 
@@ -19,9 +21,9 @@ pub use record::{
     MAX_TYPE_LEN, NewCase, valid_type,
 };
 
-use super::StoreError;
 use super::db;
 use super::keys::{self, KeyReader, decode_json, encode_json, from_tx, prefix_end, time_key};
+use super::{EventMark, StoreError};
 use crate::clock::SharedClock;
 
 const CASES: &str = "cases";
@@ -30,6 +32,7 @@ const BY_PLAYER: &str = "cases_by_player";
 const BY_MODERATOR: &str = "cases_by_moderator";
 const BY_TYPE: &str = "cases_by_type";
 const EXPIRY: &str = "case_expiry";
+const BY_EVENT: &str = "cases_by_event";
 
 /// Whose cases a page lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +76,7 @@ pub struct Cases {
     by_moderator: sled::Tree,
     by_type: sled::Tree,
     expiry: sled::Tree,
+    by_event: sled::Tree,
     clock: SharedClock,
 }
 
@@ -187,6 +191,7 @@ impl Cases {
             by_moderator: db.open_tree(BY_MODERATOR)?,
             by_type: db.open_tree(BY_TYPE)?,
             expiry: db.open_tree(EXPIRY)?,
+            by_event: db.open_tree(BY_EVENT)?,
             clock,
         })
     }
@@ -195,13 +200,43 @@ impl Cases {
     /// are written in one transaction (concurrent filers get distinct, consecutive numbers).
     /// Not flushed: callers flush before they tell anyone the number.
     pub fn create(&self, guild: u64, new: NewCase) -> Result<Case, StoreError> {
+        let now_ms = self.clock.now_ms();
+        Ok(self.create_keyed(guild, None, now_ms, new)?.0)
+    }
+
+    /// File the case a stored event asks for, once: the `ordinal`-th case of the event named
+    /// by `mark` (one per target of an in-game command), dated `at_ms` (when it happened in
+    /// game, not when the bot read it). When that case was filed already
+    /// (the event is handed over again after a crash) it is returned with `false` and nothing
+    /// is written. Not flushed.
+    pub fn create_for_event(
+        &self,
+        guild: u64,
+        mark: &EventMark,
+        ordinal: u32,
+        at_ms: i64,
+        new: NewCase,
+    ) -> Result<(Case, bool), StoreError> {
+        let mut key = db::guild_prefix(guild).to_vec();
+        keys::push_label(&mut key, &mark.server)?;
+        key.extend_from_slice(&mark.id.to_be_bytes());
+        key.extend_from_slice(&ordinal.to_be_bytes());
+        self.create_keyed(guild, Some(key), at_ms, new)
+    }
+
+    fn create_keyed(
+        &self,
+        guild: u64,
+        event_key: Option<Vec<u8>>,
+        now_ms: i64,
+        new: NewCase,
+    ) -> Result<(Case, bool), StoreError> {
         if !valid_type(&new.kind) {
             return Err(StoreError::Invalid(format!(
                 "`{}` is not a case type name",
                 new.kind
             )));
         }
-        let now_ms = self.clock.now_ms();
         let number_key = db::guild_prefix(guild);
         let trees = (
             &self.numbers,
@@ -210,10 +245,24 @@ impl Cases {
             &self.by_type,
             &self.cases,
             &self.expiry,
+            &self.by_event,
         );
-        let case = trees
+        let filed = trees
             .transaction(
-                |(numbers, by_player, by_moderator, by_type, cases, expiry)| {
+                |(numbers, by_player, by_moderator, by_type, cases, expiry, by_event)| {
+                    if let Some(key) = &event_key
+                        && let Some(raw) = by_event.get(key)?
+                    {
+                        let number = keys::decode_u64(&raw, "a case number").map_err(abort)?;
+                        let key = db::guild_u64_key(guild, number);
+                        let raw = cases.get(key)?.ok_or_else(|| {
+                            abort(StoreError::corrupt(
+                                "cases",
+                                "an event names a missing case",
+                            ))
+                        })?;
+                        return Ok((decode_case(&raw).map_err(abort)?, false));
+                    }
                     let last = match numbers.get(number_key)? {
                         Some(raw) => keys::decode_u64(&raw, "a case counter").map_err(abort)?,
                         None => 0,
@@ -226,11 +275,14 @@ impl Cases {
                         index.insert(key, case.kind.as_bytes())?;
                     }
                     put_case(cases, expiry, None, &case)?;
-                    Ok(case)
+                    if let Some(key) = &event_key {
+                        by_event.insert(key.as_slice(), &number.to_be_bytes()[..])?;
+                    }
+                    Ok((case, true))
                 },
             )
             .map_err(from_tx)?;
-        Ok(case)
+        Ok(filed)
     }
 
     /// The case with this number, if there is one.
@@ -360,7 +412,12 @@ impl Cases {
             self.cases.remove(key)?;
             removed += 1;
         }
-        for index in [&self.by_player, &self.by_moderator, &self.by_type] {
+        for index in [
+            &self.by_player,
+            &self.by_moderator,
+            &self.by_type,
+            &self.by_event,
+        ] {
             for entry in index.scan_prefix(prefix) {
                 index.remove(entry?.0)?;
             }

@@ -238,3 +238,41 @@ fn a_damaged_case_is_an_error_not_a_panic() {
     let result = store.update(1, 1, |_| Ok::<_, StoreError>(()));
     assert!(matches!(result, Err(StoreError::Corrupt { .. })));
 }
+
+#[test]
+fn an_event_files_each_of_its_cases_once() {
+    let (_db, store) = cases();
+    let mark = EventMark {
+        server: "main".into(),
+        id: 40,
+    };
+    let (first, fresh) = store
+        .create_for_event(1, &mark, 0, 7_000, new_case("kick", Some(5), "A", 9))
+        .unwrap();
+    assert!(fresh);
+    let (second, fresh) = store
+        .create_for_event(1, &mark, 1, 7_000, new_case("kick", Some(6), "B", 9))
+        .unwrap();
+    assert!(fresh);
+    assert_eq!((first.number, second.number), (1, 2));
+    assert_eq!(first.created_at_ms, 7_000, "dated when it happened");
+    // The event again (a replay after a crash): the same cases, nothing new.
+    let (again, fresh) = store
+        .create_for_event(1, &mark, 0, 7_000, new_case("kick", Some(5), "A", 9))
+        .unwrap();
+    assert!(!fresh);
+    assert_eq!(again, first);
+    let other = EventMark {
+        server: "side".into(),
+        id: 40,
+    };
+    let (elsewhere, fresh) = store
+        .create_for_event(1, &other, 0, 7_000, new_case("kick", Some(5), "A", 9))
+        .unwrap();
+    assert!(fresh && elsewhere.number == 3, "another server's event 40");
+    assert_eq!(store.purge_guild(1).unwrap(), 3);
+    let (after, fresh) = store
+        .create_for_event(1, &mark, 0, 7_000, new_case("kick", Some(5), "A", 9))
+        .unwrap();
+    assert!(fresh && after.number == 1, "purged with the guild");
+}

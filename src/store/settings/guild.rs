@@ -22,6 +22,12 @@ pub struct GuildSettings {
     pub disabled_custom_commands: Vec<String>,
     /// Channel that receives a copy of every audit record.
     pub audit_channel: Option<u64>,
+    /// Channel for case cards, such as "Add reason" for an in-game action filed without one.
+    /// Unset: those cases are still filed, and `/case edit` sets their reason.
+    pub cases_channel: Option<u64>,
+    /// In-game commands (canonical names, such as `kick`) whose command-log lines file a
+    /// case; `None` means the built-in list.
+    pub ingame_case_commands: Option<Vec<String>>,
 }
 
 impl Settings {
