@@ -73,6 +73,9 @@ audit_actions! {
     SettingsModcall => "settings.modcall",
     /// `/settings ingame`: in-game `;` commands on or off.
     SettingsIngameCommands => "settings.ingame_commands",
+    /// `/settings cases`: the cases channel, the in-game commands that file cases, the
+    /// guild's own case types.
+    SettingsCases => "settings.cases",
     /// `/audit search` and its page buttons.
     AuditSearch => "audit.search",
     /// `/audit verify`: the audit log's hash chain checked.

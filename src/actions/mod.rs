@@ -57,6 +57,7 @@ pub use ingame_cases::{FiledCase, InGameFiling, InGameLine};
 pub use links::{LINK_CODE_TTL, LinkStart, WhoisQuery, redeem_link_code};
 pub use manage_feeds::parse_feed_patterns;
 pub use manage_roles::parse_capabilities;
+pub use manage_settings::CasesSettingsChange;
 pub use members::{MemberFuture, MemberLookup, NoDiscordMembers};
 pub use mod_action::{ActionReport, ModAction};
 pub use permissions::Member;

@@ -28,6 +28,9 @@ pub struct GuildSettings {
     /// In-game commands (canonical names, such as `kick`) whose command-log lines file a
     /// case; `None` means the built-in list.
     pub ingame_case_commands: Option<Vec<String>>,
+    /// The guild's own case types, besides the built-in ones (which always exist). Removing
+    /// one leaves the cases filed under it as they are.
+    pub case_types: Vec<String>,
 }
 
 impl Settings {
