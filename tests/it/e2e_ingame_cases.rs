@@ -3,8 +3,9 @@
 //! cases channel; a member who is neither the moderator nor a case admin is refused, the
 //! moderator's form sets the reason and redraws the card. `:log warn` files a warning answered
 //! with a `:pm` naming the case; an unlinked staff member's `:log warn` is refused in game,
-//! while their `:kick` still files a case under their Roblox name. A kick the bot runs (logged
-//! as `Remote Server`) files exactly one case.
+//! while their `:kick` still files a case under their Roblox name. The player panel lists the
+//! player's cases, and its Ban from a member without `ban` posts a ban request. A kick the bot
+//! runs (logged as `Remote Server`) files exactly one case.
 
 use erlc_bot::sim::{MessageKind, PlayerSpec, SimServer};
 
@@ -147,6 +148,40 @@ async fn in_game_actions_become_cases_with_an_add_reason_card() {
     assert!(
         text.contains("warning") && text.contains("spamming the radio"),
         "{text}"
+    );
+
+    // The player's panel lists their cases, and its Ban from a member without `ban` asks
+    // for one (two-person rule).
+    let panel = world
+        .slash_ok(
+            ids::MODERATOR,
+            "player",
+            vec![Opt::string("name", "Builderman")],
+        )
+        .await;
+    let text = embed_text(&panel);
+    assert!(
+        text.contains("Cases") && text.contains("`#2`") && text.contains("spamming the radio"),
+        "{text}"
+    );
+    let ban = "erlc:pl_ban:main:1001";
+    let form = world.click(ids::MODERATOR, panel.id, ban);
+    assert_eq!(form.await_response(WAIT).await.kind, 9, "Ban opens a form");
+    let submit = world
+        .fake
+        .modal_submit(ban, &[("text", "exploiting")])
+        .expect("submit the ban form")
+        .as_member(ids::MODERATOR);
+    let request = answer(&world.fake.dispatch(submit)).await;
+    assert!(!request.is_ephemeral(), "the request is for others to see");
+    assert!(
+        embed_text(&request).contains("Ban request"),
+        "{}",
+        embed_text(&request)
+    );
+    assert!(
+        !applied(&game, "ban", 1001),
+        "nothing banned before approval"
     );
 
     // An unlinked staff member: no warning, but their kick is still a case.

@@ -3,7 +3,8 @@
 //! skipped, and pages by player, moderator or type read index keys, not every case.
 //!
 //! Trees: `cases` (`guild ++ number` → case), `case_numbers` (`guild` → last number),
-//! `cases_by_player` (`guild ++ player ++ number`), `cases_by_moderator`
+//! `cases_by_player` (`guild ++ player ++ number`, the player by id, or by name when filed
+//! without one, and for a case with an id also by name, so either search finds it), `cases_by_moderator`
 //! (`guild ++ moderator ++ number`), `cases_by_type` (`guild ++ type ++ number`) and
 //! `case_expiry` (`expiry ++ guild ++ number`, temp bans still to be lifted) and
 //! `cases_by_event` (`guild ++ server ++ event id ++ ordinal` → number: the cases a stored
@@ -100,6 +101,15 @@ fn player_part(key: &mut Vec<u8>, target: &CaseTarget) -> Result<(), StoreError>
     Ok(())
 }
 
+/// The name index of players whose id is known (tag 2; tag 1 holds cases filed by name
+/// alone): a search by name finds their cases too. `None` for a name too long to index.
+fn alias_prefix(guild: u64, name: &str) -> Option<Vec<u8>> {
+    let mut key = db::guild_prefix(guild).to_vec();
+    key.push(2);
+    keys::push_label(&mut key, &name.to_lowercase()).ok()?;
+    Some(key)
+}
+
 /// The index prefixes a case is listed under (the case number is appended to each).
 fn filter_prefix(guild: u64, filter: &CaseFilter) -> Result<Vec<u8>, StoreError> {
     let mut key = db::guild_prefix(guild).to_vec();
@@ -139,6 +149,11 @@ fn index_keys(case: &Case) -> Result<Vec<(usize, Vec<u8>)>, StoreError> {
             case.number,
         ),
     )];
+    if case.target.id.is_some()
+        && let Some(prefix) = alias_prefix(guild, &case.target.name)
+    {
+        out.push((1, with_number(prefix, case.number)));
+    }
     if let Some(id) = case.moderator.discord_id {
         let prefix = filter_prefix(guild, &CaseFilter::DiscordModerator(id))?;
         out.push((2, with_number(prefix, case.number)));
@@ -330,7 +345,9 @@ impl Cases {
 
     /// A page (0-based) of `per_page` cases that match `filter`, newest first; with `kind`,
     /// only cases of that type. Reads the filter's index keys from the newest down, so the
-    /// cost grows with the page number, not the number of cases.
+    /// cost grows with the page number, not the number of cases. A player is looked up both
+    /// ways: by id, also the cases filed under their name alone (a ban by username of
+    /// someone offline); by name, also the cases filed with an id under that name.
     pub fn page(
         &self,
         guild: u64,
@@ -339,17 +356,63 @@ impl Cases {
         page: usize,
         per_page: usize,
     ) -> Result<CasePage, StoreError> {
-        let prefix = filter_prefix(guild, filter)?;
+        let mut prefixes = vec![filter_prefix(guild, filter)?];
+        if let CaseFilter::Player(target) = filter
+            && !target.name.is_empty()
+        {
+            let extra = match target.id {
+                // By id: also the cases filed under the name alone.
+                Some(_) => Some(filter_prefix(
+                    guild,
+                    &CaseFilter::Player(CaseTarget {
+                        id: None,
+                        name: target.name.clone(),
+                    }),
+                )?),
+                // By name: also the cases of players with an id who had that name.
+                None => alias_prefix(guild, &target.name),
+            };
+            prefixes.extend(extra);
+        }
         let index = match filter {
             CaseFilter::Player(_) => &self.by_player,
             CaseFilter::DiscordModerator(_) | CaseFilter::RobloxModerator(_) => &self.by_moderator,
             CaseFilter::Type(_) => &self.by_type,
         };
+        // Each prefix's entries newest first, merged by case number.
+        let mut sources: Vec<_> = prefixes
+            .iter()
+            .map(|prefix| {
+                let entries = index.range(prefix.clone()..prefix_end(prefix)).rev();
+                (prefix.len(), entries.peekable())
+            })
+            .collect();
         let skip = page.saturating_mul(per_page);
         let mut cases = Vec::with_capacity(per_page);
         let mut matched = 0usize;
-        for entry in index.range(prefix.clone()..prefix_end(&prefix)).rev() {
-            let (key, indexed_kind) = entry?;
+        loop {
+            let mut newest: Option<(usize, u64)> = None;
+            for (at, (prefix_len, entries)) in sources.iter_mut().enumerate() {
+                let number = match entries.peek() {
+                    None => continue,
+                    Some(Ok((key, _))) => {
+                        KeyReader::new(&key[*prefix_len..], "a case index key").u64()?
+                    }
+                    Some(Err(_)) => match entries.next() {
+                        Some(Err(error)) => return Err(error.into()),
+                        _ => continue,
+                    },
+                };
+                if newest.is_none_or(|(_, n)| number > n) {
+                    newest = Some((at, number));
+                }
+            }
+            let Some((at, number)) = newest else {
+                break;
+            };
+            let Some(Ok((_, indexed_kind))) = sources[at].1.next() else {
+                break;
+            };
             if kind.is_some_and(|k| k.as_bytes() != indexed_kind.as_ref()) {
                 continue;
             }
@@ -363,8 +426,6 @@ impl Cases {
                     has_more: true,
                 });
             }
-            let mut reader = KeyReader::new(&key[prefix.len()..], "a case index key");
-            let number = reader.u64()?;
             if let Some(case) = self.get(guild, number)? {
                 cases.push(case);
             }

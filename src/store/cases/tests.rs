@@ -276,3 +276,57 @@ fn an_event_files_each_of_its_cases_once() {
         .unwrap();
     assert!(fresh && after.number == 1, "purged with the guild");
 }
+
+#[test]
+fn a_search_by_id_also_finds_the_cases_filed_by_name_alone() {
+    let (_db, store) = cases();
+    store.create(1, new_case("ban", None, "Guest", 9)).unwrap();
+    store
+        .create(1, new_case("note", Some(7), "Other", 9))
+        .unwrap();
+    store
+        .create(1, new_case("kick", Some(5), "Guest", 9))
+        .unwrap();
+    store
+        .create(1, new_case("warning", None, "guest", 9))
+        .unwrap();
+    let both = CaseTarget {
+        id: Some(5),
+        name: "Guest".into(),
+    };
+    let page = |kind, index, per_page| {
+        store
+            .page(1, &CaseFilter::Player(both.clone()), kind, index, per_page)
+            .unwrap()
+    };
+    assert_eq!(
+        numbers(&page(None, 0, 10)),
+        [4, 3, 1],
+        "merged, newest first"
+    );
+    let first = page(None, 0, 2);
+    assert_eq!(numbers(&first), [4, 3]);
+    assert!(first.has_more);
+    assert_eq!(numbers(&page(None, 1, 2)), [1]);
+    assert_eq!(numbers(&page(Some("ban"), 0, 10)), [1]);
+    let by_id_only = CaseTarget {
+        id: Some(5),
+        name: String::new(),
+    };
+    let page = store
+        .page(1, &CaseFilter::Player(by_id_only), None, 0, 10)
+        .unwrap();
+    assert_eq!(numbers(&page), [3], "no name known: the id's cases");
+    let by_name = CaseTarget {
+        id: None,
+        name: "GUEST".into(),
+    };
+    let page = store
+        .page(1, &CaseFilter::Player(by_name), None, 0, 10)
+        .unwrap();
+    assert_eq!(
+        numbers(&page),
+        [4, 3, 1],
+        "a name finds the cases filed with an id too"
+    );
+}
