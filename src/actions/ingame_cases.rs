@@ -201,6 +201,21 @@ impl Services {
                 } else {
                     "link your Discord account first: /link in Discord"
                 };
+                let note = AuditDraft::new(
+                    audit_name,
+                    Some(line.mark.server.clone()),
+                    json!({ "event": line.mark.id, "type": command.case_type }),
+                );
+                let ticket = begin_audit(
+                    self.store(),
+                    line.guild,
+                    line.audit_actor(),
+                    Source::Tracker,
+                    note,
+                )
+                .await?;
+                let outcome = AuditOutcome::PermissionDenied(why.to_owned());
+                complete_audit(self.store(), ticket, outcome).await;
                 return Err(ActionError::InvalidInput(why.to_owned()));
             };
             self.require(
@@ -330,5 +345,182 @@ mod tests {
         );
         let nobody = resolve_seen(&TypedTarget::Name("Zed".into()), &seen());
         assert_eq!((nobody.id, nobody.name.as_str()), (None, "Zed"));
+    }
+
+    mod filing {
+        use super::super::super::{Member, MemberFuture, NoDiscordMembers, parse_case_command};
+        use super::*;
+        use crate::events::catalog::PlayerInfo;
+        use crate::store::{AccountLink, LinkedBy, MasterKeySource, Store, StoreConfig};
+
+        /// Every member is an admin (so has `cases`).
+        struct Admins;
+
+        impl MemberLookup for Admins {
+            fn member(&self, _guild: u64, user: u64) -> MemberFuture<'_> {
+                Box::pin(async move {
+                    Ok(Some(Member {
+                        discord_id: user,
+                        name: "Mod".into(),
+                        roles: Vec::new(),
+                        is_admin: true,
+                    }))
+                })
+            }
+        }
+
+        fn services(dir: &std::path::Path) -> Services {
+            let key = MasterKeySource::Env("44".repeat(32));
+            let store = Store::open(StoreConfig::new(dir, key)).unwrap();
+            // Filing reads and writes the store only: the client is never asked.
+            let client = crate::erlc::ErlcClient::new(crate::erlc::ClientConfig::with_base_url(
+                "http://127.0.0.1:9",
+            ))
+            .unwrap();
+            Services::new(store, client, crate::actions::ServicesOptions::default())
+        }
+
+        fn store_event(services: &Services, payload: EventPayload) -> EventMark {
+            let event = payload.into_new_event("main", 1_000, None).unwrap();
+            let id = services.store().events().append(1, vec![event]).unwrap()[0].id;
+            EventMark {
+                server: "main".into(),
+                id,
+            }
+        }
+
+        fn player(name: &str, id: u64) -> PlayerInfo {
+            PlayerInfo {
+                name: name.into(),
+                id: Some(id),
+                ..PlayerInfo::default()
+            }
+        }
+
+        async fn file(
+            services: &Services,
+            staff: (u64, &str),
+            text: &str,
+            members: &dyn MemberLookup,
+        ) -> Result<InGameFiling, ActionError> {
+            let mark = store_event(
+                services,
+                EventPayload::Command {
+                    player: player(staff.1, staff.0),
+                    command: text.into(),
+                },
+            );
+            file_as(services, &mark, staff, text, members).await
+        }
+
+        async fn file_as(
+            services: &Services,
+            mark: &EventMark,
+            staff: (u64, &str),
+            text: &str,
+            members: &dyn MemberLookup,
+        ) -> Result<InGameFiling, ActionError> {
+            let commands = services.case_commands(1).unwrap();
+            let parsed = parse_case_command(text, &commands).unwrap();
+            let line = InGameLine {
+                guild: 1,
+                mark,
+                time: 1_000,
+                staff_id: staff.0,
+                staff_name: staff.1,
+            };
+            services.file_in_game_cases(&line, &parsed, members).await
+        }
+
+        #[tokio::test]
+        async fn a_line_files_once_and_names_who_did_it() {
+            let dir = tempfile::tempdir().unwrap();
+            let services = services(dir.path());
+            store_event(
+                &services,
+                EventPayload::PlayerLeave {
+                    player: player("Noob_Player", 1002),
+                },
+            );
+            let staff = (2001, "Staff_Bob");
+            let text = ":kick noob,Bob_Q,all";
+            let mark = store_event(
+                &services,
+                EventPayload::Command {
+                    player: player(staff.1, staff.0),
+                    command: text.into(),
+                },
+            );
+            let filed = file_as(&services, &mark, staff, text, &NoDiscordMembers)
+                .await
+                .unwrap();
+            let targets: Vec<(Option<u64>, &str, bool)> = filed
+                .cases
+                .iter()
+                .map(|f| (f.case.target.id, f.case.target.name.as_str(), f.fresh))
+                .collect();
+            assert_eq!(
+                targets,
+                [(Some(1002), "Noob_Player", true), (None, "Bob_Q", true)],
+                "the left player resolved from the events; `all` filed nothing"
+            );
+            let case = &filed.cases[0].case;
+            assert_eq!(case.kind, "kick");
+            assert_eq!(case.reason, None);
+            assert_eq!(case.created_at_ms, 1_000_000);
+            assert_eq!(case.source, CaseSource::InGame);
+            assert_eq!(
+                (case.moderator.discord_id, case.moderator.roblox_id),
+                (None, Some(2001)),
+                "unlinked: the Roblox staff member only"
+            );
+            // The same event again (after a crash): the same cases, nothing new.
+            let again = file_as(&services, &mark, staff, text, &NoDiscordMembers)
+                .await
+                .unwrap();
+            assert!(again.cases.iter().all(|f| !f.fresh));
+            assert_eq!(again.cases[0].case, filed.cases[0].case);
+            assert!(services.store().cases().get(1, 3).unwrap().is_none());
+
+            // `:log warn` needs a link, then a member with `cases`.
+            let refused = file(&services, staff, ":log warn Noob rude", &Admins).await;
+            assert!(
+                matches!(&refused, Err(ActionError::InvalidInput(why)) if why.contains("/link")),
+                "{refused:?}"
+            );
+            let link = AccountLink {
+                guild: 1,
+                roblox_id: 2001,
+                roblox_name: "Staff_Bob".into(),
+                discord_id: 77,
+                linked_at_ms: 0,
+                linked_by: LinkedBy::Admin { admin: 1 },
+            };
+            services.store().links().put(&link).unwrap();
+            let unchecked = file(&services, staff, ":log warn Noob rude", &NoDiscordMembers).await;
+            assert!(
+                unchecked.is_err(),
+                "no Discord: the member cannot be checked"
+            );
+            let warned = file(&services, staff, ":log warn Noob rude", &Admins)
+                .await
+                .unwrap();
+            let case = &warned.cases[0].case;
+            assert_eq!((case.number, case.kind.as_str()), (3, "warning"));
+            assert_eq!(case.target.id, Some(1002));
+            assert_eq!(case.reason.as_deref(), Some("rude"));
+            assert_eq!(
+                (
+                    case.moderator.discord_id,
+                    case.moderator.discord_name.as_deref()
+                ),
+                (Some(77), Some("Mod"))
+            );
+            let missing = file(&services, staff, ":log note Noob", &Admins).await;
+            assert!(
+                matches!(&missing, Err(ActionError::InvalidInput(why)) if why.contains("note")),
+                "{missing:?}"
+            );
+        }
     }
 }
