@@ -6,7 +6,7 @@
 use super::common::{caller, player_names, server_labels, show, show_private};
 use crate::actions::{ActionError, Member, ModAction, parse_duration};
 use crate::discord::{BotError, Context};
-use crate::store::{Capability, Source};
+use crate::store::Source;
 use crate::views;
 
 /// Check the permission `action` needs (audited when refused) while the answer can still be
@@ -80,8 +80,7 @@ pub async fn ban(
 ) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;
     let services = &ctx.data().services;
-    let capabilities = services.capabilities(guild, &actor)?;
-    if capabilities.contains(&Capability::Ban) || !capabilities.contains(&Capability::Moderate) {
+    if !services.ban_needs_request(guild, &actor)? {
         return act(ctx, server, ModAction::Ban { player, reason }).await;
     }
     // Two-person rule: a moderator without `ban` gets a request card for those who have it.

@@ -90,6 +90,7 @@ pub async fn player(
 ) -> Result<(), BotError> {
     let read = common::server_read(ctx, server.as_deref(), AuditAction::ViewPlayer).await?;
     let services = &ctx.data().services;
-    let message = reads::player_panel(services, read.guild, read.server(), &name).await?;
+    let message =
+        reads::player_panel(services, read.guild, &read.actor, read.server(), &name).await?;
     show(ctx, &message).await
 }

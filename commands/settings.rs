@@ -1,19 +1,19 @@
-//! `/settings modcall|ingame|shifts|quota`: where in-game `;staff`/`;report` cards go, which
-//! role they ping, whether `;` commands are answered at all, how shifts run, and weekly
-//! quotas per role.
+//! `/settings modcall|ingame|cases|shifts|quota`: where in-game `;staff`/`;report` cards go,
+//! which role they ping, whether `;` commands are answered at all, where case cards go and
+//! which in-game commands file cases, how shifts run, and weekly quotas per role.
 
 use poise::serenity_prelude as serenity;
 
 use super::common::{caller, show};
-use crate::actions::ShiftsChange;
+use crate::actions::{CasesSettingsChange, ShiftsChange};
 use crate::discord::{BotError, Context};
 use crate::store::RoleQuota;
 use crate::views;
 
-/// Settings for in-game `;` commands
+/// Settings for in-game commands, cases, shifts and quotas
 #[poise::command(
     slash_command,
-    subcommands("modcall", "ingame", "shifts", "quota"),
+    subcommands("modcall", "ingame", "cases", "shifts", "quota"),
     subcommand_required
 )]
 pub async fn settings(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -51,6 +51,32 @@ async fn ingame(
         .settings_ingame_commands(guild, &actor, enabled)
         .await?;
     show(ctx, &views::admin::ingame_settings_saved(&saved)).await
+}
+
+/// Where case cards ("Add reason") go, which in-game commands file cases, the case types
+#[poise::command(slash_command)]
+async fn cases(
+    ctx: Context<'_>,
+    #[description = "Channel for case cards such as \"Add reason\""]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+    #[description = "In-game commands that file cases, e.g. kick, ban, unban, jail (none: none)"]
+    commands: Option<String>,
+    #[description = "This server's own case types besides the built-in ones (none: none)"]
+    types: Option<String>,
+) -> Result<(), BotError> {
+    let (guild, actor) = caller(ctx).await?;
+    let change = CasesSettingsChange {
+        channel: channel.map(|c| c.id.get()),
+        commands: commands.as_deref(),
+        types: types.as_deref(),
+    };
+    let saved = ctx
+        .data()
+        .services
+        .settings_cases(guild, &actor, change)
+        .await?;
+    show(ctx, &views::admin::cases_settings_saved(&saved)).await
 }
 
 /// Shift types, the on-shift role, the in-game rule and automatic shifts (unset: unchanged)

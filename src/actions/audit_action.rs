@@ -73,6 +73,9 @@ audit_actions! {
     SettingsModcall => "settings.modcall",
     /// `/settings ingame`: in-game `;` commands on or off.
     SettingsIngameCommands => "settings.ingame_commands",
+    /// `/settings cases`: the cases channel, the in-game commands that file cases, the
+    /// guild's own case types.
+    SettingsCases => "settings.cases",
     /// `/audit search` and its page buttons.
     AuditSearch => "audit.search",
     /// `/audit verify`: the audit log's hash chain checked.
@@ -157,6 +160,11 @@ audit_actions! {
     CaseEdit => "case.edit",
     /// `/case void`: a case withdrawn.
     CaseVoid => "case.void",
+    /// An in-game moderation command (`:kick` …) seen in the command logs filed its cases
+    /// (the actor is the staff member in game; the target is the server).
+    CaseInGame => "case.in_game",
+    /// The "Add reason" card's form: a reason set on a case filed without one.
+    CaseAddReason => "case.add_reason",
     /// A temp ban lifted by the bot when it was due (target: the case).
     CaseExpire => "case.expire",
     /// `/ban` by a member without `ban`: a ban request held for approval.

@@ -20,6 +20,16 @@ use super::{
 pub const BAN_REQUEST_TTL: Duration = Duration::from_secs(24 * 3600);
 
 impl Services {
+    /// Whether a ban by `actor` becomes a request (two-person rule): they may `moderate` but
+    /// not `ban`. Without either, the ban itself is refused as usual.
+    pub fn ban_needs_request(&self, guild: u64, actor: &Member) -> Result<bool, ActionError> {
+        let capabilities = self.capabilities(guild, actor)?;
+        Ok(
+            !capabilities.contains(&Capability::Ban)
+                && capabilities.contains(&Capability::Moderate),
+        )
+    }
+
     /// Hold a ban of `player` for another member's approval. Needs `moderate`; audited as
     /// `ban_request.create`.
     pub async fn request_ban(

@@ -17,6 +17,9 @@ use super::{ActionError, ActionReport, AuditAction, Member, ModAction, ResolvedP
 /// Cases on one page of `/cases`.
 pub const CASES_PER_PAGE: usize = 10;
 
+/// Cases shown on a player's panel (the rest with `/cases`).
+const PANEL_CASES: usize = 5;
+
 /// Longest reason or note kept on a case.
 pub const MAX_REASON_CHARS: usize = 500;
 
@@ -277,7 +280,7 @@ impl Services {
         )
         .await?;
         let filter = match query {
-            CaseQuery::Player(text) => CaseFilter::Player(player_key(text)),
+            CaseQuery::Player(text) => CaseFilter::Player(self.case_player(guild, text)?),
             CaseQuery::Moderator(id) => CaseFilter::DiscordModerator(*id),
         };
         let kind = kind.map(|k| k.trim().to_lowercase());
@@ -285,6 +288,50 @@ impl Services {
             .store()
             .cases()
             .page(guild, &filter, kind.as_deref(), page, CASES_PER_PAGE)?)
+    }
+
+    /// A typed player as a case search: digits are a Roblox id, searched with the name its
+    /// newest case has (so the cases filed under that name alone are found too); anything
+    /// else a username.
+    fn case_player(&self, guild: u64, text: &str) -> Result<CaseTarget, ActionError> {
+        let mut target = player_key(text);
+        if target.id.is_some() {
+            let by_id = CaseFilter::Player(CaseTarget {
+                id: target.id,
+                name: String::new(),
+            });
+            let newest = self.store().cases().page(guild, &by_id, None, 0, 1)?;
+            target.name = newest
+                .cases
+                .first()
+                .map(|c| c.target.name.clone())
+                .unwrap_or_default();
+        }
+        Ok(target)
+    }
+
+    /// The newest cases about a player for their panel, when `actor` may read cases (`None`
+    /// otherwise: the panel leaves the section out rather than refuse the whole panel).
+    pub fn panel_cases(
+        &self,
+        guild: u64,
+        actor: &Member,
+        player: &CaseTarget,
+    ) -> Result<Option<CasePage>, ActionError> {
+        if !self
+            .capabilities(guild, actor)?
+            .contains(&Capability::Cases)
+        {
+            return Ok(None);
+        }
+        let filter = CaseFilter::Player(player.clone());
+        Ok(Some(self.store().cases().page(
+            guild,
+            &filter,
+            None,
+            0,
+            PANEL_CASES,
+        )?))
     }
 
     /// Rewrite a case's reason: its filer (with `cases`) or a case admin.
@@ -311,8 +358,67 @@ impl Services {
         };
         self.require(guild, actor, needed, AuditAction::CaseEdit, source)
             .await?;
+        self.rewrite_reason(guild, actor, number, reason, AuditAction::CaseEdit)
+            .await
+    }
+
+    /// The "Add reason" form of a card for a case filed without one: its moderator (the
+    /// Discord member linked to who ran it in game) or a case admin sets the reason, through
+    /// the same edit as `/case edit` (history, `case/updated`). Anyone else is refused, and
+    /// the refusal audited.
+    pub async fn add_case_reason(
+        &self,
+        guild: u64,
+        actor: &Member,
+        number: u64,
+        reason: &str,
+    ) -> Result<Case, ActionError> {
+        let reason = required_text(reason, "reason")?;
+        self.may_add_case_reason(guild, actor, number, Source::Modal)
+            .await?;
+        self.rewrite_reason(guild, actor, number, reason, AuditAction::CaseAddReason)
+            .await
+    }
+
+    /// Whether `actor` may use a case's "Add reason" form: its moderator (through the link) or
+    /// a case admin. Checked before the form opens (the refusal audited) and again on submit.
+    pub async fn may_add_case_reason(
+        &self,
+        guild: u64,
+        actor: &Member,
+        number: u64,
+        source: Source,
+    ) -> Result<Case, ActionError> {
+        let case = self
+            .store()
+            .cases()
+            .get(guild, number)?
+            .ok_or_else(|| unknown_case(number))?;
+        if case.moderator.discord_id != Some(actor.discord_id) {
+            self.require(
+                guild,
+                actor,
+                Capability::CaseAdmin,
+                AuditAction::CaseAddReason,
+                source,
+            )
+            .await?;
+        }
+        Ok(case)
+    }
+
+    /// Set a case's reason (after the caller's checks): audited, in its history, and a
+    /// `case/updated` event.
+    async fn rewrite_reason(
+        &self,
+        guild: u64,
+        actor: &Member,
+        number: u64,
+        reason: String,
+        audit_name: AuditAction,
+    ) -> Result<Case, ActionError> {
         let note = AuditDraft::new(
-            AuditAction::CaseEdit,
+            audit_name,
             Some(format!("case #{number}")),
             json!({ "case": number, "reason": reason }),
         );

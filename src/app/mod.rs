@@ -21,8 +21,11 @@ use tokio::sync::watch;
 
 use crate::actions::{MemberLookup, NoDiscordMembers, Services, ServicesOptions, tracking};
 use crate::config::{Config, ConfigErrors, DiscordToken};
+use crate::custom_commands::case_log::CaseLineHandler;
 use crate::custom_commands::shift_log::{AutomaticShifts, ShiftCommandHandler};
-use crate::custom_commands::staff_log::{ConsumerConfig, StaffCommandConsumer};
+use crate::custom_commands::staff_log::{
+    ConsumerConfig, StaffCommandConsumer, StaffCommandHandler,
+};
 use crate::custom_commands::{CommandRouter, RouterConfig};
 use crate::discord::Data;
 use crate::discord::framework::Registration;
@@ -184,6 +187,11 @@ impl App {
         let pipeline = FeedPipeline::new(store.clone(), sink.clone(), config.pipeline)
             .map_err(AppError::Pipeline)?;
         let pipeline = Arc::new(pipeline);
+        let members: Arc<dyn MemberLookup> = match &discord {
+            Some((gateway, _)) => gateway.members(),
+            None => Arc::new(NoDiscordMembers),
+        };
+        let case_lines = CaseLineHandler::new(services.clone(), members.clone(), sink.clone());
         let staff_commands = Arc::new(
             StaffCommandConsumer::new(
                 store.clone(),
@@ -191,7 +199,11 @@ impl App {
                 ConsumerConfig::default(),
             )
             .with_handlers(
-                vec![Box::new(ShiftCommandHandler::new(services.clone()))],
+                vec![
+                    Box::new(ShiftCommandHandler::new(services.clone()))
+                        as Box<dyn StaffCommandHandler>,
+                    Box::new(case_lines),
+                ],
                 vec![Box::new(AutomaticShifts::new(services.clone()))],
             ),
         );
@@ -224,10 +236,7 @@ impl App {
         });
         let ipc = match config.ipc {
             Some(settings) => {
-                let members: Arc<dyn MemberLookup> = match &discord {
-                    Some((gateway, _)) => gateway.members(),
-                    None => Arc::new(NoDiscordMembers),
-                };
+                let members = members.clone();
                 let (services, tracker) = (services.clone(), tracker.clone());
                 Some(Ipc::bind(settings, services, tracker, members).await?)
             }

@@ -2,11 +2,12 @@
 //! Game text is escaped; the only mention is the guild's own staff role (`ping_role`).
 
 use crate::events::catalog::PlayerInfo;
+use crate::store::Case;
 use crate::ui::colours;
 use crate::ui::custom_id::{ButtonAction, CustomId};
-use crate::ui::escape::{escape_text, plain_line};
+use crate::ui::escape::{escape_name, escape_text, plain_line};
 use crate::ui::message::{Button, ButtonStyle, Embed, Message};
-use crate::ui::names::{display_name, player_link};
+use crate::ui::names::{display_name, name_link, player_link};
 use crate::ui::time::relative_time;
 
 use super::live::LivePlayer;
@@ -189,6 +190,36 @@ pub fn report_card(
     Message::single(embed, buttons)
 }
 
+/// The "Add reason" card for a case an in-game action filed without a reason: who did what to
+/// whom, where and when, with the button that opens the reason form. It pings nobody; the
+/// moderator is shown by name (`moderator`, the linked member's or else the Roblox name).
+pub fn reason_card(case: &Case, moderator: &str) -> Message {
+    let server = case.server.as_deref().unwrap_or_default();
+    let kind = display_name(&case.kind.replace('_', " "));
+    let embed = Embed::new()
+        .title(&format!("Case #{} · {kind} · no reason given", case.number))
+        .colour(colours::PENDING)
+        .description(&format!(
+            "{} filed a {} in game against {} {}. Add the reason so the record is complete.",
+            escape_name(moderator),
+            kind,
+            name_link(&case.target.name, case.target.id),
+            relative_time(case.created_at_ms.div_euclid(1000)),
+        ))
+        .field("Moderator", &escape_name(moderator), true)
+        .field(
+            "Player",
+            &name_link(&case.target.name, case.target.id),
+            true,
+        )
+        .field("Server", &display_name(server), true)
+        .footer(&plain_line(&format!("{server} · case #{}", case.number)));
+    let buttons = CustomId::new(ButtonAction::CaseReason, server, &case.number.to_string())
+        .map(|id| vec![Button::new(&id, "Add reason", ButtonStyle::Primary)])
+        .unwrap_or_default();
+    Message::single(embed, buttons)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +291,39 @@ mod tests {
                 .unwrap()
                 .contains("gh\\\\*st")
         );
+    }
+
+    #[test]
+    fn reason_card_names_the_moderator_without_pinging_and_offers_the_form() {
+        let case = Case {
+            guild: 1,
+            number: 12,
+            kind: "temp_ban".into(),
+            target: crate::store::CaseTarget {
+                id: Some(99),
+                name: "Bad_Driver".into(),
+            },
+            moderator: crate::store::CaseModerator::default(),
+            reason: None,
+            server: Some("main".into()),
+            created_at_ms: 1_767_226_200_000,
+            source: crate::store::CaseSource::InGame,
+            status: crate::store::CaseStatus::Active,
+            expires_at_ms: None,
+            audit_seq: None,
+            history: Vec::new(),
+        };
+        let card = reason_card(&case, "*Mod* @everyone");
+        assert!(card.within_limits());
+        assert_eq!(card.ping_role, None);
+        let text = serde_json::to_string(&card.embeds).unwrap();
+        assert!(
+            text.contains("Case #12") && text.contains("temp ban"),
+            "{text}"
+        );
+        assert!(text.contains(r"\\*Mod\\*"), "markdown escaped: {text}");
+        assert!(!text.contains("@everyone"), "{text}");
+        let ids: Vec<_> = card.buttons.iter().map(|b| b.custom_id.as_str()).collect();
+        assert_eq!(ids, ["erlc:case_reason:main:12"]);
     }
 }

@@ -6,6 +6,7 @@
 //! [`shift_log`] turns `:log shift …` and staff joining and leaving into shifts.
 
 mod cards;
+pub mod case_log;
 mod cooldown;
 mod live;
 mod parse;
@@ -19,7 +20,7 @@ use std::time::Duration;
 use crate::feeds::Sink;
 use crate::store::Store;
 
-pub use cards::{Caller, CardPlace, Reported, report_card, staff_card};
+pub use cards::{Caller, CardPlace, Reported, reason_card, report_card, staff_card};
 pub use cooldown::Cooldowns;
 pub use live::{
     HandleError, HandleFuture, LivePlayer, NameMatch, ServerHandles, StoreHandles, find_by_id,

@@ -304,18 +304,7 @@ impl CommandRouter {
         card: &crate::ui::Message,
         nonce: &str,
     ) -> Result<String, crate::feeds::SinkError> {
-        let mut attempt = 1;
-        loop {
-            match self.config.sink.create(channel, card, nonce).await {
-                Ok(id) => return Ok(id),
-                Err(e) if e.retryable && attempt < POST_ATTEMPTS => {
-                    attempt += 1;
-                    let wait = e.retry_after.unwrap_or(Duration::from_secs(1));
-                    tokio::time::sleep(wait.min(MAX_POST_WAIT)).await;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        post_card(self.config.sink.as_ref(), channel, card, nonce).await
     }
 
     /// `:pm <caller> <text>` through the command bucket. Never retried: a command that may
@@ -362,6 +351,28 @@ fn with_reply(detail: String, reply: Result<(), String>) -> String {
     match reply {
         Ok(()) => format!("{detail}; replied in game"),
         Err(e) => format!("{detail}; no reply in game ({e})"),
+    }
+}
+
+/// Post `card` with `nonce` (so a retried post is one message), trying again while the sink
+/// says it may help.
+pub(super) async fn post_card(
+    sink: &dyn crate::feeds::Sink,
+    channel: u64,
+    card: &crate::ui::Message,
+    nonce: &str,
+) -> Result<String, crate::feeds::SinkError> {
+    let mut attempt = 1;
+    loop {
+        match sink.create(channel, card, nonce).await {
+            Ok(id) => return Ok(id),
+            Err(e) if e.retryable && attempt < POST_ATTEMPTS => {
+                attempt += 1;
+                let wait = e.retry_after.unwrap_or(Duration::from_secs(1));
+                tokio::time::sleep(wait.min(MAX_POST_WAIT)).await;
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 

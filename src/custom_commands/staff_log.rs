@@ -331,8 +331,10 @@ impl StaffCommandConsumer {
         }
     }
 
-    /// Add handlers that need the services (shifts): a staff command handler and a handler
-    /// of other stored events. Call before [`StaffCommandConsumer::run`].
+    /// Add handlers that need the services, Discord or the sink, which the composition root
+    /// has: staff command handlers (`:log shift`, the in-game case lines of
+    /// [`CaseLineHandler`](super::case_log::CaseLineHandler)) and handlers of other stored
+    /// events (automatic shifts). Call before [`StaffCommandConsumer::run`].
     pub fn with_handlers(
         mut self,
         commands: Vec<Box<dyn StaffCommandHandler>>,

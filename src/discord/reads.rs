@@ -8,6 +8,7 @@ use super::BotError;
 use crate::actions::{ActionError, LogQuery, Member, Services, resolve_online};
 use crate::erlc::ServerHandle;
 use crate::erlc::models::{Player, PlayerRef};
+use crate::store::CaseTarget;
 use crate::ui::{Message, team};
 use crate::views::audit::{AUDIT_PER_PAGE, AuditFilter};
 use crate::views::player::{PANEL_SECTIONS, TIMELINE_EVENTS};
@@ -134,6 +135,7 @@ pub async fn find_player(
 pub async fn player_panel(
     services: &Services,
     guild: u64,
+    viewer: &Member,
     server: OpenServer<'_>,
     typed: &str,
 ) -> Result<Message, BotError> {
@@ -142,12 +144,15 @@ pub async fn player_panel(
         Some(id) => services.player_timeline(guild, server.label, id, TIMELINE_EVENTS)?,
         None => Vec::new(),
     };
+    let target = CaseTarget {
+        id: who.id.or_else(|| live.as_ref().and_then(|p| p.player.id)),
+        name: who.name.clone(),
+    };
+    let cases = services.panel_cases(guild, viewer, &target)?;
     let now = services.store().clock().now_secs();
-    Ok(views::player::player_panel(
-        server.label,
-        &who,
-        live.as_ref(),
-        &timeline,
-        now,
-    ))
+    let panel = views::player::player_panel(server.label, &who, live.as_ref(), &timeline, now);
+    Ok(match cases {
+        Some(page) => views::player::with_cases(panel, &page),
+        None => panel,
+    })
 }

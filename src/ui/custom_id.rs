@@ -45,6 +45,9 @@ pub enum ButtonAction {
     LoaApprove,
     /// Leave of absence card: a shift admin denies it. Target: the leave's number.
     LoaDeny,
+    /// "Add reason" card of a case filed in game without one: open the form for its reason.
+    /// Target: the case number.
+    CaseReason,
     /// A page button of a paged reply (players, vehicles, bans, logs, audit). Target: an
     /// opaque page token (the views module writes and reads it).
     Page,
@@ -65,7 +68,7 @@ pub enum TargetKind {
 
 impl ButtonAction {
     /// Every action, so a word from a click is matched against all of them.
-    pub const ALL: [ButtonAction; 15] = [
+    pub const ALL: [ButtonAction; 16] = [
         Self::ModCallClaim,
         Self::ModCallResolve,
         Self::PlayerKick,
@@ -80,6 +83,7 @@ impl ButtonAction {
         Self::BanDeny,
         Self::LoaApprove,
         Self::LoaDeny,
+        Self::CaseReason,
         Self::Page,
     ];
 
@@ -100,6 +104,7 @@ impl ButtonAction {
             Self::BanDeny => "ban_no",
             Self::LoaApprove => "loa_ok",
             Self::LoaDeny => "loa_no",
+            Self::CaseReason => "case_reason",
             Self::Page => "page",
         }
     }
@@ -119,6 +124,7 @@ impl ButtonAction {
             | Self::CommandCancel
             | Self::BanApprove
             | Self::BanDeny
+            | Self::CaseReason
             | Self::Page => TargetKind::Token,
         }
     }

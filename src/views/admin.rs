@@ -1,10 +1,12 @@
 //! Guild configuration replies: feeds (`/feed list|add|remove`), role permissions
-//! (`/permissions list|set`), in-game command settings (`/settings`) and what each
+//! (`/permissions list|set`), in-game command and case settings (`/settings`) and what each
 //! capability allows. Channels and roles appear as
 //! `<#id>` / `<@&id>`: our own text, which Discord renders as names and never pings in embeds.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::actions::DEFAULT_CASE_COMMANDS;
+use crate::store::cases::BUILT_IN_TYPES;
 use crate::store::settings::{Capability, FeedSubscription, GuildSettings};
 use crate::ui::colours;
 use crate::ui::escape::code_span;
@@ -158,6 +160,36 @@ pub fn ingame_settings_saved(settings: &GuildSettings) -> Message {
         .field("In-game `;` commands", state, false)
         .field("Mod-call channel", &channel, true)
         .field("Pinged role", &role, true);
+    Message::single(embed, Vec::new())
+}
+
+/// `/settings cases`: the case settings as they now stand.
+pub fn cases_settings_saved(settings: &GuildSettings) -> Message {
+    let channel = settings.cases_channel.map_or(
+        "not set (in-game cases without a reason get no card; `/case edit` sets it)".to_owned(),
+        |c| format!("<#{c}>"),
+    );
+    let commands = match &settings.ingame_case_commands {
+        None => format!("{} (the default)", DEFAULT_CASE_COMMANDS.join(", ")),
+        Some(list) if list.is_empty() => "none".to_owned(),
+        Some(list) => list.join(", "),
+    };
+    let types = if settings.case_types.is_empty() {
+        "none".to_owned()
+    } else {
+        settings.case_types.join(", ")
+    };
+    let embed = Embed::new()
+        .title("✅ Case settings saved")
+        .colour(colours::JOIN)
+        .field("Cases channel", &channel, false)
+        .field(
+            "In-game commands that file cases",
+            &code_span(&commands),
+            false,
+        )
+        .field("Built-in case types", &BUILT_IN_TYPES.join(", "), false)
+        .field("This server's own case types", &code_span(&types), false);
     Message::single(embed, Vec::new())
 }
 

@@ -1,10 +1,11 @@
 //! The player panel (`/player <name>`): live details when the player is in game, a compact
-//! timeline from the event store, and Kick / Ban / PM / Wanted / Refresh buttons whose ids
+//! timeline from the event store, the player's cases (for viewers with `cases`), and Kick / Ban / PM / Wanted / Refresh buttons whose ids
 //! carry the server and the Roblox id, so they work after a restart.
 
 use crate::erlc::models::{Include, Location, Player, PlayerRef};
 use crate::events::Event;
 use crate::events::catalog::EventPayload;
+use crate::store::CasePage;
 use crate::ui::colours;
 use crate::ui::custom_id::{ButtonAction, CustomId};
 use crate::ui::escape::{code_span, plain_line};
@@ -70,6 +71,17 @@ pub fn player_panel(
         .timestamp(now);
     let buttons = id.map_or_else(Vec::new, |id| panel_buttons(label, id, live.is_some()));
     Message::single(embed, buttons)
+}
+
+/// The panel with its cases section (for a viewer who may read cases): the newest few, and
+/// `/cases` for the rest.
+pub fn with_cases(mut panel: Message, page: &CasePage) -> Message {
+    if let Some(embed) = panel.embeds.pop() {
+        panel
+            .embeds
+            .push(embed.field("Cases", &super::cases::panel_lines(page), false));
+    }
+    panel
 }
 
 fn online_embed(label: &str, player: &Player) -> Embed {

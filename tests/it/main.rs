@@ -60,6 +60,7 @@ mod e2e_admin;
 mod e2e_cases;
 mod e2e_commands;
 mod e2e_feeds;
+mod e2e_ingame_cases;
 mod e2e_links;
 mod e2e_modcalls;
 mod e2e_moderation;

@@ -2,6 +2,7 @@
 //! with collectors) by decoding the custom id, which carries the server and the target.
 //! Every click re-checks the clicker's permissions in the services, which audit it.
 
+mod cases;
 mod leave;
 mod modcall;
 mod pages;
@@ -101,6 +102,7 @@ async fn on_click(ctx: &serenity::Context, data: &Data, click: &serenity::Compon
         ButtonAction::LoaApprove | ButtonAction::LoaDeny => {
             leave::on_click(&reply, data, &clicker, &id).await
         }
+        ButtonAction::CaseReason => cases::on_click(&reply, data, &clicker, &id).await,
         ButtonAction::Page => pages::on_page(&reply, data, &clicker, &id).await,
     };
     if let Err(error) = outcome {

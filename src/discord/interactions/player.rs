@@ -12,7 +12,7 @@ use crate::ui::custom_id::{ButtonAction, CustomId};
 use crate::views;
 
 /// The one text input of a panel form.
-const INPUT_ID: &str = "text";
+pub(super) const INPUT_ID: &str = "text";
 
 /// The action a panel button (or its form) asks for, with the form's text.
 fn action_for(id: &CustomId, roblox_id: u64, text: Option<String>) -> Option<ModAction> {
@@ -84,9 +84,12 @@ pub(super) async fn on_click(
         _ => {}
     }
     if let Some(modal) = form(id, roblox_id) {
-        // Check before showing the form, so nobody fills it in for nothing.
+        // Check before showing the form, so nobody fills it in for nothing. A ban by a member
+        // who may only ask for one (two-person rule) becomes a request on submit.
         let probe = action_for(id, roblox_id, Some("-".into()));
-        if let Some(action) = probe {
+        let requests = id.action() == ButtonAction::PlayerBan
+            && services.ban_needs_request(clicker.guild, &clicker.actor)?;
+        if let Some(action) = probe.filter(|_| !requests) {
             services
                 .require(
                     clicker.guild,
@@ -155,7 +158,8 @@ async fn show_panel(
         handle: &handle,
     };
     let typed = roblox_id.to_string();
-    let panel = reads::player_panel(services, clicker.guild, server, &typed).await?;
+    let panel =
+        reads::player_panel(services, clicker.guild, &clicker.actor, server, &typed).await?;
     match shown {
         Shown::InPlace => reply.edit_message(&panel).await,
         Shown::Privately => reply.private(&panel).await,
@@ -163,7 +167,7 @@ async fn show_panel(
 }
 
 /// The text typed into a panel form.
-fn submitted_text(submit: &serenity::ModalInteraction) -> Option<String> {
+pub(super) fn submitted_text(submit: &serenity::ModalInteraction) -> Option<String> {
     submit
         .data
         .components
@@ -187,7 +191,13 @@ pub(super) async fn on_submit(
     let Some(parsed) = our_id(&submit.data.custom_id) else {
         return;
     };
-    if let Err(error) = run_submit(ctx, data, submit, parsed).await {
+    let outcome = match parsed {
+        Ok(id) if id.action() == ButtonAction::CaseReason => {
+            super::cases::on_submit(ctx, data, submit, &id).await
+        }
+        parsed => run_submit(ctx, data, submit, parsed).await,
+    };
+    if let Err(error) = outcome {
         error_to_submitter(ctx, submit, &error).await;
     }
 }
@@ -206,6 +216,13 @@ async fn run_submit(
         .ok_or_else(|| BotError::user("This form does not name a player."))?;
     let action = action_for(&id, roblox_id, submitted_text(submit))
         .ok_or_else(|| BotError::user("Write the message to send, then submit again."))?;
+    if let ModAction::Ban { player, reason } = &action
+        && data
+            .services
+            .ban_needs_request(clicker.guild, &clicker.actor)?
+    {
+        return request_ban(ctx, data, submit, &clicker, &id, player, reason.clone()).await;
+    }
     submit.defer_ephemeral(ctx).await?;
     let ran = data
         .services
@@ -230,6 +247,53 @@ async fn run_submit(
         .await
     {
         tracing::warn!("could not report a form's outcome: {e}");
+    }
+    Ok(())
+}
+
+/// The panel's Ban form from a member who may only ask for a ban: the request card goes to
+/// the channel, where members with `ban` can approve or deny it, as `/ban`'s does.
+async fn request_ban(
+    ctx: &serenity::Context,
+    data: &Data,
+    submit: &serenity::ModalInteraction,
+    clicker: &Clicker,
+    id: &CustomId,
+    player: &str,
+    reason: Option<String>,
+) -> Result<(), BotError> {
+    // A public "thinking" reply: the request card fills it for everyone to see.
+    let thinking = serenity::CreateInteractionResponse::Defer(
+        serenity::CreateInteractionResponseMessage::new(),
+    );
+    submit.create_response(ctx, thinking).await?;
+    let requested = data
+        .services
+        .request_ban(
+            clicker.guild,
+            &clicker.actor,
+            Some(id.server()),
+            player,
+            reason,
+        )
+        .await;
+    let message = match requested {
+        Ok(held) => views::outcome::ban_request_card(
+            &held.server_label,
+            &held.command_text,
+            clicker.actor.discord_id,
+            &held.token,
+        )
+        .unwrap_or_else(|e| {
+            BotError::user(format!("Could not build the request buttons: {e}.")).card()
+        }),
+        Err(error) => BotError::from(error).card(),
+    };
+    if let Err(e) = submit
+        .create_followup(ctx, render::followup(&message, false))
+        .await
+    {
+        tracing::warn!("could not post a ban request from the panel: {e}");
     }
     Ok(())
 }

@@ -3,9 +3,12 @@
 //! skipped, and pages by player, moderator or type read index keys, not every case.
 //!
 //! Trees: `cases` (`guild ++ number` → case), `case_numbers` (`guild` → last number),
-//! `cases_by_player` (`guild ++ player ++ number`), `cases_by_moderator`
+//! `cases_by_player` (`guild ++ player ++ number`, the player by id, or by name when filed
+//! without one, and for a case with an id also by name, so either search finds it), `cases_by_moderator`
 //! (`guild ++ moderator ++ number`), `cases_by_type` (`guild ++ type ++ number`) and
-//! `case_expiry` (`expiry ++ guild ++ number`, temp bans still to be lifted). Index entries
+//! `case_expiry` (`expiry ++ guild ++ number`, temp bans still to be lifted) and
+//! `cases_by_event` (`guild ++ server ++ event id ++ ordinal` → number: the cases a stored
+//! in-game command filed, so a replayed event finds them instead of filing again). Index entries
 //! hold the case's type, so a page filtered by type, or far down a list, skips entries
 //! without reading the cases.
 
@@ -19,9 +22,9 @@ pub use record::{
     MAX_TYPE_LEN, NewCase, valid_type,
 };
 
-use super::StoreError;
 use super::db;
 use super::keys::{self, KeyReader, decode_json, encode_json, from_tx, prefix_end, time_key};
+use super::{EventMark, StoreError};
 use crate::clock::SharedClock;
 
 const CASES: &str = "cases";
@@ -30,6 +33,7 @@ const BY_PLAYER: &str = "cases_by_player";
 const BY_MODERATOR: &str = "cases_by_moderator";
 const BY_TYPE: &str = "cases_by_type";
 const EXPIRY: &str = "case_expiry";
+const BY_EVENT: &str = "cases_by_event";
 
 /// Whose cases a page lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +77,7 @@ pub struct Cases {
     by_moderator: sled::Tree,
     by_type: sled::Tree,
     expiry: sled::Tree,
+    by_event: sled::Tree,
     clock: SharedClock,
 }
 
@@ -94,6 +99,15 @@ fn player_part(key: &mut Vec<u8>, target: &CaseTarget) -> Result<(), StoreError>
         }
     }
     Ok(())
+}
+
+/// The name index of players whose id is known (tag 2; tag 1 holds cases filed by name
+/// alone): a search by name finds their cases too. `None` for a name too long to index.
+fn alias_prefix(guild: u64, name: &str) -> Option<Vec<u8>> {
+    let mut key = db::guild_prefix(guild).to_vec();
+    key.push(2);
+    keys::push_label(&mut key, &name.to_lowercase()).ok()?;
+    Some(key)
 }
 
 /// The index prefixes a case is listed under (the case number is appended to each).
@@ -135,6 +149,11 @@ fn index_keys(case: &Case) -> Result<Vec<(usize, Vec<u8>)>, StoreError> {
             case.number,
         ),
     )];
+    if case.target.id.is_some()
+        && let Some(prefix) = alias_prefix(guild, &case.target.name)
+    {
+        out.push((1, with_number(prefix, case.number)));
+    }
     if let Some(id) = case.moderator.discord_id {
         let prefix = filter_prefix(guild, &CaseFilter::DiscordModerator(id))?;
         out.push((2, with_number(prefix, case.number)));
@@ -187,6 +206,7 @@ impl Cases {
             by_moderator: db.open_tree(BY_MODERATOR)?,
             by_type: db.open_tree(BY_TYPE)?,
             expiry: db.open_tree(EXPIRY)?,
+            by_event: db.open_tree(BY_EVENT)?,
             clock,
         })
     }
@@ -195,13 +215,43 @@ impl Cases {
     /// are written in one transaction (concurrent filers get distinct, consecutive numbers).
     /// Not flushed: callers flush before they tell anyone the number.
     pub fn create(&self, guild: u64, new: NewCase) -> Result<Case, StoreError> {
+        let now_ms = self.clock.now_ms();
+        Ok(self.create_keyed(guild, None, now_ms, new)?.0)
+    }
+
+    /// File the case a stored event asks for, once: the `ordinal`-th case of the event named
+    /// by `mark` (one per target of an in-game command), dated `at_ms` (when it happened in
+    /// game, not when the bot read it). When that case was filed already
+    /// (the event is handed over again after a crash) it is returned with `false` and nothing
+    /// is written. Not flushed.
+    pub fn create_for_event(
+        &self,
+        guild: u64,
+        mark: &EventMark,
+        ordinal: u32,
+        at_ms: i64,
+        new: NewCase,
+    ) -> Result<(Case, bool), StoreError> {
+        let mut key = db::guild_prefix(guild).to_vec();
+        keys::push_label(&mut key, &mark.server)?;
+        key.extend_from_slice(&mark.id.to_be_bytes());
+        key.extend_from_slice(&ordinal.to_be_bytes());
+        self.create_keyed(guild, Some(key), at_ms, new)
+    }
+
+    fn create_keyed(
+        &self,
+        guild: u64,
+        event_key: Option<Vec<u8>>,
+        now_ms: i64,
+        new: NewCase,
+    ) -> Result<(Case, bool), StoreError> {
         if !valid_type(&new.kind) {
             return Err(StoreError::Invalid(format!(
                 "`{}` is not a case type name",
                 new.kind
             )));
         }
-        let now_ms = self.clock.now_ms();
         let number_key = db::guild_prefix(guild);
         let trees = (
             &self.numbers,
@@ -210,10 +260,24 @@ impl Cases {
             &self.by_type,
             &self.cases,
             &self.expiry,
+            &self.by_event,
         );
-        let case = trees
+        let filed = trees
             .transaction(
-                |(numbers, by_player, by_moderator, by_type, cases, expiry)| {
+                |(numbers, by_player, by_moderator, by_type, cases, expiry, by_event)| {
+                    if let Some(key) = &event_key
+                        && let Some(raw) = by_event.get(key)?
+                    {
+                        let number = keys::decode_u64(&raw, "a case number").map_err(abort)?;
+                        let key = db::guild_u64_key(guild, number);
+                        let raw = cases.get(key)?.ok_or_else(|| {
+                            abort(StoreError::corrupt(
+                                "cases",
+                                "an event names a missing case",
+                            ))
+                        })?;
+                        return Ok((decode_case(&raw).map_err(abort)?, false));
+                    }
                     let last = match numbers.get(number_key)? {
                         Some(raw) => keys::decode_u64(&raw, "a case counter").map_err(abort)?,
                         None => 0,
@@ -226,11 +290,14 @@ impl Cases {
                         index.insert(key, case.kind.as_bytes())?;
                     }
                     put_case(cases, expiry, None, &case)?;
-                    Ok(case)
+                    if let Some(key) = &event_key {
+                        by_event.insert(key.as_slice(), &number.to_be_bytes()[..])?;
+                    }
+                    Ok((case, true))
                 },
             )
             .map_err(from_tx)?;
-        Ok(case)
+        Ok(filed)
     }
 
     /// The case with this number, if there is one.
@@ -313,7 +380,9 @@ impl Cases {
 
     /// A page (0-based) of `per_page` cases that match `filter`, newest first; with `kind`,
     /// only cases of that type. Reads the filter's index keys from the newest down, so the
-    /// cost grows with the page number, not the number of cases.
+    /// cost grows with the page number, not the number of cases. A player is looked up both
+    /// ways: by id, also the cases filed under their name alone (a ban by username of
+    /// someone offline); by name, also the cases filed with an id under that name.
     pub fn page(
         &self,
         guild: u64,
@@ -322,17 +391,63 @@ impl Cases {
         page: usize,
         per_page: usize,
     ) -> Result<CasePage, StoreError> {
-        let prefix = filter_prefix(guild, filter)?;
+        let mut prefixes = vec![filter_prefix(guild, filter)?];
+        if let CaseFilter::Player(target) = filter
+            && !target.name.is_empty()
+        {
+            let extra = match target.id {
+                // By id: also the cases filed under the name alone.
+                Some(_) => Some(filter_prefix(
+                    guild,
+                    &CaseFilter::Player(CaseTarget {
+                        id: None,
+                        name: target.name.clone(),
+                    }),
+                )?),
+                // By name: also the cases of players with an id who had that name.
+                None => alias_prefix(guild, &target.name),
+            };
+            prefixes.extend(extra);
+        }
         let index = match filter {
             CaseFilter::Player(_) => &self.by_player,
             CaseFilter::DiscordModerator(_) | CaseFilter::RobloxModerator(_) => &self.by_moderator,
             CaseFilter::Type(_) => &self.by_type,
         };
+        // Each prefix's entries newest first, merged by case number.
+        let mut sources: Vec<_> = prefixes
+            .iter()
+            .map(|prefix| {
+                let entries = index.range(prefix.clone()..prefix_end(prefix)).rev();
+                (prefix.len(), entries.peekable())
+            })
+            .collect();
         let skip = page.saturating_mul(per_page);
         let mut cases = Vec::with_capacity(per_page);
         let mut matched = 0usize;
-        for entry in index.range(prefix.clone()..prefix_end(&prefix)).rev() {
-            let (key, indexed_kind) = entry?;
+        loop {
+            let mut newest: Option<(usize, u64)> = None;
+            for (at, (prefix_len, entries)) in sources.iter_mut().enumerate() {
+                let number = match entries.peek() {
+                    None => continue,
+                    Some(Ok((key, _))) => {
+                        KeyReader::new(&key[*prefix_len..], "a case index key").u64()?
+                    }
+                    Some(Err(_)) => match entries.next() {
+                        Some(Err(error)) => return Err(error.into()),
+                        _ => continue,
+                    },
+                };
+                if newest.is_none_or(|(_, n)| number > n) {
+                    newest = Some((at, number));
+                }
+            }
+            let Some((at, number)) = newest else {
+                break;
+            };
+            let Some(Ok((_, indexed_kind))) = sources[at].1.next() else {
+                break;
+            };
             if kind.is_some_and(|k| k.as_bytes() != indexed_kind.as_ref()) {
                 continue;
             }
@@ -346,8 +461,6 @@ impl Cases {
                     has_more: true,
                 });
             }
-            let mut reader = KeyReader::new(&key[prefix.len()..], "a case index key");
-            let number = reader.u64()?;
             if let Some(case) = self.get(guild, number)? {
                 cases.push(case);
             }
@@ -395,7 +508,12 @@ impl Cases {
             self.cases.remove(key)?;
             removed += 1;
         }
-        for index in [&self.by_player, &self.by_moderator, &self.by_type] {
+        for index in [
+            &self.by_player,
+            &self.by_moderator,
+            &self.by_type,
+            &self.by_event,
+        ] {
             for entry in index.scan_prefix(prefix) {
                 index.remove(entry?.0)?;
             }

@@ -265,3 +265,95 @@ fn cases_of_a_period_are_found_by_creation_time() {
     assert!(store.created_between(1, 50_000, 60_000).unwrap().is_empty());
     assert!(store.created_between(3, 0, 100_000).unwrap().is_empty());
 }
+
+#[test]
+fn an_event_files_each_of_its_cases_once() {
+    let (_db, store) = cases();
+    let mark = EventMark {
+        server: "main".into(),
+        id: 40,
+    };
+    let (first, fresh) = store
+        .create_for_event(1, &mark, 0, 7_000, new_case("kick", Some(5), "A", 9))
+        .unwrap();
+    assert!(fresh);
+    let (second, fresh) = store
+        .create_for_event(1, &mark, 1, 7_000, new_case("kick", Some(6), "B", 9))
+        .unwrap();
+    assert!(fresh);
+    assert_eq!((first.number, second.number), (1, 2));
+    assert_eq!(first.created_at_ms, 7_000, "dated when it happened");
+    // The event again (a replay after a crash): the same cases, nothing new.
+    let (again, fresh) = store
+        .create_for_event(1, &mark, 0, 7_000, new_case("kick", Some(5), "A", 9))
+        .unwrap();
+    assert!(!fresh);
+    assert_eq!(again, first);
+    let other = EventMark {
+        server: "side".into(),
+        id: 40,
+    };
+    let (elsewhere, fresh) = store
+        .create_for_event(1, &other, 0, 7_000, new_case("kick", Some(5), "A", 9))
+        .unwrap();
+    assert!(fresh && elsewhere.number == 3, "another server's event 40");
+    assert_eq!(store.purge_guild(1).unwrap(), 3);
+    let (after, fresh) = store
+        .create_for_event(1, &mark, 0, 7_000, new_case("kick", Some(5), "A", 9))
+        .unwrap();
+    assert!(fresh && after.number == 1, "purged with the guild");
+}
+
+#[test]
+fn a_search_by_id_also_finds_the_cases_filed_by_name_alone() {
+    let (_db, store) = cases();
+    store.create(1, new_case("ban", None, "Guest", 9)).unwrap();
+    store
+        .create(1, new_case("note", Some(7), "Other", 9))
+        .unwrap();
+    store
+        .create(1, new_case("kick", Some(5), "Guest", 9))
+        .unwrap();
+    store
+        .create(1, new_case("warning", None, "guest", 9))
+        .unwrap();
+    let both = CaseTarget {
+        id: Some(5),
+        name: "Guest".into(),
+    };
+    let page = |kind, index, per_page| {
+        store
+            .page(1, &CaseFilter::Player(both.clone()), kind, index, per_page)
+            .unwrap()
+    };
+    assert_eq!(
+        numbers(&page(None, 0, 10)),
+        [4, 3, 1],
+        "merged, newest first"
+    );
+    let first = page(None, 0, 2);
+    assert_eq!(numbers(&first), [4, 3]);
+    assert!(first.has_more);
+    assert_eq!(numbers(&page(None, 1, 2)), [1]);
+    assert_eq!(numbers(&page(Some("ban"), 0, 10)), [1]);
+    let by_id_only = CaseTarget {
+        id: Some(5),
+        name: String::new(),
+    };
+    let page = store
+        .page(1, &CaseFilter::Player(by_id_only), None, 0, 10)
+        .unwrap();
+    assert_eq!(numbers(&page), [3], "no name known: the id's cases");
+    let by_name = CaseTarget {
+        id: None,
+        name: "GUEST".into(),
+    };
+    let page = store
+        .page(1, &CaseFilter::Player(by_name), None, 0, 10)
+        .unwrap();
+    assert_eq!(
+        numbers(&page),
+        [4, 3, 1],
+        "a name finds the cases filed with an id too"
+    );
+}

@@ -26,6 +26,15 @@ pub struct GuildSettings {
     pub shifts: ShiftSettings,
     /// Weekly activity quotas per role (`/settings quota`).
     pub quotas: Vec<super::RoleQuota>,
+    /// Channel for case cards, such as "Add reason" for an in-game action filed without one.
+    /// Unset: those cases are still filed, and `/case edit` sets their reason.
+    pub cases_channel: Option<u64>,
+    /// In-game commands (canonical names, such as `kick`) whose command-log lines file a
+    /// case; `None` means the built-in list.
+    pub ingame_case_commands: Option<Vec<String>>,
+    /// The guild's own case types, besides the built-in ones (which always exist). Removing
+    /// one leaves the cases filed under it as they are.
+    pub case_types: Vec<String>,
 }
 
 impl Settings {

@@ -125,6 +125,46 @@ fn offline_panel_says_last_seen_and_offers_ban_and_refresh() {
 }
 
 #[test]
+fn the_cases_section_lists_the_newest_cases_escaped() {
+    use crate::store::{Case, CaseModerator, CasePage, CaseSource, CaseStatus, CaseTarget};
+    let who = PlayerRef::new("Avery_Cole", Some(7));
+    let case = |number| Case {
+        guild: 1,
+        number,
+        kind: "warning".into(),
+        target: CaseTarget {
+            id: Some(7),
+            name: "Avery_Cole".into(),
+        },
+        moderator: CaseModerator::discord(5, "Mod"),
+        reason: Some("**spam** @everyone".into()),
+        server: Some("main".into()),
+        created_at_ms: NOW * 1000,
+        source: CaseSource::InGame,
+        status: CaseStatus::Active,
+        expires_at_ms: None,
+        audit_seq: None,
+        history: Vec::new(),
+    };
+    let page = CasePage {
+        cases: vec![case(9), case(4)],
+        has_more: true,
+    };
+    let panel = player_panel("main", &who, None, &[], NOW);
+    let buttons: Vec<String> = labels(&panel).iter().map(|l| l.to_string()).collect();
+    let message = crate::views::player::with_cases(panel, &page);
+    assert_fits(&message);
+    assert_eq!(labels(&message), buttons, "the buttons stay");
+    let text = all_text(&message);
+    assert!(text.contains("`#9`") && text.contains("`#4`"), "{text}");
+    assert!(text.contains("/cases"), "{text}");
+    assert!(
+        !text.contains("**spam**") && !text.contains("@everyone"),
+        "{text}"
+    );
+}
+
+#[test]
 fn panel_renders_every_kind_and_a_huge_timeline() {
     let mut events: Vec<_> = every_kind()
         .into_iter()
