@@ -252,16 +252,9 @@ impl FeedPipeline {
 
     /// Lag from when the store recorded the message's first event until now.
     fn record_lag(&self, planned: &PlannedMessage) {
-        let Some(first) = planned.events.first() else {
-            return;
-        };
-        if let Ok(Some(event)) = self
-            .store
-            .events()
-            .get(first.guild, &first.server, first.id)
-        {
+        if let Some(stored_at_ms) = planned.first_stored_at_ms {
             self.stats
-                .record_lag(self.store.clock().now_ms() - event.recorded_at_ms);
+                .record_lag(self.store.clock().now_ms() - stored_at_ms);
         }
     }
 }
