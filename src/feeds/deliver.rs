@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use rand::Rng;
-use serde::Deserialize;
 use tokio::sync::watch;
 
 use super::batch::{PlannedMessage, nonce_for};
@@ -159,7 +158,7 @@ impl FeedPipeline {
     ) -> Result<DeliveryOutcome, PipelineError> {
         let key = delivery.entry.idempotency_key.as_str();
         let outbox = self.store.outbox();
-        let planned = match PlannedMessage::deserialize(&delivery.entry.payload) {
+        let planned = match serde_json::from_str::<PlannedMessage>(delivery.entry.payload.get()) {
             Ok(planned) => planned,
             Err(error) => {
                 let reason = format!("the queued message cannot be read ({error})");

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use super::StoreError;
 use super::keys::{KeyReader, be_u64, decode_json, decode_u64, encode_json, time_key};
@@ -42,16 +43,26 @@ const ROUTE_CURSOR: u8 = 7;
 const MAX_ERROR_LEN: usize = 500;
 
 /// A message to deliver.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutboxEntry {
     /// Unique per message (e.g. `guild/server/event-id/channel`); enqueueing it twice is a no-op.
     pub idempotency_key: String,
     /// Where to deliver, e.g. a channel id.
     pub destination: String,
-    /// The rendered message.
-    pub payload: serde_json::Value,
+    /// The rendered message, as JSON text: the outbox stores and returns it as it is, so
+    /// queueing, scanning and marking entries never builds (or copies) a tree of its values.
+    pub payload: Box<RawValue>,
     /// Edit the message delivered for this other idempotency key instead of posting anew.
     pub edit_of: Option<String>,
+}
+
+impl PartialEq for OutboxEntry {
+    fn eq(&self, other: &Self) -> bool {
+        self.idempotency_key == other.idempotency_key
+            && self.destination == other.destination
+            && self.payload.get() == other.payload.get()
+            && self.edit_of == other.edit_of
+    }
 }
 
 /// A pending entry with its delivery history.
@@ -253,7 +264,7 @@ fn deliver(
     stored.parked = None;
     // From now on the entry is only looked up for its message id (edits, repeats): keeping the
     // message body would cost its encoding now and its bytes until the entry is pruned.
-    stored.entry.payload = serde_json::Value::Null;
+    stored.entry.payload = RawValue::NULL.to_owned();
     stored.delivered = Some(Delivered {
         message_id: message_id.to_owned(),
         at_ms: now,

@@ -2,7 +2,7 @@
 //! queue with their reason, so delivery does not spin on them; an operator can requeue them
 //! once fixed. Also: recording a card's message id when a card update had to be posted anew.
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::{
     Change, Delivered, DeliveryState, MAX_ERROR_LEN, Outbox, OutboxEntry, PARKED, Parked, Stored,
@@ -129,7 +129,7 @@ fn insert_delivered_card(
         entry: OutboxEntry {
             idempotency_key: card_key.to_owned(),
             destination: destination.to_owned(),
-            payload: Value::Null,
+            payload: RawValue::NULL.to_owned(),
             edit_of: None,
         },
         seq,

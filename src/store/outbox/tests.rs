@@ -11,7 +11,7 @@ fn entry(key: &str, destination: &str) -> OutboxEntry {
     OutboxEntry {
         idempotency_key: key.to_owned(),
         destination: destination.to_owned(),
-        payload: json!({"content": key}),
+        payload: serde_json::value::to_raw_value(&json!({"content": key})).unwrap(),
         edit_of: None,
     }
 }
