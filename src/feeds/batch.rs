@@ -1,7 +1,10 @@
 //! Batching: rendered cards are gathered per channel into messages within Discord's limits
 //! (10 embeds, 6,000 characters) and released after a short delay. Pure logic driven by an
 //! explicit `now_ms`; the caller persists what [`Batcher::due`] returns (the outbox) and
-//! delivers it. Mod-call and 911 cards always go out alone, and their updates become edits.
+//! delivers it. Mod-call and 911 cards always go out alone, and their updates become edits;
+//! one that arrives while its channel has a batch open waits behind that batch and goes out
+//! right after it, so the batch keeps filling instead of being cut short (and an update of a
+//! card still waiting there is folded into it: one message with the newest state).
 //!
 //! With [`Packing::Digest`], a busy channel's cards that would not fit one message as cards
 //! become one line each in a digest (embed descriptions of up to 4,096 characters), so a
@@ -117,6 +120,10 @@ pub struct PlannedMessage {
     pub idempotency_key: String,
     /// The live card this message updates (see above); `None` for a new message.
     pub edit: Option<EditTarget>,
+    /// When the store recorded the first event (Unix ms), so feed lag is measured without
+    /// reading the event back; `None` in messages queued before it was carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_stored_at_ms: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -127,11 +134,41 @@ struct OpenBatch {
     chars: usize,
     /// The cards as digest lines ([`Packing::Digest`] only).
     lines: Vec<String>,
+    /// When the store recorded the first card's event.
+    first_stored_at_ms: i64,
+    /// Cards that stand alone (live or buttoned) pushed while this batch was open, in push
+    /// order; they go out right after it.
+    behind: Vec<PlannedMessage>,
 }
 
 impl OpenBatch {
     fn fits_as_cards(&self) -> bool {
         self.embeds.len() <= MAX_EMBEDS && self.chars <= MAX_EMBED_TOTAL
+    }
+
+    /// The events of the batch and of the cards waiting behind it.
+    fn held_events(&self) -> impl Iterator<Item = &EventRef> {
+        self.events
+            .iter()
+            .chain(self.behind.iter().flat_map(|planned| &planned.events))
+    }
+}
+
+/// Queue a card that stands alone behind a batch. An update of a live card whose message
+/// (its post, or an earlier update) waits there already is folded into that message: it
+/// carries the newest state and both events, so one request does the work of two.
+fn queue_behind(behind: &mut Vec<PlannedMessage>, planned: PlannedMessage) {
+    let folds_into = planned.edit.as_ref().and_then(|target| {
+        behind.iter_mut().rev().find(|waiting| {
+            waiting.idempotency_key == target.card_key || waiting.edit.as_ref() == Some(target)
+        })
+    });
+    match folds_into {
+        Some(waiting) => {
+            waiting.message = planned.message;
+            waiting.events.extend(planned.events);
+        }
+        None => behind.push(planned),
     }
 }
 
@@ -159,15 +196,26 @@ impl Batcher {
         Self { packing, ..self }
     }
 
-    /// Add a card for `channel_id`. A live card (mod call, 911) or one with buttons closes
-    /// the channel's open batch and becomes a message of its own right away; other cards join
-    /// the open batch, which closes first if the card would break a limit.
-    pub fn push(&mut self, channel_id: u64, card: Card, event: EventRef, now_ms: i64) {
+    /// Add a card for `channel_id`, for an event the store recorded at `stored_at_ms`. A live
+    /// card (mod call, 911) or one with buttons becomes a message of its own: right away if
+    /// the channel has no open batch, else right after that batch (an update of a live card
+    /// still waiting there replaces it). Other cards join the open batch, which closes first
+    /// if the card would break a limit.
+    pub fn push(
+        &mut self,
+        channel_id: u64,
+        card: Card,
+        event: EventRef,
+        stored_at_ms: i64,
+        now_ms: i64,
+    ) {
         let stands_alone = card.live.is_some() || !card.buttons.is_empty();
         if stands_alone {
-            self.close(channel_id, now_ms);
-            let planned = single_card(channel_id, card, event);
-            self.ready.push((now_ms, planned));
+            let planned = single_card(channel_id, card, event, stored_at_ms);
+            match self.open.get_mut(&channel_id) {
+                Some(open) => queue_behind(&mut open.behind, planned),
+                None => self.ready.push((now_ms, planned)),
+            }
             return;
         }
         let mut embed = card.embed;
@@ -191,6 +239,8 @@ impl Batcher {
             events: Vec::new(),
             chars: 0,
             lines: Vec::new(),
+            first_stored_at_ms: stored_at_ms,
+            behind: Vec::new(),
         });
         open.embeds.push(embed);
         open.events.push(event);
@@ -206,7 +256,13 @@ impl Batcher {
         let card = render_event(event);
         let reference = EventRef::of(event);
         for &channel in channels {
-            self.push(channel, card.clone(), reference.clone(), now_ms);
+            self.push(
+                channel,
+                card.clone(),
+                reference.clone(),
+                event.recorded_at_ms,
+                now_ms,
+            );
         }
     }
 
@@ -246,7 +302,7 @@ impl Batcher {
                 .open
                 .iter()
                 .filter(|(_, open)| {
-                    open.events.iter().any(|event| {
+                    open.held_events().any(|event| {
                         newest
                             .get(&(event.guild, event.server.as_str()))
                             .is_some_and(|newest| event.id < *newest)
@@ -267,7 +323,7 @@ impl Batcher {
     /// The oldest event id still held per (guild, server), in open batches and in closed
     /// messages not yet taken.
     pub fn lowest_held(&self) -> HashMap<(u64, String), u64> {
-        let open = self.open.values().flat_map(|open| &open.events);
+        let open = self.open.values().flat_map(OpenBatch::held_events);
         let ready = self.ready.iter().flat_map(|(_, planned)| &planned.events);
         let mut lowest: HashMap<(u64, String), u64> = HashMap::new();
         for event in open.chain(ready) {
@@ -300,7 +356,7 @@ impl Batcher {
 
     /// Cards held, in open batches and closed messages.
     pub fn pending_cards(&self) -> usize {
-        let open: usize = self.open.values().map(|o| o.events.len()).sum();
+        let open: usize = self.open.values().map(|o| o.held_events().count()).sum();
         let ready: usize = self.ready.iter().map(|(_, p)| p.events.len()).sum();
         open + ready
     }
@@ -331,8 +387,15 @@ impl Batcher {
             message,
             events: open.events,
             edit: None,
+            first_stored_at_ms: Some(open.first_stored_at_ms),
         };
         self.ready.push((closed_at_ms, planned));
+        // Same close time: the stable sort in `take_ready` keeps them right after the batch.
+        self.ready.extend(
+            open.behind
+                .into_iter()
+                .map(|planned| (closed_at_ms, planned)),
+        );
     }
 
     fn take_ready(&mut self) -> Vec<PlannedMessage> {
@@ -402,7 +465,7 @@ fn digest_embeds(lines: &[String], colour: Option<u32>) -> Vec<Embed> {
 }
 
 /// A live or buttoned card as its own message; updates of a live card become edits.
-fn single_card(channel_id: u64, card: Card, event: EventRef) -> PlannedMessage {
+fn single_card(channel_id: u64, card: Card, event: EventRef, stored_at_ms: i64) -> PlannedMessage {
     let message = Message::single(card.embed, card.buttons);
     let (idempotency_key, edit) = match card.live {
         Some(live) => {
@@ -425,6 +488,7 @@ fn single_card(channel_id: u64, card: Card, event: EventRef) -> PlannedMessage {
         events: vec![event],
         idempotency_key,
         edit,
+        first_stored_at_ms: Some(stored_at_ms),
     }
 }
 

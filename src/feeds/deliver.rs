@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use rand::Rng;
-use serde::Deserialize;
 use tokio::sync::watch;
 
 use super::batch::{PlannedMessage, nonce_for};
@@ -159,7 +158,7 @@ impl FeedPipeline {
     ) -> Result<DeliveryOutcome, PipelineError> {
         let key = delivery.entry.idempotency_key.as_str();
         let outbox = self.store.outbox();
-        let planned = match PlannedMessage::deserialize(&delivery.entry.payload) {
+        let planned = match serde_json::from_str::<PlannedMessage>(delivery.entry.payload.get()) {
             Ok(planned) => planned,
             Err(error) => {
                 let reason = format!("the queued message cannot be read ({error})");
@@ -252,16 +251,9 @@ impl FeedPipeline {
 
     /// Lag from when the store recorded the message's first event until now.
     fn record_lag(&self, planned: &PlannedMessage) {
-        let Some(first) = planned.events.first() else {
-            return;
-        };
-        if let Ok(Some(event)) = self
-            .store
-            .events()
-            .get(first.guild, &first.server, first.id)
-        {
+        if let Some(stored_at_ms) = planned.first_stored_at_ms {
             self.stats
-                .record_lag(self.store.clock().now_ms() - event.recorded_at_ms);
+                .record_lag(self.store.clock().now_ms() - stored_at_ms);
         }
     }
 }

@@ -192,7 +192,7 @@ pub fn outbox_entry(
     Ok(crate::store::OutboxEntry {
         idempotency_key: planned.idempotency_key.clone(),
         destination: planned.channel_id.to_string(),
-        payload: serde_json::to_value(planned)?,
+        payload: serde_json::value::to_raw_value(planned)?,
         edit_of: planned.edit.as_ref().map(|e| e.card_key.clone()),
     })
 }

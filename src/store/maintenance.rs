@@ -154,7 +154,7 @@ mod tests {
             .enqueue(OutboxEntry {
                 idempotency_key: "feed:1".into(),
                 destination: "9".into(),
-                payload: serde_json::json!({}),
+                payload: serde_json::value::to_raw_value(&serde_json::json!({})).unwrap(),
                 edit_of: None,
             })
             .unwrap();

@@ -1,17 +1,22 @@
 //! The delivery outbox: every message a feed wants posted or edited waits here until the
 //! sink reports it delivered (at least once; the idempotency key lets the sink drop repeats),
 //! and the resulting message id is kept so cards can be edited in place after restarts.
-//! Kept in the `outbox` sled tree; each change is one transaction. Entries a destination
-//! refused for good are parked (see [`Outbox::parked`]); the feed pipeline's routing cursors live
+//! Kept in the `outbox` sled tree; each change is one atomic batch, written while holding the
+//! outbox's writer lock, so what a change read is still true when it lands (no sled
+//! transaction, no retry). The queue depth and the last sequence number live in memory,
+//! counted from the queue at open, so queueing a message costs no counter write and marking
+//! it delivered is a plain batch. Entries a destination refused for good are parked (see [`Outbox::parked`]); the feed pipeline's routing cursors live
 //! here too (see [`routing`]) so that queueing messages and moving a cursor is one change.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use serde_json::value::RawValue;
 
 use super::StoreError;
-use super::keys::{KeyReader, be_u64, decode_json, decode_u64, encode_json, from_tx, time_key};
+use super::keys::{KeyReader, be_u64, decode_json, decode_u64, encode_json, time_key};
 use crate::clock::SharedClock;
 
 /// Name of the sled tree holding the outbox.
@@ -25,8 +30,10 @@ const QUEUE: u8 = 2;
 const BY_DESTINATION: u8 = 3;
 /// delivery time, idempotency key → empty; for pruning old delivered entries.
 const DELIVERED: u8 = 4;
-const LAST_SEQ_KEY: [u8; 2] = [5, 1];
-const DEPTH_KEY: [u8; 2] = [5, 2];
+/// Counters older versions kept in the tree (last sequence number, depth); read once at open
+/// and removed, as both are now counted from the queue.
+const LEGACY_LAST_SEQ_KEY: [u8; 2] = [5, 1];
+const LEGACY_DEPTH_KEY: [u8; 2] = [5, 2];
 /// park time, idempotency key → empty; entries a destination refused for good.
 const PARKED: u8 = 6;
 /// guild, server → last routed event id (see [`routing`]).
@@ -36,16 +43,26 @@ const ROUTE_CURSOR: u8 = 7;
 const MAX_ERROR_LEN: usize = 500;
 
 /// A message to deliver.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutboxEntry {
     /// Unique per message (e.g. `guild/server/event-id/channel`); enqueueing it twice is a no-op.
     pub idempotency_key: String,
     /// Where to deliver, e.g. a channel id.
     pub destination: String,
-    /// The rendered message.
-    pub payload: serde_json::Value,
+    /// The rendered message, as JSON text: the outbox stores and returns it as it is, so
+    /// queueing, scanning and marking entries never builds (or copies) a tree of its values.
+    pub payload: Box<RawValue>,
     /// Edit the message delivered for this other idempotency key instead of posting anew.
     pub edit_of: Option<String>,
+}
+
+impl PartialEq for OutboxEntry {
+    fn eq(&self, other: &Self) -> bool {
+        self.idempotency_key == other.idempotency_key
+            && self.destination == other.destination
+            && self.payload.get() == other.payload.get()
+            && self.edit_of == other.edit_of
+    }
 }
 
 /// A pending entry with its delivery history.
@@ -120,6 +137,18 @@ pub enum DeliveryState {
 pub struct Outbox {
     tree: sled::Tree,
     clock: SharedClock,
+    shared: Arc<Shared>,
+}
+
+/// What every clone of one outbox shares.
+#[derive(Debug)]
+struct Shared {
+    /// Held by every change, with the last sequence number handed out: a change reads what
+    /// it needs and writes one batch while no other change can slip in between, and
+    /// sequence numbers are given in the order their entries land.
+    writer: Mutex<u64>,
+    /// Pending entries (in the queue), kept equal to the queue's size by every change.
+    depth: AtomicU64,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -130,10 +159,28 @@ impl std::fmt::Debug for Outbox {
     }
 }
 
-type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+/// One change in the making: the writes to apply together, and how the queue's size moves.
+struct Change<'a> {
+    tree: &'a sled::Tree,
+    batch: sled::Batch,
+    depth: i64,
+    /// The last sequence number handed out (the writer lock's value).
+    last_seq: &'a mut u64,
+}
 
-fn abort(error: StoreError) -> ConflictableTransactionError<StoreError> {
-    ConflictableTransactionError::Abort(error)
+impl Change<'_> {
+    fn insert(&mut self, key: impl Into<sled::IVec>, value: impl Into<sled::IVec>) {
+        self.batch.insert(key, value);
+    }
+
+    fn remove(&mut self, key: impl Into<sled::IVec>) {
+        self.batch.remove(key);
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        *self.last_seq += 1;
+        *self.last_seq
+    }
 }
 
 fn entry_key(idempotency_key: &str) -> Vec<u8> {
@@ -163,58 +210,43 @@ fn delivered_key(at_ms: i64, idempotency_key: &str) -> Vec<u8> {
     .concat()
 }
 
-fn read_counter(tx: &TransactionalTree, key: &[u8]) -> TxResult<u64> {
-    match tx.get(key)? {
-        Some(bytes) => decode_u64(&bytes, "outbox counter").map_err(abort),
-        None => Ok(0),
-    }
-}
-
-fn add_depth(tx: &TransactionalTree, delta: i64) -> TxResult<()> {
-    let depth = read_counter(tx, &DEPTH_KEY)?.saturating_add_signed(delta);
-    tx.insert(&DEPTH_KEY, &be_u64(depth))?;
-    Ok(())
-}
-
-fn load(tx: &TransactionalTree, key: &str) -> TxResult<Option<Stored>> {
-    tx.get(entry_key(key))?
+fn load(tree: &sled::Tree, key: &str) -> Result<Option<Stored>, StoreError> {
+    tree.get(entry_key(key))?
         .map(|bytes| decode_json(&bytes, &format!("outbox entry `{key}`")))
         .transpose()
-        .map_err(abort)
 }
 
-fn save(tx: &TransactionalTree, stored: &Stored) -> TxResult<()> {
-    let bytes = encode_json(stored, "an outbox entry").map_err(abort)?;
-    tx.insert(entry_key(&stored.entry.idempotency_key), bytes)?;
+fn save(change: &mut Change<'_>, stored: &Stored) -> Result<(), StoreError> {
+    let bytes = encode_json(stored, "an outbox entry")?;
+    change.insert(entry_key(&stored.entry.idempotency_key), bytes);
     Ok(())
 }
 
-fn not_found(key: &str) -> ConflictableTransactionError<StoreError> {
-    abort(StoreError::NotFound(format!(
+fn not_found(key: &str) -> StoreError {
+    StoreError::NotFound(format!(
         "outbox entry `{key}` (it was never enqueued, or it was purged)"
-    )))
+    ))
 }
 
 /// Remove an entry and everything that points at it.
-fn delete(tx: &TransactionalTree, stored: &Stored) -> TxResult<()> {
+fn delete(change: &mut Change<'_>, stored: &Stored) {
     let key = &stored.entry.idempotency_key;
-    tx.remove(entry_key(key))?;
-    tx.remove(destination_key(&stored.entry.destination, key))?;
-    leave_current_state(tx, stored)
+    change.remove(entry_key(key));
+    change.remove(destination_key(&stored.entry.destination, key));
+    leave_current_state(change, stored);
 }
 
 /// Remove the index entry of the state `stored` is in (queue, parked or delivered).
-fn leave_current_state(tx: &TransactionalTree, stored: &Stored) -> TxResult<()> {
+fn leave_current_state(change: &mut Change<'_>, stored: &Stored) {
     let key = &stored.entry.idempotency_key;
     if let Some(delivered) = &stored.delivered {
-        tx.remove(delivered_key(delivered.at_ms, key))?;
+        change.remove(delivered_key(delivered.at_ms, key));
     } else if let Some(parked) = &stored.parked {
-        tx.remove(parked_key(parked.at_ms, key))?;
+        change.remove(parked_key(parked.at_ms, key));
     } else {
-        tx.remove(queue_key(stored.seq))?;
-        add_depth(tx, -1)?;
+        change.remove(queue_key(stored.seq));
+        change.depth -= 1;
     }
-    Ok(())
 }
 
 fn parked_key(at_ms: i64, idempotency_key: &str) -> Vec<u8> {
@@ -222,18 +254,23 @@ fn parked_key(at_ms: i64, idempotency_key: &str) -> Vec<u8> {
 }
 
 /// Mark `stored` delivered as `message_id` at `now` (whatever state it was in) and save it.
-fn deliver(tx: &TransactionalTree, mut stored: Stored, message_id: &str, now: i64) -> TxResult<()> {
-    leave_current_state(tx, &stored)?;
+fn deliver(
+    change: &mut Change<'_>,
+    mut stored: Stored,
+    message_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    leave_current_state(change, &stored);
     stored.parked = None;
     // From now on the entry is only looked up for its message id (edits, repeats): keeping the
     // message body would cost its encoding now and its bytes until the entry is pruned.
-    stored.entry.payload = serde_json::Value::Null;
+    stored.entry.payload = RawValue::NULL.to_owned();
     stored.delivered = Some(Delivered {
         message_id: message_id.to_owned(),
         at_ms: now,
     });
-    tx.insert(delivered_key(now, &stored.entry.idempotency_key), &[])?;
-    save(tx, &stored)
+    change.insert(delivered_key(now, &stored.entry.idempotency_key), &[]);
+    save(change, &stored)
 }
 
 fn check_entry(entry: &OutboxEntry) -> Result<(), StoreError> {
@@ -251,21 +288,21 @@ fn check_entry(entry: &OutboxEntry) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn next_seq(tx: &TransactionalTree) -> TxResult<u64> {
-    let seq = read_counter(tx, &LAST_SEQ_KEY)? + 1;
-    tx.insert(&LAST_SEQ_KEY, &be_u64(seq))?;
-    Ok(seq)
-}
-
-/// Queue `entry` unless its key exists; true if queued.
-fn insert_new(tx: &TransactionalTree, entry: &OutboxEntry, now: i64) -> TxResult<bool> {
+/// Queue `entry` unless its key exists (stored, or among `queued`, the keys this change
+/// queues already); true if queued.
+fn insert_new(
+    change: &mut Change<'_>,
+    queued: &mut HashSet<String>,
+    entry: &OutboxEntry,
+    now: i64,
+) -> Result<bool, StoreError> {
     let key = &entry.idempotency_key;
-    if tx.get(entry_key(key))?.is_some() {
+    if queued.contains(key) || change.tree.contains_key(entry_key(key))? {
         return Ok(false);
     }
-    let seq = next_seq(tx)?;
+    let seq = change.next_seq();
     save(
-        tx,
+        change,
         &Stored {
             entry: entry.clone(),
             seq,
@@ -277,19 +314,88 @@ fn insert_new(tx: &TransactionalTree, entry: &OutboxEntry, now: i64) -> TxResult
             parked: None,
         },
     )?;
-    tx.insert(queue_key(seq), key.as_bytes())?;
-    tx.insert(destination_key(&entry.destination, key), &[])?;
-    add_depth(tx, 1)?;
+    change.insert(queue_key(seq), key.as_bytes());
+    change.insert(destination_key(&entry.destination, key), &[]);
+    change.depth += 1;
+    queued.insert(key.clone());
     Ok(true)
 }
 
+/// The last sequence number in use and the queue's size, counted from the tree: the newest
+/// queued or parked entry (a parked one goes back to its place when unparked), or the counter
+/// an older version stored, whichever is highest.
+fn count_queue(tree: &sled::Tree) -> Result<(u64, u64), StoreError> {
+    let mut last_seq = match tree.get(LEGACY_LAST_SEQ_KEY)? {
+        Some(bytes) => decode_u64(&bytes, "outbox counter")?,
+        None => 0,
+    };
+    let mut depth = 0;
+    for key in tree.scan_prefix([QUEUE]).keys() {
+        let key = key?;
+        let mut reader = KeyReader::new(&key, "outbox queue entry");
+        reader.skip(1)?;
+        last_seq = last_seq.max(reader.u64()?);
+        depth += 1;
+    }
+    for index_key in tree.scan_prefix([PARKED]).keys() {
+        let index_key = index_key?;
+        let mut reader = KeyReader::new(&index_key, "outbox parked entry");
+        reader.skip(1 + 8)?;
+        let key = std::str::from_utf8(reader.rest())
+            .map_err(|e| super::keys::corrupt("outbox parked entry", e))?;
+        if let Some(stored) = load(tree, key)? {
+            last_seq = last_seq.max(stored.seq);
+        }
+    }
+    Ok((last_seq, depth))
+}
+
 impl Outbox {
-    /// Open the `outbox` tree; `clock` stamps queueing, retries and deliveries.
+    /// Open the `outbox` tree; `clock` stamps queueing, retries and deliveries. Counts the
+    /// queue (pending entries are few: delivery keeps up, or they wait for a retry).
     pub fn open(db: &sled::Db, clock: SharedClock) -> Result<Self, StoreError> {
+        let tree = db.open_tree(OUTBOX_TREE)?;
+        let (last_seq, depth) = count_queue(&tree)?;
+        let mut legacy = sled::Batch::default();
+        legacy.remove(&LEGACY_LAST_SEQ_KEY);
+        legacy.remove(&LEGACY_DEPTH_KEY);
+        tree.apply_batch(legacy)?;
         Ok(Self {
-            tree: db.open_tree(OUTBOX_TREE)?,
+            tree,
             clock,
+            shared: Arc::new(Shared {
+                writer: Mutex::new(last_seq),
+                depth: AtomicU64::new(depth),
+            }),
         })
+    }
+
+    fn writer(&self) -> MutexGuard<'_, u64> {
+        // The guarded number only grows, so a writer that panicked left nothing half-done.
+        self.shared.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Make one change with the writer lock held: `make` reads the tree and fills the batch,
+    /// which lands whole (or not at all, if `make` fails) before the next change reads.
+    fn change<T>(
+        &self,
+        make: impl FnOnce(&mut Change<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut last_seq = self.writer();
+        let mut change = Change {
+            tree: &self.tree,
+            batch: sled::Batch::default(),
+            depth: 0,
+            last_seq: &mut last_seq,
+        };
+        let value = make(&mut change)?;
+        let (batch, depth) = (change.batch, change.depth);
+        self.tree.apply_batch(batch)?;
+        let now = self.shared.depth.load(Ordering::Relaxed);
+        self.shared
+            .depth
+            .store(now.saturating_add_signed(depth), Ordering::Relaxed);
+        Ok(value)
     }
 
     /// Queue a delivery. False if an entry with this idempotency key exists (pending or
@@ -297,9 +403,7 @@ impl Outbox {
     pub fn enqueue(&self, entry: OutboxEntry) -> Result<bool, StoreError> {
         check_entry(&entry)?;
         let now = self.clock.now_ms();
-        self.tree
-            .transaction(|tx| insert_new(tx, &entry, now))
-            .map_err(from_tx)
+        self.change(|change| insert_new(change, &mut HashSet::new(), &entry, now))
     }
 
     /// Up to `limit` pending entries, oldest first, whether or not they are due.
@@ -394,30 +498,26 @@ impl Outbox {
         error: &str,
     ) -> Result<(), StoreError> {
         let error: String = error.chars().take(MAX_ERROR_LEN).collect();
-        self.tree
-            .transaction(|tx| {
-                let mut stored = load(tx, key)?.ok_or_else(|| not_found(key))?;
-                if stored.delivered.is_some() || stored.parked.is_some() {
-                    return Ok(());
-                }
-                stored.attempts = stored.attempts.saturating_add(1);
-                stored.next_attempt_at_ms = retry_at_ms;
-                stored.last_error = Some(error.clone());
-                save(tx, &stored)
-            })
-            .map_err(from_tx)
+        self.change(|change| {
+            let mut stored = load(change.tree, key)?.ok_or_else(|| not_found(key))?;
+            if stored.delivered.is_some() || stored.parked.is_some() {
+                return Ok(());
+            }
+            stored.attempts = stored.attempts.saturating_add(1);
+            stored.next_attempt_at_ms = retry_at_ms;
+            stored.last_error = Some(error);
+            save(change, &stored)
+        })
     }
 
     /// Record the delivery and the id of the message it produced. Delivering again (the sink
     /// repeated it) keeps the newest message id; a parked entry counts as delivered after all.
     pub fn mark_delivered(&self, key: &str, message_id: String) -> Result<(), StoreError> {
         let now = self.clock.now_ms();
-        self.tree
-            .transaction(|tx| {
-                let stored = load(tx, key)?.ok_or_else(|| not_found(key))?;
-                deliver(tx, stored, &message_id, now)
-            })
-            .map_err(from_tx)
+        self.change(|change| {
+            let stored = load(change.tree, key)?.ok_or_else(|| not_found(key))?;
+            deliver(change, stored, &message_id, now)
+        })
     }
 
     /// Where `key` stands; `None` if it was never enqueued (or was purged).
@@ -438,12 +538,9 @@ impl Outbox {
         Ok(stored.delivered.map(|d| d.message_id))
     }
 
-    /// Number of pending entries (a counter, no scan).
+    /// Number of pending entries (counted in memory, no read).
     pub fn depth(&self) -> Result<u64, StoreError> {
-        match self.tree.get(DEPTH_KEY)? {
-            Some(bytes) => decode_u64(&bytes, "outbox counter"),
-            None => Ok(0),
-        }
+        Ok(self.shared.depth.load(Ordering::Relaxed))
     }
 
     /// Drop every entry, pending or delivered, for a destination (a deleted channel).
@@ -473,20 +570,19 @@ impl Outbox {
             reader.skip(1 + 8)?;
             let key = std::str::from_utf8(reader.rest())
                 .map_err(|e| super::keys::corrupt("outbox delivered entry", e))?;
-            self.tree
-                .transaction(|tx| {
-                    // The index entry goes even if the entry was redelivered or purged since.
-                    tx.remove(&index_key)?;
-                    match load(tx, key)? {
-                        Some(stored)
-                            if delivered_key_of(&stored).as_deref() == Some(&index_key[..]) =>
-                        {
-                            delete(tx, &stored)
-                        }
-                        _ => Ok(()),
+            self.change(|change| {
+                // The index entry goes even if the entry was redelivered or purged since.
+                change.remove(index_key.clone());
+                match load(change.tree, key)? {
+                    Some(stored)
+                        if delivered_key_of(&stored).as_deref() == Some(&index_key[..]) =>
+                    {
+                        delete(change, &stored);
                     }
-                })
-                .map_err(from_tx)?;
+                    _ => {}
+                }
+                Ok(())
+            })?;
             removed += 1;
         }
         Ok(removed)
@@ -494,12 +590,13 @@ impl Outbox {
 
     /// Delete `key` if it exists; true if it did.
     fn delete_entry(&self, key: &str) -> Result<bool, StoreError> {
-        self.tree
-            .transaction(|tx| match load(tx, key)? {
-                Some(stored) => delete(tx, &stored).map(|()| true),
-                None => Ok(false),
-            })
-            .map_err(from_tx)
+        self.change(|change| match load(change.tree, key)? {
+            Some(stored) => {
+                delete(change, &stored);
+                Ok(true)
+            }
+            None => Ok(false),
+        })
     }
 }
 

@@ -34,7 +34,7 @@ fn reference(id: u64) -> EventRef {
 fn eleven_cards_make_two_messages() {
     let mut batcher = Batcher::new(BatchConfig::default());
     for id in 0..11 {
-        batcher.push(5, card(10), reference(id), 1_000);
+        batcher.push(5, card(10), reference(id), 0, 1_000);
     }
     let first = batcher.due(1_000);
     assert_eq!(first.len(), 1, "the full batch of ten closes at once");
@@ -53,16 +53,16 @@ fn eleven_cards_make_two_messages() {
 #[test]
 fn character_limit_splits_messages() {
     let mut batcher = Batcher::new(BatchConfig::default());
-    batcher.push(5, card(5_000), reference(1), 0);
-    batcher.push(5, card(1_200), reference(2), 0);
+    batcher.push(5, card(5_000), reference(1), 0, 0);
+    batcher.push(5, card(1_200), reference(2), 0, 0);
     let messages = batcher.flush_all();
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[0].events, vec![reference(1)]);
     assert_eq!(messages[1].events, vec![reference(2)]);
     assert!(messages.iter().all(|m| m.message.char_count() <= 6_000));
     let mut batcher = Batcher::new(BatchConfig::default());
-    batcher.push(5, card(5_000), reference(1), 0);
-    batcher.push(5, card(900), reference(2), 0);
+    batcher.push(5, card(5_000), reference(1), 0, 0);
+    batcher.push(5, card(900), reference(2), 0, 0);
     assert_eq!(
         batcher.flush_all().len(),
         1,
@@ -74,9 +74,9 @@ fn character_limit_splits_messages() {
 fn delay_is_honoured_per_channel() {
     let mut batcher = Batcher::new(BatchConfig { max_delay_ms: 500 });
     assert_eq!(batcher.next_due_ms(), None);
-    batcher.push(1, card(5), reference(1), 100);
-    batcher.push(2, card(5), reference(2), 300);
-    batcher.push(1, card(5), reference(3), 550);
+    batcher.push(1, card(5), reference(1), 0, 100);
+    batcher.push(2, card(5), reference(2), 0, 300);
+    batcher.push(1, card(5), reference(3), 0, 550);
     assert_eq!(batcher.next_due_ms(), Some(600));
     assert!(batcher.due(599).is_empty());
     let due = batcher.due(600);
@@ -117,8 +117,14 @@ fn mod_call_new_then_answered_is_one_create_and_one_edit() {
     );
     batcher.push_event(&[9], &joined, 0);
     batcher.push_event(&[9], &new, 100);
+    let mut planned = batcher.due(2_000);
+    assert_eq!(
+        planned.len(),
+        2,
+        "the batch, then the call that waited behind it"
+    );
     batcher.push_event(&[9], &answered, 5_000);
-    let planned = batcher.due(5_000);
+    planned.extend(batcher.due(5_000));
     assert_eq!(planned.len(), 3);
     assert_eq!(
         planned[0].events,
@@ -196,7 +202,7 @@ fn keys_are_deterministic_and_distinct() {
     let plan = |ids: &[u64], channel: u64| {
         let mut batcher = Batcher::new(BatchConfig::default());
         for &id in ids {
-            batcher.push(channel, card(5), reference(id), 0);
+            batcher.push(channel, card(5), reference(id), 0, 0);
         }
         batcher.flush_all().remove(0).idempotency_key
     };
@@ -251,7 +257,7 @@ fn a_digest_fills_a_message_to_the_character_limit() {
     for (cards, messages) in [(10, 1), (11, 1), (59, 1), (60, 2), (118, 2), (119, 3)] {
         let mut batcher = digest_batcher();
         for id in 0..cards {
-            batcher.push(5, line_card(100), reference(id), 0);
+            batcher.push(5, line_card(100), reference(id), 0, 0);
         }
         let planned = batcher.flush_all();
         assert_eq!(planned.len(), messages, "{cards} cards");
@@ -261,7 +267,7 @@ fn a_digest_fills_a_message_to_the_character_limit() {
     }
     let mut batcher = digest_batcher();
     for id in 0..59 {
-        batcher.push(5, line_card(100), reference(id), 0);
+        batcher.push(5, line_card(100), reference(id), 0, 0);
     }
     let full = batcher.flush_all().remove(0).message;
     let lengths: Vec<usize> = full.embeds.iter().map(Embed::char_count).collect();
@@ -272,7 +278,7 @@ fn a_digest_fills_a_message_to_the_character_limit() {
 fn a_quiet_channel_keeps_one_embed_per_card_in_a_digest() {
     let mut batcher = digest_batcher();
     for id in 0..10 {
-        batcher.push(5, card(50), reference(id), 0);
+        batcher.push(5, card(50), reference(id), 0, 0);
     }
     let planned = batcher.flush_all();
     assert_eq!(planned.len(), 1);
@@ -307,8 +313,8 @@ fn a_digest_of_real_cards_is_one_line_each_and_live_cards_stay_alone() {
     let sizes: Vec<usize> = planned.iter().map(|p| p.events.len()).collect();
     assert_eq!(
         sizes,
-        [20, 1, 1],
-        "the digest, the live card, the next batch"
+        [21, 1],
+        "the digest (the kill after the call joins it), then the live card alone"
     );
     let digest = &planned[0].message;
     let text: Vec<&str> = digest
@@ -317,7 +323,7 @@ fn a_digest_of_real_cards_is_one_line_each_and_live_cards_stay_alone() {
         .filter_map(|e| e.description.as_deref())
         .flat_map(|d| d.lines())
         .collect();
-    assert_eq!(text.len(), 20);
+    assert_eq!(text.len(), 21);
     assert!(text.iter().all(|line| line.starts_with("**")), "{text:?}");
     assert!(
         text[0].contains("Victim\\*two"),
@@ -344,7 +350,7 @@ proptest::proptest! {
         let mut batcher = Batcher::new(BatchConfig::default()).packed(packing);
         let cards: Vec<Card> = sizes.iter().map(|&n| card(n)).collect();
         for (id, card) in cards.iter().enumerate() {
-            batcher.push(5, card.clone(), reference(id as u64), 0);
+            batcher.push(5, card.clone(), reference(id as u64), 0, 0);
         }
         let planned = batcher.flush_all();
         let events: Vec<u64> = planned.iter().flat_map(|p| p.events.iter().map(|e| e.id)).collect();
@@ -393,14 +399,14 @@ fn due_whole_takes_along_every_batch_with_older_events_of_the_same_servers() {
     let mut batcher = Batcher::new(BatchConfig {
         max_delay_ms: 1_000,
     });
-    batcher.push(1, card(5), at("main", 1), 0);
-    batcher.push(2, card(5), at("main", 2), 100);
-    batcher.push(2, card(5), at("side", 2), 100);
-    batcher.push(1, card(5), at("main", 3), 100);
-    batcher.push(3, card(5), at("side", 1), 200);
-    batcher.push(4, card(5), at("main", 4), 300);
-    batcher.push(5, card(5), at("side", 3), 300);
-    batcher.push(6, card(5), at("other", 1), 0);
+    batcher.push(1, card(5), at("main", 1), 0, 0);
+    batcher.push(2, card(5), at("main", 2), 0, 100);
+    batcher.push(2, card(5), at("side", 2), 0, 100);
+    batcher.push(1, card(5), at("main", 3), 0, 100);
+    batcher.push(3, card(5), at("side", 1), 0, 200);
+    batcher.push(4, card(5), at("main", 4), 0, 300);
+    batcher.push(5, card(5), at("side", 3), 0, 300);
+    batcher.push(6, card(5), at("other", 1), 0, 0);
     assert!(batcher.due_whole(999).is_empty(), "nothing is due yet");
     let released = batcher.due_whole(1_000);
     let mut channels = channels_of(&released);
@@ -441,7 +447,7 @@ fn what_due_whole_leaves_is_newer_than_all_it_takes_per_server() {
             let channel = (state >> 40) % 4;
             next_id[server] += 1;
             let name = ["main", "side"][server];
-            batcher.push(channel, card(5), at(name, next_id[server]), step * 60);
+            batcher.push(channel, card(5), at(name, next_id[server]), 0, step * 60);
         }
         let released = batcher.due_whole(1_500);
         let lowest = batcher.lowest_held();
@@ -462,9 +468,9 @@ fn digest_batches_of_a_quiet_channel_are_not_cut_short_by_others() {
         max_delay_ms: 1_000,
     })
     .packed(Packing::Digest);
-    batcher.push(1, card(50), at("main", 1), 0);
+    batcher.push(1, card(50), at("main", 1), 0, 0);
     for id in 1..=30 {
-        batcher.push(2, card(50), at("side", id), id as i64 * 30);
+        batcher.push(2, card(50), at("side", id), 0, id as i64 * 30);
     }
     let released = batcher.due_whole(1_000);
     assert_eq!(
@@ -479,4 +485,137 @@ fn digest_batches_of_a_quiet_channel_are_not_cut_short_by_others() {
         30,
         "one digest message carries every card that waited"
     );
+}
+
+/// A live card of `subject`: its post, or (`update`) an edit of it.
+fn live(subject: &str, update: bool, title: &str) -> Card {
+    Card {
+        embed: Embed::new().title(title),
+        buttons: Vec::new(),
+        live: Some(crate::feeds::render::LiveCard {
+            subject: subject.into(),
+            update,
+        }),
+    }
+}
+
+#[test]
+fn a_live_card_waits_behind_the_open_batch_which_keeps_filling() {
+    let mut batcher = Batcher::new(BatchConfig {
+        max_delay_ms: 1_000,
+    });
+    batcher.push(5, card(5), reference(1), 10, 0);
+    batcher.push(5, live("modcall:a", false, "new"), reference(2), 20, 100);
+    batcher.push(5, card(5), reference(3), 30, 200);
+    batcher.push(6, live("modcall:b", false, "alone"), at("side", 1), 40, 300);
+    assert_eq!(batcher.pending_cards(), 4);
+    assert_eq!(batcher.lowest_held()[&(1, "main".to_owned())], 1);
+    let alone = batcher.due(300);
+    assert_eq!(
+        alone.iter().map(|p| p.channel_id).collect::<Vec<_>>(),
+        [6],
+        "a channel with no open batch posts its live card at once"
+    );
+    assert!(batcher.due(999).is_empty(), "the call waits with its batch");
+    assert_eq!(batcher.next_due_ms(), Some(1_000));
+    let planned = batcher.due(1_000);
+    assert_eq!(planned.len(), 2);
+    assert_eq!(
+        planned[0].events,
+        [reference(1), reference(3)],
+        "cards before and after the call share one message"
+    );
+    assert_eq!(planned[0].first_stored_at_ms, Some(10));
+    assert_eq!(planned[1].idempotency_key, "card:1:main:modcall:a:5");
+    assert_eq!(planned[1].first_stored_at_ms, Some(20));
+    assert_eq!(batcher.pending_cards(), 0);
+}
+
+#[test]
+fn updates_of_a_waiting_live_card_fold_into_one_message() {
+    let mut batcher = Batcher::new(BatchConfig::default());
+    batcher.push(5, card(5), reference(1), 0, 0);
+    batcher.push(5, live("modcall:a", false, "new"), reference(2), 0, 0);
+    batcher.push(5, live("modcall:a", true, "claimed"), reference(3), 0, 0);
+    batcher.push(5, live("modcall:b", true, "b answered"), reference(4), 0, 0);
+    batcher.push(5, live("modcall:b", true, "b resolved"), reference(5), 0, 0);
+    batcher.push(5, live("modcall:a", true, "resolved"), reference(6), 0, 0);
+    let planned = batcher.flush_all();
+    assert_eq!(planned.len(), 3, "the batch, call a, one edit of call b");
+    let create = &planned[1];
+    assert_eq!(create.idempotency_key, "card:1:main:modcall:a:5");
+    assert_eq!(create.edit, None, "a's post carries its updates");
+    assert_eq!(create.events, [reference(2), reference(3), reference(6)]);
+    assert_eq!(
+        create.message.embeds[0].title.as_deref(),
+        Some("resolved"),
+        "the newest state is what gets posted"
+    );
+    let edit = &planned[2];
+    assert_eq!(
+        edit.edit.as_ref().map(|e| e.card_key.as_str()),
+        Some("card:1:main:modcall:b:5")
+    );
+    assert_eq!(edit.events, [reference(4), reference(5)]);
+    assert_eq!(edit.message.embeds[0].title.as_deref(), Some("b resolved"));
+}
+
+#[test]
+fn due_whole_takes_a_batch_whose_waiting_live_card_is_older() {
+    let mut batcher = Batcher::new(BatchConfig {
+        max_delay_ms: 1_000,
+    });
+    batcher.push(1, card(5), at("main", 3), 0, 0);
+    batcher.push(2, card(5), at("side", 1), 0, 500);
+    batcher.push(2, live("modcall:a", false, "new"), at("main", 2), 0, 500);
+    let released = batcher.due_whole(1_000);
+    assert_eq!(
+        channels_of(&released),
+        [1, 2, 2],
+        "main 2 waits behind channel 2's batch and is older than main 3"
+    );
+    assert_eq!(batcher.pending_cards(), 0);
+}
+
+#[test]
+fn with_live_cards_what_due_whole_leaves_is_newer_than_all_it_takes_per_server() {
+    for seed in 0..200u64 {
+        let mut batcher = Batcher::new(BatchConfig {
+            max_delay_ms: 1_000,
+        });
+        let mut next_id = [0u64; 2];
+        let mut state = seed;
+        for step in 0..40i64 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let server = (state >> 33) as usize % 2;
+            let channel = (state >> 40) % 4;
+            next_id[server] += 1;
+            let name = ["main", "side"][server];
+            let shown = match (state >> 50) % 4 {
+                0 => live(&format!("call:{}", (state >> 52) % 3), false, "new"),
+                1 => live(&format!("call:{}", (state >> 52) % 3), true, "update"),
+                _ => card(5),
+            };
+            batcher.push(channel, shown, at(name, next_id[server]), 0, step * 60);
+        }
+        let held = batcher.pending_cards();
+        let released = batcher.due_whole(1_500);
+        let lowest = batcher.lowest_held();
+        let released_events: usize = released.iter().map(|p| p.events.len()).sum();
+        assert_eq!(
+            released_events + batcher.pending_cards(),
+            held,
+            "seed {seed}"
+        );
+        for event in released.iter().flat_map(|p| &p.events) {
+            if let Some(held) = lowest.get(&(event.guild, event.server.clone())) {
+                assert!(
+                    event.id < *held,
+                    "seed {seed}: {event:?} released after {held}"
+                );
+            }
+        }
+    }
 }

@@ -309,7 +309,7 @@ mod tests {
             server: server.into(),
             id,
         };
-        state.batcher.push(channel, card(), event, at);
+        state.batcher.push(channel, card(), event, 0, at);
     }
 
     fn cursors(state: &RoutingState) -> Vec<(String, u64)> {

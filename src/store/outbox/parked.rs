@@ -2,15 +2,15 @@
 //! queue with their reason, so delivery does not spin on them; an operator can requeue them
 //! once fixed. Also: recording a card's message id when a card update had to be posted anew.
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::{
-    Delivered, DeliveryState, MAX_ERROR_LEN, Outbox, OutboxEntry, PARKED, Parked, Stored, TxResult,
-    deliver, delivered_key, destination_key, entry_key, leave_current_state, load, next_seq,
-    not_found, parked_key, queue_key, save,
+    Change, Delivered, DeliveryState, MAX_ERROR_LEN, Outbox, OutboxEntry, PARKED, Parked, Stored,
+    deliver, delivered_key, destination_key, entry_key, leave_current_state, load, not_found,
+    parked_key, queue_key, save,
 };
 use crate::store::StoreError;
-use crate::store::keys::{KeyReader, decode_json, from_tx};
+use crate::store::keys::{KeyReader, decode_json};
 
 /// A parked entry, for operators.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,43 +31,36 @@ impl Outbox {
     pub fn park(&self, key: &str, reason: &str) -> Result<(), StoreError> {
         let reason: String = reason.chars().take(MAX_ERROR_LEN).collect();
         let now = self.clock.now_ms();
-        self.tree
-            .transaction(|tx| {
-                let mut stored = load(tx, key)?.ok_or_else(|| not_found(key))?;
-                if stored.delivered.is_some() || stored.parked.is_some() {
-                    return Ok(());
-                }
-                leave_current_state(tx, &stored)?;
-                stored.attempts = stored.attempts.saturating_add(1);
-                stored.last_error = Some(reason.clone());
-                stored.parked = Some(Parked {
-                    reason: reason.clone(),
-                    at_ms: now,
-                });
-                tx.insert(parked_key(now, key), &[])?;
-                save(tx, &stored)
-            })
-            .map_err(from_tx)
+        self.change(|change| {
+            let mut stored = load(change.tree, key)?.ok_or_else(|| not_found(key))?;
+            if stored.delivered.is_some() || stored.parked.is_some() {
+                return Ok(());
+            }
+            leave_current_state(change, &stored);
+            stored.attempts = stored.attempts.saturating_add(1);
+            stored.last_error = Some(reason.clone());
+            stored.parked = Some(Parked { reason, at_ms: now });
+            change.insert(parked_key(now, key), &[]);
+            save(change, &stored)
+        })
     }
 
     /// Put a parked entry back in the queue, at its original place, due now. False if it was
     /// not parked.
     pub fn unpark(&self, key: &str) -> Result<bool, StoreError> {
         let now = self.clock.now_ms();
-        self.tree
-            .transaction(|tx| {
-                let mut stored = load(tx, key)?.ok_or_else(|| not_found(key))?;
-                if stored.delivered.is_some() || stored.parked.is_none() {
-                    return Ok(false);
-                }
-                leave_current_state(tx, &stored)?;
-                stored.parked = None;
-                stored.next_attempt_at_ms = now;
-                tx.insert(queue_key(stored.seq), key.as_bytes())?;
-                super::add_depth(tx, 1)?;
-                save(tx, &stored).map(|()| true)
-            })
-            .map_err(from_tx)
+        self.change(|change| {
+            let mut stored = load(change.tree, key)?.ok_or_else(|| not_found(key))?;
+            if stored.delivered.is_some() || stored.parked.is_none() {
+                return Ok(false);
+            }
+            leave_current_state(change, &stored);
+            stored.parked = None;
+            stored.next_attempt_at_ms = now;
+            change.insert(queue_key(stored.seq), key.as_bytes());
+            change.depth += 1;
+            save(change, &stored).map(|()| true)
+        })
     }
 
     /// Up to `limit` parked entries, oldest first.
@@ -110,35 +103,33 @@ impl Outbox {
             )));
         }
         let now = self.clock.now_ms();
-        self.tree
-            .transaction(|tx| {
-                let stored = load(tx, key)?.ok_or_else(|| not_found(key))?;
-                let destination = stored.entry.destination.clone();
-                deliver(tx, stored, message_id, now)?;
-                match load(tx, card_key)? {
-                    Some(card) => deliver(tx, card, message_id, now),
-                    None => insert_delivered_card(tx, card_key, &destination, message_id, now),
-                }
-            })
-            .map_err(from_tx)
+        self.change(|change| {
+            let stored = load(change.tree, key)?.ok_or_else(|| not_found(key))?;
+            let destination = stored.entry.destination.clone();
+            deliver(change, stored, message_id, now)?;
+            match load(change.tree, card_key)? {
+                Some(card) => deliver(change, card, message_id, now),
+                None => insert_delivered_card(change, card_key, &destination, message_id, now),
+            }
+        })
     }
 }
 
 /// Save a delivered record for a card that was never queued itself: it exists only to name
 /// its message.
 fn insert_delivered_card(
-    tx: &sled::transaction::TransactionalTree,
+    change: &mut Change<'_>,
     card_key: &str,
     destination: &str,
     message_id: &str,
     now: i64,
-) -> TxResult<()> {
-    let seq = next_seq(tx)?;
+) -> Result<(), StoreError> {
+    let seq = change.next_seq();
     let stored = Stored {
         entry: OutboxEntry {
             idempotency_key: card_key.to_owned(),
             destination: destination.to_owned(),
-            payload: Value::Null,
+            payload: RawValue::NULL.to_owned(),
             edit_of: None,
         },
         seq,
@@ -152,9 +143,9 @@ fn insert_delivered_card(
         }),
         parked: None,
     };
-    tx.insert(destination_key(destination, card_key), &[])?;
-    tx.insert(delivered_key(now, card_key), &[])?;
-    save(tx, &stored)
+    change.insert(destination_key(destination, card_key), &[]);
+    change.insert(delivered_key(now, card_key), &[]);
+    save(change, &stored)
 }
 
 impl From<&Stored> for DeliveryState {

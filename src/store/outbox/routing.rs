@@ -1,11 +1,13 @@
 //! Routing cursors of the feed pipeline: per (guild, server), the id of the last event whose
 //! messages are safely queued. Kept in the outbox tree so that queueing a batch of messages
-//! and moving the cursors past their events is one transaction: after a crash, events are
+//! and moving the cursors past their events is one atomic change: after a crash, events are
 //! either routed again from scratch (nothing of them was queued) or not at all.
+
+use std::collections::{HashMap, HashSet};
 
 use super::{Outbox, OutboxEntry, ROUTE_CURSOR, check_entry, insert_new};
 use crate::store::StoreError;
-use crate::store::keys::{be_u64, decode_u64, from_tx, push_label};
+use crate::store::keys::{be_u64, decode_u64, push_label};
 
 /// How far one server's events have been routed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +39,8 @@ impl Outbox {
     }
 
     /// Queue `entries` (those whose key exists are skipped, as with [`Outbox::enqueue`]) and
-    /// move `cursors` forward, all in one transaction. A cursor never moves back. Returns how
-    /// many entries were queued. Not flushed: flush before delivering what was queued.
+    /// move `cursors` forward, all in one atomic change. A cursor never moves back. Returns
+    /// how many entries were queued. Not flushed: flush before delivering what was queued.
     pub fn enqueue_and_advance(
         &self,
         entries: &[OutboxEntry],
@@ -47,30 +49,29 @@ impl Outbox {
         for entry in entries {
             check_entry(entry)?;
         }
-        let cursor_keys = cursors
-            .iter()
-            .map(|c| Ok((cursor_key(c.guild, &c.server)?, c.last_routed_id)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut cursor_moves: HashMap<Vec<u8>, u64> = HashMap::new();
+        for cursor in cursors {
+            let id = cursor_moves
+                .entry(cursor_key(cursor.guild, &cursor.server)?)
+                .or_default();
+            *id = (*id).max(cursor.last_routed_id);
+        }
         let now = self.clock.now_ms();
-        self.tree
-            .transaction(|tx| {
-                let mut queued = 0;
-                for entry in entries {
-                    queued += usize::from(insert_new(tx, entry, now)?);
+        self.change(|change| {
+            let mut queued = HashSet::new();
+            for entry in entries {
+                insert_new(change, &mut queued, entry, now)?;
+            }
+            for (key, id) in cursor_moves {
+                let current = match change.tree.get(&key)? {
+                    Some(bytes) => decode_u64(&bytes, "a routing cursor")?,
+                    None => 0,
+                };
+                if id > current {
+                    change.insert(key, &be_u64(id));
                 }
-                for (key, id) in &cursor_keys {
-                    let current = match tx.get(key)? {
-                        Some(bytes) => {
-                            decode_u64(&bytes, "a routing cursor").map_err(super::abort)?
-                        }
-                        None => 0,
-                    };
-                    if *id > current {
-                        tx.insert(key.as_slice(), &be_u64(*id))?;
-                    }
-                }
-                Ok(queued)
-            })
-            .map_err(from_tx)
+            }
+            Ok(queued.len())
+        })
     }
 }

@@ -11,7 +11,7 @@ fn entry(key: &str, destination: &str) -> OutboxEntry {
     OutboxEntry {
         idempotency_key: key.to_owned(),
         destination: destination.to_owned(),
-        payload: json!({"content": key}),
+        payload: serde_json::value::to_raw_value(&json!({"content": key})).unwrap(),
         edit_of: None,
     }
 }
@@ -326,4 +326,68 @@ fn a_held_back_channel_neither_fills_the_round_nor_hides_other_channels() {
     let ready = outbox.due_in_order(3).unwrap();
     assert_eq!(keys(&ready.due), ["early", "stuck-00", "stuck-01"]);
     assert_eq!(ready.next_retry_at_ms, None);
+}
+
+#[test]
+fn reopening_counts_the_queue_and_never_reuses_a_parked_entrys_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(0));
+    {
+        let db = crate::store::db::open_test_db(dir.path());
+        let outbox = Outbox::open(&db, clock.clone()).unwrap();
+        for key in ["a", "b", "c"] {
+            outbox.enqueue(entry(key, "chan-1")).unwrap();
+        }
+        outbox.mark_delivered("a", "1".into()).unwrap();
+        // The newest entry is parked: its sequence number is in no queue key.
+        outbox.park("c", "Missing Access").unwrap();
+        db.flush().unwrap();
+    }
+    {
+        // A database from before the counters moved to memory still holds them.
+        let db = crate::store::db::open_test_db(dir.path());
+        let tree = db.open_tree(OUTBOX_TREE).unwrap();
+        tree.insert(LEGACY_DEPTH_KEY, &be_u64(40)).unwrap();
+        tree.insert(LEGACY_LAST_SEQ_KEY, &be_u64(2)).unwrap();
+        db.flush().unwrap();
+    }
+    let db = crate::store::db::open_test_db(dir.path());
+    let outbox = Outbox::open(&db, clock).unwrap();
+    assert_eq!(outbox.depth().unwrap(), 1, "b only, counted from the queue");
+    let tree = db.open_tree(OUTBOX_TREE).unwrap();
+    assert!(!tree.contains_key(LEGACY_DEPTH_KEY).unwrap());
+    assert!(!tree.contains_key(LEGACY_LAST_SEQ_KEY).unwrap());
+    assert!(outbox.enqueue(entry("d", "chan-1")).unwrap());
+    assert!(outbox.unpark("c").unwrap());
+    assert_eq!(
+        keys(&outbox.pending(10).unwrap()),
+        ["b", "c", "d"],
+        "c back at its place, d after it, neither overwriting the other"
+    );
+    assert_eq!(outbox.depth().unwrap(), 3);
+}
+
+#[test]
+fn a_batch_naming_one_key_twice_queues_it_once() {
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    let outbox = Outbox::open(&db, Arc::new(ManualClock::new(0))).unwrap();
+    let cursor = |id| routing::RouteCursor {
+        guild: 1,
+        server: "main".into(),
+        last_routed_id: id,
+    };
+    let queued = outbox
+        .enqueue_and_advance(
+            &[entry("x", "chan-1"), entry("x", "chan-1")],
+            &[cursor(5), cursor(3)],
+        )
+        .unwrap();
+    assert_eq!(queued, 1);
+    assert_eq!(keys(&outbox.pending(10).unwrap()), ["x"]);
+    assert_eq!(outbox.depth().unwrap(), 1);
+    assert_eq!(
+        outbox.route_cursor(1, "main").unwrap(),
+        5,
+        "the furthest move wins"
+    );
 }
