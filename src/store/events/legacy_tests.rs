@@ -1,6 +1,7 @@
 //! A database written before the record envelope and the kind-carrying partition index (JSON
-//! records, a `BY_TIME` entry per event, empty index values, JSON "latest" copies) still reads,
-//! dedupes, expires and purges correctly beside events written now.
+//! records, a `BY_TIME` entry per event, empty index values, JSON "latest" copies and per-type
+//! counters, both retired since) still reads, dedupes, expires and purges correctly beside
+//! events written now.
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use serde_json::json;
 use super::record::StoredEvent;
 use super::*;
 use crate::clock::ManualClock;
+use crate::events::{EventType, Pattern};
 use crate::store::keys::be_u64;
 
 const GUILD: u64 = 77;
@@ -28,6 +30,13 @@ fn old_event(id: u64, kind: &str, source_time: i64, players: &[u64]) -> Event {
         players: players.to_vec(),
         payload: json!({"old": id}),
     }
+}
+
+/// A key of the retired per-type entries: guild, then the type.
+fn typed_key(tag: u8, event_type: &EventType) -> Vec<u8> {
+    let mut key = layout::guild_prefix(tag, GUILD);
+    key.extend_from_slice(event_type.as_str().as_bytes());
+    key
 }
 
 /// What the previous store wrote for `events` (of one server, ids in order), key by key.
@@ -61,7 +70,7 @@ fn write_old_format(tree: &sled::Tree, events: &[(Event, Option<&str>)]) {
         tree.insert(key, serde_json::to_vec(&record).unwrap())
             .unwrap();
         tree.insert(
-            layout::latest_key(GUILD, &event.event_type),
+            typed_key(layout::LATEST, &event.event_type),
             serde_json::to_vec(event).unwrap(),
         )
         .unwrap();
@@ -69,7 +78,7 @@ fn write_old_format(tree: &sled::Tree, events: &[(Event, Option<&str>)]) {
             .entry(layout::partition_count_key(GUILD, partition))
             .or_default() += 1;
         *counts
-            .entry(layout::type_count_key(GUILD, &event.event_type))
+            .entry(typed_key(layout::TYPE_COUNT, &event.event_type))
             .or_default() += 1;
         tree.insert(
             layout::last_id_key(GUILD, "main").unwrap(),
@@ -173,22 +182,18 @@ fn an_old_database_reads_dedupes_expires_and_purges_beside_new_events() {
     );
     let replay = store.events_since(GUILD, "main", 2, 10).unwrap();
     assert_eq!(replay.iter().map(|e| e.id).collect::<Vec<_>>(), [3, 4, 5]);
+    let newest_kill = EventQuery {
+        max_results: 1,
+        order: Order::Descending,
+        ..kills.clone()
+    };
+    assert_eq!(times(store.query(GUILD, &newest_kill).unwrap()), [15]);
     assert_eq!(
-        store
-            .latest(GUILD, &ty("main/kill"))
-            .unwrap()
-            .map(|e| e.source_time),
-        Some(15)
-    );
-    assert_eq!(
-        store
-            .latest(GUILD, &ty("main/command"))
-            .unwrap()
-            .map(|e| e.id),
-        Some(3)
+        keys_tagged(&store, layout::LATEST),
+        3,
+        "the retired copies are left as they were"
     );
     assert_eq!(store.count(GUILD, "traffic").unwrap(), 4);
-    assert_eq!(store.count_type(GUILD, &ty("main/kill")).unwrap(), 2);
 
     // Retention removes old events with every index entry they had, `BY_TIME` included,
     // and frees their content keys.

@@ -219,13 +219,12 @@ impl EventStore {
             }
             batch.remove(record_key);
             counters.add(layout::partition_count_key(guild, partition), -1);
-            counters.add(layout::type_count_key(guild, &stored.event.event_type), -1);
             removed += 1;
         }
         Ok(removed)
     }
 
-    /// Delete every event, index entry, latest entry, counter and dedupe key of a guild (the
+    /// Delete every event, index entry, counter and dedupe key of a guild (the
     /// bot left it). Id counters stay so ids are never reused. Works in chunks; if it is
     /// interrupted, run it again. Returns the number of events deleted.
     pub fn purge_guild(&self, guild: u64) -> Result<u64, StoreError> {
