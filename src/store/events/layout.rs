@@ -8,7 +8,8 @@ use crate::store::keys::{KeyReader, be_u64, corrupt, push_label, time_key};
 
 use super::query::Cursor;
 
-/// Primary record: guild, server, id → the stored event (see `record`).
+/// Primary record: guild, server, lowest id → the events of one append to that server, or
+/// one event in records written before chunks (see `chunk` and `record`).
 pub const RECORD: u8 = 1;
 /// Time series: guild, position → empty. Written only with JSON records (before the record
 /// envelope): queries merge the partition indexes instead, and such an entry goes with its

@@ -3,10 +3,12 @@
 //! step with the data, content dedupe, retention and guild purges.
 //!
 //! All of it lives in one sled tree (`events`), so each append or deletion is one atomic
-//! batch: an event is never visible without its index entries and counters. Writers are
+//! batch: an event is never visible without its index entries and counters. An append keeps
+//! each server's events in one record (`chunk`), as sled's costs go by keys written. Writers are
 //! serialised by a lock held by this value, so open one `EventStore` per database and clone it.
 
 mod checkpoint;
+mod chunk;
 mod heads;
 mod layout;
 #[cfg(test)]
@@ -26,7 +28,7 @@ use crate::store::StoreError;
 use crate::store::flusher::GroupFlush;
 use crate::store::keys::decode_u64;
 
-use record::{StoredEvent, decode_record, encode_record};
+use record::{StoredEvent, encode_record};
 
 pub use heads::HeadsMoved;
 pub use query::{Cursor, EventQuery, MAX_PAGE_SIZE, Order, Page, PartitionHead};
@@ -142,6 +144,8 @@ impl EventStore {
         let mut counters = CounterDeltas::default();
         let mut last_ids: HashMap<String, u64> = HashMap::new();
         let mut seen_keys: HashSet<Vec<u8>> = HashSet::new();
+        // Each server's records of this append, written as one chunk (see `chunk`).
+        let mut records: BTreeMap<String, Vec<(u64, Vec<u8>)>> = BTreeMap::new();
         let mut stored = Vec::with_capacity(events.len());
         for new in events {
             let server = new.event_type.server().to_owned();
@@ -178,9 +182,23 @@ impl EventStore {
                 batch.insert(key, &be_id(id));
             }
             counters.add(layout::partition_count_key(guild, partition), 1);
-            let key = layout::record_key(guild, &event.server, id)?;
-            batch.insert(key, encode_record(&event, new.dedupe_key.as_deref())?);
+            let record = encode_record(&event, new.dedupe_key.as_deref())?;
+            records
+                .entry(event.server.clone())
+                .or_default()
+                .push((id, record));
             stored.push(event);
+        }
+        for (server, mut records) in records {
+            let Some(&(first, _)) = records.first() else {
+                continue;
+            };
+            // A lone event keeps the plain record it had before chunks.
+            let value = match records.as_mut_slice() {
+                [(_, only)] => std::mem::take(only),
+                _ => chunk::encode_chunk(&records)?,
+            };
+            batch.insert(layout::record_key(guild, &server, first)?, value);
         }
         for (server, last) in &last_ids {
             batch.insert(layout::last_id_key(guild, server)?, &be_id(*last));
@@ -222,11 +240,7 @@ impl EventStore {
 
     /// One event by its id.
     pub fn get(&self, guild: u64, server: &str, id: u64) -> Result<Option<Event>, StoreError> {
-        let key = layout::record_key(guild, server, id)?;
-        self.tree
-            .get(&key)?
-            .map(|bytes| decode_record(&bytes, guild, server, id).map(|stored| stored.event))
-            .transpose()
+        Ok(self.record(guild, server, id)?.map(|stored| stored.event))
     }
 
     /// Number of stored events of a guild in a retention partition (no scan).

@@ -10,7 +10,8 @@ use crate::events::{EventType, Pattern, validate_segment};
 use crate::store::StoreError;
 use crate::store::keys::{KeyReader, decode_u64};
 
-use super::{CounterDeltas, EventStore, decode_record, index_keys, layout};
+use super::chunk::{ChunkEdits, events_in};
+use super::{CounterDeltas, EventStore, index_keys, layout};
 
 /// Limits for one partition, applied per guild. Oldest events (by source time) go first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +142,7 @@ impl EventStore {
         let _guard = self.lock();
         let mut batch = sled::Batch::default();
         let mut counters = CounterDeltas::default();
+        let mut edits = ChunkEdits::default();
         let mut removed = 0;
         for entry in self.tree.scan_prefix([layout::PARTITION_COUNT]) {
             if removed >= batch_size {
@@ -164,8 +166,10 @@ impl EventStore {
                 budget,
                 &mut batch,
                 &mut counters,
+                &mut edits,
             )?;
         }
+        edits.write(&mut batch)?;
         self.apply(batch, counters)?;
         Ok(removed)
     }
@@ -179,6 +183,7 @@ impl EventStore {
         budget: usize,
         batch: &mut sled::Batch,
         counters: &mut CounterDeltas,
+        edits: &mut ChunkEdits,
     ) -> Result<usize, StoreError> {
         let prefix = layout::partition_prefix(guild, partition)?;
         let max_age_ms = policy
@@ -200,24 +205,13 @@ impl EventStore {
             if !too_many && !too_old {
                 break;
             }
-            let record_key = layout::record_key(guild, &position.server, position.id)?;
-            let Some(bytes) = self.tree.get(&record_key)? else {
-                return Err(crate::store::keys::corrupt(
-                    "event partition index",
-                    format!(
-                        "it names event {} of `{}`, which is missing",
-                        position.id, position.server
-                    ),
-                ));
-            };
-            let stored = decode_record(&bytes, guild, &position.server, position.id)?;
+            let stored = edits.take(self, (guild, &position.server, position.id))?;
             for index_key in index_keys(&stored, partition)? {
                 batch.remove(index_key);
             }
             if let Some(content_key) = &stored.dedupe_key {
                 batch.remove(layout::dedupe_key(guild, &position.server, content_key)?);
             }
-            batch.remove(record_key);
             counters.add(layout::partition_count_key(guild, partition), -1);
             removed += 1;
         }
@@ -236,17 +230,21 @@ impl EventStore {
             loop {
                 let mut batch = sled::Batch::default();
                 let mut in_batch = 0;
-                for entry in self.tree.scan_prefix(&prefix).keys().take(CHUNK) {
-                    batch.remove(entry?);
+                let mut events_in_batch = 0;
+                for entry in self.tree.scan_prefix(&prefix).take(CHUNK) {
+                    let (key, bytes) = entry?;
+                    if tag == layout::RECORD {
+                        // A damaged record goes all the same, counted as one event.
+                        events_in_batch += events_in(&bytes).unwrap_or(1) as u64;
+                    }
+                    batch.remove(key);
                     in_batch += 1;
                 }
                 if in_batch == 0 {
                     break;
                 }
                 self.tree.apply_batch(batch)?;
-                if tag == layout::RECORD {
-                    events += in_batch as u64;
-                }
+                events += events_in_batch;
             }
         }
         Ok(events)

@@ -435,3 +435,41 @@ fn retention_config_is_validated() {
     };
     assert!(config.validate().is_err());
 }
+
+#[test]
+fn an_append_is_one_record_per_server_and_retention_rewrites_or_drops_it() {
+    let store = store_with(RetentionPolicy {
+        max_entries: Some(1),
+        max_age: None,
+        min_keep: 0,
+    });
+    let records = |store: &EventStore| store.tree.scan_prefix([layout::RECORD]).count();
+    let stored = store
+        .append(
+            GUILD,
+            vec![
+                new_event("main/kill", 1, &[]),
+                new_event("side/kill", 2, &[]),
+                new_event("main/kill", 3, &[]),
+                new_event("main/player/join", 4, &[]),
+            ],
+        )
+        .unwrap();
+    let ids: Vec<(&str, u64)> = stored.iter().map(|e| (e.server.as_str(), e.id)).collect();
+    assert_eq!(ids, [("main", 1), ("side", 1), ("main", 2), ("main", 3)]);
+    assert_eq!(records(&store), 2, "a chunk for main, a record for side");
+    assert_eq!(store.get(GUILD, "main", 2).unwrap().unwrap().source_time, 3);
+
+    assert_eq!(drain(&store, 0, 10).0, 3, "traffic down to its newest");
+    assert_eq!(
+        records(&store),
+        1,
+        "side's record went, main's chunk was rewritten"
+    );
+    assert!(store.get(GUILD, "side", 1).unwrap().is_none());
+    assert!(store.get(GUILD, "main", 1).unwrap().is_none());
+    let rest = store.events_since(GUILD, "main", 0, 10).unwrap();
+    assert_eq!(rest.iter().map(|e| e.id).collect::<Vec<_>>(), [3]);
+    assert_eq!(store.purge_guild(GUILD).unwrap(), 1);
+    assert_eq!(records(&store), 0);
+}
