@@ -134,15 +134,21 @@ impl RetentionConfig {
     }
 }
 
+/// What one cleanup batch deletes, gathered to be written at once.
+#[derive(Default)]
+struct Deletions {
+    batch: sled::Batch,
+    counters: CounterDeltas,
+    chunks: ChunkEdits,
+}
+
 impl EventStore {
     /// Remove up to `batch_size` of the oldest events beyond their partition's limits
     /// (never below `min_keep`), with their index entries, counters and dedupe keys, in one
     /// atomic batch. Returns how many were removed; call again until it returns 0.
     pub fn cleanup_batch(&self, now_ms: i64, batch_size: usize) -> Result<usize, StoreError> {
         let _guard = self.lock();
-        let mut batch = sled::Batch::default();
-        let mut counters = CounterDeltas::default();
-        let mut edits = ChunkEdits::default();
+        let mut deletions = Deletions::default();
         let mut removed = 0;
         for entry in self.tree.scan_prefix([layout::PARTITION_COUNT]) {
             if removed >= batch_size {
@@ -164,12 +170,15 @@ impl EventStore {
                 policy,
                 now_ms,
                 budget,
-                &mut batch,
-                &mut counters,
-                &mut edits,
+                &mut deletions,
             )?;
         }
-        edits.write(&mut batch)?;
+        let Deletions {
+            mut batch,
+            counters,
+            chunks,
+        } = deletions;
+        chunks.write(&mut batch)?;
         self.apply(batch, counters)?;
         Ok(removed)
     }
@@ -181,9 +190,7 @@ impl EventStore {
         policy: &RetentionPolicy,
         now_ms: i64,
         budget: usize,
-        batch: &mut sled::Batch,
-        counters: &mut CounterDeltas,
-        edits: &mut ChunkEdits,
+        deletions: &mut Deletions,
     ) -> Result<usize, StoreError> {
         let prefix = layout::partition_prefix(guild, partition)?;
         let max_age_ms = policy
@@ -205,14 +212,19 @@ impl EventStore {
             if !too_many && !too_old {
                 break;
             }
-            let stored = edits.take(self, (guild, &position.server, position.id))?;
+            let stored = deletions
+                .chunks
+                .take(self, (guild, &position.server, position.id))?;
             for index_key in index_keys(&stored, partition)? {
-                batch.remove(index_key);
+                deletions.batch.remove(index_key);
             }
             if let Some(content_key) = &stored.dedupe_key {
-                batch.remove(layout::dedupe_key(guild, &position.server, content_key)?);
+                let key = layout::dedupe_key(guild, &position.server, content_key)?;
+                deletions.batch.remove(key);
             }
-            counters.add(layout::partition_count_key(guild, partition), -1);
+            deletions
+                .counters
+                .add(layout::partition_count_key(guild, partition), -1);
             removed += 1;
         }
         Ok(removed)
