@@ -13,8 +13,8 @@ use crate::support::bot_process::BotProcess;
 use crate::support::e2e::{World, embed_text};
 use crate::support::fake_discord::options::Opt;
 use crate::support::fake_discord::state::{StoredMessage, ids};
-use crate::support::open_store;
 use crate::support::wait::{WAIT, wait_for_async};
+use crate::support::{open_store, stored_of_type};
 
 /// Shown by `/server webhook`; only the token in it matters, PRC never calls it here.
 const PUBLIC_URL: &str = "https://bot.example.test";
@@ -466,10 +466,7 @@ async fn a_911_call_by_webhook_and_by_polling_gives_one_card_edited_in_place() {
     for kind in ["started", "responded", "ended"] {
         let event_type =
             EventType::parse(&format!("main/emergency/{kind}")).expect("an event type");
-        let count = store
-            .events()
-            .count_type(world.fake.guild_id(), &event_type)
-            .expect("count events");
+        let count = stored_of_type(&store, world.fake.guild_id(), &event_type).len();
         assert_eq!(count, 1, "{kind}: the webhook and polled copies merge");
     }
 }

@@ -13,6 +13,7 @@ use erlc_bot::sim::{PlayerSpec, WebhookSendOptions};
 use erlc_bot::tracker::{TrackedServer, Tracker, TrackerConfig};
 use serde_json::json;
 
+use crate::support::stored_of_type;
 use crate::support::wait::wait_for_async;
 use crate::support::webhook::{Bot, GUILD, LABEL};
 
@@ -66,12 +67,10 @@ async fn webhook_first_then_poll_gives_one_started_and_one_ended_event() {
         bot.events_of("emergency/started") == 1
     })
     .await;
-    let webhook_event = bot
-        .store
-        .events()
-        .latest(GUILD, &event_type("emergency/started"))
-        .unwrap()
-        .unwrap();
+    let webhook_event = stored_of_type(&bot.store, GUILD, &event_type("emergency/started"))
+        .into_iter()
+        .next()
+        .expect("a stored 911 call");
 
     bot.clock.advance_ms(15_000);
     let report = tracker.poll_once(GUILD, LABEL).await.unwrap();
@@ -127,12 +126,10 @@ async fn poll_first_then_webhook_gives_one_event() {
     bot.clock.advance_ms(15_000);
     tracker.poll_once(GUILD, LABEL).await.unwrap();
     assert_eq!(bot.events_of("emergency/started"), 1);
-    let polled = bot
-        .store
-        .events()
-        .latest(GUILD, &event_type("emergency/started"))
-        .unwrap()
-        .unwrap();
+    let polled = stored_of_type(&bot.store, GUILD, &event_type("emergency/started"))
+        .into_iter()
+        .next()
+        .expect("a stored 911 call");
     let Some(EventPayload::EmergencyStarted { call }) = EventPayload::from_json(&polled.payload)
     else {
         panic!("not a started call");

@@ -8,7 +8,8 @@ use crate::store::keys::{KeyReader, be_u64, corrupt, push_label, time_key};
 
 use super::query::Cursor;
 
-/// Primary record: guild, server, id → the stored event (see `record`).
+/// Primary record: guild, server, lowest id → the events of one append to that server, or
+/// one event in records written before chunks (see `chunk` and `record`).
 pub const RECORD: u8 = 1;
 /// Time series: guild, position → empty. Written only with JSON records (before the record
 /// envelope): queries merge the partition indexes instead, and such an entry goes with its
@@ -16,7 +17,8 @@ pub const RECORD: u8 = 1;
 pub const BY_TIME: u8 = 2;
 /// Player timeline: guild, roblox id, position → empty.
 pub const BY_PLAYER: u8 = 3;
-/// Newest event per type: guild, type → JSON event. Retention does not touch it.
+/// Retired: the newest event per type (guild, type → event), which nothing read. Databases
+/// written before may still hold such keys; only a guild purge removes them.
 pub const LATEST: u8 = 4;
 /// Retention walk order and time series: guild, partition, position → the event's kind
 /// (empty in entries written before the kind was, which then need the record to filter).
@@ -25,7 +27,8 @@ pub const BY_PARTITION: u8 = 5;
 pub const LAST_ID: u8 = 6;
 /// Events per partition: guild, partition → u64.
 pub const PARTITION_COUNT: u8 = 7;
-/// Events per type: guild, type → u64.
+/// Retired: events per type (guild, type → u64), which nothing read. Databases written
+/// before may still hold such keys; only a guild purge removes them.
 pub const TYPE_COUNT: u8 = 8;
 /// Content dedupe: guild, server, dedupe key → id. Lives as long as the event it names.
 pub const DEDUPE: u8 = 9;
@@ -116,21 +119,9 @@ pub fn last_id_key(guild: u64, server: &str) -> Result<Vec<u8>, StoreError> {
     with_label(LAST_ID, guild, server)
 }
 
-pub fn latest_key(guild: u64, event_type: &EventType) -> Vec<u8> {
-    let mut key = guild_prefix(LATEST, guild);
-    key.extend_from_slice(event_type.as_str().as_bytes());
-    key
-}
-
 pub fn partition_count_key(guild: u64, partition: &str) -> Vec<u8> {
     let mut key = guild_prefix(PARTITION_COUNT, guild);
     key.extend_from_slice(partition.as_bytes());
-    key
-}
-
-pub fn type_count_key(guild: u64, event_type: &EventType) -> Vec<u8> {
-    let mut key = guild_prefix(TYPE_COUNT, guild);
-    key.extend_from_slice(event_type.as_str().as_bytes());
     key
 }
 

@@ -1,12 +1,14 @@
 //! The event store: every event a guild's ER:LC servers produce, with per-server ids that
-//! survive restarts, time-series and player-timeline indexes, the newest event per type,
-//! counters kept in step with the data, content dedupe, retention and guild purges.
+//! survive restarts, time-series and player-timeline indexes, per-partition counters kept in
+//! step with the data, content dedupe, retention and guild purges.
 //!
 //! All of it lives in one sled tree (`events`), so each append or deletion is one atomic
-//! batch: an event is never visible without its index entries and counters. Writers are
+//! batch: an event is never visible without its index entries and counters. An append keeps
+//! each server's events in one record (`chunk`), as sled's costs go by keys written. Writers are
 //! serialised by a lock held by this value, so open one `EventStore` per database and clone it.
 
 mod checkpoint;
+mod chunk;
 mod heads;
 mod layout;
 #[cfg(test)]
@@ -21,12 +23,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::clock::SharedClock;
-use crate::events::{Event, EventType, NewEvent, Pattern};
+use crate::events::{Event, NewEvent};
 use crate::store::StoreError;
 use crate::store::flusher::GroupFlush;
-use crate::store::keys::{KeyReader, decode_u64};
+use crate::store::keys::decode_u64;
 
-use record::{StoredEvent, decode_latest, decode_record, encode_latest, encode_record};
+use record::{StoredEvent, encode_record};
 
 pub use heads::HeadsMoved;
 pub use query::{Cursor, EventQuery, MAX_PAGE_SIZE, Order, Page, PartitionHead};
@@ -141,8 +143,9 @@ impl EventStore {
         let recorded_at_ms = self.clock.now_ms();
         let mut counters = CounterDeltas::default();
         let mut last_ids: HashMap<String, u64> = HashMap::new();
-        let mut newest: HashMap<EventType, Event> = HashMap::new();
         let mut seen_keys: HashSet<Vec<u8>> = HashSet::new();
+        // Each server's records of this append, written as one chunk (see `chunk`).
+        let mut records: BTreeMap<String, Vec<(u64, Vec<u8>)>> = BTreeMap::new();
         let mut stored = Vec::with_capacity(events.len());
         for new in events {
             let server = new.event_type.server().to_owned();
@@ -179,26 +182,26 @@ impl EventStore {
                 batch.insert(key, &be_id(id));
             }
             counters.add(layout::partition_count_key(guild, partition), 1);
-            counters.add(layout::type_count_key(guild, &event.event_type), 1);
-            let key = layout::record_key(guild, &event.server, id)?;
-            batch.insert(key, encode_record(&event, new.dedupe_key.as_deref())?);
-            let replaces = match newest.get(&event.event_type) {
-                Some(current) => event.source_time >= current.source_time,
-                None => self.replaces_stored_latest(&event)?,
-            };
-            if replaces {
-                newest.insert(event.event_type.clone(), event.clone());
-            }
+            let record = encode_record(&event, new.dedupe_key.as_deref())?;
+            records
+                .entry(event.server.clone())
+                .or_default()
+                .push((id, record));
             stored.push(event);
+        }
+        for (server, mut records) in records {
+            let Some(&(first, _)) = records.first() else {
+                continue;
+            };
+            // A lone event keeps the plain record it had before chunks.
+            let value = match records.as_mut_slice() {
+                [(_, only)] => std::mem::take(only),
+                _ => chunk::encode_chunk(&records)?,
+            };
+            batch.insert(layout::record_key(guild, &server, first)?, value);
         }
         for (server, last) in &last_ids {
             batch.insert(layout::last_id_key(guild, server)?, &be_id(*last));
-        }
-        for (event_type, event) in newest {
-            batch.insert(
-                layout::latest_key(guild, &event_type),
-                encode_latest(&event)?,
-            );
         }
         self.apply(batch, counters)?;
         self.heads.advance(guild, &last_ids);
@@ -210,18 +213,6 @@ impl EventStore {
             Some(bytes) => decode_u64(&bytes, "the last event id counter"),
             None => Ok(0),
         }
-    }
-
-    /// A newer (or equally new) event replaces the stored latest one; a damaged stored
-    /// latest entry is replaced rather than blocking appends.
-    fn replaces_stored_latest(&self, event: &Event) -> Result<bool, StoreError> {
-        let key = layout::latest_key(event.guild, &event.event_type);
-        Ok(match self.tree.get(key)? {
-            Some(bytes) => record::latest_source_time(&bytes)
-                .map(|current| event.source_time >= current)
-                .unwrap_or(true),
-            None => true,
-        })
     }
 
     /// Fold counter changes into `batch` and write it atomically. Zero counters are removed.
@@ -249,51 +240,12 @@ impl EventStore {
 
     /// One event by its id.
     pub fn get(&self, guild: u64, server: &str, id: u64) -> Result<Option<Event>, StoreError> {
-        let key = layout::record_key(guild, server, id)?;
-        self.tree
-            .get(&key)?
-            .map(|bytes| decode_record(&bytes, guild, server, id).map(|stored| stored.event))
-            .transpose()
-    }
-
-    /// The newest event (by source time) of exactly this type, even if retention removed it
-    /// from the time series since.
-    pub fn latest(&self, guild: u64, event_type: &EventType) -> Result<Option<Event>, StoreError> {
-        self.tree
-            .get(layout::latest_key(guild, event_type))?
-            .map(|bytes| decode_latest(&bytes, guild, event_type))
-            .transpose()
-    }
-
-    /// The newest event of every type matching `pattern`, ordered by type.
-    pub fn latest_matching(&self, guild: u64, pattern: &Pattern) -> Result<Vec<Event>, StoreError> {
-        let mut found = Vec::new();
-        let prefix = layout::guild_prefix(layout::LATEST, guild);
-        for entry in self.tree.scan_prefix(&prefix) {
-            let (key, bytes) = entry?;
-            let mut reader = KeyReader::new(&key, "latest event key");
-            reader.skip(prefix.len())?;
-            let event_type = std::str::from_utf8(reader.rest())
-                .ok()
-                .and_then(|text| EventType::parse(text).ok())
-                .ok_or_else(|| {
-                    crate::store::keys::corrupt("latest event key", "not an event type")
-                })?;
-            if pattern.matches(&event_type) {
-                found.push(decode_latest(&bytes, guild, &event_type)?);
-            }
-        }
-        Ok(found)
+        Ok(self.record(guild, server, id)?.map(|stored| stored.event))
     }
 
     /// Number of stored events of a guild in a retention partition (no scan).
     pub fn count(&self, guild: u64, partition: &str) -> Result<u64, StoreError> {
         self.counter(layout::partition_count_key(guild, partition))
-    }
-
-    /// Number of stored events of a guild with this exact type (no scan).
-    pub fn count_type(&self, guild: u64, event_type: &EventType) -> Result<u64, StoreError> {
-        self.counter(layout::type_count_key(guild, event_type))
     }
 
     fn counter(&self, key: Vec<u8>) -> Result<u64, StoreError> {

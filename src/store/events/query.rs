@@ -10,7 +10,7 @@ use crate::events::{Event, EventType, Pattern};
 use crate::store::StoreError;
 use crate::store::keys::{KeyReader, corrupt, prefix_end, time_key};
 
-use super::{EventStore, decode_record, layout};
+use super::{EventStore, layout};
 
 /// Largest page a query returns; larger requests are cut to this.
 pub const MAX_PAGE_SIZE: usize = 1000;
@@ -259,9 +259,8 @@ impl EventStore {
 
     /// Load an event an index points at; a missing record means the index is damaged.
     fn load(&self, guild: u64, server: &str, id: u64) -> Result<Event, StoreError> {
-        let key = layout::record_key(guild, server, id)?;
-        match self.tree.get(&key)? {
-            Some(bytes) => Ok(decode_record(&bytes, guild, server, id)?.event),
+        match self.record(guild, server, id)? {
+            Some(stored) => Ok(stored.event),
             None => Err(corrupt(
                 "event index",
                 format!(
@@ -283,17 +282,11 @@ impl EventStore {
         let Some(first) = after_id.checked_add(1) else {
             return Ok(Vec::new());
         };
-        let start = layout::record_key(guild, server, first)?;
-        let end = prefix_end(&layout::record_prefix(guild, server)?);
-        let mut events = Vec::new();
-        for entry in self.tree.range(start..end).take(limit) {
-            let (key, bytes) = entry?;
-            let mut reader = KeyReader::new(&key, "event record key");
-            reader.skip(layout::record_prefix(guild, server)?.len())?;
-            let id = reader.u64()?;
-            events.push(decode_record(&bytes, guild, server, id)?.event);
-        }
-        Ok(events)
+        Ok(self
+            .records_from(guild, server, first, limit)?
+            .into_iter()
+            .map(|stored| stored.event)
+            .collect())
     }
 
     /// The last id handed out for every (guild, server) that ever stored an event, ordered by

@@ -2,8 +2,7 @@
 //! fixed fields in postcard, then the payload's JSON (free-form, so postcard cannot carry it).
 //! The guild, server and id are in the record's key and not repeated. Records written before
 //! the envelope are JSON objects (first byte `{`) and are still read, so a database needs no
-//! migration. The "latest of a type" copy uses the same envelope behind its id, as its key
-//! names only the type.
+//! migration.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,9 +12,6 @@ use crate::store::keys::{corrupt, decode_json};
 
 /// First byte of a record envelope.
 const RECORD_ENVELOPE: u8 = 0xB1;
-/// First byte of a "latest of a type" envelope: then the id (8 bytes, big-endian), then a
-/// record envelope.
-const LATEST_ENVELOPE: u8 = 0xB2;
 
 /// The fixed fields; `P` is a borrowed slice when writing and a vector when reading.
 #[derive(Serialize, Deserialize)]
@@ -71,14 +67,6 @@ pub(super) fn encode_record(
     encode_into(event, dedupe_key, Vec::with_capacity(256))
 }
 
-/// The "latest of its type" copy of `event`.
-pub(super) fn encode_latest(event: &Event) -> Result<Vec<u8>, StoreError> {
-    let mut out = Vec::with_capacity(256);
-    out.push(LATEST_ENVELOPE);
-    out.extend_from_slice(&event.id.to_be_bytes());
-    encode_into(event, None, out)
-}
-
 /// Decode a record envelope of event `(guild, server, id)`.
 fn decode_envelope(
     bytes: &[u8],
@@ -106,23 +94,6 @@ fn decode_envelope(
     })
 }
 
-/// The source time of a "latest of a type" copy, without decoding its payload.
-pub(super) fn latest_source_time(bytes: &[u8]) -> Result<i64, StoreError> {
-    const WHAT: &str = "latest event";
-    match bytes.split_first() {
-        Some((&LATEST_ENVELOPE, rest)) => {
-            let Some((&RECORD_ENVELOPE, envelope)) = rest.get(8..).and_then(<[u8]>::split_first)
-            else {
-                return Err(corrupt(WHAT, "no event envelope after the id"));
-            };
-            let (header, _): (Header<'_, Vec<u64>>, _) =
-                postcard::take_from_bytes(envelope).map_err(|e| corrupt(WHAT, e))?;
-            Ok(header.source_time)
-        }
-        _ => Ok(decode_json::<Event>(bytes, WHAT)?.source_time),
-    }
-}
-
 /// Decode the primary record stored under `(guild, server, id)`, in either format, and check
 /// that it is the event its key names.
 pub(super) fn decode_record(
@@ -148,32 +119,6 @@ pub(super) fn decode_record(
         return Err(corrupt(&what, "the record names a different event"));
     }
     Ok(stored)
-}
-
-/// Decode the "latest of a type" copy stored under `(guild, event_type)`, in either format.
-pub(super) fn decode_latest(
-    bytes: &[u8],
-    guild: u64,
-    event_type: &EventType,
-) -> Result<Event, StoreError> {
-    const WHAT: &str = "latest event";
-    let event = match bytes.split_first() {
-        Some((&LATEST_ENVELOPE, rest)) => {
-            let (id, rest) = rest
-                .split_first_chunk::<8>()
-                .ok_or_else(|| corrupt(WHAT, "too short"))?;
-            let Some((&RECORD_ENVELOPE, rest)) = rest.split_first() else {
-                return Err(corrupt(WHAT, "no event envelope after the id"));
-            };
-            let place = (guild, event_type.server(), u64::from_be_bytes(*id));
-            decode_envelope(rest, place, WHAT)?.event
-        }
-        _ => decode_json::<Event>(bytes, WHAT)?,
-    };
-    if event.guild != guild || event.event_type != *event_type {
-        return Err(corrupt(WHAT, "it names a different type"));
-    }
-    Ok(event)
 }
 
 #[cfg(test)]
@@ -215,9 +160,6 @@ mod tests {
             bytes.len(),
             json.len()
         );
-        let latest = encode_latest(&event).unwrap();
-        assert_eq!(decode_latest(&latest, 9, &event.event_type).unwrap(), event);
-        assert_eq!(latest_source_time(&latest).unwrap(), -7);
     }
 
     #[test]
@@ -235,12 +177,6 @@ mod tests {
         assert_eq!(back.event, event);
         assert_eq!(back.dedupe_key.as_deref(), Some("join/1"));
         assert!(back.time_indexed);
-        let old_latest = serde_json::to_vec(&event).unwrap();
-        assert_eq!(
-            decode_latest(&old_latest, 9, &event.event_type).unwrap(),
-            event
-        );
-        assert_eq!(latest_source_time(&old_latest).unwrap(), -7);
     }
 
     #[test]
@@ -256,26 +192,15 @@ mod tests {
             decode_record(&json, 9, "side", 41),
             Err(StoreError::Corrupt { .. })
         ));
-        let latest = encode_latest(&event).unwrap();
-        let other = EventType::parse("main/player/join").unwrap();
-        assert!(matches!(
-            decode_latest(&latest, 9, &other),
-            Err(StoreError::Corrupt { .. })
-        ));
     }
 
     proptest! {
         #[test]
         fn damaged_bytes_are_an_error_never_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
             let _ = decode_record(&bytes, 1, "main", 1);
-            let _ = decode_latest(&bytes, 1, &EventType::parse("main/kill").unwrap());
             let mut tagged = vec![RECORD_ENVELOPE];
             tagged.extend_from_slice(&bytes);
             let _ = decode_record(&tagged, 1, "main", 1);
-            let mut latest = vec![LATEST_ENVELOPE];
-            latest.extend_from_slice(&bytes);
-            let _ = decode_latest(&latest, 1, &EventType::parse("main/kill").unwrap());
-            let _ = latest_source_time(&latest);
         }
 
         #[test]

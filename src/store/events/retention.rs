@@ -10,7 +10,8 @@ use crate::events::{EventType, Pattern, validate_segment};
 use crate::store::StoreError;
 use crate::store::keys::{KeyReader, decode_u64};
 
-use super::{CounterDeltas, EventStore, decode_record, index_keys, layout};
+use super::chunk::{ChunkEdits, events_in};
+use super::{CounterDeltas, EventStore, index_keys, layout};
 
 /// Limits for one partition, applied per guild. Oldest events (by source time) go first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,14 +134,21 @@ impl RetentionConfig {
     }
 }
 
+/// What one cleanup batch deletes, gathered to be written at once.
+#[derive(Default)]
+struct Deletions {
+    batch: sled::Batch,
+    counters: CounterDeltas,
+    chunks: ChunkEdits,
+}
+
 impl EventStore {
     /// Remove up to `batch_size` of the oldest events beyond their partition's limits
     /// (never below `min_keep`), with their index entries, counters and dedupe keys, in one
     /// atomic batch. Returns how many were removed; call again until it returns 0.
     pub fn cleanup_batch(&self, now_ms: i64, batch_size: usize) -> Result<usize, StoreError> {
         let _guard = self.lock();
-        let mut batch = sled::Batch::default();
-        let mut counters = CounterDeltas::default();
+        let mut deletions = Deletions::default();
         let mut removed = 0;
         for entry in self.tree.scan_prefix([layout::PARTITION_COUNT]) {
             if removed >= batch_size {
@@ -162,10 +170,15 @@ impl EventStore {
                 policy,
                 now_ms,
                 budget,
-                &mut batch,
-                &mut counters,
+                &mut deletions,
             )?;
         }
+        let Deletions {
+            mut batch,
+            counters,
+            chunks,
+        } = deletions;
+        chunks.write(&mut batch)?;
         self.apply(batch, counters)?;
         Ok(removed)
     }
@@ -177,8 +190,7 @@ impl EventStore {
         policy: &RetentionPolicy,
         now_ms: i64,
         budget: usize,
-        batch: &mut sled::Batch,
-        counters: &mut CounterDeltas,
+        deletions: &mut Deletions,
     ) -> Result<usize, StoreError> {
         let prefix = layout::partition_prefix(guild, partition)?;
         let max_age_ms = policy
@@ -200,32 +212,25 @@ impl EventStore {
             if !too_many && !too_old {
                 break;
             }
-            let record_key = layout::record_key(guild, &position.server, position.id)?;
-            let Some(bytes) = self.tree.get(&record_key)? else {
-                return Err(crate::store::keys::corrupt(
-                    "event partition index",
-                    format!(
-                        "it names event {} of `{}`, which is missing",
-                        position.id, position.server
-                    ),
-                ));
-            };
-            let stored = decode_record(&bytes, guild, &position.server, position.id)?;
+            let stored = deletions
+                .chunks
+                .take(self, (guild, &position.server, position.id))?;
             for index_key in index_keys(&stored, partition)? {
-                batch.remove(index_key);
+                deletions.batch.remove(index_key);
             }
             if let Some(content_key) = &stored.dedupe_key {
-                batch.remove(layout::dedupe_key(guild, &position.server, content_key)?);
+                let key = layout::dedupe_key(guild, &position.server, content_key)?;
+                deletions.batch.remove(key);
             }
-            batch.remove(record_key);
-            counters.add(layout::partition_count_key(guild, partition), -1);
-            counters.add(layout::type_count_key(guild, &stored.event.event_type), -1);
+            deletions
+                .counters
+                .add(layout::partition_count_key(guild, partition), -1);
             removed += 1;
         }
         Ok(removed)
     }
 
-    /// Delete every event, index entry, latest entry, counter and dedupe key of a guild (the
+    /// Delete every event, index entry, counter and dedupe key of a guild (the
     /// bot left it). Id counters stay so ids are never reused. Works in chunks; if it is
     /// interrupted, run it again. Returns the number of events deleted.
     pub fn purge_guild(&self, guild: u64) -> Result<u64, StoreError> {
@@ -237,17 +242,21 @@ impl EventStore {
             loop {
                 let mut batch = sled::Batch::default();
                 let mut in_batch = 0;
-                for entry in self.tree.scan_prefix(&prefix).keys().take(CHUNK) {
-                    batch.remove(entry?);
+                let mut events_in_batch = 0;
+                for entry in self.tree.scan_prefix(&prefix).take(CHUNK) {
+                    let (key, bytes) = entry?;
+                    if tag == layout::RECORD {
+                        // A damaged record goes all the same, counted as one event.
+                        events_in_batch += events_in(&bytes).unwrap_or(1) as u64;
+                    }
+                    batch.remove(key);
                     in_batch += 1;
                 }
                 if in_batch == 0 {
                     break;
                 }
                 self.tree.apply_batch(batch)?;
-                if tag == layout::RECORD {
-                    events += in_batch as u64;
-                }
+                events += events_in_batch;
             }
         }
         Ok(events)

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::*;
 use crate::clock::ManualClock;
+use crate::events::{EventType, Pattern};
 
 const GUILD: u64 = 1001;
 
@@ -30,6 +31,22 @@ fn new_event(event_type: &str, source_time: i64, players: &[u64]) -> NewEvent {
         payload: json!({"t": source_time}),
         dedupe_key: None,
     }
+}
+
+/// How many stored events have exactly this type, through a filtered page.
+fn of_type(store: &EventStore, event_type: &str) -> usize {
+    let page = store
+        .query(
+            GUILD,
+            &EventQuery {
+                patterns: vec![Pattern::parse(event_type).unwrap()],
+                max_results: MAX_PAGE_SIZE,
+                ..EventQuery::default()
+            },
+        )
+        .unwrap();
+    assert!(!page.more_follows, "tests store less than a page");
+    page.events.len()
 }
 
 fn times(page: &Page) -> Vec<i64> {
@@ -192,30 +209,6 @@ fn player_timeline_holds_only_that_player() {
 }
 
 #[test]
-fn latest_keeps_the_newest_by_source_time() {
-    let store = EventStore::open(&temp_db(), clock()).unwrap();
-    store
-        .append(GUILD, vec![new_event("main/server/offline", 50, &[])])
-        .unwrap();
-    store
-        .append(
-            GUILD,
-            vec![
-                new_event("main/server/offline", 40, &[]),
-                new_event("main/player/join", 1, &[]),
-            ],
-        )
-        .unwrap();
-    let latest = store.latest(GUILD, &ty("main/server/offline")).unwrap();
-    assert_eq!(latest.map(|e| e.source_time), Some(50));
-    let all = store
-        .latest_matching(GUILD, &Pattern::parse("main/*").unwrap())
-        .unwrap();
-    let types: Vec<&str> = all.iter().map(|e| e.event_type.as_str()).collect();
-    assert_eq!(types, ["main/player/join", "main/server/offline"]);
-}
-
-#[test]
 fn events_since_replays_in_id_order() {
     let store = EventStore::open(&temp_db(), clock()).unwrap();
     let events = [30, 10, 20].map(|t| new_event("main/kill", t, &[]));
@@ -282,7 +275,7 @@ fn dedupe_key_skips_repeated_rows() {
         .append(GUILD, vec![keyed(1, "a"), keyed(3, "c")])
         .unwrap();
     assert_eq!(stored.iter().map(|e| e.id).collect::<Vec<_>>(), [3]);
-    assert_eq!(store.count_type(GUILD, &ty("main/command")).unwrap(), 3);
+    assert_eq!(of_type(&store, "main/command"), 3);
 }
 
 fn store_with(policy: RetentionPolicy) -> EventStore {
@@ -325,7 +318,7 @@ fn retention_max_entries_keeps_the_newest() {
     );
     assert_eq!(store.count(GUILD, "traffic").unwrap(), 2);
     assert_eq!(store.count(GUILD, "moderation").unwrap(), 1);
-    assert_eq!(store.count_type(GUILD, &ty("main/kill")).unwrap(), 2);
+    assert_eq!(of_type(&store, "main/kill"), 2);
     let timeline = store
         .player_timeline(GUILD, 1, &query(10, Order::Ascending))
         .unwrap();
@@ -377,13 +370,12 @@ fn counts_follow_appends_cleanup_and_purge() {
     store.append(GUILD + 1, events).unwrap();
     assert_eq!(store.count(GUILD, "traffic").unwrap(), 2);
     assert_eq!(store.count(GUILD, "moderation").unwrap(), 1);
-    assert_eq!(store.count_type(GUILD, &ty("main/ban/added")).unwrap(), 1);
+    assert_eq!(of_type(&store, "main/ban/added"), 1);
     assert_eq!(drain(&store, 0, 10).0, 2, "one kill per guild");
     assert_eq!(store.count(GUILD, "traffic").unwrap(), 1);
     assert_eq!(store.purge_guild(GUILD).unwrap(), 2);
     assert_eq!(store.count(GUILD, "moderation").unwrap(), 0);
-    assert_eq!(store.count_type(GUILD, &ty("main/kill")).unwrap(), 0);
-    assert!(store.latest(GUILD, &ty("main/kill")).unwrap().is_none());
+    assert_eq!(of_type(&store, "main/kill"), 0);
     let all = query(10, Order::Ascending);
     assert!(store.query(GUILD, &all).unwrap().events.is_empty());
     assert!(
@@ -442,4 +434,42 @@ fn retention_config_is_validated() {
         ..RetentionConfig::default()
     };
     assert!(config.validate().is_err());
+}
+
+#[test]
+fn an_append_is_one_record_per_server_and_retention_rewrites_or_drops_it() {
+    let store = store_with(RetentionPolicy {
+        max_entries: Some(1),
+        max_age: None,
+        min_keep: 0,
+    });
+    let records = |store: &EventStore| store.tree.scan_prefix([layout::RECORD]).count();
+    let stored = store
+        .append(
+            GUILD,
+            vec![
+                new_event("main/kill", 1, &[]),
+                new_event("side/kill", 2, &[]),
+                new_event("main/kill", 3, &[]),
+                new_event("main/player/join", 4, &[]),
+            ],
+        )
+        .unwrap();
+    let ids: Vec<(&str, u64)> = stored.iter().map(|e| (e.server.as_str(), e.id)).collect();
+    assert_eq!(ids, [("main", 1), ("side", 1), ("main", 2), ("main", 3)]);
+    assert_eq!(records(&store), 2, "a chunk for main, a record for side");
+    assert_eq!(store.get(GUILD, "main", 2).unwrap().unwrap().source_time, 3);
+
+    assert_eq!(drain(&store, 0, 10).0, 3, "traffic down to its newest");
+    assert_eq!(
+        records(&store),
+        1,
+        "side's record went, main's chunk was rewritten"
+    );
+    assert!(store.get(GUILD, "side", 1).unwrap().is_none());
+    assert!(store.get(GUILD, "main", 1).unwrap().is_none());
+    let rest = store.events_since(GUILD, "main", 0, 10).unwrap();
+    assert_eq!(rest.iter().map(|e| e.id).collect::<Vec<_>>(), [3]);
+    assert_eq!(store.purge_guild(GUILD).unwrap(), 1);
+    assert_eq!(records(&store), 0);
 }

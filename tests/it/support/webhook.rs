@@ -123,10 +123,7 @@ impl Bot {
     pub fn events_of(&self, kind: &str) -> u64 {
         let event_type =
             erlc_bot::events::EventType::parse(&format!("{LABEL}/{kind}")).expect("event type");
-        self.store
-            .events()
-            .count_type(GUILD, &event_type)
-            .expect("count")
+        super::stored_of_type(&self.store, GUILD, &event_type).len() as u64
     }
 
     pub async fn get_text(&self, path: &str) -> (u16, String) {
