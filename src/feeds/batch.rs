@@ -325,14 +325,18 @@ impl Batcher {
     pub fn lowest_held(&self) -> HashMap<(u64, String), u64> {
         let open = self.open.values().flat_map(OpenBatch::held_events);
         let ready = self.ready.iter().flat_map(|(_, planned)| &planned.events);
-        let mut lowest: HashMap<(u64, String), u64> = HashMap::new();
+        // Keyed by borrowed labels: a label is copied once per server, not once per event.
+        let mut lowest: HashMap<(u64, &str), u64> = HashMap::new();
         for event in open.chain(ready) {
             lowest
-                .entry((event.guild, event.server.clone()))
+                .entry((event.guild, event.server.as_str()))
                 .and_modify(|id| *id = (*id).min(event.id))
                 .or_insert(event.id);
         }
         lowest
+            .into_iter()
+            .map(|((guild, server), id)| ((guild, server.to_owned()), id))
+            .collect()
     }
 
     /// Everything, now (shutdown).

@@ -1,6 +1,6 @@
 //! The feed pipeline: stored events → routes → batches → outbox → sink. Routing reads each
 //! server's events after its persisted cursor, batches the cards, and queues every planned
-//! message together with the cursor move in one store transaction; a delivery worker then
+//! message together with the cursor move in one atomic store change; a delivery worker then
 //! posts or edits them through the [`Sink`], retrying with backoff. A crash at any point
 //! leaves either nothing of a batch or all of it queued, and queued messages carry nonces, so
 //! every event reaches each subscribed channel once.

@@ -1,6 +1,6 @@
 //! The routing half of the pipeline: read the new events of each server whose head moved,
 //! route and batch them, and when a batch is due queue it (with every batch holding older
-//! events of the same servers) and move the cursors in one transaction. A server's cursor
+//! events of the same servers) and move the cursors in one atomic store change. A server's cursor
 //! stops below its oldest event still held in a batch, so a crash makes the next run route
 //! again exactly the events never queued: no batch is ever queued twice or half, and an
 //! event queued in one channel is not queued again in another.

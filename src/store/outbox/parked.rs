@@ -90,7 +90,7 @@ impl Outbox {
 
     /// Record that delivering `key` posted a new message `message_id`, which from now on is
     /// also the message of `card_key` (a card whose own post is missing or was refused), so
-    /// later updates edit it. One transaction: a crash never records one without the other.
+    /// later updates edit it. One atomic change: a crash never records one without the other.
     pub fn mark_delivered_as_card(
         &self,
         key: &str,
