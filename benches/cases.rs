@@ -69,8 +69,20 @@ fn case_pages(c: &mut Criterion) {
         id: Some(HEAVY),
         name: String::new(),
     });
-    let queries: [(&str, CaseFilter, Option<&str>, usize); 4] = [
+    // A player searched both ways: by id with their name (the id's cases merged with those
+    // filed under the name alone), and by name (merged with the cases filed with an id).
+    let both = CaseFilter::Player(CaseTarget {
+        id: Some(HEAVY),
+        name: format!("player{HEAVY}"),
+    });
+    let by_name = CaseFilter::Player(CaseTarget {
+        id: None,
+        name: format!("player{HEAVY}"),
+    });
+    let queries: [(&str, CaseFilter, Option<&str>, usize); 6] = [
         ("heavy_player_page_1", heavy.clone(), None, 0),
+        ("heavy_player_id_and_name_page_50", both, None, 49),
+        ("heavy_player_by_name_page_50", by_name, None, 49),
         ("heavy_player_page_50", heavy.clone(), None, 49),
         ("heavy_player_bans_page_1", heavy, Some("ban"), 0),
         (

@@ -12,7 +12,7 @@ use crate::actions::{
     is_log_case_line, parse_case_command, wants_case_line,
 };
 use crate::feeds::{Sink, nonce_for};
-use crate::store::{Case, StoreError};
+use crate::store::Case;
 
 use super::cards::reason_card;
 use super::run::post_card;
@@ -105,7 +105,10 @@ impl StaffCommandHandler for CaseLineHandler {
             let commands = match self.services.case_commands(command.guild) {
                 Ok(commands) => commands,
                 Err(ActionError::Store(error)) => return Err(error),
-                Err(error) => return Err(StoreError::Invalid(error.to_string())),
+                Err(error) => {
+                    tracing::warn!(guild = command.guild, %error, "no case commands; line passed over");
+                    return Ok(());
+                }
             };
             let Some(parsed) = parse_case_command(&command.text, &commands) else {
                 if is_log_case_line(&command.text) {
