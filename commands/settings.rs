@@ -69,10 +69,6 @@ async fn shifts(
     #[description = "Joining a server as staff starts a shift; leaving ends it"] automatic: Option<
         bool,
     >,
-    #[description = "Minutes out of game that end an automatic shift"]
-    #[min = 1]
-    #[max = 1440]
-    out_of_game_minutes: Option<u32>,
 ) -> Result<(), BotError> {
     let (guild, actor) = caller(ctx).await?;
     let role = match (role, no_role) {
@@ -88,14 +84,17 @@ async fn shifts(
         role,
         require_in_game,
         automatic,
-        out_of_game_minutes,
     };
-    let saved = ctx
-        .data()
-        .services
-        .settings_shifts(guild, &actor, change)
-        .await?;
-    show(ctx, &views::shifts::shift_settings_saved(&saved.shifts)).await
+    let replan = change.automatic.is_some();
+    let data = ctx.data();
+    let saved = data.services.settings_shifts(guild, &actor, change).await?;
+    show(ctx, &views::shifts::shift_settings_saved(&saved.shifts)).await?;
+    if replan {
+        // Automatic shifts need staff joins and leaves polled; after the reply, as opening
+        // the servers may take longer than Discord waits.
+        crate::actions::tracking::retrack_guild(&data.tracker, &data.services, guild).await;
+    }
+    Ok(())
 }
 
 /// Weekly activity quotas per role

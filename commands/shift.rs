@@ -9,6 +9,7 @@ use super::common::{caller, page_index, show};
 use crate::actions::{ShiftStep, parse_duration};
 use crate::discord::members::DiscordMembers;
 use crate::discord::{BotError, Context, render};
+use crate::store::Source;
 use crate::views;
 
 /// The leaderboard's period unless one is given.
@@ -96,7 +97,7 @@ async fn status(
     let open = ctx
         .data()
         .services
-        .shift_status(guild, &actor, member)
+        .shift_status(guild, &actor, member, Source::SlashCommand)
         .await?;
     let view = views::shifts::shift_status(member, open.as_ref(), now_ms(ctx));
     show(ctx, &view).await
@@ -125,7 +126,7 @@ async fn history(
     let found = ctx
         .data()
         .services
-        .shift_history(guild, &actor, member, since_ms, index)
+        .shift_history(guild, &actor, member, since_ms, index, Source::SlashCommand)
         .await?;
     show(
         ctx,

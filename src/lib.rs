@@ -29,7 +29,7 @@
 //! | `feeds` | route events to channels, render cards, batch, outbox, deliver through a `Sink` | `events`, `latency`, `store`, `ui` |
 //! | `reports` | staff reports as pure functions: UTC days and weeks, quota arithmetic, CSV, PNG charts | — |
 //! | `actions` | the use cases every front end shares: reads, moderation, settings, with capability checks and audit | `clock`, `erlc`, `events`, `feeds`, `reports`, `sandbox`, `store`, `tracker` |
-//! | `custom_commands` | in-game `;` commands: parse, cool down, act, answer, audit; the durable consumer of staff commands from the command logs (`:log verify`) | `actions`, `erlc`, `events`, `feeds`, `store`, `ui` |
+//! | `custom_commands` | in-game `;` commands: parse, cool down, act, answer, audit; the durable consumer of staff commands from the command logs (`:log verify`, `:log shift`) and of staff joins and leaves (automatic shifts) | `actions`, `erlc`, `events`, `feeds`, `store`, `ui` |
 //! | `views` | turn an action's result into a `ui` message | `actions`, `erlc`, `events`, `reports`, `store`, `ui` |
 //! | `live` | the live state stream (SODP 1.0): frames, deltas, versioned states with delta rings, state keys and their ACL, tokens; the hub fed by tracker snapshots and the sessions | `actions`, `clock`, `erlc`, `events`, `store`, `tracker`, `ui` |
 //! | `http` | the axum server: PRC webhooks, the live state WebSocket `/live`, `/metrics`, `/healthz` | `actions`, `clock`, `config`, `custom_commands`, `erlc`, `events`, `feeds`, `fingerprint`, `latency`, `live`, `store`, `tracker` |

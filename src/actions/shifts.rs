@@ -83,8 +83,6 @@ pub struct ShiftsChange {
     pub require_in_game: Option<bool>,
     /// Whether staff joining and leaving servers start and end shifts.
     pub automatic: Option<bool>,
-    /// Minutes out of game that end an automatic shift.
-    pub out_of_game_minutes: Option<u32>,
 }
 
 /// The words a refusal is explained with, to the member.
@@ -376,8 +374,12 @@ impl Services {
             .await
     }
 
-    async fn require_view(&self, guild: u64, actor: &Member) -> Result<(), ActionError> {
-        let source = Source::SlashCommand;
+    async fn require_view(
+        &self,
+        guild: u64,
+        actor: &Member,
+        source: Source,
+    ) -> Result<(), ActionError> {
         self.require(
             guild,
             actor,
@@ -394,8 +396,9 @@ impl Services {
         guild: u64,
         actor: &Member,
         member: u64,
+        source: Source,
     ) -> Result<Option<Shift>, ActionError> {
-        self.require_view(guild, actor).await?;
+        self.require_view(guild, actor, source).await?;
         Ok(self.store().shifts().open_shift(guild, member)?)
     }
 
@@ -408,8 +411,9 @@ impl Services {
         member: u64,
         since_ms: Option<i64>,
         page: usize,
+        source: Source,
     ) -> Result<ShiftPage, ActionError> {
-        self.require_view(guild, actor).await?;
+        self.require_view(guild, actor, source).await?;
         Ok(self
             .store()
             .shifts()
@@ -424,7 +428,8 @@ impl Services {
         actor: &Member,
         period_ms: i64,
     ) -> Result<Vec<(u64, i64)>, ActionError> {
-        self.require_view(guild, actor).await?;
+        self.require_view(guild, actor, Source::SlashCommand)
+            .await?;
         let now = self.store().clock().now_ms();
         let from = now.saturating_sub(period_ms);
         let to = now.saturating_add(1);
@@ -559,11 +564,6 @@ impl Services {
         )
         .await?;
         let types = change.types.as_deref().map(parse_types).transpose()?;
-        if change.out_of_game_minutes == Some(0) {
-            return Err(ActionError::InvalidInput(
-                "Out-of-game minutes must be at least 1.".into(),
-            ));
-        }
         let note = AuditDraft::new(
             AuditAction::SettingsShifts,
             None,
@@ -572,7 +572,6 @@ impl Services {
                 "role": change.role.map(|r| r.map(|id| id.to_string())),
                 "require_in_game": change.require_in_game,
                 "automatic": change.automatic,
-                "out_of_game_minutes": change.out_of_game_minutes,
             }),
         );
         self.audited(guild, actor, note, async || {
@@ -589,9 +588,6 @@ impl Services {
                 }
                 if let Some(on) = change.automatic {
                     s.automatic = on;
-                }
-                if let Some(minutes) = change.out_of_game_minutes {
-                    s.out_of_game_minutes = minutes;
                 }
             });
             Ok::<_, ActionError>(saved?)

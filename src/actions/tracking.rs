@@ -1,9 +1,11 @@
 //! Keeping the tracker in step with the guilds' servers and feeds: every stored server at
 //! start, a new one after `/server setup`, none after `/server remove`, and each server's
-//! polls asking only for what the guild's feeds need (re-planned after `/feed` changes).
+//! polls asking only for what the guild's feeds need (re-planned after `/feed` changes), and
+//! for staff joins and leaves when the guild runs automatic shifts.
 
 use crate::actions::Services;
 use crate::erlc::ServerHandle;
+use crate::events::Pattern;
 use crate::store::{ServerRecord, Store};
 use crate::tracker::{TrackedServer, Tracker, sections_for};
 
@@ -24,9 +26,19 @@ fn tracked(
             );
             Vec::new()
         });
+    // Automatic shifts start and end on staff joining and leaving: poll for those events
+    // even when no feed shows them.
+    let automatic = store
+        .settings()
+        .guild_settings(guild)
+        .is_ok_and(|g| g.shifts.automatic);
+    let staff = automatic
+        .then(|| Pattern::parse("?/staff/*").ok())
+        .flatten();
     let patterns: Vec<_> = subscriptions
         .iter()
         .flat_map(|s| s.patterns.iter())
+        .chain(staff.iter())
         .collect();
     let sections = sections_for(&record.label, patterns);
     TrackedServer {

@@ -21,6 +21,7 @@ use tokio::sync::watch;
 
 use crate::actions::{MemberLookup, NoDiscordMembers, Services, ServicesOptions, tracking};
 use crate::config::{Config, ConfigErrors, DiscordToken};
+use crate::custom_commands::shift_log::{AutomaticShifts, ShiftCommandHandler};
 use crate::custom_commands::staff_log::{ConsumerConfig, StaffCommandConsumer};
 use crate::custom_commands::{CommandRouter, RouterConfig};
 use crate::discord::Data;
@@ -183,11 +184,17 @@ impl App {
         let pipeline = FeedPipeline::new(store.clone(), sink.clone(), config.pipeline)
             .map_err(AppError::Pipeline)?;
         let pipeline = Arc::new(pipeline);
-        let staff_commands = Arc::new(StaffCommandConsumer::new(
-            store.clone(),
-            Arc::new(services.directory().clone()),
-            ConsumerConfig::default(),
-        ));
+        let staff_commands = Arc::new(
+            StaffCommandConsumer::new(
+                store.clone(),
+                Arc::new(services.directory().clone()),
+                ConsumerConfig::default(),
+            )
+            .with_handlers(
+                vec![Box::new(ShiftCommandHandler::new(services.clone()))],
+                vec![Box::new(AutomaticShifts::new(services.clone()))],
+            ),
+        );
 
         let (webhook_wake, webhooks_stored) = watch::channel(0);
         let mut live = None;

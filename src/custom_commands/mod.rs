@@ -2,13 +2,15 @@
 //! switches and per-player cooldowns, find the caller in the live player list, act (a card in
 //! the guild's mod-call channel, a linked account, or a `:pm` reply through the command
 //! bucket) and audit it. Staff commands typed with `:` (`:log verify …`) arrive through the
-//! command logs instead: [`staff_log`] consumes them from the stored events.
+//! command logs instead: [`staff_log`] consumes them from the stored events, and
+//! [`shift_log`] turns `:log shift …` and staff joining and leaving into shifts.
 
 mod cards;
 mod cooldown;
 mod live;
 mod parse;
 mod run;
+pub mod shift_log;
 pub mod staff_log;
 
 use std::sync::Arc;

@@ -16,8 +16,11 @@
 //! [`ConsumerConfig::save_interval`] and at shutdown: a crash only means reading them again.
 //!
 //! Adding a handler (`:log shift …`, `:log warn …`, `:kick` → cases) is one type implementing
-//! [`StaffCommandHandler`], listed in [`StaffCommandConsumer::new`]. Events stored before the
-//! consumer first ran on a server are skipped: they are history, not commands to act on.
+//! [`StaffCommandHandler`], listed in [`StaffCommandConsumer::new`]. Handlers of other stored
+//! events (automatic shifts from `staff/join` and `staff/leave`) implement
+//! [`StoredEventHandler`] and are offered every event first, with the same cursor and the
+//! same exactly-once rules. Events stored before the consumer first ran on a server are
+//! skipped: they are history, not commands to act on.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -102,7 +105,8 @@ impl StaffCommand {
         }
     }
 
-    fn audit_actor(&self) -> AuditActor {
+    /// The staff member who typed it, as the audit log names them.
+    pub fn audit_actor(&self) -> AuditActor {
         AuditActor::Player {
             id: Some(self.player_id),
             name: self.player_name.clone(),
@@ -124,6 +128,17 @@ pub trait StaffCommandHandler: Send + Sync {
     /// comes again. Return `Err` only when trying again later may help; refusals are
     /// answered in game and end `Ok`.
     fn handle<'a>(&'a self, command: &'a StaffCommand, reply: &'a Replies) -> HandlerFuture<'a>;
+}
+
+/// A handler of stored events other than staff commands (automatic shifts from staff joining
+/// and leaving). Same contract as [`StaffCommandHandler`]: idempotent per event, `Err` only
+/// when trying again later may help.
+pub trait StoredEventHandler: Send + Sync {
+    /// Whether this handler takes `event` (no I/O).
+    fn wants(&self, event: &Event) -> bool;
+
+    /// Act on `event`.
+    fn handle<'a>(&'a self, event: &'a Event, reply: &'a Replies) -> HandlerFuture<'a>;
 }
 
 /// Answers to staff in game, through the guild's server handles.
@@ -272,6 +287,7 @@ impl Default for ConsumerConfig {
 pub struct StaffCommandConsumer {
     replies: Replies,
     handlers: Vec<Box<dyn StaffCommandHandler>>,
+    event_handlers: Vec<Box<dyn StoredEventHandler>>,
     config: ConsumerConfig,
     /// Where each server's reading got to, and what of it is saved: read from the store
     /// once, as this consumer is the cursors' only writer.
@@ -307,11 +323,24 @@ impl StaffCommandConsumer {
         Self {
             replies: Replies { store, handles },
             handlers: vec![Box::new(VerifyHandler)],
+            event_handlers: Vec::new(),
             config,
             cursors: Mutex::new(BTreeMap::new()),
             saved_at: Mutex::new(Instant::now()),
             head_mark: Mutex::new(0),
         }
+    }
+
+    /// Add handlers that need the services (shifts): a staff command handler and a handler
+    /// of other stored events. Call before [`StaffCommandConsumer::run`].
+    pub fn with_handlers(
+        mut self,
+        commands: Vec<Box<dyn StaffCommandHandler>>,
+        events: Vec<Box<dyn StoredEventHandler>>,
+    ) -> Self {
+        self.handlers.extend(commands);
+        self.event_handlers.extend(events);
+        self
     }
 
     fn store(&self) -> &Store {
@@ -430,6 +459,13 @@ impl StaffCommandConsumer {
                     break;
                 };
                 for event in &events {
+                    if let Some(handler) = self.event_handlers.iter().find(|h| h.wants(event)) {
+                        handler.handle(event, &self.replies).await?;
+                        handled += 1;
+                        self.save(guild, &server, event.id)?;
+                        self.store().flush_async().await?;
+                        continue;
+                    }
                     let Some(command) = StaffCommand::from_event(event) else {
                         continue;
                     };

@@ -198,12 +198,7 @@ pub fn shift_settings_saved(settings: &ShiftSettings) -> Message {
         .field("Types", &settings.types().join(", "), false)
         .field("On-shift role", &role, true)
         .field("Must be in game", yes_no(settings.require_in_game), true)
-        .field("Automatic shifts", yes_no(settings.automatic), true)
-        .field(
-            "Out of game ends an automatic shift after",
-            &format!("{} min", settings.out_of_game_minutes),
-            true,
-        );
+        .field("Automatic shifts", yes_no(settings.automatic), true);
     Message::single(embed, Vec::new())
 }
 

@@ -347,3 +347,73 @@ async fn published_ipc_clients_work_unmodified() {
     );
     assert!(printed.contains("all published-client checks passed"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipc_shifts_answer_a_members_open_shift_and_history_with_shifts_only() {
+    use erlc_bot::store::{NewShift, ShiftSource};
+
+    let world = World::start(0).await;
+    world.seed_server_and_feed("main", ids::LOG_CHANNEL, &["?/player/join"]);
+    let guild_id = world.fake.guild_id();
+    {
+        let store = crate::support::open_store(world.data.path());
+        let shift = |started_at_ms| NewShift {
+            member: ids::MODERATOR,
+            roblox: None,
+            kind: "general".into(),
+            server: Some("main".into()),
+            source: ShiftSource::Discord,
+            started_at_ms,
+        };
+        let shifts = store.shifts();
+        shifts.start(guild_id, shift(1_000), None).expect("a shift");
+        shifts
+            .end(guild_id, ids::MODERATOR, 61_000, None)
+            .expect("ended");
+        shifts.start(guild_id, shift(120_000), None).expect("open");
+        store.flush().expect("flush");
+    }
+    let (_bot, addr) = start(&world).await;
+    let guild = guild_id.to_string();
+    let ask = |member: u64, of: u64| {
+        call(
+            addr,
+            "shifts",
+            json!({ "guild": guild, "member": member, "of": of.to_string() }),
+        )
+    };
+
+    let found = ask(ids::OWNER, ids::MODERATOR).await;
+    assert_eq!(found["of"], ids::MODERATOR.to_string(), "{found}");
+    assert_eq!(found["open"]["id"], 2, "{found}");
+    assert_eq!(
+        found["open"]["member"],
+        ids::MODERATOR.to_string(),
+        "{found}"
+    );
+    assert_eq!(found["shifts"][0]["id"], 2, "newest first: {found}");
+    assert_eq!(found["shifts"][1]["status"], "ended", "{found}");
+    assert_eq!(found["shifts"][1]["worked_ms"], 60_000, "{found}");
+    assert_eq!(found["more"], false, "{found}");
+
+    let denied = ask(ids::MEMBER, ids::MODERATOR).await;
+    assert_eq!(code(&denied), Some(403), "{denied}");
+    assert!(
+        denied["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("shifts")),
+        "{denied}"
+    );
+    let audit = json!({ "guild": guild, "member": ids::OWNER, "action": "shift.view" });
+    let page = call(addr, "audit", audit).await;
+    let entries = page["entries"].as_array().expect("audit entries");
+    assert!(
+        entries.iter().any(
+            |e| e["intent"]["source"] == "ipc" && e["outcome"]["permission_denied"].is_string()
+        ),
+        "the refusal is audited as ipc: {page}"
+    );
+    // No Discord message here: only the rules and routes the fake checks.
+    world.fake.assert_no_violations();
+    world.fake.assert_no_unknown_routes();
+}

@@ -64,6 +64,7 @@ mod e2e_links;
 mod e2e_modcalls;
 mod e2e_moderation;
 mod e2e_setup;
+mod e2e_shifts;
 mod e2e_start;
 mod e2e_webhooks;
 mod fake_discord_selftest;

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::actions::{ActionReport, CaseQuery, HeldForConfirmation, Member, ModAction};
 use crate::erlc::api::Confirmation;
 use crate::events::Pattern;
-use crate::store::{AuditEntry, AuditRecord, Case, CaseModerator, Source};
+use crate::store::{AuditEntry, AuditRecord, Case, CaseModerator, Shift, Source};
 
 use super::IpcState;
 use super::args::Args;
@@ -78,6 +78,7 @@ pub(super) const ROUTES: &[Route] = &[
     route!("events", false, events),
     route!("audit", true, audit),
     route!("cases", true, cases),
+    route!("shifts", true, shifts),
     route!("kick", true, kick),
     route!("ban", true, ban),
     route!("unban", true, unban),
@@ -333,6 +334,63 @@ async fn cases(call: Call) -> Result<Value, Refusal> {
     Ok(json!({ "page": page, "cases": list, "more": found.has_more }))
 }
 
+/// Ids as strings (see [`case_json`]); the time worked counts an open shift up to `now_ms`.
+fn shift_json(shift: &Shift, now_ms: i64) -> Value {
+    let breaks: Vec<Value> = shift
+        .breaks
+        .iter()
+        .map(|b| json!({ "start_ms": b.start_ms, "end_ms": b.end_ms }))
+        .collect();
+    let adjustments: Vec<Value> = shift
+        .adjustments
+        .iter()
+        .map(|a| {
+            json!({
+                "minutes": a.minutes, "reason": a.reason, "by": a.by.to_string(),
+                "at_ms": a.at_ms,
+            })
+        })
+        .collect();
+    json!({
+        "id": shift.id, "member": shift.member.to_string(),
+        "roblox": shift.roblox.as_ref().map(|r| json!({ "id": r.id.to_string(), "name": r.name })),
+        "type": shift.kind, "server": shift.server, "source": shift.source,
+        "status": shift.status, "started_at_ms": shift.started_at_ms,
+        "ended_at_ms": shift.ended_at_ms, "breaks": breaks, "adjustments": adjustments,
+        "worked_ms": shift.worked_ms(i64::MIN, i64::MAX, now_ms),
+    })
+}
+
+/// A member's open shift and a page of their shifts, newest first: `of` (Discord id; the
+/// acting member when absent), optionally only those started at or after `since_ms`.
+async fn shifts(call: Call) -> Result<Value, Refusal> {
+    let (guild, member) = call.acting()?;
+    let args = call.args();
+    let services = &call.state.services;
+    let of = args.opt_u64("of")?.unwrap_or(member.discord_id);
+    let since_ms = match args.opt_u64("since_ms")? {
+        Some(ms) => {
+            Some(i64::try_from(ms).map_err(|_| Refusal::new(400, "`since_ms` is too large"))?)
+        }
+        None => None,
+    };
+    let page = args.count("page", 0, usize::MAX)?;
+    let open = services
+        .shift_status(guild, member, of, Source::Ipc)
+        .await
+        .map_err(|e| action_refusal(&e))?;
+    let found = services
+        .shift_history(guild, member, of, since_ms, page, Source::Ipc)
+        .await
+        .map_err(|e| action_refusal(&e))?;
+    let now = services.store().clock().now_ms();
+    let list: Vec<Value> = found.shifts.iter().map(|s| shift_json(s, now)).collect();
+    Ok(json!({
+        "of": of.to_string(), "open": open.map(|s| shift_json(&s, now)),
+        "page": page, "shifts": list, "more": found.has_more,
+    }))
+}
+
 fn done(report: &ActionReport) -> Value {
     let seen = match report.confirmation {
         Confirmation::Confirmed { .. } => Some(true),
@@ -458,7 +516,8 @@ mod tests {
     #[test]
     fn every_action_route_acts_for_a_member() {
         for name in [
-            "audit", "cases", "kick", "ban", "unban", "pm", "hint", "announce", "confirm", "cancel",
+            "audit", "cases", "shifts", "kick", "ban", "unban", "pm", "hint", "announce",
+            "confirm", "cancel",
         ] {
             assert!(find(name).is_some_and(|r| r.acts_for_member), "{name}");
         }

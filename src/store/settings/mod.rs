@@ -24,7 +24,7 @@ pub use guild::GuildSettings;
 pub use permissions::{Capability, UnknownCapability};
 pub use quotas::RoleQuota;
 pub use servers::ServerRecord;
-pub use shifts::{DEFAULT_OUT_OF_GAME_MINUTES, MAX_SHIFT_TYPES, ShiftSettings};
+pub use shifts::{MAX_SHIFT_TYPES, ShiftSettings};
 pub use status::ServerStatus;
 pub use webhook_token::new_webhook_token;
 

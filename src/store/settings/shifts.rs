@@ -8,11 +8,8 @@ use crate::store::shifts::DEFAULT_TYPE;
 /// Most shift types a guild may configure (a slash-command choice list holds 25).
 pub const MAX_SHIFT_TYPES: usize = 25;
 
-/// [`ShiftSettings::out_of_game_minutes`] unless configured.
-pub const DEFAULT_OUT_OF_GAME_MINUTES: u32 = 10;
-
 /// How a guild runs shifts. Missing fields read as their defaults (no migration).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ShiftSettings {
     /// Shift types members choose from; empty means just [`DEFAULT_TYPE`].
@@ -25,21 +22,6 @@ pub struct ShiftSettings {
     /// Whether a linked staff member joining a connected server starts a shift (and leaving
     /// ends it).
     pub automatic: bool,
-    /// An automatic shift ends once its member has been out of game this long, even when no
-    /// leave was seen.
-    pub out_of_game_minutes: u32,
-}
-
-impl Default for ShiftSettings {
-    fn default() -> Self {
-        Self {
-            types: Vec::new(),
-            on_shift_role: None,
-            require_in_game: false,
-            automatic: false,
-            out_of_game_minutes: DEFAULT_OUT_OF_GAME_MINUTES,
-        }
-    }
 }
 
 impl ShiftSettings {
@@ -79,6 +61,6 @@ mod tests {
         assert!(!s.has_type("general"));
         let old: ShiftSettings = serde_json::from_str(r#"{"automatic":true}"#).unwrap();
         assert!(old.automatic);
-        assert_eq!(old.out_of_game_minutes, DEFAULT_OUT_OF_GAME_MINUTES);
+        assert!(!old.require_in_game);
     }
 }
