@@ -242,8 +242,10 @@ async fn time_pages(
     for i in 0..args.pages {
         time_page(services, admin, &heavy_query, &mut heavy).await?;
         // A player with cases: every tenth case is the heavy player's, so players
-        // 1000 + k with k a multiple of ten have none.
-        let k = (i as u64 % (PLAYERS / 10)) * 10 + 1 + i as u64 % 9;
+        // 1000 + k with k a multiple of ten
+        // have none; and case n is about 1000 + n % PLAYERS, so k stays below the cases.
+        let span = args.cases.clamp(10, PLAYERS) / 10 * 10;
+        let k = (i as u64 * 10) % span + 1 + i as u64 % 9;
         let player = 1_000 + k;
         let query = CaseQuery::Player(player.to_string());
         time_page(services, admin, &query, &mut typical).await?;
