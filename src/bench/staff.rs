@@ -241,7 +241,12 @@ async fn time_pages(
     let heavy_query = CaseQuery::Player(HEAVY_PLAYER.to_string());
     for i in 0..args.pages {
         time_page(services, admin, &heavy_query, &mut heavy).await?;
-        let player = 1_000 + 1 + (i as u64 * 7) % (PLAYERS - 1);
+        // A player with cases: every tenth case is the heavy player's, so players
+        // 1000 + k with k a multiple of ten
+        // have none; and case n is about 1000 + n % PLAYERS, so k stays below the cases.
+        let span = args.cases.clamp(10, PLAYERS) / 10 * 10;
+        let k = (i as u64 * 10) % span + 1 + i as u64 % 9;
+        let player = 1_000 + k;
         let query = CaseQuery::Player(player.to_string());
         time_page(services, admin, &query, &mut typical).await?;
     }
@@ -355,7 +360,7 @@ mod tests {
             staff: 10,
             history_days: 60,
             report_days: 30,
-            pages: 5,
+            pages: 40,
             reports: 2,
         };
         let report = bench_staff(&args).await.unwrap();

@@ -20,7 +20,7 @@ fn csv_of(message: &StoredMessage) -> String {
     String::from_utf8(file.file.bytes.clone()).expect("the CSV is UTF-8")
 }
 
-fn row_of<'a>(csv: &'a str, member: u64) -> Vec<&'a str> {
+fn row_of(csv: &str, member: u64) -> Vec<&str> {
     let line = csv
         .lines()
         .find(|l| l.starts_with(&format!("{member},")))
