@@ -37,6 +37,13 @@ impl DiscordMembers {
         };
         let (guild, user) = (serenity::GuildId::from(guild), serenity::UserId::from(user));
         if self.cache.guild(guild).is_none() {
+            if self.cache.unavailable_guilds().get(&guild).is_some() {
+                // Named in READY but its GUILD_CREATE not yet seen (just after a start or a
+                // reconnect): the member may well be there, so "not a member" would be wrong.
+                return Err(ActionError::MemberLookup(
+                    "Discord has not sent this server to the bot yet; try again in a moment".into(),
+                ));
+            }
             // The bot is not in that guild: nobody there can be known.
             return Ok(None);
         }

@@ -383,6 +383,12 @@ async fn ipc_shifts_answer_a_members_open_shift_and_history_with_shifts_only() {
         )
     };
 
+    // Until the bot has the guild from Discord, a member lookup answers 503 "try again".
+    wait_for_async("the bot to know the guild's members", || {
+        let asked = ask(ids::OWNER, ids::MODERATOR);
+        async move { code(&asked.await) != Some(503) }
+    })
+    .await;
     let found = ask(ids::OWNER, ids::MODERATOR).await;
     assert_eq!(found["of"], ids::MODERATOR.to_string(), "{found}");
     assert_eq!(found["open"]["id"], 2, "{found}");
