@@ -199,6 +199,7 @@ pub fn panel_lines(page: &CasePage) -> String {
 mod tests {
     use super::*;
     use crate::store::{CaseModerator, CaseTarget};
+    use crate::views::tests::fixtures::embed_text as text;
 
     fn case(reason: &str) -> Case {
         Case {
@@ -219,19 +220,6 @@ mod tests {
             audit_seq: Some(3),
             history: Vec::new(),
         }
-    }
-
-    fn text(message: &Message) -> String {
-        let embed = &message.embeds[0];
-        let mut out = format!(
-            "{}\n{}",
-            embed.title.as_deref().unwrap_or_default(),
-            embed.description.as_deref().unwrap_or_default()
-        );
-        for field in &embed.fields {
-            out.push_str(&format!("\n{}: {}", field.name, field.value));
-        }
-        out
     }
 
     #[test]

@@ -207,6 +207,7 @@ mod tests {
     use super::*;
     use crate::store::ShiftAdjustment;
     use crate::store::shifts::ShiftBreak;
+    use crate::views::tests::fixtures::embed_text as text;
 
     fn shift() -> Shift {
         Shift {
@@ -232,19 +233,6 @@ mod tests {
             }],
             voided: None,
         }
-    }
-
-    fn text(message: &Message) -> String {
-        let embed = &message.embeds[0];
-        let mut out = format!(
-            "{}\n{}",
-            embed.title.as_deref().unwrap_or_default(),
-            embed.description.as_deref().unwrap_or_default()
-        );
-        for field in &embed.fields {
-            out.push_str(&format!("\n{}: {}", field.name, field.value));
-        }
-        out
     }
 
     #[test]

@@ -14,6 +14,20 @@ use crate::store::settings::{ServerRecord, ServerStatus};
 
 pub const NOW: i64 = 1_700_000_000;
 
+/// A one-embed message as text: title, description, then each field as `name: value`.
+pub fn embed_text(message: &crate::ui::Message) -> String {
+    let embed = &message.embeds[0];
+    let mut out = format!(
+        "{}\n{}",
+        embed.title.as_deref().unwrap_or_default(),
+        embed.description.as_deref().unwrap_or_default()
+    );
+    for field in &embed.fields {
+        out.push_str(&format!("\n{}: {}", field.name, field.value));
+    }
+    out
+}
+
 pub fn info(name: &str, join_key: &str, players: u32) -> ServerInfo {
     ServerInfo {
         name: name.into(),

@@ -1,7 +1,7 @@
 //! Cross-view tests: every view renders on empty, huge and hostile input within Discord's
 //! limits, key facts appear, and game text can never ping or inject markdown.
 
-mod fixtures;
+pub(super) mod fixtures;
 mod lists;
 mod panels;
 mod replies;
