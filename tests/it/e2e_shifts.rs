@@ -3,14 +3,15 @@
 //! game by a linked staff member, answered with a `:pm`; and an automatic shift started by
 //! a linked staff member joining the server, ended by their leaving while the bot was
 //! stopped (closed at restart from the stored leave, not counted twice), then another from
-//! join to leave while it runs.
+//! join to leave while it runs. The on-shift role given and taken through Discord, and
+//! Discord's refusal (no Manage Roles) explained without failing the shift.
 
 use erlc_bot::sim::{MessageKind, PlayerSpec, SimServer};
 use erlc_bot::store::links::{AccountLink, LinkedBy};
 
-use crate::support::e2e::{World, embed_text};
+use crate::support::e2e::{World, embed_text, sim_config};
 use crate::support::fake_discord::options::Opt;
-use crate::support::fake_discord::state::ids;
+use crate::support::fake_discord::state::{FakeConfig, RoleSpec, ids, perms};
 use crate::support::open_store;
 use crate::support::wait::{WAIT, wait_for};
 
@@ -264,4 +265,62 @@ async fn an_automatic_shift_runs_from_join_to_leave_across_a_restart() {
 
     assert!(bot.stop(WAIT).await.success());
     world.assert_clean();
+}
+
+const ON_DUTY: u64 = 810_000_000_000_000_050;
+
+/// The default guild plus an "On Duty" role below the bot's; with `manage_roles` the bot's
+/// role may manage roles.
+fn guild_with_on_duty_role(manage_roles: bool) -> FakeConfig {
+    let mut config = FakeConfig::default();
+    config.guild.roles.push(RoleSpec {
+        id: ON_DUTY,
+        name: "On Duty".into(),
+        permissions: 0,
+        position: 1,
+    });
+    if manage_roles {
+        for role in config
+            .guild
+            .roles
+            .iter_mut()
+            .filter(|r| r.id == ids::BOT_ROLE)
+        {
+            role.permissions |= perms::MANAGE_ROLES;
+        }
+    }
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_on_shift_role_is_given_and_taken_or_the_refusal_explained() {
+    for manage_roles in [true, false] {
+        let world = World::start_with(guild_with_on_duty_role(manage_roles), sim_config(0)).await;
+        {
+            let store = open_store(world.data.path());
+            store
+                .settings()
+                .update_guild_settings(world.fake.guild_id(), |g| {
+                    g.shifts.on_shift_role = Some(ON_DUTY)
+                })
+                .expect("shift settings");
+            store.flush().expect("flush");
+        }
+        let _bot = world.start_bot().await;
+        let started = shift(&world, ids::OWNER, "start", Vec::new()).await;
+        assert!(started.contains("On shift: shift #1"), "{started}");
+        if manage_roles {
+            assert!(!started.contains("not changed"), "{started}");
+            assert!(world.fake.member_roles(ids::OWNER).contains(&ON_DUTY));
+            let ended = shift(&world, ids::OWNER, "end", Vec::new()).await;
+            assert!(ended.contains("Off shift: shift #1"), "{ended}");
+            assert!(!world.fake.member_roles(ids::OWNER).contains(&ON_DUTY));
+        } else {
+            assert!(
+                started.contains("not changed") && started.contains("Manage Roles"),
+                "the shift starts and the reply says why the role did not: {started}"
+            );
+            assert!(!world.fake.member_roles(ids::OWNER).contains(&ON_DUTY));
+        }
+    }
 }

@@ -296,6 +296,17 @@ impl FakeDiscord {
             .await
     }
 
+    /// The roles `user_id` has now (the bot may have given or taken some).
+    pub fn member_roles(&self, user_id: u64) -> Vec<u64> {
+        let world = self.shared.world();
+        world
+            .config
+            .guild
+            .member(user_id)
+            .map(|m| m.roles.clone())
+            .unwrap_or_default()
+    }
+
     /// The DM channel the bot opened with `user_id`, if any.
     pub fn dm_channel_of(&self, user_id: u64) -> Option<u64> {
         let world = self.shared.world();

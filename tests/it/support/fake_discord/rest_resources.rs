@@ -1,15 +1,20 @@
 //! REST routes for plain resources: gateway discovery, the application and bot user, guild
-//! reads, channels, channel messages and DM channels.
+//! reads, members' roles, channels, channel messages and DM channels.
 
 use serde_json::json;
 
 use super::payloads;
 use super::rest::{ApiRequest, Reply, check_message, message_reply};
-use super::state::snowflake_of;
+use super::state::{RoleSpec, perms, snowflake_of};
 use super::world::World;
 
 /// `None` means the fake does not know the route.
 pub fn route(world: &mut World, request: &ApiRequest, segments: &[&str]) -> Option<Reply> {
+    if let (method @ ("PUT" | "DELETE"), ["guilds", guild, "members", user, "roles", role]) =
+        (request.method.as_str(), segments)
+    {
+        return Some(member_role(world, method == "PUT", guild, user, role));
+    }
     let config = &world.config;
     let reply = match (request.method.as_str(), segments) {
         ("GET", ["gateway"]) => Reply::json(json!({ "url": world.gateway_url })),
@@ -54,6 +59,44 @@ fn guild_read(world: &World, guild: &str, rest: &[&str]) -> Option<Reply> {
         _ => return None,
     };
     Some(reply)
+}
+
+/// Give (`PUT`) or take (`DELETE`) a member's role as Discord does: the bot needs Manage
+/// Roles (or Administrator) and the role must sit below the bot's highest role.
+fn member_role(world: &mut World, give: bool, guild: &str, user: &str, role: &str) -> Reply {
+    let spec = &mut world.config.guild;
+    if guild != spec.id.to_string() {
+        return Reply::not_found(10004, "Unknown Guild");
+    }
+    let Some(role) = role.parse().ok().and_then(|r| spec.role(r)).cloned() else {
+        return Reply::not_found(10011, "Unknown Role");
+    };
+    let bot_roles: Vec<&RoleSpec> = spec
+        .members
+        .iter()
+        .filter(|m| m.bot)
+        .flat_map(|m| m.roles.iter().filter_map(|r| spec.role(*r)))
+        .collect();
+    let bot_permissions = bot_roles
+        .iter()
+        .fold(spec.everyone_permissions, |p, r| p | r.permissions);
+    let highest = bot_roles.iter().map(|r| r.position).max().unwrap_or(0);
+    let allowed = bot_permissions & (perms::MANAGE_ROLES | perms::ADMINISTRATOR) != 0;
+    if !allowed || role.position >= highest {
+        return Reply::error(
+            403,
+            json!({ "code": 50013, "message": "Missing Permissions" }),
+        );
+    }
+    let user: Option<u64> = user.parse().ok();
+    let Some(member) = spec.members.iter_mut().find(|m| Some(m.user_id) == user) else {
+        return Reply::not_found(10007, "Unknown Member");
+    };
+    member.roles.retain(|r| *r != role.id);
+    if give {
+        member.roles.push(role.id);
+    }
+    Reply::no_content()
 }
 
 fn channel_read(world: &World, channel: &str) -> Reply {
