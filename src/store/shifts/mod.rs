@@ -315,33 +315,24 @@ impl Shifts {
         mark: ShiftMark<'_>,
         change: impl Fn(&mut Shift) -> Result<(), ShiftRefusal>,
     ) -> Result<ShiftChange, ShiftError> {
-        let trees = (&self.shifts, &self.meta, &self.open, &self.events);
-        trees
-            .transaction(|(shifts, meta, open, events)| {
-                let tx = Tx {
-                    shifts,
-                    meta,
-                    open,
-                    events,
-                };
-                if let Some(done) = tx.replayed(guild, mark)? {
-                    return Ok(ShiftChange::Replayed(done));
-                }
-                let Some(id) = tx.open_id(guild, member)? else {
-                    return Err(abort(ShiftRefusal::NoOpenShift));
-                };
-                let Some(mut shift) = tx.get(guild, id)? else {
-                    return Err(abort(StoreError::Corrupt {
-                        what: "an open shift entry".into(),
-                        detail: format!("shift #{id} is listed as open but missing"),
-                    }));
-                };
-                change(&mut shift).map_err(abort)?;
-                tx.put(&shift)?;
-                tx.mark(guild, mark, id)?;
-                Ok(ShiftChange::Applied(shift))
-            })
-            .map_err(flatten)
+        self.in_tx(|tx| {
+            if let Some(done) = tx.replayed(guild, mark)? {
+                return Ok(ShiftChange::Replayed(done));
+            }
+            let Some(id) = tx.open_id(guild, member)? else {
+                return Err(abort(ShiftRefusal::NoOpenShift));
+            };
+            let Some(mut shift) = tx.get(guild, id)? else {
+                return Err(abort(StoreError::Corrupt {
+                    what: "an open shift entry".into(),
+                    detail: format!("shift #{id} is listed as open but missing"),
+                }));
+            };
+            change(&mut shift).map_err(abort)?;
+            tx.put(&shift)?;
+            tx.mark(guild, mark, id)?;
+            Ok(ShiftChange::Applied(shift))
+        })
     }
 
     /// Begin a break on the member's open shift at `at_ms`. Not flushed.
@@ -412,27 +403,33 @@ impl Shifts {
         id: u64,
         change: impl Fn(&mut Shift) -> Result<(), ShiftRefusal>,
     ) -> Result<Shift, ShiftError> {
+        self.in_tx(|tx| {
+            let Some(mut shift) = tx.get(guild, id)? else {
+                return Err(abort(ShiftRefusal::Unknown(id)));
+            };
+            let (member, start) = (shift.member, shift.started_at_ms);
+            change(&mut shift).map_err(abort)?;
+            if (shift.member, shift.started_at_ms) != (member, start) {
+                return Err(abort(StoreError::Invalid(
+                    "a shift's member and start cannot change".into(),
+                )));
+            }
+            tx.put(&shift)?;
+            Ok(shift)
+        })
+    }
+
+    /// Run `body` in one transaction over the trees a change to one existing shift touches.
+    fn in_tx<R>(&self, body: impl Fn(&Tx<'_>) -> Result<R, Abort>) -> Result<R, ShiftError> {
         let trees = (&self.shifts, &self.meta, &self.open, &self.events);
         trees
             .transaction(|(shifts, meta, open, events)| {
-                let tx = Tx {
+                body(&Tx {
                     shifts,
                     meta,
                     open,
                     events,
-                };
-                let Some(mut shift) = tx.get(guild, id)? else {
-                    return Err(abort(ShiftRefusal::Unknown(id)));
-                };
-                let (member, start) = (shift.member, shift.started_at_ms);
-                change(&mut shift).map_err(abort)?;
-                if (shift.member, shift.started_at_ms) != (member, start) {
-                    return Err(abort(StoreError::Invalid(
-                        "a shift's member and start cannot change".into(),
-                    )));
-                }
-                tx.put(&shift)?;
-                Ok(shift)
+                })
             })
             .map_err(flatten)
     }
