@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod schema;
 pub mod settings;
 pub mod shifts;
+mod type_names;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -9,17 +9,7 @@ pub const BUILT_IN_TYPES: &[&str] = &[
     "warning", "note", "kick", "ban", "temp_ban", "unban", "jail",
 ];
 
-/// Longest case type name.
-pub const MAX_TYPE_LEN: usize = 24;
-
-/// Check a case type name: 1–24 lowercase ASCII letters, digits or `_`.
-pub fn valid_type(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= MAX_TYPE_LEN
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
+pub use crate::store::type_names::{MAX_TYPE_LEN, valid_type};
 
 /// The player a case is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

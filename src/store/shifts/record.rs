@@ -7,20 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::store::StoreError;
 use crate::store::links::EventMark;
 
-/// Longest shift type name.
-pub const MAX_TYPE_LEN: usize = 24;
+pub use crate::store::type_names::{MAX_TYPE_LEN, valid_type};
 
 /// The shift type a guild has before it configures its own.
 pub const DEFAULT_TYPE: &str = "general";
-
-/// Check a shift type name: 1–24 lowercase ASCII letters, digits or `_`.
-pub fn valid_type(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= MAX_TYPE_LEN
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
 
 /// The member's Roblox account, when linked at the time the shift started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
